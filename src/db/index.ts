@@ -1,0 +1,133 @@
+// Builds the database handle: a PostgreSQL pool or an embedded PGlite in a data folder, with one
+// Prisma client (through the matching driver adapter) and one raw SQL interface over the same
+// connections. The rest of the code never knows which one it got.
+import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaClient } from '../generated/prisma/client.ts';
+import type { Config } from '../config/index.ts';
+import { DatabaseError } from './errors.ts';
+import { pgliteSql, pgSql, type Sql } from './sql.ts';
+
+export type DatabaseTarget = Config['database'];
+
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  readonly sql: Sql;
+  readonly prisma: PrismaClient;
+  /** Adapter factory for the wasm schema engine (migrations), with the function that releases it. */
+  readonly migrationAdapter: () => { factory: SqlMigrationAwareDriverAdapterFactory; release(): Promise<void> };
+  /** Where the data is, with no secrets, for logs. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+// DATE columns come back as 'YYYY-MM-DD' strings, not local-midnight Date objects.
+pg.types.setTypeParser(1082, (v) => v);
+// int8 (counts, bigserial): numbers; our values stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgresql://<unparseable url>';
+  }
+}
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.kind === 'postgres' ? openPostgres(target.url, target.poolSize) : openPglite(target.dataDir);
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+  });
+  try {
+    await pool.query('select 1');
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new DatabaseError('DB_UNREACHABLE', `cannot reach PostgreSQL at ${redact(url)}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: 'postgres',
+    sql: pgSql(pool),
+    prisma,
+    migrationAdapter: () => {
+      // The engine may keep a connection it no longer uses; a short idle timeout closes it.
+      const own = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 50, allowExitOnIdle: true });
+      return { factory: new PrismaPg(own), release: () => own.end() };
+    },
+    description: `PostgreSQL ${redact(url)}`,
+    async close() {
+      await prisma.$disconnect().catch(() => {});
+      await pool.end();
+    },
+  };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** PGlite keeps one process per data folder; a second opener would corrupt it. */
+function takeLock(dataDir: string): () => void {
+  const lock = join(dataDir, 'virtcompat.lock');
+  if (existsSync(lock)) {
+    const pid = Number(readFileSync(lock, 'utf8').trim());
+    if (pid && pid !== process.pid && pidAlive(pid)) {
+      throw new DatabaseError(
+        'DB_LOCKED',
+        `the embedded database in ${dataDir} is in use by process ${pid}; stop it first, or point DATABASE_URL at a PostgreSQL server for several processes`,
+      );
+    }
+  }
+  writeFileSync(lock, String(process.pid));
+  return () => rmSync(lock, { force: true });
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const memory = dataDir.startsWith('memory://');
+  let release = () => {};
+  if (!memory) {
+    mkdirSync(dataDir, { recursive: true });
+    release = takeLock(dataDir);
+  }
+  let db: PGlite;
+  try {
+    db = await PGlite.create(memory ? dataDir : join(dataDir, 'pgdata'));
+  } catch (err) {
+    release();
+    throw new DatabaseError('DB_UNREACHABLE', `cannot open the embedded database in ${dataDir}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  return {
+    kind: 'pglite',
+    sql: pgliteSql(db),
+    prisma,
+    migrationAdapter: () => ({ factory: new PrismaPGlite(db), release: async () => {} }),
+    description: memory ? `embedded PGlite (${dataDir})` : `embedded PGlite in ${dataDir}`,
+    async close() {
+      await prisma.$disconnect().catch(() => {});
+      await db.close();
+      release();
+    },
+  };
+}
