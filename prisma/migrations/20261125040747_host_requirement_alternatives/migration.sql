@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "HypervisorReleaseHostFeature" ADD COLUMN     "anyOf" TEXT,
+ADD COLUMN     "sourceRef" TEXT;

@@ -1,0 +1,78 @@
+// Inheritance resolution for guest support, shared by the GraphQL API, the importers' checks and the
+// exporters. A guest that says nothing about a device has the answer of its nearest ancestor along
+// derivesFrom / clonedFrom (derivesFrom first at equal distance); an explicit `supported = false`
+// row removes what an ancestor supplied. Set-based: one statement for any number of guests.
+import type { Sql } from '../db/sql.ts';
+
+/** Ancestors of each guest in $1 (text[]), the guest itself at depth 0; cycle-safe. */
+export const ANCESTORS_CTE = `
+  anc(root, node, depth, rank, path) AS (
+    SELECT g.id, g.id, 0, ''::text, ARRAY[g.id] FROM "GuestOS" g WHERE g.id = ANY($1::text[])
+    UNION ALL
+    SELECT a.root, p.parent, a.depth + 1, a.rank || p.ord, a.path || p.parent
+      FROM anc a
+      JOIN "GuestOS" g ON g.id = a.node
+      CROSS JOIN LATERAL (VALUES (g."derivesFromId", '0'), (g."clonedFromId", '1')) AS p(parent, ord)
+     WHERE p.parent IS NOT NULL AND NOT p.parent = ANY(a.path) AND a.depth < 64
+  )`;
+
+export interface EffectiveDeviceRow {
+  guestId: string;
+  deviceId: string;
+  supported: boolean;
+  driverSource: 'INBOX' | 'ADDON';
+  driverName: string | null;
+  minDriverVersion: string | null;
+  notes: string | null;
+  source: string;
+  /** The guest whose row decided; equals guestId when not inherited. */
+  fromGuestId: string;
+}
+
+/**
+ * Effective device support for each guest: one row per (guest, device), the nearest answer.
+ * `includeRemoved` keeps the explicit negatives (supported = false) in the result.
+ */
+export const EFFECTIVE_DEVICES_SQL = (includeRemoved: boolean) => `
+  WITH RECURSIVE ${ANCESTORS_CTE},
+  nearest AS (
+    SELECT DISTINCT ON (a.root, d."deviceId")
+           a.root AS "guestId", d."deviceId", d.supported, d."driverSource"::text AS "driverSource",
+           d."driverName", d."minDriverVersion", d.notes, d.source, a.node AS "fromGuestId"
+      FROM anc a JOIN "GuestOSDevice" d ON d."guestId" = a.node
+     ORDER BY a.root, d."deviceId", a.depth, a.rank
+  )
+  SELECT * FROM nearest ${includeRemoved ? '' : 'WHERE supported'}
+  ORDER BY "guestId", "deviceId"`;
+
+export async function effectiveDevices(
+  sql: Sql,
+  guestIds: readonly string[],
+  opts: { includeRemoved?: boolean } = {},
+): Promise<EffectiveDeviceRow[]> {
+  if (guestIds.length === 0) return [];
+  return sql.query<EffectiveDeviceRow>(EFFECTIVE_DEVICES_SQL(!!opts.includeRemoved), [guestIds]);
+}
+
+export interface EffectiveParavirtRow {
+  guestId: string;
+  featureId: string;
+  supported: boolean;
+  minKernel: string | null;
+  minDriverVersion: string | null;
+  notes: string | null;
+  fromGuestId: string;
+}
+
+export const EFFECTIVE_PARAVIRT_SQL = `
+  WITH RECURSIVE ${ANCESTORS_CTE}
+  SELECT DISTINCT ON (a.root, p."featureId")
+         a.root AS "guestId", p."featureId", p.supported, p."minKernel", p."minDriverVersion", p.notes,
+         a.node AS "fromGuestId"
+    FROM anc a JOIN "GuestParavirtSupport" p ON p."guestId" = a.node
+   ORDER BY a.root, p."featureId", a.depth, a.rank`;
+
+export async function effectiveParavirt(sql: Sql, guestIds: readonly string[]): Promise<EffectiveParavirtRow[]> {
+  if (guestIds.length === 0) return [];
+  return sql.query<EffectiveParavirtRow>(EFFECTIVE_PARAVIRT_SQL, [guestIds]);
+}
