@@ -1,5 +1,11 @@
 import type { Command } from '../types.ts';
+import { migrateCommand } from './db.ts';
+import { command as seed } from './seed.ts';
+import { command as serve } from './serve.ts';
 
 // One line per subcommand; keep the list sorted by name.
 export const commands: Command[] = [
+  migrateCommand,
+  seed,
+  serve,
 ];

@@ -1,0 +1,146 @@
+// Builds the express app with graphql-yoga mounted. Listening and shutdown live in server.ts, so
+// tests drive this app in-process.
+import express, { type Request, type Response, type NextFunction } from 'express';
+import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { useGraphQlJit } from '@envelop/graphql-jit';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import type { Logger } from 'pino';
+import type { GraphQLSchema } from 'graphql';
+import type { Config } from '../config/index.ts';
+import type { Database } from '../db/index.ts';
+import { checkHistory } from '../db/migrate.ts';
+import { buildSchema } from '../schema/index.ts';
+import { createLoaders } from '../schema/loaders.ts';
+import { ANONYMOUS, type GraphQLContext, type Services } from '../schema/context.ts';
+import { fromPrismaError } from '../errors.ts';
+import { usePersistedQueries } from './plugins/persisted-queries.ts';
+import { ClearableCache, responseCachePlugin } from './plugins/response-cache.ts';
+
+export interface App {
+  app: express.Express;
+  yoga: YogaServerInstance<Services, Record<string, unknown>>;
+  services: Services;
+  cache: ClearableCache;
+}
+
+let schemaSingleton: GraphQLSchema | undefined;
+
+export function buildApp(config: Config, db: Database, logger: Logger): App {
+  schemaSingleton ??= buildSchema();
+  const cache = new ClearableCache();
+  const services: Services = {
+    db,
+    config,
+    onCatalogueChange: () => cache.clear(),
+  };
+
+  const plugins: Plugin[] = [
+    usePersistedQueries(),
+    maxTokensPlugin({ n: config.limits.maxTokens }) as Plugin,
+    maxDepthPlugin({ n: config.limits.maxDepth, flattenFragments: true }) as Plugin,
+    maxAliasesPlugin({ n: config.limits.maxAliases }) as Plugin,
+    costLimitPlugin({ maxCost: config.limits.maxCost }) as Plugin,
+    blockFieldSuggestionsPlugin() as Plugin,
+    useGraphQlJit({}, { cache: jitCache() }) as Plugin,
+  ];
+  if (config.responseCache.enabled) plugins.push(responseCachePlugin(cache, config.responseCache.ttlMs));
+
+  const yoga = createYoga<Services, Record<string, unknown>>({
+    schema: schemaSingleton,
+    context: (): Record<string, unknown> => ({ ...services, loaders: createLoaders(db.sql), actor: ANONYMOUS }) satisfies GraphQLContext,
+    plugins,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: { title: 'virtcompat', defaultQuery: DEFAULT_QUERY },
+    logging: {
+      debug: (...a: unknown[]) => logger.debug(a.map(String).join(' ')),
+      info: (...a: unknown[]) => logger.info(a.map(String).join(' ')),
+      warn: (...a: unknown[]) => logger.warn(a.map(String).join(' ')),
+      error: (...a: unknown[]) => logger.error({ err: a.find((x) => x instanceof Error) }, a.map(String).join(' ')),
+    },
+    maskedErrors: {
+      maskError(error, message) {
+        const original = (error as { originalError?: unknown }).originalError;
+        const translated = original ? fromPrismaError(original) : undefined;
+        if (translated) return translated;
+        const ext = (error as { extensions?: { code?: unknown } }).extensions;
+        if (ext?.code) return error as Error;
+        logger.error({ err: original ?? error }, 'unexpected error in GraphQL execution');
+        return createGraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      },
+    },
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      const status = await checkHistory(db);
+      if (status.pending.length) {
+        res.status(503).json({ status: 'migrations pending', pending: status.pending });
+        return;
+      }
+      res.json({ status: 'ready', database: db.kind });
+    } catch (err) {
+      res.status(503).json({ status: 'database unavailable', error: (err as Error).message });
+    }
+  });
+
+  app.use(yoga.graphqlEndpoint, express.json({ limit: config.limits.maxBodyBytes, type: ['application/json', 'application/graphql-response+json'] }));
+  app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
+  app.use((req, res) => {
+    res.status(404).json({ errors: [{ message: `no route ${req.method} ${req.path}`, extensions: { code: 'NOT_FOUND' } }] });
+  });
+  // express's own errors (body too large, malformed JSON) as GraphQL-shaped JSON, never a stack trace.
+  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status ?? 500;
+    const code =
+      err.type === 'entity.too.large' ? 'BODY_TOO_LARGE' : err.type === 'entity.parse.failed' ? 'BAD_REQUEST_BODY' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+    if (status >= 500) logger.error({ err }, 'unexpected error in request handling');
+    const message =
+      code === 'BODY_TOO_LARGE'
+        ? `request body exceeds ${config.limits.maxBodyBytes} bytes`
+        : code === 'BAD_REQUEST_BODY'
+          ? 'request body is not valid JSON'
+          : status >= 500
+            ? 'Unexpected error.'
+            : err.message;
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  });
+
+  return { app, yoga, services, cache };
+}
+
+function jitCache() {
+  const m = new Map<string, unknown>();
+  return {
+    get: (k: string) => m.get(k) as never,
+    set: (k: string, v: unknown) => {
+      if (m.size > 1000) m.delete(m.keys().next().value!);
+      m.set(k, v);
+    },
+  };
+}
+
+const DEFAULT_QUERY = `# virtcompat: the shared compatibility catalogue.
+query Example {
+  guestOS(shortId: "rhel9.2") {
+    id
+    name
+    devices(effective: true, class: NETWORK) {
+      device { id name busId kind paravirtInterface }
+      supported
+      inheritedFrom { id }
+    }
+  }
+}
+`;

@@ -1,0 +1,114 @@
+// Relay cursor pagination by keyset: `ORDER BY <sort>, id` and a cursor holding the last row's
+// sort value and id, so pages stay stable while rows are added and cost no OFFSET scan.
+import { appError, ErrorCode, badInput } from '../../errors.ts';
+
+export const MAX_PAGE_SIZE = 100;
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface Keyset {
+  /** SQL expression of the sort key (never NULL: wrap in COALESCE). */
+  expr: string;
+  /** How to read the sort key back from a row. */
+  value: (row: Record<string, unknown>) => string;
+  direction: 'ASC' | 'DESC';
+}
+
+export function pageSize(first: number | null | undefined, fallback = 20): number {
+  const n = first ?? fallback;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_PAGE_SIZE) {
+    throw badInput(`first must be between 0 and ${MAX_PAGE_SIZE}, got ${n}`, 'first');
+  }
+  return n;
+}
+
+export function encodeCursor(sortValue: string, id: string): string {
+  return Buffer.from(JSON.stringify([sortValue, id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    // fall through
+  }
+  throw appError(ErrorCode.BAD_CURSOR, `cursor ${JSON.stringify(cursor.slice(0, 80))} is not one this service issued`);
+}
+
+/** Builds WHERE/ORDER/LIMIT for a keyset page; params are appended to `params`. */
+export function keysetClause(
+  keyset: Keyset,
+  idExpr: string,
+  args: PageArgs,
+  params: unknown[],
+  fallback = 20,
+): { where: string | null; order: string; limit: string; size: number } {
+  const size = pageSize(args.first, fallback);
+  const op = keyset.direction === 'ASC' ? '>' : '<';
+  let where: string | null = null;
+  if (args.after) {
+    const [v, id] = decodeCursor(args.after);
+    params.push(v, id);
+    where = `(${keyset.expr}, ${idExpr}) ${op} ($${params.length - 1}::text, $${params.length}::text)`;
+  }
+  return {
+    where,
+    order: `ORDER BY ${keyset.expr} ${keyset.direction}, ${idExpr} ${keyset.direction}`,
+    limit: `LIMIT ${size + 1}`,
+    size,
+  };
+}
+
+export interface Connection<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  nodes: T[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: () => Promise<number>;
+}
+
+export function toConnection<T extends { id: string }>(
+  rows: T[],
+  size: number,
+  keyset: Keyset,
+  hadCursor: boolean,
+  count: () => Promise<number>,
+): Connection<T> {
+  const page = rows.slice(0, size);
+  const edges = page.map((node) => ({ cursor: encodeCursor(keyset.value(node as Record<string, unknown>), node.id), node }));
+  let memo: Promise<number> | undefined;
+  return {
+    edges,
+    nodes: page,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      hasPreviousPage: hadCursor,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: () => (memo ??= count()),
+  };
+}
+
+/** Collects WHERE conditions with bound parameters. */
+export class Where {
+  readonly conds: string[] = [];
+  constructor(readonly params: unknown[] = []) {}
+  /** Adds a condition; `$?` in the text is replaced by the bound parameter's placeholder. */
+  add(cond: string, ...values: unknown[]): this {
+    let text = cond;
+    for (const v of values) {
+      this.params.push(v);
+      text = text.replace('$?', `$${this.params.length}`);
+    }
+    this.conds.push(text);
+    return this;
+  }
+  sql(extra: Array<string | null> = []): string {
+    const all = [...this.conds, ...extra.filter((x): x is string => !!x)];
+    return all.length ? `WHERE ${all.join(' AND ')}` : '';
+  }
+}

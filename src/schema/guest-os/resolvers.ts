@@ -1,0 +1,202 @@
+import type { GraphQLContext } from '../context.ts';
+import { GUEST_COLS, type GuestRow } from '../common/sql-fragments.ts';
+import { keysetClause, toConnection, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
+import { badInput } from '../../errors.ts';
+import { ANCESTORS_CTE } from '../../catalogue/effective.ts';
+import type { EffectiveDevice, EffectiveParavirt, FirmwareRow, ResourceRow } from '../loaders.ts';
+
+interface GuestFilter {
+  family?: string | null;
+  distro?: string | null;
+  vendor?: string | null;
+  architecture?: string | null;
+  search?: string | null;
+  releaseStatus?: string | null;
+  releasedAfter?: string | null;
+  releasedBefore?: string | null;
+  endOfLife?: boolean | null;
+  drivesDevice?: string | null;
+  source?: string | null;
+}
+
+const SORTS: Record<string, (dir: 'ASC' | 'DESC') => Keyset> = {
+  ID: (direction) => ({ expr: 'g.id', value: (r) => String(r.id), direction }),
+  NAME: (direction) => ({ expr: 'g.name', value: (r) => String(r.name), direction }),
+  RELEASE_DATE: (direction) => ({
+    expr: `coalesce(to_char(g."releaseDate", 'YYYY-MM-DD'), '')`,
+    value: (r) => (r.releaseDate as string | null) ?? '',
+    direction,
+  }),
+};
+
+/** A guest by exactly one of id / short id. */
+export async function findGuest(ctx: GraphQLContext, args: { id?: string | null; shortId?: string | null }) {
+  if ((args.id == null) === (args.shortId == null)) throw badInput('give exactly one of id or shortId');
+  return args.id != null ? ctx.loaders.guest.load(args.id) : ctx.loaders.guestByShortId.load(args.shortId!);
+}
+
+/** A guest by id or short id in one string (runtime and compatibility arguments). */
+export async function guestByIdOrShortId(ctx: GraphQLContext, key: string) {
+  return (await ctx.loaders.guest.load(key)) ?? (await ctx.loaders.guestByShortId.load(key));
+}
+
+function applyFilter(w: Where, f: GuestFilter | null | undefined) {
+  if (!f) return;
+  if (f.family != null) w.add('g.family = $?', f.family);
+  if (f.distro != null) w.add('g.distro = $?', f.distro);
+  if (f.vendor != null) w.add('g.vendor = $?', f.vendor);
+  if (f.architecture != null) w.add('$? = ANY(g.architectures)', f.architecture);
+  if (f.releaseStatus != null) w.add(`g."releaseStatus"::text = $?`, f.releaseStatus);
+  if (f.source != null) w.add('g.source = $?', f.source);
+  if (f.search != null) {
+    if (f.search.length > 200) throw badInput('search is limited to 200 characters', 'filter.search');
+    const like = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    w.add(`(g.name ILIKE $? OR EXISTS (SELECT 1 FROM unnest(g."shortIds") s WHERE s ILIKE $?))`, like, like);
+  }
+  if (f.releasedAfter != null) w.add(`g."releaseDate" > $?::date`, f.releasedAfter);
+  if (f.releasedBefore != null) w.add(`g."releaseDate" < $?::date`, f.releasedBefore);
+  if (f.endOfLife === true) w.add(`g."eolDate" < current_date`);
+  if (f.endOfLife === false) w.add(`(g."eolDate" IS NULL OR g."eolDate" >= current_date)`);
+  if (f.drivesDevice != null) {
+    // Guests whose nearest answer about the device is "supported", inheritance resolved.
+    w.add(
+      `g.id IN (WITH RECURSIVE ${ANCESTORS_CTE.replace('$1::text[]', `(SELECT array_agg(id) FROM "GuestOS")`)}
+        SELECT root FROM (SELECT DISTINCT ON (a.root) a.root, d.supported FROM anc a
+          JOIN "GuestOSDevice" d ON d."guestId" = a.node AND d."deviceId" = $?
+          ORDER BY a.root, a.depth, a.rank) x WHERE x.supported)`,
+      f.drivesDevice,
+    );
+  }
+}
+
+export async function listGuests(
+  ctx: GraphQLContext,
+  args: PageArgs & { filter?: GuestFilter | null; orderBy?: { field: string; direction: 'ASC' | 'DESC' } | null },
+) {
+  const w = new Where();
+  applyFilter(w, args.filter);
+  const countParams = [...w.params];
+  const countSql = `SELECT count(*)::int AS n FROM "GuestOS" g ${w.sql()}`;
+  const keyset = SORTS[args.orderBy?.field ?? 'ID'](args.orderBy?.direction ?? 'ASC');
+  const page = keysetClause(keyset, 'g.id', args, w.params);
+  const rows = await ctx.db.sql.query<GuestRow>(
+    `SELECT ${GUEST_COLS()} FROM "GuestOS" g ${w.sql([page.where])} ${page.order} ${page.limit}`,
+    w.params,
+  );
+  for (const r of rows) ctx.loaders.guest.prime(r.id, r);
+  return toConnection(rows, page.size, keyset, !!args.after, async () => {
+    const [{ n }] = await ctx.db.sql.query<{ n: number }>(countSql, countParams);
+    return n;
+  });
+}
+
+const inheritedFrom = (row: { guestId: string; fromGuestId: string }, ctx: GraphQLContext) =>
+  row.fromGuestId === row.guestId ? null : ctx.loaders.guest.load(row.fromGuestId);
+
+export const guestOSResolvers = {
+  Query: {
+    guestOS: (_: unknown, args: { id?: string; shortId?: string }, ctx: GraphQLContext) => findGuest(ctx, args),
+    guestOSes: (_: unknown, args: Parameters<typeof listGuests>[1], ctx: GraphQLContext) => listGuests(ctx, args),
+  },
+  GuestOS: {
+    shortId: (g: GuestRow) => g.shortIds[0] ?? null,
+    derivesFrom: (g: GuestRow, _: unknown, ctx: GraphQLContext) => (g.derivesFromId ? ctx.loaders.guest.load(g.derivesFromId) : null),
+    clonedFrom: (g: GuestRow, _: unknown, ctx: GraphQLContext) => (g.clonedFromId ? ctx.loaders.guest.load(g.clonedFromId) : null),
+    upgrades: (g: GuestRow, _: unknown, ctx: GraphQLContext) => (g.upgradesId ? ctx.loaders.guest.load(g.upgradesId) : null),
+    derivedBy: async (g: GuestRow, _: unknown, ctx: GraphQLContext) =>
+      ctx.loaders.guest.loadMany(await ctx.loaders.derivedBy.load(g.id)),
+    ancestors: async (g: GuestRow, _: unknown, ctx: GraphQLContext) =>
+      ctx.loaders.guest.loadMany(await ctx.loaders.ancestors.load(g.id)),
+    media: async (g: GuestRow, _: unknown, ctx: GraphQLContext) => {
+      const [row] = await ctx.db.sql.query<{ media: unknown }>(`SELECT media FROM "GuestOS" WHERE id = $1`, [g.id]);
+      return row?.media ?? null;
+    },
+    resources: async (
+      g: GuestRow,
+      args: { effective: boolean; arch?: string | null; kind?: string | null },
+      ctx: GraphQLContext,
+    ) => {
+      const rows = await (args.effective ? ctx.loaders.effectiveResources : ctx.loaders.ownResources).load(g.id);
+      return rows.filter((r) => (args.arch == null || r.arch === args.arch) && (args.kind == null || r.kind === args.kind));
+    },
+    firmware: async (g: GuestRow, args: { effective: boolean; arch?: string | null }, ctx: GraphQLContext) => {
+      const rows = await (args.effective ? ctx.loaders.effectiveFirmware : ctx.loaders.ownFirmware).load(g.id);
+      return rows.filter((r) => args.arch == null || r.arch === args.arch);
+    },
+    devices: async (
+      g: GuestRow,
+      args: {
+        effective: boolean;
+        includeRemoved: boolean;
+        class?: string | null;
+        kind?: string | null;
+        bus?: string | null;
+        paravirtInterface?: string | null;
+      },
+      ctx: GraphQLContext,
+    ) => {
+      const loader = !args.effective
+        ? ctx.loaders.ownDevices
+        : args.includeRemoved
+          ? ctx.loaders.effectiveDevicesWithRemoved
+          : ctx.loaders.effectiveDevices;
+      const rows = await loader.load(g.id);
+      return rows.filter(
+        (r) =>
+          (args.effective || args.includeRemoved || r.supported) &&
+          (args.class == null || r.device.class === args.class) &&
+          (args.kind == null || r.device.kind === args.kind) &&
+          (args.bus == null || r.device.bus === args.bus) &&
+          (args.paravirtInterface == null || r.device.paravirtInterface === args.paravirtInterface),
+      );
+    },
+    deviceCount: async (g: GuestRow, args: { effective: boolean; class?: string | null }, ctx: GraphQLContext) => {
+      if (!args.effective) {
+        const rows = (await ctx.loaders.ownDevices.load(g.id)).filter((r) => r.supported);
+        return rows.filter((r) => args.class == null || r.device.class === args.class).length;
+      }
+      const counts = await ctx.loaders.effectiveDeviceCount.load(g.id);
+      if (args.class != null) return counts.get(args.class) ?? 0;
+      let n = 0;
+      for (const v of counts.values()) n += v;
+      return n;
+    },
+    paravirt: async (
+      g: GuestRow,
+      args: { effective: boolean; family?: string | null; kind?: string | null },
+      ctx: GraphQLContext,
+    ) => {
+      const rows = await (args.effective ? ctx.loaders.effectiveParavirt : ctx.loaders.ownParavirt).load(g.id);
+      if (args.family == null && args.kind == null) return rows;
+      const feats = await ctx.loaders.paravirt.loadMany(rows.map((r) => r.featureId));
+      return rows.filter((_, i) => {
+        const f = feats[i] as { family: string; kind: string } | null;
+        return f && (args.family == null || f.family === args.family) && (args.kind == null || f.kind === args.kind);
+      });
+    },
+    compatibilityRecords: async (g: GuestRow, args: { hypervisor?: string | null }, ctx: GraphQLContext) => {
+      const rows = await ctx.loaders.guestRecords.load(g.id);
+      if (args.hypervisor == null) return rows;
+      const hv = await ctx.loaders.hypervisorByKey.load(args.hypervisor);
+      if (!hv) return [];
+      const rels = await ctx.loaders.release.loadMany(rows.map((r) => r.hypervisorReleaseId));
+      return rows.filter((_, i) => (rels[i] as { hypervisorId: string } | null)?.hypervisorId === hv.id);
+    },
+    provenance: (g: GuestRow) => ({ source: g.source, sourceVersion: g.sourceVersion, sourceRef: g.sourceRef }),
+  },
+  GuestResources: {
+    inheritedFrom: (r: ResourceRow, _: unknown, ctx: GraphQLContext) => inheritedFrom(r, ctx),
+  },
+  GuestFirmware: {
+    inheritedFrom: (r: FirmwareRow, _: unknown, ctx: GraphQLContext) => inheritedFrom(r, ctx),
+  },
+  GuestDeviceSupport: {
+    inherited: (r: EffectiveDevice) => r.fromGuestId !== r.guestId,
+    inheritedFrom: (r: EffectiveDevice, _: unknown, ctx: GraphQLContext) => inheritedFrom(r, ctx),
+  },
+  GuestParavirtSupport: {
+    feature: (r: EffectiveParavirt, _: unknown, ctx: GraphQLContext) => ctx.loaders.paravirt.load(r.featureId),
+    inherited: (r: EffectiveParavirt) => r.fromGuestId !== r.guestId,
+    inheritedFrom: (r: EffectiveParavirt, _: unknown, ctx: GraphQLContext) => inheritedFrom(r, ctx),
+  },
+};

@@ -1,0 +1,100 @@
+import type { GraphQLContext } from '../context.ts';
+import { HYPERVISOR_COLS, PARAVIRT_COLS, type HypervisorRow, type ParavirtRow, type ReleaseRow } from '../common/sql-fragments.ts';
+import { keysetClause, toConnection, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
+import { badInput } from '../../errors.ts';
+import type { HostFeatureReqRow, ReleaseParavirtRow } from '../loaders.ts';
+
+const BY_KEY: Keyset = { expr: 'h.key', value: (r) => String(r.key), direction: 'ASC' };
+
+/** A release by id, or `key:version` (`kvm:8.2`). */
+export async function releaseByRef(ctx: GraphQLContext, ref: string): Promise<ReleaseRow | null> {
+  const byId = await ctx.loaders.release.load(ref);
+  if (byId) return byId;
+  const m = /^([a-z0-9-]+):(.+)$/.exec(ref);
+  if (!m) return null;
+  const hv = await ctx.loaders.hypervisorByKey.load(m[1]);
+  if (!hv) return null;
+  return (await ctx.loaders.releasesOf.load(hv.id)).find((r) => r.version === m[2]) ?? null;
+}
+
+export const hypervisorResolvers = {
+  Query: {
+    hypervisor: (_: unknown, args: { id?: string | null; key?: string | null }, ctx: GraphQLContext) => {
+      if ((args.id == null) === (args.key == null)) throw badInput('give exactly one of id or key');
+      return args.id != null ? ctx.loaders.hypervisor.load(args.id) : ctx.loaders.hypervisorByKey.load(args.key!);
+    },
+    hypervisors: async (_: unknown, args: PageArgs & { filter?: { family?: string | null } | null }, ctx: GraphQLContext) => {
+      const w = new Where();
+      if (args.filter?.family != null) w.add('h.family::text = $?', args.filter.family);
+      const countParams = [...w.params];
+      const countSql = `SELECT count(*)::int AS n FROM "Hypervisor" h ${w.sql()}`;
+      const page = keysetClause(BY_KEY, 'h.id', args, w.params);
+      const rows = await ctx.db.sql.query<HypervisorRow>(
+        `SELECT ${HYPERVISOR_COLS()} FROM "Hypervisor" h ${w.sql([page.where])} ${page.order} ${page.limit}`,
+        w.params,
+      );
+      for (const r of rows) ctx.loaders.hypervisor.prime(r.id, r);
+      return toConnection(rows, page.size, BY_KEY, !!args.after, async () => {
+        const [{ n }] = await ctx.db.sql.query<{ n: number }>(countSql, countParams);
+        return n;
+      });
+    },
+    hypervisorRelease: async (
+      _: unknown,
+      args: { id?: string | null; hypervisor?: string | null; version?: string | null },
+      ctx: GraphQLContext,
+    ) => {
+      if (args.id != null) {
+        if (args.hypervisor != null || args.version != null) throw badInput('give either id, or hypervisor and version');
+        return ctx.loaders.release.load(args.id);
+      }
+      if (args.hypervisor == null || args.version == null) throw badInput('give either id, or hypervisor and version');
+      return releaseByRef(ctx, `${args.hypervisor}:${args.version}`);
+    },
+    paravirtFeature: (_: unknown, args: { key: string }, ctx: GraphQLContext) => ctx.loaders.paravirtByKey.load(args.key),
+    paravirtFeatures: (_: unknown, args: { family?: string | null; kind?: string | null }, ctx: GraphQLContext) => {
+      const w = new Where();
+      if (args.family != null) w.add('p.family::text = $?', args.family);
+      if (args.kind != null) w.add('p.kind::text = $?', args.kind);
+      return ctx.db.sql.query<ParavirtRow>(`SELECT ${PARAVIRT_COLS()} FROM "ParavirtFeature" p ${w.sql()} ORDER BY p.key`, w.params);
+    },
+  },
+  Hypervisor: {
+    releases: (h: HypervisorRow, _: unknown, ctx: GraphQLContext) => ctx.loaders.releasesOf.load(h.id),
+    latestRelease: async (h: HypervisorRow, _: unknown, ctx: GraphQLContext) => (await ctx.loaders.releasesOf.load(h.id)).at(-1) ?? null,
+  },
+  HypervisorRelease: {
+    hypervisor: (r: ReleaseRow, _: unknown, ctx: GraphQLContext) => ctx.loaders.hypervisor.load(r.hypervisorId),
+    devices: async (
+      r: ReleaseRow,
+      args: { class?: string | null; kind?: string | null; supported?: boolean | null },
+      ctx: GraphQLContext,
+    ) =>
+      (await ctx.loaders.releaseDevices.load(r.id)).filter(
+        (x) =>
+          (args.class == null || x.device.class === args.class) &&
+          (args.kind == null || x.device.kind === args.kind) &&
+          (args.supported == null || x.supported === args.supported),
+      ),
+    paravirt: async (r: ReleaseRow, args: { kind?: string | null }, ctx: GraphQLContext) => {
+      const rows = await ctx.loaders.releaseParavirt.load(r.id);
+      if (args.kind == null) return rows;
+      const feats = await ctx.loaders.paravirt.loadMany(rows.map((x) => x.featureId));
+      return rows.filter((_, i) => (feats[i] as ParavirtRow | null)?.kind === args.kind);
+    },
+    hostFeatures: async (r: ReleaseRow, args: { requirement?: string | null }, ctx: GraphQLContext) =>
+      (await ctx.loaders.releaseHostFeatures.load(r.id)).filter((x) => args.requirement == null || x.requirement === args.requirement),
+    provenance: (r: ReleaseRow) => ({ source: r.source, sourceVersion: null, sourceRef: r.sourceRef }),
+  },
+  HypervisorParavirt: {
+    feature: (r: ReleaseParavirtRow, _: unknown, ctx: GraphQLContext) => ctx.loaders.paravirt.load(r.featureId),
+  },
+  HostFeatureRequirement: {
+    feature: (r: HostFeatureReqRow, _: unknown, ctx: GraphQLContext) => ctx.loaders.hwFeature.load(r.featureId),
+  },
+  ParavirtFeature: {
+    dependsOnKeys: (p: ParavirtRow) => p.dependsOn,
+    dependsOn: async (p: ParavirtRow, _: unknown, ctx: GraphQLContext) =>
+      (await ctx.loaders.paravirtByKey.loadMany(p.dependsOn)).filter((x) => x && !(x instanceof Error)),
+  },
+};
