@@ -1,0 +1,132 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { deriveVerdict, matchDevices, missingRequirements, type VerdictInput } from './verdict.ts';
+
+const VIRTIO_NET = { id: 'virtio-net', class: 'NETWORK', kind: 'PARAVIRTUAL' };
+const E1000 = { id: 'e1000', class: 'NETWORK', kind: 'EMULATED' };
+const VIRTIO_BLK = { id: 'virtio-blk', class: 'STORAGE', kind: 'PARAVIRTUAL' };
+const IDE = { id: 'piix-ide', class: 'STORAGE', kind: 'EMULATED' };
+
+function input(over: Partial<VerdictInput> = {}): VerdictInput {
+  return {
+    guest: { id: 'g2', name: 'Guest 2' },
+    chain: [
+      { id: 'g2', name: 'Guest 2' },
+      { id: 'g1', name: 'Guest 1' },
+    ],
+    release: { id: 'r', name: 'QEMU 8.2' },
+    records: [],
+    hostFeatures: null,
+    hostRequirements: [
+      { key: 'vmx', requirement: 'REQUIRED', anyOf: 'cpu-virt' },
+      { key: 'svm', requirement: 'REQUIRED', anyOf: 'cpu-virt' },
+      { key: 'ept', requirement: 'USED_IF_PRESENT', anyOf: null },
+    ],
+    guestDevices: [VIRTIO_NET, E1000, VIRTIO_BLK, IDE],
+    releaseDevices: [
+      { ...VIRTIO_NET, model: 'virtio-net-pci' },
+      { ...E1000, model: 'e1000' },
+      { ...VIRTIO_BLK, model: 'virtio-blk-pci' },
+      { ...IDE, model: 'ide-hd' },
+    ],
+    ...over,
+  };
+}
+
+describe('deriveVerdict', () => {
+  it('prefers paravirtual devices both sides support', () => {
+    const m = matchDevices(input().guestDevices, input().releaseDevices);
+    assert.deepEqual(m.find((d) => d.class === 'NETWORK'), { class: 'NETWORK', deviceId: 'virtio-net', model: 'virtio-net-pci', paravirtual: true });
+    const legacy = matchDevices([E1000, IDE], input().releaseDevices);
+    assert.equal(legacy.find((d) => d.class === 'NETWORK')?.model, 'e1000');
+    assert.equal(legacy.find((d) => d.class === 'STORAGE')?.paravirtual, false);
+  });
+
+  it('treats anyOf requirements as alternatives', () => {
+    const reqs = input().hostRequirements;
+    assert.deepEqual(missingRequirements(reqs, ['svm']), []);
+    assert.deepEqual(missingRequirements(reqs, ['ept']), [['vmx', 'svm']]);
+    assert.deepEqual(missingRequirements(reqs, null), []);
+  });
+
+  it('says LIKELY from the catalogue when there is no record, with its reasons', () => {
+    const v = deriveVerdict(input());
+    assert.equal(v.verdict, 'LIKELY');
+    assert.equal(v.basis, 'CATALOGUE');
+    assert.match(v.reasons.join('\n'), /no accepted record for Guest 2 or its ancestors on QEMU 8.2/);
+    assert.match(v.reasons.join('\n'), /virtio-blk-pci \(storage, paravirtual\) and virtio-net-pci \(network, paravirtual\)/);
+  });
+
+  it('downgrades to PARTIAL and names the missing feature when the host lacks a requirement', () => {
+    const v = deriveVerdict(input({ hostFeatures: ['ept'] }));
+    assert.equal(v.verdict, 'PARTIAL');
+    assert.deepEqual(v.missingHostFeatures, ['vmx|svm']);
+    assert.match(v.reasons[0], /QEMU 8.2 requires vmx or svm for hardware-assisted operation; the host has none of them/);
+  });
+
+  it('is UNKNOWN when no storage device is shared', () => {
+    const v = deriveVerdict(input({ guestDevices: [VIRTIO_NET] }));
+    assert.equal(v.verdict, 'UNKNOWN');
+    assert.match(v.reasons.at(-1)!, /no storage device/);
+  });
+
+  it('uses records of the release itself before inherited ones', () => {
+    const v = deriveVerdict(
+      input({
+        records: [
+          { id: 'a', guestId: 'g1', status: 'BROKEN', submitter: 'x', hostFeatureKey: null, evidenceDate: null },
+          { id: 'b', guestId: 'g2', status: 'WORKS', submitter: 'x', hostFeatureKey: null, evidenceDate: null },
+        ],
+      }),
+    );
+    assert.equal(v.verdict, 'WORKS');
+    assert.equal(v.basis, 'RECORDS');
+    assert.deepEqual(v.recordIds, ['b']);
+  });
+
+  it('inherits an ancestor release record and says so', () => {
+    const v = deriveVerdict(
+      input({ records: [{ id: 'a', guestId: 'g1', status: 'CERTIFIED', submitter: 'redhat', hostFeatureKey: null, evidenceDate: '2024-01-01' }] }),
+    );
+    assert.equal(v.verdict, 'CERTIFIED');
+    assert.equal(v.basis, 'INHERITED_RECORDS');
+    assert.match(v.reasons.join('\n'), /ancestor Guest 1/);
+  });
+
+  it('shows a conflict between vendors instead of picking one', () => {
+    const v = deriveVerdict(
+      input({
+        records: [
+          { id: 'a', guestId: 'g2', status: 'CERTIFIED', submitter: 'osvendor', hostFeatureKey: null, evidenceDate: null },
+          { id: 'b', guestId: 'g2', status: 'BROKEN', submitter: 'hvvendor', hostFeatureKey: null, evidenceDate: null },
+        ],
+      }),
+    );
+    assert.equal(v.verdict, 'CONFLICT');
+    assert.deepEqual(v.conflicts, [{ a: 'a', b: 'b', reason: 'osvendor says CERTIFIED, hvvendor says BROKEN' }]);
+  });
+
+  it('agreeing vendors are no conflict: the strongest status wins', () => {
+    const v = deriveVerdict(
+      input({
+        records: [
+          { id: 'a', guestId: 'g2', status: 'WORKS', submitter: 'x', hostFeatureKey: null, evidenceDate: null },
+          { id: 'b', guestId: 'g2', status: 'CERTIFIED', submitter: 'y', hostFeatureKey: null, evidenceDate: null },
+        ],
+      }),
+    );
+    assert.equal(v.verdict, 'CERTIFIED');
+    assert.deepEqual(v.conflicts, []);
+  });
+
+  it('leaves out records that need a host feature the host lacks', () => {
+    const v = deriveVerdict(
+      input({
+        hostFeatures: ['vmx'],
+        records: [{ id: 'a', guestId: 'g2', status: 'WORKS', submitter: 'x', hostFeatureKey: 'sev', evidenceDate: null }],
+      }),
+    );
+    assert.equal(v.basis, 'CATALOGUE');
+    assert.match(v.reasons.join('\n'), /1 record\(s\) left out/);
+  });
+});

@@ -1,0 +1,129 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freshDatabase, testTargets } from './helpers/db.ts';
+import { openDatabase } from '../src/db/index.ts';
+import { checkHistory, localMigrations, migrate } from '../src/db/migrate.ts';
+import { DatabaseError } from '../src/db/errors.ts';
+
+const expectCode = async (p: Promise<unknown>, code: string, re?: RegExp) => {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof DatabaseError, `expected DatabaseError, got ${err}`);
+    assert.equal(err.code, code);
+    if (re) assert.match(err.message, re);
+    return true;
+  });
+};
+
+for (const kind of testTargets()) {
+  describe(`migrations on ${kind}`, () => {
+    it('applies every committed migration to an empty database, then nothing', async () => {
+      const t = await freshDatabase(kind);
+      const db = await t.open();
+      try {
+        const names = localMigrations().map((m) => m.name);
+        assert.ok(names.length >= 1);
+        assert.deepEqual(await migrate(db), names);
+        assert.deepEqual(await migrate(db), []);
+        const status = await checkHistory(db);
+        assert.deepEqual(status.pending, []);
+        assert.deepEqual([...status.applied].sort(), names);
+        const [row] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS"`);
+        assert.equal(row.n, 0);
+      } finally {
+        await db.close();
+        await t.drop();
+      }
+    });
+
+    it('refuses a history with a failed migration, naming it', async () => {
+      const t = await freshDatabase(kind);
+      const db = await t.open();
+      try {
+        await migrate(db);
+        await db.sql.query(
+          `INSERT INTO _prisma_migrations (id, checksum, migration_name, logs, started_at, applied_steps_count)
+           VALUES ('x1', 'abc', '29990101000000_broken', 'ERROR: relation exists', now(), 0)`,
+        );
+        await expectCode(migrate(db), 'MIGRATION_HISTORY_FAILED', /29990101000000_broken failed.*relation exists/);
+      } finally {
+        await db.close();
+        await t.drop();
+      }
+    });
+
+    it('refuses a history with a migration this version does not know', async () => {
+      const t = await freshDatabase(kind);
+      const db = await t.open();
+      try {
+        await migrate(db);
+        await db.sql.query(
+          `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+           VALUES ('x2', 'abc', '29990101000000_from_the_future', now(), now(), 1)`,
+        );
+        await expectCode(checkHistory(db), 'MIGRATION_HISTORY_FOREIGN', /from_the_future/);
+      } finally {
+        await db.close();
+        await t.drop();
+      }
+    });
+
+    it('refuses a migration edited after it was applied', async () => {
+      const t = await freshDatabase(kind);
+      const db = await t.open();
+      try {
+        await migrate(db);
+        const first = localMigrations()[0].name;
+        await db.sql.query(`UPDATE _prisma_migrations SET checksum = 'tampered' WHERE migration_name = $1`, [first]);
+        await expectCode(migrate(db), 'MIGRATION_MODIFIED', new RegExp(first));
+      } finally {
+        await db.close();
+        await t.drop();
+      }
+    });
+
+    it('refuses a database that holds tables but no migration history', async () => {
+      const t = await freshDatabase(kind);
+      const db = await t.open();
+      try {
+        await db.sql.query(`CREATE TABLE someone_elses (id int)`);
+        await expectCode(migrate(db), 'SCHEMA_NOT_EMPTY', /not a virtcompat database/);
+        const [row] = await db.sql.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`,
+        );
+        assert.equal(row.n, 1, 'nothing was created in a database we refused');
+      } finally {
+        await db.close();
+        await t.drop();
+      }
+    });
+  });
+}
+
+describe('embedded database folder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vc-pglite-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps data across reopen', async () => {
+    const db = await openDatabase({ kind: 'pglite', dataDir: dir });
+    await migrate(db);
+    await db.sql.query(`INSERT INTO "Vendor"(id, name, "updatedAt") VALUES ('acme', 'Acme', now())`);
+    await db.close();
+    const again = await openDatabase({ kind: 'pglite', dataDir: dir });
+    try {
+      assert.deepEqual(await migrate(again), []);
+      const rows = await again.sql.query<{ name: string }>(`SELECT name FROM "Vendor"`);
+      assert.deepEqual(rows, [{ name: 'Acme' }]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('refuses a folder another live process holds', async () => {
+    writeFileSync(join(dir, 'virtcompat.lock'), String(process.ppid));
+    await expectCode(openDatabase({ kind: 'pglite', dataDir: dir }), 'DB_LOCKED', new RegExp(`process ${process.ppid}`));
+    rmSync(join(dir, 'virtcompat.lock'));
+  });
+});
