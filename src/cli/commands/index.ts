@@ -1,11 +1,15 @@
 import type { Command } from '../types.ts';
 import { migrateCommand } from './db.ts';
+import { exportOsinfoCommand } from './export.ts';
+import { commands as importCommands } from './import.ts';
 import { command as seed } from './seed.ts';
 import { command as serve } from './serve.ts';
 
 // One line per subcommand; keep the list sorted by name.
 export const commands: Command[] = [
   migrateCommand,
+  exportOsinfoCommand,
+  ...importCommands,
   seed,
   serve,
 ];

@@ -1,0 +1,134 @@
+// `virtcompat import osinfo`: the whole of an osinfo-db tree into the catalogue, in one transaction.
+//
+// Rules (README.md in this folder has the long form):
+// - Rows this importer owns (source 'osinfo-db'; for devices also 'pci.ids', which osinfo refines
+//   with a class) are created or updated; rows from the curated seed or a vendor are never touched
+//   and counted as `kept`.
+// - Facts of an OS the import contains (resources, firmware, device links) are made equal to the
+//   source: osinfo-owned facts the release no longer has are deleted. Entities the release no
+//   longer has (OS, device, platform) are kept: osinfo-db never retires ids, and other data may
+//   point at them.
+// - Nothing is written unless everything is: a failure or a kill leaves the database as it was.
+import { existsSync } from 'node:fs';
+import type { Database } from '../../../src/db/index.ts';
+import type { Sql } from '../../../src/db/sql.ts';
+import { readOsinfo } from './parse.ts';
+import { buildRows, SOURCE, type OsinfoRows } from './rows.ts';
+import { loadHwIds, type HwIds } from '../hwids.ts';
+import { syncTable, type SyncCounts, type TableSpec } from '../sync.ts';
+import { deviceSpec, ensureHypervisors, firmwareSpec, guestDeviceSpec, guestSpec, releaseDeviceSpec, releaseSpec, resourcesSpec } from '../tables.ts';
+import { ImportError, runImport, type ImportProblem, type ImportSummary } from '../runs.ts';
+import { silentProgress, type Progress } from '../progress.ts';
+
+export const DEFAULT_OSINFO_PATH = '/usr/share/osinfo';
+export const DEFAULT_PCI_IDS = '/usr/share/misc/pci.ids';
+export const DEFAULT_USB_IDS = '/usr/share/misc/usb.ids';
+
+export interface OsinfoImportOptions {
+  path?: string;
+  /** Fail (and write nothing) when any file is malformed or any value unusable. */
+  strict?: boolean;
+  /** pci.ids / usb.ids to name the devices osinfo refers to, as libosinfo does; null to skip. */
+  pciIds?: string | null;
+  usbIds?: string | null;
+  progress?: Progress;
+}
+
+async function optionalHwIds(path: string | null | undefined, kind: 'pci' | 'usb', problems: ImportProblem[]): Promise<HwIds | null> {
+  if (!path) return null;
+  if (!existsSync(path)) {
+    problems.push({ path, reason: `${kind}.ids not found; devices osinfo only refers to are named by their id`, severity: 'warning' });
+    return null;
+  }
+  const ids = await loadHwIds(path, kind);
+  for (const p of ids.problems) problems.push({ path, reason: `line ${p.line}: ${p.reason}`, severity: 'warning' });
+  return ids;
+}
+
+export async function importOsinfo(db: Database, opts: OsinfoImportOptions = {}): Promise<ImportSummary> {
+  const progress = opts.progress ?? silentProgress;
+  const path = opts.path ?? DEFAULT_OSINFO_PATH;
+  return runImport(db.sql, { source: 'osinfo-db', path, strict: opts.strict, progress }, async () => {
+    progress.phase('reading files');
+    const data = await readOsinfo(path, (done, total, entities) => progress.tick(done, total, `${entities} entities`));
+    const problems: ImportProblem[] = [...data.problems];
+    const hw = {
+      pci: await optionalHwIds(opts.pciIds === undefined ? DEFAULT_PCI_IDS : opts.pciIds, 'pci', problems),
+      usb: await optionalHwIds(opts.usbIds === undefined ? DEFAULT_USB_IDS : opts.usbIds, 'usb', problems),
+    };
+    const rows = buildRows(data, hw);
+    problems.push(...rows.problems);
+    if (data.oses.size === 0 && data.devices.size === 0 && data.platforms.size === 0) {
+      throw new ImportError(`${data.root}: no OS, device or platform found`, problems, 'IMPORT_EMPTY');
+    }
+    const notImported: Record<string, number> = { ...data.notImported };
+    for (const [k, v] of Object.entries(data.unknownElements)) notImported[`unknown element <${k}>`] = v;
+    return {
+      sourceVersion: data.version,
+      path: data.root,
+      files: { read: data.files - data.filesSkipped, skipped: data.filesSkipped },
+      problems,
+      notImported,
+      write: (tx, counts, changed) => writeRows(tx, rows, counts, changed, problems, progress),
+    };
+  });
+}
+
+async function writeRows(
+  tx: Sql,
+  rows: OsinfoRows,
+  counts: Record<string, SyncCounts>,
+  changed: Set<string>,
+  problems: ImportProblem[],
+  progress: Progress,
+) {
+  const own = [SOURCE];
+  const guestIds = rows.guests.map((g) => g.id);
+
+  // Platforms: their hypervisor, and no clash with a release someone else already has.
+  const { ids: hypervisors, created: hvCreated } = await ensureHypervisors(
+    tx,
+    rows.releases.map((r) => r.hypervisorKey),
+    changed,
+  );
+  if (rows.releases.length) counts.Hypervisor = { created: hvCreated, updated: 0, unchanged: hypervisors.size - hvCreated, deleted: 0, kept: 0 };
+  for (const r of rows.releases) r.hypervisorId = hypervisors.get(r.hypervisorKey)!;
+  const clashes = await tx.query<{ id: string; hypervisorId: string; version: string }>(
+    `SELECT r.id, r."hypervisorId", r.version FROM "HypervisorRelease" r
+       JOIN unnest($1::text[], $2::text[], $3::text[]) AS s(id, hid, version) ON r."hypervisorId" = s.hid AND r.version = s.version
+      WHERE r.id <> s.id`,
+    [rows.releases.map((r) => r.id), rows.releases.map((r) => r.hypervisorId), rows.releases.map((r) => r.version)],
+  );
+  if (clashes.length) {
+    const skip = new Set<string>();
+    for (const c of clashes) {
+      const mine = rows.releases.find((r) => r.hypervisorId === c.hypervisorId && r.version === c.version)!;
+      skip.add(mine.id);
+      problems.push({ path: mine.sourceRef ?? mine.id, reason: `${mine.id}: release ${c.version} already exists as ${c.id}; kept that one`, severity: 'warning' });
+    }
+    rows.releases = rows.releases.filter((r) => !skip.has(r.id));
+    rows.releaseDevices = rows.releaseDevices.filter((r) => !skip.has(r.releaseId));
+  }
+  const releaseIds = rows.releases.map((r) => r.id);
+
+  const steps: [string, TableSpec<never>, unknown[]][] = [
+    ['Device', deviceSpec([SOURCE, 'pci.ids']) as TableSpec<never>, rows.devices],
+    ['GuestOS', guestSpec(own) as TableSpec<never>, rows.guests],
+    ['GuestOSResources', resourcesSpec(own, guestIds) as TableSpec<never>, rows.resources],
+    ['GuestOSFirmware', firmwareSpec(own, guestIds) as TableSpec<never>, rows.firmware],
+    ['GuestOSDevice', guestDeviceSpec(own, guestIds) as TableSpec<never>, rows.guestDevices],
+    ['HypervisorRelease', releaseSpec(own) as TableSpec<never>, rows.releases],
+    ['HypervisorReleaseDevice', releaseDeviceSpec(own, releaseIds) as TableSpec<never>, rows.releaseDevices],
+  ];
+  const totalRows = steps.reduce((n, s) => n + s[2].length, 0);
+  let done = 0;
+  progress.phase('writing', totalRows);
+  for (const [name, spec, list] of steps) {
+    progress.line(`writing ${name}: ${list.length} rows`);
+    const res = await syncTable(tx, spec, list as never[]);
+    counts[name] = res.counts;
+    for (const c of res.changed) changed.add(c);
+    done += list.length;
+    progress.tick(done, totalRows, name);
+  }
+}

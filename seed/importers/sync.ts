@@ -1,0 +1,211 @@
+// Set-based synchronisation of one table with the rows an importer computed, in ONE statement:
+// the rows travel as column arrays (unnest), and data-modifying CTEs insert what is new, update
+// what this importer owns and changed, and delete what it owns, within the import's scope, that
+// the source no longer has. Change detection is done by PostgreSQL (`IS DISTINCT FROM` on the
+// compared columns), so it is the same on PostgreSQL and PGlite whatever the drivers return.
+// A no-change re-import therefore writes nothing: no row versions, no updatedAt bumps, no Change rows.
+import type { Sql } from '../../src/db/sql.ts';
+
+export type ColumnType =
+  | 'text'
+  | 'int4'
+  | 'int8'
+  | 'bool'
+  | 'date'
+  | 'jsonb'
+  | 'text[]'
+  | { enum: string };
+
+export interface ColumnSpec {
+  name: string;
+  type: ColumnType;
+}
+
+export interface TableSpec<R> {
+  /** Table name as Prisma created it (quoted in SQL). */
+  table: string;
+  /** Primary-key (or unique) columns identifying a row. */
+  key: string[];
+  /** Every column the importer writes, key columns included. */
+  columns: ColumnSpec[];
+  /** Columns whose difference makes an update; others (sourceVersion...) are written only along with a change. */
+  compare: string[];
+  /** Sets "updatedAt" = now() on insert and update (Prisma @updatedAt has no database default). */
+  updatedAt?: boolean;
+  /**
+   * SQL predicate over the existing row (alias `t`) saying this importer owns it: only owned rows
+   * are updated or deleted. $OWN is replaced by the parameter holding `own`.
+   */
+  owned: string;
+  own: readonly string[];
+  /** Delete owned rows whose `column` is one of `values` and which the source no longer has. */
+  scope?: { column: string; values: readonly string[] };
+  /** Change-feed entity of a row (SQL expressions over the row's columns, unqualified). */
+  change?: { entityType: string; entityId: string };
+  /** Reads a column's value out of a computed row. */
+  get(row: R, column: string): unknown;
+}
+
+export interface SyncCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  /** Rows the source has but which belong to someone else (curated, vendor:*): left as they are. */
+  kept: number;
+}
+
+export interface SyncResult {
+  counts: SyncCounts;
+  /** Change-feed entities touched: `${entityType}\u0000${entityId}`. */
+  changed: Set<string>;
+}
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** Arrays travel as one text per row, joined by U+001F, since unnest flattens text[][]. */
+const SEP = '\u001f';
+
+function paramType(t: ColumnType): string {
+  if (typeof t === 'object') return 'text[]';
+  if (t === 'text[]' || t === 'jsonb') return 'text[]';
+  return `${t}[]`;
+}
+
+function selectExpr(c: ColumnSpec): string {
+  const col = `s.${q(c.name)}`;
+  if (typeof c.type === 'object') return `${col}::${q(c.type.enum)} AS ${q(c.name)}`;
+  if (c.type === 'text[]') return `string_to_array(${col}, E'\\x1f') AS ${q(c.name)}`;
+  if (c.type === 'jsonb') return `${col}::jsonb AS ${q(c.name)}`;
+  return `${col} AS ${q(c.name)}`;
+}
+
+function encode(t: ColumnType, v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  if (t === 'text[]') {
+    const arr = v as string[];
+    for (const x of arr) if (x.includes(SEP)) throw new Error(`array element contains U+001F: ${JSON.stringify(x)}`);
+    return arr.join(SEP);
+  }
+  if (t === 'jsonb') return JSON.stringify(v);
+  if (t === 'int8') return String(v);
+  return v;
+}
+
+export function buildSyncSql<R>(spec: TableSpec<R>): string {
+  const n = spec.columns.length;
+  const cols = spec.columns.map((c) => q(c.name));
+  const keyMatch = (a: string, b: string) => spec.key.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
+  const cmpT = spec.compare.map((c) => `t.${q(c)}`).join(', ');
+  const cmpS = spec.compare.map((c) => `s.${q(c)}`).join(', ');
+  // A one-column row constructor is just that column; ROW() keeps the comparison uniform.
+  const distinct = `ROW(${cmpT}) IS DISTINCT FROM ROW(${cmpS})`;
+  // Parameters after the column arrays: the owner sources (when the predicate uses them), the scope.
+  const ownUsed = spec.owned.includes('$OWN');
+  const ownParam = `$${n + 1}::text[]`;
+  const scopeParam = `$${n + 1 + (ownUsed ? 1 : 0)}::text[]`;
+  const owned = spec.owned.replaceAll('$OWN', ownParam);
+  const nonKey = spec.columns.filter((c) => !spec.key.includes(c.name));
+  const sets = [...nonKey.map((c) => `${q(c.name)} = s.${q(c.name)}`), ...(spec.updatedAt ? [`"updatedAt" = now()`] : [])];
+  const ret = (alias?: string) =>
+    spec.change
+      ? `${lit(spec.change.entityType)}::text AS et, (${alias ? qualify(spec.change.entityId, alias) : spec.change.entityId})::text AS eid`
+      : `NULL::text AS et, NULL::text AS eid`;
+  const parts: string[] = [];
+  parts.push(`WITH raw AS (
+    SELECT * FROM unnest(${spec.columns.map((c, i) => `$${i + 1}::${paramType(c.type)}`).join(', ')}) AS s(${cols.join(', ')})
+  ),
+  src AS (SELECT ${spec.columns.map(selectExpr).join(', ')} FROM raw s),
+  matched AS (
+    SELECT ${distinct} AS differs, (${owned}) AS owned
+      FROM src s JOIN ${q(spec.table)} t ON ${keyMatch('t', 's')}
+  ),
+  ins AS (
+    INSERT INTO ${q(spec.table)} (${cols.join(', ')}${spec.updatedAt ? ', "updatedAt"' : ''})
+    SELECT ${cols.map((c) => `s.${c}`).join(', ')}${spec.updatedAt ? ', now()' : ''} FROM src s
+     WHERE NOT EXISTS (SELECT 1 FROM ${q(spec.table)} t WHERE ${keyMatch('t', 's')})
+    RETURNING ${ret()}
+  )`);
+  if (sets.length > 0) {
+    parts.push(`,
+  upd AS (
+    UPDATE ${q(spec.table)} t SET ${sets.join(', ')}
+      FROM src s
+     WHERE ${keyMatch('t', 's')} AND ${distinct} AND (${owned})
+    RETURNING ${ret('t')}
+  )`);
+  }
+  if (spec.scope) {
+    parts.push(`,
+  del AS (
+    DELETE FROM ${q(spec.table)} t
+     WHERE t.${q(spec.scope.column)} = ANY(${scopeParam}) AND (${owned})
+       AND NOT EXISTS (SELECT 1 FROM src s WHERE ${keyMatch('t', 's')})
+    RETURNING ${ret('t')}
+  )`);
+  }
+  parts.push(`
+  SELECT 'c' AS op, et, eid, 1 AS n FROM ins
+  ${sets.length > 0 ? `UNION ALL SELECT 'u', et, eid, 1 FROM upd` : ''}
+  ${spec.scope ? `UNION ALL SELECT 'd', et, eid, 1 FROM del` : ''}
+  UNION ALL SELECT 'n', NULL, NULL, count(*)::int FROM matched WHERE NOT differs
+  UNION ALL SELECT 'k', NULL, NULL, count(*)::int FROM matched WHERE differs AND NOT owned`);
+  return parts.join('');
+}
+
+/** Qualifies bare quoted column names in an entity-id expression with a table alias. */
+function qualify(expr: string, alias: string): string {
+  return expr.replace(/(^|[^.\w"])("(?:[^"]|"")+")/g, (_m, pre: string, col: string) => `${pre}${alias}.${col}`);
+}
+
+export async function syncTable<R>(tx: Sql, spec: TableSpec<R>, rows: readonly R[]): Promise<SyncResult> {
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const k = spec.key.map((c) => String(spec.get(r, c))).join('\u0000');
+    if (seen.has(k)) throw new Error(`${spec.table}: duplicate key ${spec.key.map((c) => `${c}=${String(spec.get(r, c))}`).join(', ')}`);
+    seen.add(k);
+  }
+  const params: unknown[] = spec.columns.map((c) => rows.map((r) => encode(c.type, spec.get(r, c.name))));
+  if (spec.owned.includes('$OWN')) params.push([...spec.own]);
+  if (spec.scope) params.push([...spec.scope.values]);
+  const out = await tx.query<{ op: string; et: string | null; eid: string | null; n: number }>(buildSyncSql(spec), params);
+  const counts: SyncCounts = { created: 0, updated: 0, unchanged: 0, deleted: 0, kept: 0 };
+  const changed = new Set<string>();
+  for (const r of out) {
+    const n = Number(r.n);
+    if (r.op === 'c') counts.created += n;
+    else if (r.op === 'u') counts.updated += n;
+    else if (r.op === 'd') counts.deleted += n;
+    else if (r.op === 'n') counts.unchanged += n;
+    else if (r.op === 'k') counts.kept += n;
+    if ((r.op === 'c' || r.op === 'u' || r.op === 'd') && r.et !== null && r.eid !== null) changed.add(`${r.et}\u0000${r.eid}`);
+  }
+  return { counts, changed };
+}
+
+/** Appends one Change row per touched entity, in a stable order. */
+export async function recordChanges(tx: Sql, changed: Iterable<string>, data: Record<string, unknown>): Promise<number> {
+  const list = [...new Set(changed)].sort();
+  if (list.length === 0) return 0;
+  const types = list.map((k) => k.split('\u0000')[0]);
+  const ids = list.map((k) => k.split('\u0000')[1]);
+  await tx.query(
+    `INSERT INTO "Change" ("entityType", "entityId", op, data)
+     SELECT et, eid, 'UPSERT', $3::jsonb FROM unnest($1::text[], $2::text[]) AS s(et, eid)`,
+    [types, ids, JSON.stringify(data)],
+  );
+  return list.length;
+}
+
+export function addCounts(a: SyncCounts, b: SyncCounts): SyncCounts {
+  return {
+    created: a.created + b.created,
+    updated: a.updated + b.updated,
+    unchanged: a.unchanged + b.unchanged,
+    deleted: a.deleted + b.deleted,
+    kept: a.kept + b.kept,
+  };
+}
+
+export const zeroCounts = (): SyncCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, kept: 0 });
