@@ -2,6 +2,8 @@ import type { Command } from '../types.ts';
 import { migrateCommand } from './db.ts';
 import { exportOsinfoCommand } from './export.ts';
 import { commands as importCommands } from './import.ts';
+import { command as plan } from './plan.ts';
+import { command as probe } from './probe.ts';
 import { command as seed } from './seed.ts';
 import { command as serve } from './serve.ts';
 
@@ -10,6 +12,8 @@ export const commands: Command[] = [
   migrateCommand,
   exportOsinfoCommand,
   ...importCommands,
+  plan,
+  probe,
   seed,
   serve,
 ];

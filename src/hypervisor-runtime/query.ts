@@ -1,0 +1,49 @@
+// The one GraphQL operation that fetches everything decide() needs for a guest on a hypervisor,
+// sent as an automatic persisted query (sha256 of this exact text).
+import { createHash } from 'node:crypto';
+
+export const PLANNING_QUERY = `query VirtcompatPlanningFacts($guestId: ID, $guestShortId: String, $hypervisor: String!) {
+  catalogueVersion
+  guestOS(id: $guestId, shortId: $guestShortId) {
+    id shortIds name family distro version kernel architectures tpmRequired
+    derivesFrom { id }
+    firmware { arch type supported secureBoot }
+    resources { arch kind cpus ramBytes storageBytes }
+    devices { supported driverSource driverName inheritedFrom { id } device { ...D } }
+    paravirt { supported minKernel notes inheritedFrom { id } feature { ...F } }
+    compatibilityRecords(hypervisor: $hypervisor) {
+      id status backend hypervisorRelease { id } device { id } hostFeature { key } testedDevices { id } evidence { url }
+    }
+  }
+  hypervisor(key: $hypervisor) {
+    key name family
+    releases {
+      id version name maxVcpus maxMemoryMiB machineTypes firmware virtualHardwareVersion vfio sriov
+      devices { model supported device { ...D } }
+      paravirt { supported feature { ...F } }
+      hostFeatures { requirement anyOf feature { key vendor category detection { method value } } }
+    }
+  }
+}
+fragment D on Device { id name bus vendorId productId class kind paravirtInterface }
+fragment F on ParavirtFeature { key family kind dependsOnKeys }`;
+
+export const PLANNING_QUERY_HASH = createHash('sha256').update(PLANNING_QUERY).digest('hex');
+
+export const VERSION_QUERY = `query VirtcompatCatalogueVersion { catalogueVersion }`;
+export const VERSION_QUERY_HASH = createHash('sha256').update(VERSION_QUERY).digest('hex');
+
+/** Incremental sync: changes to accepted catalogue data after a cursor (issue 4's feed). */
+export const CHANGES_QUERY = `query VirtcompatChanges($after: String, $first: Int) {
+  catalogueVersion
+  changes(after: $after, first: $first) {
+    edges { cursor node { entityType entityId op } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+export const CHANGES_QUERY_HASH = createHash('sha256').update(CHANGES_QUERY).digest('hex');
+
+/** Variables for a guest given as an id (URI) or a short id. */
+export function guestVariables(guest: string): { guestId: string | null; guestShortId: string | null } {
+  return guest.includes('://') ? { guestId: guest, guestShortId: null } : { guestId: null, guestShortId: guest };
+}
