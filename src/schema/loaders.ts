@@ -84,6 +84,7 @@ export interface ReleaseParavirtRow {
 export interface HostFeatureReqRow {
   releaseId: string;
   featureId: string;
+  featureKey: string;
   requirement: string;
   anyOf: string | null;
   notes: string | null;
@@ -359,8 +360,9 @@ export function createLoaders(sql: Sql) {
     groupBy(
       releaseIds,
       await sql.query<HostFeatureReqRow>(
-        `SELECT "releaseId", "featureId", requirement::text AS requirement, "anyOf", notes, "sourceRef"
-           FROM "HypervisorReleaseHostFeature" WHERE "releaseId" = ANY($1::text[]) ORDER BY requirement, "featureId"`,
+        `SELECT x."releaseId", x."featureId", f.key AS "featureKey", x.requirement::text AS requirement, x."anyOf", x.notes, x."sourceRef"
+           FROM "HypervisorReleaseHostFeature" x JOIN "HardwareFeature" f ON f.id = x."featureId"
+          WHERE x."releaseId" = ANY($1::text[]) ORDER BY x.requirement, f.key`,
         [releaseIds],
       ),
       (r) => r.releaseId,

@@ -21,13 +21,8 @@ export interface TestDatabase {
 export async function freshDatabase(kind: TargetKind): Promise<TestDatabase> {
   const name = `vc_test_${randomBytes(6).toString('hex')}`;
   if (kind === 'pglite') {
-    return {
-      target: { kind: 'pglite', dataDir: `memory://${name}` },
-      open() {
-        return openDatabase(this.target);
-      },
-      async drop() {},
-    };
+    const target: DatabaseTarget = { kind: 'pglite', dataDir: `memory://${name}` };
+    return { target, open: () => openDatabase(target), async drop() {} };
   }
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('DATABASE_URL is not set');
@@ -37,11 +32,10 @@ export async function freshDatabase(kind: TargetKind): Promise<TestDatabase> {
   await admin.end();
   const url = new URL(base);
   url.pathname = `/${name}`;
+  const target: DatabaseTarget = { kind: 'postgres', url: url.toString(), poolSize: 5 };
   return {
-    target: { kind: 'postgres', url: url.toString(), poolSize: 5 },
-    open() {
-      return openDatabase(this.target);
-    },
+    target,
+    open: () => openDatabase(target),
     async drop() {
       const c = new pg.Client({ connectionString: base });
       await c.connect();

@@ -100,10 +100,13 @@ export const compatibilityResolvers = {
         ctx.loaders.releaseDevices.load(release.id),
       ]);
       for (const r of records) ctx.loaders.record.prime(r.id, r);
-      const reqFeatures = await ctx.loaders.hwFeature.loadMany(reqs.map((r) => r.featureId));
-      if (args.hostFeatures) {
-        const known = await ctx.loaders.hwFeatureByKey.loadMany(args.hostFeatures);
-        const unknown = args.hostFeatures.filter((_, i) => !known[i] || known[i] instanceof Error);
+      if (args.hostFeatures?.length) {
+        const known = new Set(
+          (await ctx.db.sql.query<{ key: string }>(`SELECT key FROM "HardwareFeature" WHERE key = ANY($1::text[])`, [args.hostFeatures])).map(
+            (r) => r.key,
+          ),
+        );
+        const unknown = args.hostFeatures.filter((k) => !known.has(k));
         if (unknown.length) {
           throw appError(ErrorCode.HARDWARE_FEATURE_NOT_FOUND, `unknown hardware feature key(s): ${unknown.join(', ')}`, {
             field: 'hostFeatures',
@@ -124,8 +127,8 @@ export const compatibilityResolvers = {
           evidenceDate: r.evidenceDate,
         })),
         hostFeatures: args.hostFeatures ?? null,
-        hostRequirements: reqs.map((r, i) => ({
-          key: (reqFeatures[i] as { key: string }).key,
+        hostRequirements: reqs.map((r) => ({
+          key: r.featureKey,
           requirement: r.requirement as 'REQUIRED',
           anyOf: r.anyOf,
         })),

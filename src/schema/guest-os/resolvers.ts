@@ -60,7 +60,7 @@ function applyFilter(w: Where, f: GuestFilter | null | undefined) {
   if (f.drivesDevice != null) {
     // Guests whose nearest answer about the device is "supported", inheritance resolved.
     w.add(
-      `g.id IN (WITH RECURSIVE ${ANCESTORS_CTE.replace('$1::text[]', `(SELECT array_agg(id) FROM "GuestOS")`)}
+      `g.id IN (WITH RECURSIVE ${ANCESTORS_CTE.replace('$1::text[]', 'ARRAY(SELECT id FROM "GuestOS")')}
         SELECT root FROM (SELECT DISTINCT ON (a.root) a.root, d.supported FROM anc a
           JOIN "GuestOSDevice" d ON d."guestId" = a.node AND d."deviceId" = $?
           ORDER BY a.root, a.depth, a.rank) x WHERE x.supported)`,

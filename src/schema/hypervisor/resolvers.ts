@@ -1,20 +1,22 @@
 import type { GraphQLContext } from '../context.ts';
-import { HYPERVISOR_COLS, PARAVIRT_COLS, type HypervisorRow, type ParavirtRow, type ReleaseRow } from '../common/sql-fragments.ts';
+import { HYPERVISOR_COLS, PARAVIRT_COLS, RELEASE_COLS, type HypervisorRow, type ParavirtRow, type ReleaseRow } from '../common/sql-fragments.ts';
 import { keysetClause, toConnection, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
 import type { HostFeatureReqRow, ReleaseParavirtRow } from '../loaders.ts';
 
 const BY_KEY: Keyset = { expr: 'h.key', value: (r) => String(r.key), direction: 'ASC' };
 
-/** A release by id, or `key:version` (`kvm:8.2`). */
+/** A release by id, or `key:version` (`kvm:8.2`): one statement either way. */
 export async function releaseByRef(ctx: GraphQLContext, ref: string): Promise<ReleaseRow | null> {
-  const byId = await ctx.loaders.release.load(ref);
-  if (byId) return byId;
-  const m = /^([a-z0-9-]+):(.+)$/.exec(ref);
-  if (!m) return null;
-  const hv = await ctx.loaders.hypervisorByKey.load(m[1]);
-  if (!hv) return null;
-  return (await ctx.loaders.releasesOf.load(hv.id)).find((r) => r.version === m[2]) ?? null;
+  const m = /^([a-z0-9-]+):([^/].*)$/.exec(ref);
+  if (!m) return ctx.loaders.release.load(ref);
+  const [row] = await ctx.db.sql.query<ReleaseRow>(
+    `SELECT ${RELEASE_COLS()} FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId"
+      WHERE h.key = $1 AND r.version = $2`,
+    [m[1], m[2]],
+  );
+  if (row) ctx.loaders.release.prime(row.id, row);
+  return row ?? null;
 }
 
 export const hypervisorResolvers = {

@@ -1,0 +1,123 @@
+// The raw floor: a minimal node:http server that answers the benchmark's three questions with
+// hand-written SQL through pg and JSON.stringify, nothing else. `node --import tsx bench/floor.ts`
+// with DATABASE_URL and PORT; prints "listening <port>" when ready.
+import { createServer } from 'node:http';
+import pg from 'pg';
+import { EFFECTIVE_DEVICES_SQL, ANCESTORS_CTE } from '../src/catalogue/effective.ts';
+import { deriveVerdict, type Status } from '../src/schema/compatibility/verdict.ts';
+
+pg.types.setTypeParser(1082, (v) => v);
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_SIZE ?? 10) });
+
+const GUEST_SQL = `SELECT id, name FROM "GuestOS" WHERE "shortIds" @> ARRAY[$1::text]`;
+const DEVICES_SQL = `SELECT e."deviceId", e.supported, e."driverSource", e."fromGuestId", d.name, d.class::text AS class,
+       d."vendorId", d."productId", d."paravirtInterface"::text AS pvi
+  FROM (${EFFECTIVE_DEVICES_SQL(false)}) e JOIN "Device" d ON d.id = e."deviceId" ORDER BY d.class, d.id`;
+const PAGE_SQL = `WITH page AS (SELECT id, name FROM "GuestOS" ORDER BY id LIMIT 51),
+  counts AS (SELECT "guestId", count(*)::int AS n FROM (${EFFECTIVE_DEVICES_SQL(false).replace('$1::text[]', 'ARRAY(SELECT id FROM page)')}) e GROUP BY "guestId")
+  SELECT p.id, p.name, coalesce(c.n, 0) AS n FROM page p LEFT JOIN counts c ON c."guestId" = p.id ORDER BY p.id`;
+
+async function guest(shortId: string) {
+  const [g] = (await pool.query(GUEST_SQL, [shortId])).rows;
+  if (!g) return { guestOS: null };
+  const devices = (await pool.query(DEVICES_SQL, [[g.id]])).rows;
+  return {
+    guestOS: {
+      id: g.id,
+      name: g.name,
+      devices: devices.map((d) => ({
+        device: { id: d.deviceId, name: d.name, class: d.class, busId: d.vendorId && d.productId ? `${d.vendorId}:${d.productId}` : null, paravirtInterface: d.pvi },
+        supported: d.supported,
+        driverSource: d.driverSource,
+        inheritedFrom: d.fromGuestId === g.id ? null : { id: d.fromGuestId },
+      })),
+    },
+  };
+}
+
+async function page() {
+  const rows = (await pool.query(PAGE_SQL)).rows;
+  const nodes = rows.slice(0, 50);
+  return {
+    guestOSes: {
+      edges: nodes.map((r) => ({ node: { id: r.id, name: r.name, deviceCount: r.n } })),
+      pageInfo: { endCursor: nodes.at(-1)?.id ?? null, hasNextPage: rows.length > 50 },
+    },
+  };
+}
+
+async function compatibility(guestShort: string, releaseRef: string, hostFeatures: string[]) {
+  const [key, version] = releaseRef.split(':');
+  const [[g], [r]] = await Promise.all([
+    pool.query(GUEST_SQL, [guestShort]).then((x) => x.rows),
+    pool.query(
+      `SELECT r.id, r.name FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId" WHERE h.key = $1 AND r.version = $2`,
+      [key, version],
+    ).then((x) => x.rows),
+  ]);
+  const chain = (await pool.query(
+    `WITH RECURSIVE ${ANCESTORS_CTE} SELECT a.node AS id, g.name FROM anc a JOIN "GuestOS" g ON g.id = a.node ORDER BY a.depth, a.rank`,
+    [[g.id]],
+  )).rows;
+  const [records, reqs, gdev, rdev] = await Promise.all([
+    pool.query(
+      `SELECT c.id, c."guestId", c.status::text AS status, coalesce(c."submitterVendorId", c.source) AS submitter, f.key AS hk, c."evidenceDate"
+         FROM "CompatibilityRecord" c LEFT JOIN "HardwareFeature" f ON f.id = c."hostFeatureId"
+        WHERE c."guestId" = ANY($1::text[]) AND c."hypervisorReleaseId" = $2 AND c."reviewState" = 'ACCEPTED'
+          AND NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)`,
+      [chain.map((c) => c.id), r.id],
+    ),
+    pool.query(
+      `SELECT f.key, x.requirement::text AS requirement, x."anyOf" FROM "HypervisorReleaseHostFeature" x JOIN "HardwareFeature" f ON f.id = x."featureId" WHERE x."releaseId" = $1`,
+      [r.id],
+    ),
+    pool.query(`SELECT e."deviceId" AS id, d.class::text AS class, d.kind::text AS kind FROM (${EFFECTIVE_DEVICES_SQL(false)}) e JOIN "Device" d ON d.id = e."deviceId"`, [[g.id]]),
+    pool.query(
+      `SELECT x."deviceId" AS id, d.class::text AS class, d.kind::text AS kind, x.model FROM "HypervisorReleaseDevice" x JOIN "Device" d ON d.id = x."deviceId" WHERE x."releaseId" = $1 AND x.supported`,
+      [r.id],
+    ),
+  ]);
+  const v = deriveVerdict({
+    guest: { id: g.id, name: g.name },
+    chain,
+    release: { id: r.id, name: r.name },
+    records: records.rows.map((x) => ({ id: x.id, guestId: x.guestId, status: x.status as Status, submitter: x.submitter, hostFeatureKey: x.hk, evidenceDate: x.evidenceDate })),
+    hostFeatures,
+    hostRequirements: reqs.rows,
+    guestDevices: gdev.rows,
+    releaseDevices: rdev.rows,
+  });
+  return {
+    compatibility: {
+      verdict: v.verdict,
+      basis: v.basis,
+      reasons: v.reasons,
+      records: v.recordIds.map((id) => ({ id, status: records.rows.find((x) => x.id === id)?.status })),
+      devices: v.devices.map((d) => ({ class: d.class, model: d.model, paravirtual: d.paravirtual })),
+    },
+  };
+}
+
+const server = createServer(async (req, res) => {
+  try {
+    const url = new URL(req.url ?? '/', 'http://floor');
+    let data: unknown;
+    if (url.pathname === '/guest') data = await guest(url.searchParams.get('s')!);
+    else if (url.pathname === '/page') data = await page();
+    else if (url.pathname === '/compatibility') {
+      data = await compatibility(url.searchParams.get('g')!, url.searchParams.get('r')!, url.searchParams.getAll('h'));
+    } else {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = JSON.stringify({ data });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  } catch (err) {
+    res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
+  }
+});
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+  const addr = server.address();
+  console.log(`listening ${typeof addr === 'object' && addr ? addr.port : ''}`);
+});
+process.on('SIGTERM', () => server.close(() => pool.end().then(() => process.exit(0))));

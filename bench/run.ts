@@ -1,0 +1,179 @@
+// `npm run bench`: starts the service on PostgreSQL with the curated seed and measures the three
+// benchmark questions with autocannon (10 connections, after a warm-up), with the response cache
+// off and on, next to a raw floor (bench/floor.ts: node:http + pg + hand-written SQL). Prints
+// requests/s, p50/p99 latency, the server's peak memory, and the ratio ours/floor.
+//
+// Environment: BENCH_DATABASE_URL (a PostgreSQL server to create a scratch database on; default
+// postgresql://postgres@127.0.0.1:5432/postgres), BENCH_SECONDS (default 10), BENCH_CONNECTIONS (10).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { openDatabase } from '../src/db/index.ts';
+import { prepareDatabase } from '../src/api/startup.ts';
+import { QUERIES, type QueryName } from './queries.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = Math.max(2, Math.round(SECONDS / 4));
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+async function scratchDatabase(): Promise<string> {
+  const name = 'vc_bench';
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = ready.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${out}`)));
+  });
+}
+
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+interface Target {
+  name: string;
+  request(q: QueryName): { path: string; method: 'GET' | 'POST'; body?: string };
+}
+
+function graphqlTarget(name: string): Target {
+  return {
+    name,
+    request: (q) => ({ path: '/graphql', method: 'POST', body: JSON.stringify({ query: QUERIES[q].query, variables: QUERIES[q].variables }) }),
+  };
+}
+
+const floorTarget: Target = {
+  name: 'raw floor',
+  request: (q) => {
+    const v = QUERIES[q].variables as Record<string, unknown>;
+    const qs = new URLSearchParams();
+    for (const [k, val] of Object.entries(v)) for (const x of Array.isArray(val) ? val : [val]) qs.append(k, String(x));
+    return { path: `/${q}?${qs}`, method: 'GET' };
+  },
+};
+
+async function fetchOnce(port: number, t: Target, q: QueryName): Promise<unknown> {
+  const r = t.request(q);
+  const res = await fetch(`http://127.0.0.1:${port}${r.path}`, {
+    method: r.method,
+    headers: r.body ? { 'content-type': 'application/json' } : {},
+    body: r.body,
+  });
+  const json = (await res.json()) as { data?: unknown; errors?: unknown };
+  if (res.status !== 200 || json.errors) throw new Error(`${t.name} ${q}: HTTP ${res.status} ${JSON.stringify(json).slice(0, 500)}`);
+  return json.data;
+}
+
+async function measure(port: number, t: Target, q: QueryName, seconds: number) {
+  const r = t.request(q);
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${r.path}`,
+    method: r.method,
+    headers: r.body ? { 'content-type': 'application/json' } : {},
+    body: r.body,
+    connections: CONNECTIONS,
+    duration: seconds,
+  });
+  if (result.non2xx || result.errors) throw new Error(`${t.name} ${q}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+type Row = { target: string; query: QueryName; rps: number; p50: number; p99: number };
+
+async function run() {
+  const url = await scratchDatabase();
+  const db = await openDatabase({ kind: 'postgres', url, poolSize: 2 });
+  await prepareDatabase(db, { seed: true });
+  const [{ guests, devices }] = await db.sql.query<{ guests: number; devices: number }>(
+    `SELECT (SELECT count(*)::int FROM "GuestOS") AS guests, (SELECT count(*)::int FROM "GuestOSDevice") AS devices`,
+  );
+  await db.close();
+  console.log(`catalogue: ${guests} guests, ${devices} device links (PostgreSQL, scratch database vc_bench)`);
+  console.log(`${CONNECTIONS} connections, ${WARMUP}s warm-up then ${SECONDS}s per query\n`);
+
+  const rows: Row[] = [];
+  const memory: Record<string, number> = {};
+  const answers: Record<string, Record<string, unknown>> = {};
+  const servers: Array<{ t: Target; args: string[]; env: Record<string, string>; ready: RegExp }> = [
+    { t: floorTarget, args: ['--import', 'tsx', 'bench/floor.ts'], env: { DATABASE_URL: url, PORT: '0' }, ready: /listening (\d+)/ },
+    {
+      t: graphqlTarget('virtcompat, cache off'),
+      args: ['bin/virtcompat.mjs', 'serve'],
+      env: { DATABASE_URL: url, PORT: '0', RESPONSE_CACHE: 'false', LOG_LEVEL: 'info', SEED_ON_START: 'false' },
+      ready: /"url":"http:\/\/127\.0\.0\.1:(\d+)\/graphql"/,
+    },
+    {
+      t: graphqlTarget('virtcompat, cache on'),
+      args: ['bin/virtcompat.mjs', 'serve'],
+      env: { DATABASE_URL: url, PORT: '0', RESPONSE_CACHE: 'true', LOG_LEVEL: 'info', SEED_ON_START: 'false' },
+      ready: /"url":"http:\/\/127\.0\.0\.1:(\d+)\/graphql"/,
+    },
+  ];
+  for (const s of servers) {
+    const { child, port } = await startProcess(s.args, s.env, s.ready);
+    try {
+      answers[s.t.name] = {};
+      for (const q of Object.keys(QUERIES) as QueryName[]) {
+        answers[s.t.name][q] = await fetchOnce(port, s.t, q);
+        await measure(port, s.t, q, WARMUP);
+        const m = await measure(port, s.t, q, SECONDS);
+        rows.push({ target: s.t.name, query: q, ...m });
+        console.log(`  ${s.t.name.padEnd(22)} ${q.padEnd(14)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms`);
+      }
+      memory[s.t.name] = peakRssMiB(child.pid!);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+
+  for (const q of Object.keys(QUERIES) as QueryName[]) {
+    const floor = answers['raw floor'][q];
+    for (const name of ['virtcompat, cache off', 'virtcompat, cache on']) {
+      if (!isDeepStrictEqual(answers[name][q], floor)) {
+        throw new Error(`${name} and the raw floor answer ${q} differently:\n${JSON.stringify(answers[name][q])}\n${JSON.stringify(floor)}`);
+      }
+    }
+  }
+  console.log('\nall three servers give identical answers to all three questions\n');
+
+  console.log('| query | server | req/s | p50 ms | p99 ms | ratio to floor | peak RSS MiB |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  for (const q of Object.keys(QUERIES) as QueryName[]) {
+    const floor = rows.find((r) => r.target === 'raw floor' && r.query === q)!;
+    for (const r of rows.filter((x) => x.query === q)) {
+      console.log(
+        `| ${QUERIES[q].title} | ${r.target} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.rps / floor.rps).toFixed(2)} | ${memory[r.target]} |`,
+      );
+    }
+  }
+  console.log('\ntargets: cache off >= 0.40 of floor with p99 < 10 ms; cache on >= 1.00 of floor');
+}
+
+run().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

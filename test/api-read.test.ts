@@ -1,0 +1,276 @@
+// The GraphQL read API on a seeded catalogue, on every database this run covers.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { seededApp, type TestApp } from './helpers/app.ts';
+import { testTargets } from './helpers/db.ts';
+import { printSDL } from '../src/schema/index.ts';
+
+interface Link {
+  guestId: string;
+  deviceId: string;
+  supported: boolean;
+}
+
+/** Inheritance computed independently of the SQL under test: walk the chain in JS. */
+function expectedEffective(
+  guests: Map<string, { derivesFromId: string | null; clonedFromId: string | null }>,
+  links: Link[],
+  id: string,
+): Map<string, { supported: boolean; from: string }> {
+  const own = new Map<string, Link[]>();
+  for (const l of links) own.set(l.guestId, [...(own.get(l.guestId) ?? []), l]);
+  const out = new Map<string, { supported: boolean; from: string }>();
+  // Breadth-first: nearer ancestors first, derivesFrom before clonedFrom at the same depth.
+  let level = [id];
+  const seen = new Set<string>();
+  while (level.length) {
+    const next: string[] = [];
+    for (const g of level) {
+      if (seen.has(g)) continue;
+      seen.add(g);
+      for (const l of own.get(g) ?? []) if (!out.has(l.deviceId)) out.set(l.deviceId, { supported: l.supported, from: g });
+      const row = guests.get(g);
+      if (row?.derivesFromId) next.push(row.derivesFromId);
+      if (row?.clonedFromId) next.push(row.clonedFromId);
+    }
+    level = next;
+  }
+  for (const [k, v] of out) if (!v.supported) out.delete(k);
+  return out;
+}
+
+for (const kind of testTargets()) {
+  describe(`GraphQL read API on ${kind}`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await seededApp(kind);
+    });
+    after(async () => {
+      await t?.close();
+    });
+
+    it('finds a guest by id and by short id, and says which argument is wrong', async () => {
+      const [g] = await t.db.sql.query<{ id: string; shortIds: string[] }>(
+        `SELECT id, "shortIds" FROM "GuestOS" WHERE "derivesFromId" IS NOT NULL AND cardinality("shortIds") > 0 ORDER BY id LIMIT 1`,
+      );
+      const byId = await t.gql(`query($id: ID) { guestOS(id: $id) { id shortId name derivesFrom { id } } }`, { id: g.id });
+      const byShort = await t.gql(`query($s: String) { guestOS(shortId: $s) { id shortId name derivesFrom { id } } }`, { s: g.shortIds[0] });
+      assert.equal(byId.errors, undefined);
+      assert.equal(byId.data.guestOS.id, g.id);
+      assert.deepEqual(byShort.data, byId.data);
+      const none = await t.gql(`{ guestOS(shortId: "no-such-os") { id } }`);
+      assert.deepEqual(none.data, { guestOS: null });
+      const both = await t.gql(`{ guestOS(id: "a", shortId: "b") { id } }`);
+      assert.equal(both.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.match(both.errors![0].message, /exactly one of id or shortId/);
+    });
+
+    it('resolves effective devices exactly as inheritance says, for every seeded guest', async () => {
+      const guestRows = await t.db.sql.query<{ id: string; derivesFromId: string | null; clonedFromId: string | null }>(
+        `SELECT id, "derivesFromId", "clonedFromId" FROM "GuestOS"`,
+      );
+      const links = await t.db.sql.query<Link>(`SELECT "guestId", "deviceId", supported FROM "GuestOSDevice"`);
+      const guests = new Map(guestRows.map((g) => [g.id, g]));
+      assert.ok(guestRows.length >= 25, `seed has ${guestRows.length} guests`);
+      let inheritedSeen = 0;
+      for (const g of guestRows) {
+        const res = await t.gql(
+          `query($id: ID) { guestOS(id: $id) { devices { device { id } supported inherited inheritedFrom { id } } deviceCount } }`,
+          { id: g.id },
+        );
+        assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+        const got = new Map<string, { supported: boolean; from: string }>(
+          res.data.guestOS.devices.map((d: any) => [d.device.id, { supported: d.supported, from: d.inheritedFrom?.id ?? g.id }]),
+        );
+        assert.deepEqual(got, expectedEffective(guests, links, g.id), `effective devices of ${g.id}`);
+        assert.equal(res.data.guestOS.deviceCount, got.size);
+        inheritedSeen += res.data.guestOS.devices.filter((d: any) => d.inherited).length;
+      }
+      assert.ok(inheritedSeen > 0, 'the seed exercises inheritance');
+    });
+
+    it('lists explicit removals only when asked, and filters by class', async () => {
+      const [neg] = await t.db.sql.query<{ guestId: string; deviceId: string }>(
+        `SELECT "guestId", "deviceId" FROM "GuestOSDevice" WHERE NOT supported ORDER BY "guestId" LIMIT 1`,
+      );
+      assert.ok(neg, 'the seed has at least one explicit negative device fact');
+      const res = await t.gql(
+        `query($id: ID) { guestOS(id: $id) { devices { device { id } } all: devices(includeRemoved: true) { device { id } supported } net: devices(class: NETWORK) { device { class } } } }`,
+        { id: neg.guestId },
+      );
+      const g = res.data.guestOS;
+      assert.ok(!g.devices.some((d: any) => d.device.id === neg.deviceId));
+      assert.deepEqual(g.all.find((d: any) => d.device.id === neg.deviceId), { device: { id: neg.deviceId }, supported: false });
+      assert.ok(g.net.every((d: any) => d.device.class === 'NETWORK'));
+    });
+
+    it('pages through all guests with stable cursors and a correct totalCount', async () => {
+      const [{ n }] = await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS"`);
+      const ids: string[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < 100; i++) {
+        const res: any = await t.gql(
+          `query($after: String) { guestOSes(first: 7, after: $after) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`,
+          { after },
+        );
+        assert.equal(res.errors, undefined);
+        assert.equal(res.data.guestOSes.totalCount, n);
+        ids.push(...res.data.guestOSes.edges.map((e: any) => e.node.id));
+        if (!res.data.guestOSes.pageInfo.hasNextPage) break;
+        after = res.data.guestOSes.pageInfo.endCursor;
+      }
+      assert.equal(ids.length, n);
+      assert.deepEqual(ids, [...ids].sort());
+      assert.equal(new Set(ids).size, n);
+
+      const desc = await t.gql(`{ guestOSes(first: 100, orderBy: { field: NAME, direction: DESC }) { nodes { name } } }`);
+      const names = desc.data.guestOSes.nodes.map((x: any) => x.name);
+      assert.deepEqual(names, [...names].sort((a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0)));
+
+      const tooMany = await t.gql(`{ guestOSes(first: 101) { totalCount } }`);
+      assert.equal(tooMany.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.match(tooMany.errors![0].message, /first must be between 0 and 100, got 101/);
+      const badCursor = await t.gql(`{ guestOSes(after: "not-a-cursor") { totalCount } }`);
+      assert.equal(badCursor.errors?.[0].extensions?.code, 'BAD_CURSOR');
+    });
+
+    it('filters guests by family and by a device they drive', async () => {
+      const res = await t.gql(`{ guestOSes(first: 100, filter: { family: "winnt" }) { totalCount nodes { family } } }`);
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      assert.ok(res.data.guestOSes.totalCount > 0);
+      assert.ok(res.data.guestOSes.nodes.every((g: any) => g.family === 'winnt'));
+      const drives = await t.gql(
+        `{ guestOSes(first: 100, filter: { drivesDevice: "http://pcisig.com/pci/1af4/1041" }) { nodes { id devices(class: NETWORK) { device { id } } } } }`,
+      );
+      assert.equal(drives.errors, undefined, JSON.stringify(drives.errors));
+      assert.ok(drives.data.guestOSes.nodes.length > 0);
+      for (const g of drives.data.guestOSes.nodes) {
+        assert.ok(g.devices.some((d: any) => d.device.id === 'http://pcisig.com/pci/1af4/1041'), g.id);
+      }
+    });
+
+    it('costs a bounded number of SQL statements for a page of guests with their devices (no N+1)', async () => {
+      // Make sure there are more than 50 guests, some deep in inheritance chains.
+      const base = await t.db.sql.query<{ id: string }>(`SELECT id FROM "GuestOS" ORDER BY id LIMIT 1`);
+      await t.db.sql.query(
+        `INSERT INTO "GuestOS"(id, "shortIds", name, architectures, "derivesFromId", "updatedAt")
+         SELECT 'http://example.org/nplus1/' || i, ARRAY['nplus1-' || i], 'N+1 probe ' || i, '{x86_64}', $1, now()
+           FROM generate_series(1, 60) i`,
+        [base[0].id],
+      );
+      const q = (n: number) =>
+        `{ guestOSes(first: ${n}, filter: { search: "N+1 probe" }) { totalCount nodes { id name derivesFrom { id name }
+            deviceCount devices { device { id name class } supported inheritedFrom { id } } firmware { type supported } } } }`;
+      t.statements.count = 0;
+      const small = await t.gql(q(5));
+      const smallCount = t.statements.count;
+      t.statements.count = 0;
+      const big = await t.gql(q(50));
+      const bigCount = t.statements.count;
+      assert.equal(small.errors, undefined);
+      assert.equal(big.data.guestOSes.nodes.length, 50);
+      assert.ok(big.data.guestOSes.nodes.every((g: any) => g.devices.length > 0 || g.deviceCount === 0));
+      assert.equal(bigCount, smallCount, `statements grow with page size: ${smallCount} for 5, ${bigCount} for 50`);
+      assert.ok(bigCount <= 8, `a page of 50 costs ${bigCount} statements:\n${t.statements.texts.slice(-bigCount).join('\n---\n')}`);
+      await t.db.sql.query(`DELETE FROM "GuestOS" WHERE id LIKE 'http://example.org/nplus1/%'`);
+    });
+
+    it('looks devices up by PCI ids and validates them', async () => {
+      const res = await t.gql(`{ devicesByBusId(vendorId: "1AF4", productId: "1041") { id busId class kind paravirtInterface } }`);
+      assert.deepEqual(res.data.devicesByBusId, [
+        { id: 'http://pcisig.com/pci/1af4/1041', busId: '1af4:1041', class: 'NETWORK', kind: 'PARAVIRTUAL', paravirtInterface: 'VIRTIO_1_0' },
+      ]);
+      const bad = await t.gql(`{ devicesByBusId(vendorId: "1af4'; drop table x; --") { id } }`);
+      assert.equal(bad.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.match(bad.errors![0].message, /vendorId must be 4 hex digits/);
+    });
+
+    it('describes hypervisors, releases and their host requirements', async () => {
+      const res = await t.gql(`{
+        hypervisors(first: 20) { totalCount nodes { key } }
+        hypervisor(key: "kvm") { name family releases { version machineTypes devices { model device { id } } hostFeatures { requirement anyOf feature { key } } } }
+        hardwareFeature(key: "vmx") { name category detection { method value } }
+      }`);
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      const keys = res.data.hypervisors.nodes.map((h: any) => h.key).sort();
+      for (const k of ['cloud-hypervisor', 'firecracker', 'hyperv', 'kvm', 'vmware', 'xen']) assert.ok(keys.includes(k), k);
+      assert.ok(res.data.hypervisor.releases.length >= 2);
+      const rel = res.data.hypervisor.releases.at(-1);
+      assert.ok(rel.devices.some((d: any) => d.model.startsWith('virtio-net')));
+      const cpu = rel.hostFeatures.filter((h: any) => h.requirement === 'REQUIRED' && ['vmx', 'svm'].includes(h.feature.key));
+      assert.equal(cpu.length, 2);
+      assert.equal(cpu[0].anyOf, cpu[1].anyOf);
+      assert.deepEqual(res.data.hardwareFeature.detection, { method: 'CPUINFO_FLAG', value: 'vmx' });
+    });
+
+    it('derives a compatibility verdict with reasons, and names bad arguments', async () => {
+      const [rec] = await t.db.sql.query<{ guestId: string; releaseId: string; status: string }>(
+        `SELECT "guestId", "hypervisorReleaseId" AS "releaseId", status::text AS status FROM "CompatibilityRecord"
+          WHERE "reviewState" = 'ACCEPTED' AND "hostFeatureId" IS NULL ORDER BY id LIMIT 1`,
+      );
+      assert.ok(rec, 'the seed has accepted records');
+      const res = await t.gql(
+        `query($g: String!, $r: String!) { compatibility(guest: $g, hypervisorRelease: $r) { verdict basis reasons records { id status } devices { class model paravirtual } } }`,
+        { g: rec.guestId, r: rec.releaseId },
+      );
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      const v = res.data.compatibility;
+      assert.equal(v.basis, 'RECORDS');
+      assert.ok(v.records.length >= 1);
+      assert.ok(v.reasons.length >= 2);
+      assert.ok(['CERTIFIED', 'SUPPORTED', 'WORKS', 'PARTIAL', 'BROKEN', 'UNSUPPORTED', 'CONFLICT'].includes(v.verdict));
+
+      const kvm = await t.gql(`{ hypervisor(key: "kvm") { latestRelease { id version } } }`);
+      const ref = `kvm:${kvm.data.hypervisor.latestRelease.version}`;
+      const noHw = await t.gql(
+        `query($r: String!) { compatibility(guest: "no-such-guest", hypervisorRelease: $r) { verdict } }`,
+        { r: ref },
+      );
+      assert.equal(noHw.errors?.[0].extensions?.code, 'GUEST_OS_NOT_FOUND');
+      const [anyGuest] = await t.db.sql.query<{ id: string }>(`SELECT id FROM "GuestOS" ORDER BY id LIMIT 1`);
+      const badFeature = await t.gql(
+        `query($g: String!, $r: String!) { compatibility(guest: $g, hypervisorRelease: $r, hostFeatures: ["vmx", "warp-drive"]) { verdict } }`,
+        { g: anyGuest.id, r: ref },
+      );
+      assert.equal(badFeature.errors?.[0].extensions?.code, 'HARDWARE_FEATURE_NOT_FOUND');
+      assert.match(badFeature.errors![0].message, /warp-drive/);
+      const tcg = await t.gql(
+        `query($g: String!, $r: String!) { compatibility(guest: $g, hypervisorRelease: $r, hostFeatures: []) { missingHostFeatures reasons } }`,
+        { g: anyGuest.id, r: ref },
+      );
+      assert.deepEqual(tcg.data.compatibility.missingHostFeatures.length >= 1, true);
+      assert.match(tcg.data.compatibility.reasons[0], /requires .*vmx.* or .*svm|requires .*svm.* or .*vmx/);
+    });
+
+    it('resolves node(id) to the right type', async () => {
+      const [g] = await t.db.sql.query<{ id: string }>(`SELECT id FROM "GuestOS" ORDER BY id LIMIT 1`);
+      const res = await t.gql(
+        `query($g: ID!) { a: node(id: $g) { __typename id } b: node(id: "http://pcisig.com/pci/1af4/1041") { __typename ... on Device { name } } c: node(id: "nope") { id } }`,
+        { g: g.id },
+      );
+      assert.equal(res.data.a.__typename, 'GuestOS');
+      assert.equal(res.data.b.__typename, 'Device');
+      assert.equal(res.data.c, null);
+    });
+
+    it('refuses documents over the depth, alias and token limits with coded errors', async () => {
+      const deep = `{ guestOS(shortId: "x") { derivesFrom { derivesFrom { derivesFrom { derivesFrom { derivesFrom { derivesFrom { derivesFrom { derivesFrom { derivesFrom { derivesFrom { derivesFrom { derivesFrom { id } } } } } } } } } } } } } }`;
+      const d = await t.gql(deep);
+      assert.ok(d.errors?.length);
+      assert.match(d.errors![0].message, /depth/i);
+      const aliases = `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: catalogueVersion`).join(' ')} }`;
+      const a = await t.gql(aliases);
+      assert.match(a.errors![0].message, /alias/i);
+      const tokens = `{ ${'catalogueVersion '.repeat(3000)} }`;
+      const k = await t.gql(tokens);
+      assert.match(k.errors![0].message, /token/i);
+      for (const r of [d, a, k]) assert.ok(r.status < 500, `status ${r.status}`);
+    });
+
+    it('serves the committed SDL', () => {
+      const committed = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
+      assert.ok(printSDL() === committed, 'schema.graphql is stale: run `npm run schema:print` and commit it');
+    });
+  });
+}
