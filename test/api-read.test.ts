@@ -90,6 +90,35 @@ for (const kind of testTargets()) {
       assert.ok(inheritedSeen > 0, 'the seed exercises inheritance');
     });
 
+    it('follows re-parenting and survives an inheritance cycle', async () => {
+      await t.db.sql.query(
+        `INSERT INTO "GuestOS"(id, "shortIds", name, architectures, "updatedAt") VALUES
+           ('http://example.org/p/a', '{pa}', 'A', '{x86_64}', now()),
+           ('http://example.org/p/b', '{pb}', 'B', '{x86_64}', now()),
+           ('http://example.org/p/c', '{pc}', 'C', '{x86_64}', now())`,
+      );
+      await t.db.sql.query(
+        `INSERT INTO "GuestOSDevice"("guestId", "deviceId", supported) VALUES
+           ('http://example.org/p/a', 'http://pcisig.com/pci/8086/100e', true),
+           ('http://example.org/p/b', 'http://pcisig.com/pci/1af4/1041', true)`,
+      );
+      const devs = async () =>
+        (await t.gql(`{ guestOS(shortId: "pc") { devices { device { id } inheritedFrom { id } } } }`)).data.guestOS.devices;
+      assert.deepEqual(await devs(), []);
+      await t.db.sql.query(`UPDATE "GuestOS" SET "derivesFromId" = 'http://example.org/p/a' WHERE id = 'http://example.org/p/c'`);
+      assert.deepEqual(await devs(), [{ device: { id: 'http://pcisig.com/pci/8086/100e' }, inheritedFrom: { id: 'http://example.org/p/a' } }]);
+      await t.db.sql.query(`UPDATE "GuestOS" SET "derivesFromId" = 'http://example.org/p/b' WHERE id = 'http://example.org/p/c'`);
+      assert.deepEqual(await devs(), [{ device: { id: 'http://pcisig.com/pci/1af4/1041' }, inheritedFrom: { id: 'http://example.org/p/b' } }]);
+      // a -> b -> a: a cycle must neither hang nor duplicate answers.
+      await t.db.sql.query(`UPDATE "GuestOS" SET "derivesFromId" = 'http://example.org/p/a' WHERE id = 'http://example.org/p/b'`);
+      await t.db.sql.query(`UPDATE "GuestOS" SET "derivesFromId" = 'http://example.org/p/b' WHERE id = 'http://example.org/p/a'`);
+      const ids = (await devs()).map((d: any) => d.device.id).sort();
+      assert.deepEqual(ids, ['http://pcisig.com/pci/1af4/1041', 'http://pcisig.com/pci/8086/100e']);
+      await t.db.sql.query(`DELETE FROM "GuestOSDevice" WHERE "guestId" LIKE 'http://example.org/p/%'`);
+      await t.db.sql.query(`UPDATE "GuestOS" SET "derivesFromId" = NULL WHERE id LIKE 'http://example.org/p/%'`);
+      await t.db.sql.query(`DELETE FROM "GuestOS" WHERE id LIKE 'http://example.org/p/%'`);
+    });
+
     it('lists explicit removals only when asked, and filters by class', async () => {
       const [neg] = await t.db.sql.query<{ guestId: string; deviceId: string }>(
         `SELECT "guestId", "deviceId" FROM "GuestOSDevice" WHERE NOT supported ORDER BY "guestId" LIMIT 1`,

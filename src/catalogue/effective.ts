@@ -2,18 +2,18 @@
 // exporters. A guest that says nothing about a device has the answer of its nearest ancestor along
 // derivesFrom / clonedFrom (derivesFrom first at equal distance); an explicit `supported = false`
 // row removes what an ancestor supplied. Set-based: one statement for any number of guests.
+// (`WITH RECURSIVE` below is harmless: the closure is precomputed; the keyword keeps callers that
+// add recursive CTEs of their own working.)
 import type { Sql } from '../db/sql.ts';
 
-/** Ancestors of each guest in $1 (text[]), the guest itself at depth 0; cycle-safe. */
+/**
+ * Ancestors of each guest in $1 (text[]), the guest itself at depth 0, from the closure table the
+ * GuestOS triggers maintain (see the guest_ancestry_closure migration). Nearest first is
+ * `ORDER BY depth, rank`.
+ */
 export const ANCESTORS_CTE = `
-  anc(root, node, depth, rank, path) AS (
-    SELECT g.id, g.id, 0, ''::text, ARRAY[g.id] FROM "GuestOS" g WHERE g.id = ANY($1::text[])
-    UNION ALL
-    SELECT a.root, p.parent, a.depth + 1, a.rank || p.ord, a.path || p.parent
-      FROM anc a
-      JOIN "GuestOS" g ON g.id = a.node
-      CROSS JOIN LATERAL (VALUES (g."derivesFromId", '0'), (g."clonedFromId", '1')) AS p(parent, ord)
-     WHERE p.parent IS NOT NULL AND NOT p.parent = ANY(a.path) AND a.depth < 64
+  anc(root, node, depth, rank) AS (
+    SELECT "guestId", "ancestorId", depth, rank FROM "GuestOSAncestor" WHERE "guestId" = ANY($1::text[])
   )`;
 
 export interface EffectiveDeviceRow {
