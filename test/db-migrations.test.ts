@@ -1,6 +1,6 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshDatabase, testTargets } from './helpers/db.ts';
@@ -81,6 +81,35 @@ for (const kind of testTargets()) {
       } finally {
         await db.close();
         await t.drop();
+      }
+    });
+
+    it('applies a migration all or nothing, PL/pgSQL bodies and comments with semicolons included', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'vc-mig-'));
+      const t = await freshDatabase(kind);
+      const db = await t.open();
+      try {
+        const write = (name: string, sql: string) => {
+          mkdirSync(join(dir, name));
+          writeFileSync(join(dir, name, 'migration.sql'), sql);
+        };
+        write(
+          '20000101000000_ok',
+          `-- a comment; with a semicolon\nCREATE TABLE kept (id int);\n` +
+            `CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END; $$;\n`,
+        );
+        assert.deepEqual(await migrate(db, dir), ['20000101000000_ok']);
+        const [{ one }] = await db.sql.query<{ one: number }>(`SELECT f() AS one`);
+        assert.equal(one, 1);
+        write('20000102000000_bad', `CREATE TABLE half (id int);\nSELECT * FROM no_such_table;\n`);
+        await expectCode(migrate(db, dir), 'MIGRATION_FAILED', /no_such_table/);
+        const [{ half }] = await db.sql.query<{ half: string | null }>(`SELECT to_regclass('public.half')::text AS half`);
+        assert.equal(half, null, 'the failed migration left nothing behind');
+        await expectCode(migrate(db, dir), 'MIGRATION_HISTORY_FAILED', /20000102000000_bad/);
+      } finally {
+        await db.close();
+        await t.drop();
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 

@@ -45,6 +45,30 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   return target.kind === 'postgres' ? openPostgres(target.url, target.poolSize) : openPglite(target.dataDir);
 }
 
+/**
+ * Both driver adapters run migration scripts unsafely: @prisma/adapter-pg splits the script on
+ * every ';' (inside comments and PL/pgSQL bodies too) and sends the pieces outside a transaction,
+ * so a function definition breaks and a failure leaves a half-applied migration; the PGlite
+ * adapter starts `exec` without awaiting it, so errors are lost and the engine records a failed
+ * migration as applied. Send the script whole and wait for it: PostgreSQL (and PGlite) run a
+ * multi-statement simple query as one implicit transaction.
+ */
+function wholeScriptAdapter<F extends SqlMigrationAwareDriverAdapterFactory>(factory: F, run: (script: string) => Promise<unknown>): F {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    adapter.executeScript = async (script: string) => {
+      try {
+        await run(script);
+      } catch (error) {
+        (adapter as unknown as { onError(e: unknown): never }).onError(error);
+      }
+    };
+    return adapter;
+  };
+  return factory;
+}
+
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
   pool.on('error', () => {
@@ -66,7 +90,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     migrationAdapter: () => {
       // The engine may keep a connection it no longer uses; a short idle timeout closes it.
       const own = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 50, allowExitOnIdle: true });
-      return { factory: new PrismaPg(own), release: () => own.end() };
+      return { factory: wholeScriptAdapter(new PrismaPg(own), (script) => own.query(script)), release: () => own.end() };
     },
     description: `PostgreSQL ${redact(url)}`,
     async close() {
@@ -122,7 +146,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     kind: 'pglite',
     sql: pgliteSql(db),
     prisma,
-    migrationAdapter: () => ({ factory: new PrismaPGlite(db), release: async () => {} }),
+    migrationAdapter: () => ({ factory: wholeScriptAdapter(new PrismaPGlite(db), (script) => db.exec(script)), release: async () => {} }),
     description: memory ? `embedded PGlite (${dataDir})` : `embedded PGlite in ${dataDir}`,
     async close() {
       await prisma.$disconnect().catch(() => {});
