@@ -15,16 +15,23 @@ import type { Database } from '../db/index.ts';
 import { checkHistory } from '../db/migrate.ts';
 import { buildSchema } from '../schema/index.ts';
 import { createLoaders } from '../schema/loaders.ts';
-import { ANONYMOUS, type GraphQLContext, type Services } from '../schema/context.ts';
+import type { GraphQLContext, Services } from '../schema/context.ts';
 import { fromPrismaError } from '../errors.ts';
 import { usePersistedQueries } from './plugins/persisted-queries.ts';
+import { createAuthenticator } from './auth.ts';
+import { createEventBus } from './pubsub.ts';
+import { createRateLimiter, useAccessControl } from './plugins/rate-limit.ts';
+import { classifyClientError } from './plugins/input-errors.ts';
+import type { VendorServices } from '../schema/vendor/resolvers.ts';
 import { ClearableCache, responseCachePlugin } from './plugins/response-cache.ts';
 
 export interface App {
   app: express.Express;
   yoga: YogaServerInstance<Services, Record<string, unknown>>;
-  services: Services;
+  services: Services & VendorServices;
   cache: ClearableCache;
+  /** Releases what the app holds besides the database (Redis connections); call before db.close(). */
+  close(): Promise<void>;
 }
 
 let schemaSingleton: GraphQLSchema | undefined;
@@ -32,13 +39,23 @@ let schemaSingleton: GraphQLSchema | undefined;
 export function buildApp(config: Config, db: Database, logger: Logger): App {
   schemaSingleton ??= buildSchema();
   const cache = new ClearableCache();
-  const services: Services = {
+  const events = createEventBus({ redisUrl: config.redisUrl, logger });
+  const auth = createAuthenticator(db);
+  const limiter = config.limits.rateLimitEnabled
+    ? createRateLimiter({ perMinute: config.limits.ratePerMinute, burst: config.limits.rateBurst, redisUrl: config.redisUrl }, logger)
+    : null;
+  const services: Services & VendorServices = {
     db,
     config,
     onCatalogueChange: () => cache.clear(),
+    auth,
+    events,
   };
+  // A write committed on any instance clears this instance's response cache.
+  events.onEvent(() => cache.clear());
 
   const plugins: Plugin[] = [
+    useAccessControl({ auth, limiter }),
     usePersistedQueries(),
     maxTokensPlugin({ n: config.limits.maxTokens }) as Plugin,
     maxDepthPlugin({ n: config.limits.maxDepth, flattenFragments: true }) as Plugin,
@@ -51,7 +68,8 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
 
   const yoga = createYoga<Services, Record<string, unknown>>({
     schema: schemaSingleton,
-    context: (): Record<string, unknown> => ({ ...services, loaders: createLoaders(db.sql), actor: ANONYMOUS }) satisfies GraphQLContext,
+    context: async ({ request }): Promise<Record<string, unknown>> =>
+      ({ ...services, loaders: createLoaders(db.sql), actor: await auth.authenticate(request) }) satisfies GraphQLContext & VendorServices,
     plugins,
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -69,6 +87,8 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
         if (translated) return translated;
         const ext = (error as { extensions?: { code?: unknown } }).extensions;
         if (ext?.code) return error as Error;
+        const clientError = classifyClientError(error);
+        if (clientError) return clientError;
         logger.error({ err: original ?? error }, 'unexpected error in GraphQL execution');
         return createGraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
       },
@@ -117,7 +137,15 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
     res.status(status).json({ errors: [{ message, extensions: { code } }] });
   });
 
-  return { app, yoga, services, cache };
+  return {
+    app,
+    yoga,
+    services,
+    cache,
+    async close() {
+      await Promise.allSettled([events.close(), limiter?.close()]);
+    },
+  };
 }
 
 function jitCache() {

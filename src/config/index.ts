@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   MAX_RECORDS_PER_REQUEST: int(1, 100_000).default(500),
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
   RATE_LIMIT_BURST: int(1, 1_000_000).default(120),
+  RATE_LIMIT_ENABLED: bool.default(true),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, { error: 'expected a redis:// URL' })
@@ -59,6 +60,8 @@ export type Config = Readonly<{
     maxRecordsPerRequest: number;
     ratePerMinute: number;
     rateBurst: number;
+    /** Token buckets per API key / client IP (RATE_LIMIT_ENABLED=false turns them off, e.g. for benchmarks). */
+    rateLimitEnabled: boolean;
   }>;
   redisUrl?: string;
   shutdownTimeoutMs: number;
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       maxRecordsPerRequest: e.MAX_RECORDS_PER_REQUEST,
       ratePerMinute: e.RATE_LIMIT_PER_MINUTE,
       rateBurst: e.RATE_LIMIT_BURST,
+      rateLimitEnabled: e.RATE_LIMIT_ENABLED,
     }),
     redisUrl: e.REDIS_URL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -11,11 +11,12 @@ import { hypervisorResolvers } from './hypervisor/resolvers.ts';
 import { hardwareFeatureResolvers } from './hardware-feature/resolvers.ts';
 import { compatibilityResolvers } from './compatibility/resolvers.ts';
 import { catalogueResolvers } from './catalogue/resolvers.ts';
+import { vendorResolvers } from './vendor/resolvers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Module folders in load order; each holds `<name>.graphql` and `resolvers.ts`. */
-export const MODULES = ['common', 'guest-os', 'device', 'hypervisor', 'hardware-feature', 'compatibility', 'catalogue'];
+export const MODULES = ['common', 'guest-os', 'device', 'hypervisor', 'hardware-feature', 'compatibility', 'catalogue', 'vendor'];
 
 export function loadTypeDefs(): string[] {
   return MODULES.map((m) => readFileSync(join(here, m, `${m}.graphql`), 'utf8'));
@@ -33,6 +34,7 @@ export function buildSchema(): GraphQLSchema {
       hardwareFeatureResolvers,
       compatibilityResolvers,
       catalogueResolvers,
+      vendorResolvers,
     ] as never,
     inheritResolversFromInterfaces: true,
   });

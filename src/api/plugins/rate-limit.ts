@@ -1,0 +1,188 @@
+// Per-caller token buckets: one per API key, one per client IP for anonymous callers (and for
+// requests whose key fails, so key guessing is throttled too). With REDIS_URL the buckets live in
+// Redis and a Lua script updates them atomically against Redis's clock, so several instances share
+// one budget; otherwise they live in this process.
+//
+// The check runs in yoga's onRequest, before parsing, so a flood of bad documents costs no more
+// than a flood of good ones. The caller is authenticated there too (memoised per request), and the
+// context factory reuses that answer.
+import type { Plugin } from 'graphql-yoga';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { ErrorCode } from '../../errors.ts';
+import type { Authenticator } from '../auth.ts';
+
+export interface TakeResult {
+  allowed: boolean;
+  /** Whole seconds until one token is available again (0 when allowed). */
+  retryAfter: number;
+  remaining: number;
+}
+
+export interface RateLimiter {
+  readonly kind: 'memory' | 'redis';
+  take(bucket: string): Promise<TakeResult>;
+  close(): Promise<void>;
+}
+
+export interface BucketConfig {
+  /** Sustained rate. */
+  perMinute: number;
+  /** Bucket size: how many requests may come at once after a quiet spell. */
+  burst: number;
+}
+
+export function memoryRateLimiter(cfg: BucketConfig, now: () => number = Date.now): RateLimiter {
+  const perMs = cfg.perMinute / 60_000;
+  const buckets = new Map<string, { tokens: number; ts: number }>();
+  const fullAfterMs = cfg.burst / perMs;
+  return {
+    kind: 'memory',
+    async take(bucket) {
+      const t = now();
+      let b = buckets.get(bucket);
+      if (!b) {
+        if (buckets.size >= 100_000) {
+          for (const [k, v] of buckets) if (t - v.ts >= fullAfterMs) buckets.delete(k);
+          if (buckets.size >= 100_000) buckets.delete(buckets.keys().next().value!);
+        }
+        b = { tokens: cfg.burst, ts: t };
+        buckets.set(bucket, b);
+      }
+      b.tokens = Math.min(cfg.burst, b.tokens + (t - b.ts) * perMs);
+      b.ts = t;
+      if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return { allowed: true, retryAfter: 0, remaining: Math.floor(b.tokens) };
+      }
+      return { allowed: false, retryAfter: Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000)), remaining: 0 };
+    },
+    close: async () => {},
+  };
+}
+
+// KEYS[1] bucket; ARGV[1] capacity, ARGV[2] tokens per millisecond. Returns {allowed, waitMs, remaining}.
+const TAKE_LUA = `
+local capacity = tonumber(ARGV[1])
+local perMs = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+  tokens = capacity
+  ts = now
+end
+if now > ts then
+  tokens = math.min(capacity, tokens + (now - ts) * perMs)
+  ts = now
+end
+local allowed = 0
+local waitMs = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  waitMs = math.ceil((1 - tokens) / perMs)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(ts))
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / perMs) + 1000)
+return {allowed, waitMs, math.floor(tokens)}
+`;
+
+type TakeCommand = (key: string, capacity: string, perMs: string) => Promise<[number, number, number]>;
+
+export function redisRateLimiter(cfg: BucketConfig, url: string, logger?: Logger, prefix = 'virtcompat:rl:'): RateLimiter {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+  redis.on('error', (err: Error) => logger?.warn({ err: err.message }, 'redis (rate limit) connection error'));
+  redis.defineCommand('vcTakeToken', { numberOfKeys: 1, lua: TAKE_LUA });
+  const take = (redis as unknown as { vcTakeToken: TakeCommand }).vcTakeToken.bind(redis);
+  const perMs = String(cfg.perMinute / 60_000);
+  const fallback = memoryRateLimiter(cfg);
+  return {
+    kind: 'redis',
+    async take(bucket) {
+      try {
+        const [allowed, waitMs, remaining] = await take(prefix + bucket, String(cfg.burst), perMs);
+        return { allowed: allowed === 1, retryAfter: allowed === 1 ? 0 : Math.max(1, Math.ceil(waitMs / 1000)), remaining };
+      } catch (err) {
+        // Redis unreachable: keep limiting, per instance, rather than refuse or wave everyone through.
+        logger?.warn({ err: (err as Error).message }, 'rate limit: redis unavailable, using the in-process bucket');
+        return fallback.take(bucket);
+      }
+    },
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+export function createRateLimiter(cfg: BucketConfig & { redisUrl?: string }, logger?: Logger): RateLimiter {
+  return cfg.redisUrl ? redisRateLimiter(cfg, cfg.redisUrl, logger) : memoryRateLimiter(cfg);
+}
+
+/** The address the request came from (express's view of it), or `local` for in-process calls. */
+export function clientIp(serverContext: unknown): string {
+  const req = (serverContext as { req?: { ip?: string; socket?: { remoteAddress?: string } } } | undefined)?.req;
+  return req?.ip ?? req?.socket?.remoteAddress ?? 'local';
+}
+
+type ResponseCtor = new (body: string, init: { status: number; headers: Record<string, string> }) => Response;
+
+function errorResponse(R: ResponseCtor, status: number, body: unknown, headers: Record<string, string>): Response {
+  return new R(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}
+
+export function rateLimitedBody(retryAfter: number, who: string) {
+  return {
+    errors: [
+      {
+        message: `rate limit exceeded for ${who}; retry in ${retryAfter} s`,
+        extensions: { code: ErrorCode.RATE_LIMITED, retryAfter },
+      },
+    ],
+  };
+}
+
+/**
+ * Authenticates the caller and takes a token from its bucket before yoga does anything else.
+ * Refusals are answered right here: 401 for a bad key, 429 with Retry-After when the bucket is empty.
+ */
+export function useAccessControl(opts: { auth: Authenticator; limiter: RateLimiter | null }): Plugin {
+  return {
+    async onRequest({ request, serverContext, endResponse, fetchAPI }) {
+      const R = fetchAPI.Response as unknown as ResponseCtor;
+      const ip = clientIp(serverContext);
+      let bucket: string;
+      let who: string;
+      try {
+        const actor = await opts.auth.authenticate(request);
+        bucket = actor.keyId ? `key:${actor.keyId}` : `ip:${ip}`;
+        who = actor.keyId ? `API key ${actor.keyId}` : `anonymous callers from ${ip}`;
+      } catch (err) {
+        const e = err as { message: string; extensions?: { code?: string; http?: { status?: number; headers?: Record<string, string> } } };
+        if (e.extensions?.code !== ErrorCode.UNAUTHENTICATED) throw err;
+        if (opts.limiter) {
+          const t = await opts.limiter.take(`ip:${ip}`);
+          if (!t.allowed) {
+            endResponse(errorResponse(R, 429, rateLimitedBody(t.retryAfter, `requests from ${ip}`), { 'Retry-After': String(t.retryAfter) }));
+            return;
+          }
+        }
+        endResponse(
+          errorResponse(R, 401, { errors: [{ message: e.message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] }, e.extensions.http?.headers ?? {}),
+        );
+        return;
+      }
+      if (!opts.limiter) return;
+      const t = await opts.limiter.take(bucket);
+      if (!t.allowed) {
+        endResponse(errorResponse(R, 429, rateLimitedBody(t.retryAfter, who), { 'Retry-After': String(t.retryAfter) }));
+      }
+    },
+  };
+}

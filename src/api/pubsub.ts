@@ -1,0 +1,77 @@
+// Catalogue change events for subscriptions and cache invalidation. In one process an in-memory
+// event target; with REDIS_URL the events go through Redis pub/sub, so a write on one service
+// instance reaches the subscribers (and clears the response cache) of every instance.
+import { createPubSub, SlidingBuffer, type PubSub } from 'graphql-yoga';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** One committed change to accepted catalogue data (a Change row), as subscribers receive it. */
+export interface CatalogueEvent {
+  seq: string;
+  at: string;
+  entityType: string;
+  entityId: string;
+  op: string;
+  /** Guests and hypervisor releases whose compatibility answers the change can alter. */
+  guestIds: string[];
+  hypervisorReleaseIds: string[];
+}
+
+export const CATALOGUE_TOPIC = 'virtcompat:catalogue-change';
+
+export type CataloguePubSub = PubSub<{ [CATALOGUE_TOPIC]: [CatalogueEvent] }>;
+
+export interface EventBus {
+  pubsub: CataloguePubSub;
+  /** Calls fn for every event, from this instance or another; returns the unsubscribe function. */
+  onEvent(fn: (e: CatalogueEvent) => void): () => void;
+  /** Resolves once the bus can receive events (Redis: the channel subscription is confirmed). */
+  ready: Promise<void>;
+  kind: 'memory' | 'redis';
+  close(): Promise<void>;
+}
+
+type Listener = (e: CustomEvent<CatalogueEvent>) => void;
+
+export function createEventBus(opts: { redisUrl?: string; logger?: Logger }): EventBus {
+  if (!opts.redisUrl) {
+    const target = new EventTarget();
+    const pubsub: CataloguePubSub = createPubSub({ eventTarget: target as never, repeaterBuffer: new SlidingBuffer(1000) });
+    return {
+      pubsub,
+      kind: 'memory',
+      ready: Promise.resolve(),
+      onEvent(fn) {
+        const cb = ((e: CustomEvent<CatalogueEvent>) => fn(e.detail)) as unknown as EventListener;
+        target.addEventListener(CATALOGUE_TOPIC, cb);
+        return () => target.removeEventListener(CATALOGUE_TOPIC, cb);
+      },
+      close: async () => {},
+    };
+  }
+  const redisOpts = { lazyConnect: false, maxRetriesPerRequest: 3, enableOfflineQueue: true };
+  const publishClient = new Redis(opts.redisUrl, redisOpts);
+  const subscribeClient = new Redis(opts.redisUrl, redisOpts);
+  for (const c of [publishClient, subscribeClient]) {
+    c.on('error', (err: Error) => opts.logger?.warn({ err: err.message }, 'redis (pub/sub) connection error'));
+  }
+  const target = createRedisEventTarget<CustomEvent<CatalogueEvent>>({ publishClient, subscribeClient });
+  const pubsub: CataloguePubSub = createPubSub({ eventTarget: target as never, repeaterBuffer: new SlidingBuffer(1000) });
+  // Subscribing here, once, means the channel is live before the first client subscribes.
+  const ready = subscribeClient.subscribe(CATALOGUE_TOPIC).then(() => undefined);
+  ready.catch(() => {});
+  return {
+    pubsub,
+    kind: 'redis',
+    ready,
+    onEvent(fn) {
+      const cb: Listener = (e) => fn(e.detail);
+      target.addEventListener(CATALOGUE_TOPIC, cb as never);
+      return () => target.removeEventListener(CATALOGUE_TOPIC, cb as never);
+    },
+    async close() {
+      await Promise.allSettled([subscribeClient.quit(), publishClient.quit()]);
+    },
+  };
+}

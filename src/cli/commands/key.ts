@@ -1,0 +1,142 @@
+// `virtcompat key create|revoke|list`: API keys, from the server's machine, straight on the database the service uses (DATABASE_URL, else the embedded one
+// in DATA_DIR; stop an embedded service first, it holds the data folder). This is how the first
+// admin key comes to exist; later ones can also be made over GraphQL (createApiKey).
+import type { Command, CliIO } from '../types.ts';
+import { UsageError } from '../types.ts';
+import { parseCommandArgs } from '../args.ts';
+import { loadConfig } from '../../config/index.ts';
+import { openDatabase, type Database } from '../../db/index.ts';
+import { migrate } from '../../db/migrate.ts';
+import { createEventBus, CATALOGUE_TOPIC, type CatalogueEvent } from '../../api/pubsub.ts';
+import { createApiKey, listApiKeys, revokeApiKey, SYSTEM, type ApiKeyRow } from '../../schema/vendor/service.ts';
+
+export async function withDatabase<T>(io: CliIO, fn: (db: Database) => Promise<T>): Promise<T> {
+  const config = loadConfig(io.env, io.cwd);
+  const db = await openDatabase(config.database);
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** With REDIS_URL, running service instances hear about the change (caches, subscriptions). */
+export async function announce(io: CliIO, events: CatalogueEvent[]) {
+  const config = loadConfig(io.env, io.cwd);
+  if (!config.redisUrl || events.length === 0) return;
+  const bus = createEventBus({ redisUrl: config.redisUrl });
+  try {
+    for (const e of events) bus.pubsub.publish(CATALOGUE_TOPIC, e);
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    await bus.close();
+  }
+}
+
+const ROLES = { admin: 'ADMIN', maintainer: 'MAINTAINER', submitter: 'SUBMITTER' } as const;
+
+/** `2027-01-31`, an ISO instant, or `90d` from now. */
+export function parseExpiry(v: string, now = Date.now()): string {
+  const rel = /^(\d{1,5})d$/.exec(v);
+  if (rel) return new Date(now + Number(rel[1]) * 86_400_000).toISOString();
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  if (Number.isNaN(t)) throw new UsageError(`--expires: expected YYYY-MM-DD, an ISO 8601 instant or Nd (days), got ${JSON.stringify(v)}`);
+  return new Date(t).toISOString();
+}
+
+function keyLine(k: ApiKeyRow): string {
+  const state = k.revokedAt ? `revoked ${k.revokedAt}` : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? `expired ${k.expiresAt}` : 'active';
+  return [k.id, k.role.toLowerCase().padEnd(10), (k.vendorId ?? '-').padEnd(16), state.padEnd(8), `last used ${k.lastUsedAt ?? 'never'}`, k.label ?? '']
+    .join('  ')
+    .trimEnd();
+}
+
+export const keyCreate: Command = {
+  name: 'key create',
+  summary: 'create an API key (shown once)',
+  usage: `Usage: virtcompat key create --role admin|maintainer|submitter [--vendor ID] [--label TEXT] [--expires WHEN]
+
+Creates an API key on the service's database and prints it once on stdout: vc_<key id>_<secret>.
+Only a salted scrypt hash is stored. Send it as \`Authorization: Bearer <key>\`.
+
+  admin       manages vendors and keys (createVendor, createApiKey, revokeApiKey), can review
+  maintainer  accepts or rejects pending compatibility records, reads the audit log
+  submitter   writes for one vendor: compatibility records and what the vendor owns (needs --vendor)
+
+Options:
+  --role ROLE      admin, maintainer or submitter (required)
+  --vendor ID      the vendor the key belongs to (required for submitter)
+  --label TEXT     a note to tell keys apart
+  --expires WHEN   YYYY-MM-DD, an ISO 8601 instant, or Nd (days from now)
+  --json           print key id, key and details as JSON
+
+Uses DATABASE_URL, else the embedded database in DATA_DIR (stop an embedded service first).
+`,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, {
+      role: { type: 'string' },
+      vendor: { type: 'string' },
+      label: { type: 'string' },
+      expires: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const role = ROLES[values.role as keyof typeof ROLES];
+    if (!role) throw new UsageError('--role must be admin, maintainer or submitter');
+    if (role === 'SUBMITTER' && !values.vendor) throw new UsageError('a submitter key needs --vendor');
+    const expiresAt = values.expires ? parseExpiry(values.expires) : null;
+    const { key, apiKey } = await withDatabase(io, (db) =>
+      createApiKey({ db, actor: SYSTEM }, { role, vendorId: values.vendor ?? null, label: values.label ?? null, expiresAt }),
+    );
+    if (values.json) {
+      io.stdout.write(JSON.stringify({ key, ...apiKey }, null, 2) + '\n');
+    } else {
+      io.stdout.write(`${key}\n`);
+      io.stderr.write(
+        `created ${role.toLowerCase()} key ${apiKey.id}${apiKey.vendorId ? ` for vendor ${apiKey.vendorId}` : ''}` +
+          `${apiKey.expiresAt ? `, expires ${apiKey.expiresAt}` : ''}. It is shown only now: store it.\n`,
+      );
+    }
+    return 0;
+  },
+};
+
+export const keyRevoke: Command = {
+  name: 'key revoke',
+  summary: 'revoke an API key at once',
+  usage: `Usage: virtcompat key revoke KEY_ID
+
+Revokes the key (its id is the 16 hex digits after vc_, or give the whole key). Every service
+instance refuses it from the next request on.
+`,
+  async run(args, io) {
+    const { positionals } = parseCommandArgs(args, {}, true);
+    if (positionals.length !== 1) throw new UsageError('give exactly one key id');
+    const m = /^(?:vc_)?([0-9a-f]{16})(?:_.*)?$/.exec(positionals[0]);
+    if (!m) throw new UsageError(`not a key id: ${JSON.stringify(positionals[0].slice(0, 40))}`);
+    const row = await withDatabase(io, (db) => revokeApiKey({ db, actor: SYSTEM }, m[1]));
+    io.stdout.write(`revoked ${row.id} at ${row.revokedAt}\n`);
+    return 0;
+  },
+};
+
+export const keyList: Command = {
+  name: 'key list',
+  summary: 'list API keys (ids, roles, vendors, last use; never secrets)',
+  usage: `Usage: virtcompat key list [--vendor ID] [--all] [--json]
+
+Options:
+  --vendor ID   only this vendor's keys
+  --all         include revoked keys
+  --json        JSON output
+`,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, { vendor: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' } });
+    const keys = await withDatabase(io, (db) => listApiKeys(db.sql, { vendorId: values.vendor ?? null, includeRevoked: !!values.all }));
+    io.stdout.write(values.json ? JSON.stringify(keys, null, 2) + '\n' : keys.map(keyLine).join('\n') + (keys.length ? '\n' : ''));
+    return 0;
+  },
+};
+
+/** Registered in index.ts as one entry. */
+export const commands: Command[] = [keyCreate, keyList, keyRevoke];

@@ -1,0 +1,810 @@
+// Vendor writes, each in one transaction: authorization, validation with typed input errors, the
+// write itself, its audit entries and the change-feed rows commit together or not at all.
+//
+// Concurrency
+// - Idempotency: the (scope, key) row is inserted first, ON CONFLICT DO NOTHING. A concurrent
+//   request with the same key waits on that insert until the first one commits (then replays its
+//   answer) or rolls back (then proceeds itself).
+// - Identical claims: each record's fingerprint is locked (transaction advisory lock, in sorted
+//   order, so no deadlock) before looking for a current copy, so overlapping batches from many
+//   clients store every claim once.
+// - Change feed: rows are inserted under one transaction advisory lock taken just before, so
+//   sequence numbers are handed out in commit order and a reader following `seq` skips nothing.
+// - Deadlocks and serialization failures are retried a few times.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Database } from '../../db/index.ts';
+import type { Sql } from '../../db/sql.ts';
+import type { Actor } from '../context.ts';
+import { appError, badInput, ErrorCode } from '../../errors.ts';
+import { RECORD_COLS, ts, type RecordRow } from '../common/sql-fragments.ts';
+import { effectiveDevices, effectiveParavirt } from '../../catalogue/effective.ts';
+import type { CatalogueEvent } from '../../api/pubsub.ts';
+import { generateApiKey, hashSecret } from '../../api/auth.ts';
+import { canonical, list, Problems, RULES, text, today, unique, url, type InputError } from './validate.ts';
+
+// ───────────────────────────── plumbing ─────────────────────────────
+
+/** Who is writing, for authorization and the audit log. The CLI writes as SYSTEM. */
+export interface AuditActor {
+  role: Actor['role'] | 'SYSTEM';
+  keyId: string | null;
+  vendorId: string | null;
+}
+
+export const SYSTEM: AuditActor = Object.freeze({ role: 'SYSTEM', keyId: null, vendorId: null });
+
+export interface WriteEnv {
+  db: Database;
+  actor: AuditActor;
+  limits: { maxRecordsPerRequest: number };
+}
+
+export interface AuditInput {
+  action: string;
+  entityType: string;
+  entityId?: string | null;
+  outcome: 'OK' | 'FORBIDDEN' | 'INVALID';
+  before?: unknown;
+  after?: unknown;
+  detail?: string | null;
+}
+
+export async function writeAudit(sql: Sql, actor: AuditActor, entries: AuditInput[]): Promise<void> {
+  if (entries.length === 0) return;
+  await sql.query(
+    `INSERT INTO "AuditEntry" ("actorKeyId", "actorVendor", "actorRole", action, "entityType", "entityId", outcome, before, after, detail)
+     SELECT $1, $2, $3, x.action, x."entityType", x."entityId", x.outcome, x.before, x.after, x.detail
+       FROM jsonb_to_recordset($4::jsonb) AS x(action text, "entityType" text, "entityId" text, outcome text, before jsonb, after jsonb, detail text)`,
+    [
+      actor.keyId,
+      actor.vendorId,
+      actor.role,
+      JSON.stringify(
+        entries.map((e) => ({
+          action: e.action,
+          entityType: e.entityType,
+          entityId: e.entityId ?? null,
+          outcome: e.outcome,
+          before: e.before ?? null,
+          after: e.after ?? null,
+          detail: e.detail ?? null,
+        })),
+      ),
+    ],
+  );
+}
+
+export interface ChangeInput {
+  entityType: string;
+  entityId: string;
+  op: 'UPSERT' | 'SUPERSEDE' | 'DELETE';
+  data: unknown;
+}
+
+/** Advisory lock id of the change feed ("vccf"). */
+const FEED_LOCK = '1986225254';
+
+/** Guests and releases a change is about, from the stored row alone (so the feed can say it too). */
+export function affected(entityType: string, entityId: string, data: unknown): { guestIds: string[]; hypervisorReleaseIds: string[] } {
+  const d = (data ?? {}) as { guestId?: unknown; hypervisorReleaseId?: unknown };
+  if (entityType === 'CompatibilityRecord') {
+    return {
+      guestIds: typeof d.guestId === 'string' ? [d.guestId] : [],
+      hypervisorReleaseIds: typeof d.hypervisorReleaseId === 'string' ? [d.hypervisorReleaseId] : [],
+    };
+  }
+  if (entityType === 'GuestOS') return { guestIds: [entityId], hypervisorReleaseIds: [] };
+  if (entityType === 'HypervisorRelease') return { guestIds: [], hypervisorReleaseIds: [entityId] };
+  return { guestIds: [], hypervisorReleaseIds: [] };
+}
+
+/** Appends change-feed rows; call it last in the transaction (the lock is held until commit). */
+export async function appendChanges(sql: Sql, changes: ChangeInput[]): Promise<CatalogueEvent[]> {
+  if (changes.length === 0) return [];
+  await sql.query(`SELECT pg_advisory_xact_lock(${FEED_LOCK}::bigint)`);
+  const rows = await sql.query<{ seq: string; at: string; entityType: string; entityId: string; op: string; data: unknown }>(
+    `INSERT INTO "Change" ("entityType", "entityId", op, data)
+     SELECT e->>'entityType', e->>'entityId', e->>'op', e->'data'
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n)
+      ORDER BY n
+     RETURNING seq::text AS seq, ${ts('at')} AS at, "entityType", "entityId", op, data`,
+    [JSON.stringify(changes)],
+  );
+  return rows
+    .sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq)))
+    .map((r) => ({ seq: r.seq, at: r.at, entityType: r.entityType, entityId: r.entityId, op: r.op, ...affected(r.entityType, r.entityId, r.data) }));
+}
+
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/** One transaction, retried on deadlock or serialization failure. */
+export async function inTransaction<T>(db: Database, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.sql.transaction(fn);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (!code || !RETRYABLE.has(code) || attempt >= 6) throw err;
+      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20 * attempt));
+    }
+  }
+}
+
+/** Thrown inside a transaction to roll it back and answer with input errors. */
+class Invalid extends Error {
+  constructor(readonly problems: InputError[]) {
+    super('invalid input');
+  }
+}
+
+/** Thrown inside a transaction to roll it back; the FORBIDDEN audit entry is written afterwards. */
+class Refused extends Error {
+  constructor(
+    message: string,
+    readonly entityType: string,
+    readonly entityId: string | null,
+  ) {
+    super(message);
+  }
+}
+
+/** Writes the FORBIDDEN audit entry (in its own transaction) and returns the error to throw. */
+export async function forbidden(env: Pick<WriteEnv, 'db' | 'actor'>, action: string, entityType: string, entityId: string | null, message: string) {
+  await writeAudit(env.db.sql, env.actor, [{ action, entityType, entityId, outcome: 'FORBIDDEN', detail: message }]);
+  return appError(ErrorCode.FORBIDDEN, message, { action });
+}
+
+const ROLE_TEXT: Record<string, string> = {
+  SUBMITTER: 'a submitter key (a vendor\u2019s writes)',
+  MAINTAINER: 'a maintainer key',
+  ADMIN: 'an admin key',
+};
+
+/** Anonymous callers get UNAUTHENTICATED; a key with the wrong role FORBIDDEN, with an audit entry. */
+export async function authorize(
+  env: Pick<WriteEnv, 'db' | 'actor'>,
+  allowed: Array<'SUBMITTER' | 'MAINTAINER' | 'ADMIN'>,
+  action: string,
+  entityType: string,
+): Promise<void> {
+  const role = env.actor.role;
+  if (role === 'SYSTEM') return;
+  if (role === 'ANONYMOUS') {
+    throw appError(ErrorCode.UNAUTHENTICATED, `${action} needs an API key (Authorization: Bearer vc_...)`);
+  }
+  if (!allowed.includes(role)) {
+    throw await forbidden(env, action, entityType, null, `${action} needs ${allowed.map((r) => ROLE_TEXT[r]).join(' or ')}; this key is ${role.toLowerCase()}`);
+  }
+  if (allowed.length === 1 && allowed[0] === 'SUBMITTER' && !env.actor.vendorId) {
+    throw await forbidden(env, action, entityType, null, `${action} needs a key that belongs to a vendor`);
+  }
+}
+
+/** Runs a write; turns Invalid into input errors (+ INVALID audit) and Refused into FORBIDDEN (+ audit). */
+async function guarded<T>(
+  env: Pick<WriteEnv, 'db' | 'actor'>,
+  action: string,
+  entityType: string,
+  fn: (tx: Sql) => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; problems: InputError[] }> {
+  try {
+    return { ok: true, value: await inTransaction(env.db, fn) };
+  } catch (err) {
+    if (err instanceof Invalid) {
+      await writeAudit(env.db.sql, env.actor, [
+        {
+          action,
+          entityType,
+          outcome: 'INVALID',
+          detail: `${err.problems.length} input error(s); first: ${err.problems[0].path.join('.')}: ${err.problems[0].message}`.slice(0, 2000),
+        },
+      ]);
+      return { ok: false, problems: err.problems };
+    }
+    if (err instanceof Refused) throw await forbidden(env, action, err.entityType, err.entityId, err.message);
+    throw err;
+  }
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+/** A signed 64-bit advisory lock id from a hex digest. */
+const lockId = (hex: string) => BigInt.asIntN(64, BigInt(`0x${hex.slice(0, 16)}`)).toString();
+
+async function lockAll(tx: Sql, names: string[]): Promise<void> {
+  const ids = [...new Set(names.map((n) => lockId(sha256(n))))].sort();
+  for (const id of ids) await tx.query(`SELECT pg_advisory_xact_lock($1::bigint)`, [id]);
+}
+
+// ───────────────────────────── submissions ─────────────────────────────
+
+export interface RecordInput {
+  guest: string;
+  hypervisorRelease: string;
+  hostFeature?: string | null;
+  device?: string | null;
+  status: string;
+  backend?: string | null;
+  testedDevices?: string[] | null;
+  evidence?: { url?: string | null; notes?: string | null; date?: string | null } | null;
+  supersedes?: string | null;
+}
+
+export interface SubmitResponse {
+  ok: boolean;
+  replayed: boolean;
+  idempotencyKey: string;
+  records: Array<{ index: number; id: string; duplicate: boolean }>;
+  inputErrors: InputError[];
+}
+
+interface CheckedRecord {
+  index: number;
+  guest: string;
+  release: string;
+  hostFeature?: string;
+  device?: string;
+  status: string;
+  backend?: string;
+  testedDevices: string[];
+  evidenceUrl?: string;
+  evidenceNotes?: string;
+  evidenceDate?: string;
+  supersedes?: string;
+}
+
+export type RecordWithProposal = RecordRow & { proposedSupersedesId: string | null };
+export const RECORD_SELECT = `${RECORD_COLS()}, c."proposedSupersedesId"`;
+
+const NEGATIVE = new Set(['BROKEN', 'UNSUPPORTED']);
+const STATUSES = new Set(['CERTIFIED', 'SUPPORTED', 'WORKS', 'PARTIAL', 'BROKEN', 'UNSUPPORTED']);
+
+/**
+ * Shape checks that need no database. A record whose references are malformed is left out of the
+ * reference checks (its strings never reach SQL); other problems (evidence, dates) do not stop
+ * them, so a vendor sees every problem of a batch at once.
+ */
+function checkRecordShapes(records: RecordInput[], problems: Problems): CheckedRecord[] {
+  const out: CheckedRecord[] = [];
+  records.forEach((r, index) => {
+    const p = problems.record('records', index);
+    const before = p.count;
+    const guest = text(p, ['guest'], r.guest, RULES.ref, true);
+    const release = text(p, ['hypervisorRelease'], r.hypervisorRelease, RULES.ref, true);
+    const hostFeature = text(p, ['hostFeature'], r.hostFeature, RULES.ref);
+    const device = text(p, ['device'], r.device, RULES.ref);
+    const backend = text(p, ['backend'], r.backend, RULES.key);
+    const tested = list(p, ['testedDevices'], r.testedDevices, 64) ?? [];
+    const testedDevices = tested.map((d, i) => text(p, ['testedDevices', i], d, RULES.ref, true)).filter((d): d is string => d !== undefined);
+    const supersedes = text(p, ['supersedes'], r.supersedes, RULES.ref);
+    const refsOk = p.count === before;
+    if (!STATUSES.has(r.status)) p.add(['status'], 'INVALID_FORMAT', `status is one of ${[...STATUSES].join(', ')}`);
+    unique(p, ['testedDevices'], tested, (d) => d, 'device');
+    const ev = r.evidence ?? {};
+    const evidenceUrl = url(p, ['evidence', 'url'], ev.url);
+    const evidenceNotes = text(p, ['evidence', 'notes'], ev.notes, RULES.notes);
+    const evidenceDate = ev.date ?? undefined;
+    if (evidenceDate !== undefined && !(typeof evidenceDate === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(evidenceDate) && !Number.isNaN(Date.parse(evidenceDate)))) {
+      p.add(['evidence', 'date'], 'INVALID_FORMAT', 'a date, YYYY-MM-DD');
+    } else if (evidenceDate && evidenceDate > today()) {
+      p.add(['evidence', 'date'], 'OUT_OF_RANGE', `evidence date ${evidenceDate} is in the future`);
+    }
+    if (r.status === 'CERTIFIED' && (!(ev.url || ev.notes) || !ev.date)) {
+      p.add(['evidence'], 'EVIDENCE_REQUIRED', 'CERTIFIED needs evidence: a url or notes, and a date');
+    }
+    if (!refsOk) return;
+    out.push({
+      index,
+      guest: guest!,
+      release: release!,
+      hostFeature,
+      device,
+      status: r.status,
+      backend,
+      testedDevices,
+      evidenceUrl,
+      evidenceNotes,
+      evidenceDate,
+      supersedes,
+    });
+  });
+  return out;
+}
+
+interface Resolved extends CheckedRecord {
+  guestId: string;
+  releaseId: string;
+  hostFeatureId: string | null;
+  fingerprint: string;
+}
+
+/** Reference and capability checks, in bulk: a few statements for any number of records. */
+async function resolveRecords(tx: Sql, vendorId: string, recs: CheckedRecord[], problems: Problems): Promise<{ resolved: Resolved[]; refused: Refused | null }> {
+  const uniq = (xs: Array<string | undefined>) => [...new Set(xs.filter((x): x is string => !!x))];
+  const guestRefs = uniq(recs.map((r) => r.guest));
+  const releaseRefs = uniq(recs.map((r) => r.release));
+  const featureRefs = uniq(recs.map((r) => r.hostFeature));
+  const deviceRefs = uniq(recs.flatMap((r) => [r.device, ...r.testedDevices]));
+  const supersedeRefs = uniq(recs.map((r) => r.supersedes));
+  const [guests, releases, features, devices, targets] = await Promise.all([
+    tx.query<{ id: string; shortIds: string[] }>(`SELECT id, "shortIds" FROM "GuestOS" WHERE id = ANY($1::text[]) OR "shortIds" && $1::text[]`, [guestRefs]),
+    tx.query<{ id: string; ref: string }>(
+      `SELECT r.id, h.key || ':' || r.version AS ref FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId"
+        WHERE r.id = ANY($1::text[]) OR h.key || ':' || r.version = ANY($1::text[])`,
+      [releaseRefs],
+    ),
+    tx.query<{ id: string; key: string }>(`SELECT id, key FROM "HardwareFeature" WHERE id = ANY($1::text[]) OR key = ANY($1::text[])`, [featureRefs]),
+    tx.query<{ id: string }>(`SELECT id FROM "Device" WHERE id = ANY($1::text[])`, [deviceRefs]),
+    tx.query<{ id: string; submitterVendorId: string | null; guestId: string; hypervisorReleaseId: string; reviewState: string; supersededBy: string | null }>(
+      `SELECT c.id, c."submitterVendorId", c."guestId", c."hypervisorReleaseId", c."reviewState"::text AS "reviewState",
+              (SELECT s.id FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id) AS "supersededBy"
+         FROM "CompatibilityRecord" c WHERE c.id = ANY($1::text[]) FOR UPDATE OF c`,
+      [supersedeRefs],
+    ),
+  ]);
+  const guestByRef = new Map<string, string>();
+  for (const g of guests) guestByRef.set(g.id, g.id);
+  for (const g of guests) for (const s of g.shortIds ?? []) if (!guestByRef.has(s)) guestByRef.set(s, g.id);
+  const releaseByRef = new Map<string, string>();
+  for (const r of releases) {
+    releaseByRef.set(r.id, r.id);
+    if (!releaseByRef.has(r.ref)) releaseByRef.set(r.ref, r.id);
+  }
+  const featureByRef = new Map<string, string>();
+  for (const f of features) {
+    featureByRef.set(f.id, f.id);
+    featureByRef.set(f.key, f.id);
+  }
+  const deviceIds = new Set(devices.map((d) => d.id));
+  const targetById = new Map(targets.map((t) => [t.id, t]));
+
+  const guestIds = uniq(recs.map((r) => guestByRef.get(r.guest)));
+  const releaseIds = uniq(recs.map((r) => releaseByRef.get(r.release)));
+  const [presented, offered, backends, drives, guestParavirt] = await Promise.all([
+    tx.query<{ releaseId: string; deviceId: string }>(
+      `SELECT "releaseId", "deviceId" FROM "HypervisorReleaseDevice" WHERE "releaseId" = ANY($1::text[]) AND supported`,
+      [releaseIds],
+    ),
+    tx.query<{ releaseId: string; key: string }>(
+      `SELECT rp."releaseId", p.key FROM "HypervisorReleaseParavirt" rp JOIN "ParavirtFeature" p ON p.id = rp."featureId"
+        WHERE rp."releaseId" = ANY($1::text[]) AND rp.supported AND p.kind = 'BACKEND'`,
+      [releaseIds],
+    ),
+    tx.query<{ id: string; key: string }>(`SELECT id, key FROM "ParavirtFeature" WHERE kind = 'BACKEND'`),
+    effectiveDevices(tx, guestIds),
+    effectiveParavirt(tx, guestIds),
+  ]);
+  const presents = new Set(presented.map((r) => `${r.releaseId}\u0000${r.deviceId}`));
+  const offers = new Set(offered.map((r) => `${r.releaseId}\u0000${r.key}`));
+  const backendKeys = new Map(backends.map((b) => [b.key, b.id]));
+  const driven = new Set(drives.map((d) => `${d.guestId}\u0000${d.deviceId}`));
+  const guestUses = new Set(guestParavirt.filter((s) => s.supported).map((s) => `${s.guestId}\u0000${s.featureId}`));
+
+  const resolved: Resolved[] = [];
+  let refused: Refused | null = null;
+  const supersededInBatch = new Map<string, number>();
+  for (const r of recs) {
+    const p = problems.record('records', r.index);
+    const before = p.count;
+    const guestId = guestByRef.get(r.guest);
+    if (!guestId) p.add(['guest'], 'UNKNOWN_REFERENCE', `no guest OS has the id or short id ${JSON.stringify(r.guest)}`);
+    const releaseId = releaseByRef.get(r.release);
+    if (!releaseId) p.add(['hypervisorRelease'], 'UNKNOWN_REFERENCE', `no hypervisor release ${JSON.stringify(r.release)} (give an id or key:version)`);
+    let hostFeatureId: string | null = null;
+    if (r.hostFeature) {
+      hostFeatureId = featureByRef.get(r.hostFeature) ?? null;
+      if (!hostFeatureId) p.add(['hostFeature'], 'UNKNOWN_REFERENCE', `no hardware feature ${JSON.stringify(r.hostFeature)}`);
+    }
+    const checkDevice = (path: Array<string | number>, id: string, mustBeDriven: boolean) => {
+      if (!deviceIds.has(id)) {
+        p.add(path, 'UNKNOWN_REFERENCE', `no device ${JSON.stringify(id)}`);
+        return;
+      }
+      if (releaseId && !presents.has(`${releaseId}\u0000${id}`)) {
+        p.add(path, 'NOT_PRESENTED', `hypervisor release ${releaseId} cannot present device ${id}`);
+      }
+      if (mustBeDriven && guestId && !driven.has(`${guestId}\u0000${id}`)) {
+        p.add(path, 'NOT_DRIVEN', `guest ${guestId} does not drive device ${id}`);
+      }
+    };
+    // A negative claim about a device may be exactly that the guest cannot drive it.
+    if (r.device) checkDevice(['device'], r.device, !NEGATIVE.has(r.status));
+    r.testedDevices.forEach((d, i) => checkDevice(['testedDevices', i], d, true));
+    if (r.backend) {
+      const featureId = backendKeys.get(r.backend);
+      if (!featureId) p.add(['backend'], 'UNKNOWN_REFERENCE', `no paravirt backend with key ${JSON.stringify(r.backend)}`);
+      else {
+        if (releaseId && !offers.has(`${releaseId}\u0000${r.backend}`)) {
+          p.add(['backend'], 'BACKEND_NOT_OFFERED', `hypervisor release ${releaseId} does not offer the ${r.backend} backend`);
+        }
+        if (guestId && !guestUses.has(`${guestId}\u0000${featureId}`)) {
+          p.add(['backend'], 'BACKEND_NOT_OFFERED', `guest ${guestId} cannot use the ${r.backend} backend`);
+        }
+      }
+    }
+    if (r.supersedes) {
+      const t = targetById.get(r.supersedes);
+      if (!t) p.add(['supersedes'], 'UNKNOWN_REFERENCE', `no compatibility record ${JSON.stringify(r.supersedes)}`);
+      else if (t.submitterVendorId !== vendorId) {
+        refused ??= new Refused(
+          `record ${t.id} belongs to ${t.submitterVendorId ? `vendor ${t.submitterVendorId}` : 'the curated catalogue'}; a vendor supersedes only its own records (records[${r.index}].supersedes)`,
+          'CompatibilityRecord',
+          t.id,
+        );
+      } else if (t.supersededBy) {
+        p.add(['supersedes'], 'NOT_SUPERSEDABLE', `record ${t.id} is already superseded by ${t.supersededBy}`);
+      } else if (t.reviewState === 'REJECTED') {
+        p.add(['supersedes'], 'NOT_SUPERSEDABLE', `record ${t.id} was rejected; submit a new record instead`);
+      } else if ((guestId && t.guestId !== guestId) || (releaseId && t.hypervisorReleaseId !== releaseId)) {
+        p.add(['supersedes'], 'NOT_SUPERSEDABLE', `record ${t.id} is about ${t.guestId} on ${t.hypervisorReleaseId}; a record supersedes one about the same guest and release`);
+      } else if (supersededInBatch.has(t.id)) {
+        p.add(['supersedes'], 'DUPLICATE', `records[${supersededInBatch.get(t.id)}] already supersedes ${t.id}`);
+      } else supersededInBatch.set(t.id, r.index);
+    }
+    if (p.count > before || !guestId || !releaseId) continue;
+    const fingerprint = sha256(
+      canonical({
+        v: vendorId,
+        g: guestId,
+        r: releaseId,
+        h: hostFeatureId,
+        d: r.device ?? null,
+        s: r.status,
+        b: r.backend ?? null,
+        t: [...r.testedDevices].sort(),
+        eu: r.evidenceUrl ?? null,
+        en: r.evidenceNotes ?? null,
+        ed: r.evidenceDate ?? null,
+        p: r.supersedes ?? null,
+      }),
+    );
+    resolved.push({ ...r, guestId, releaseId, hostFeatureId, fingerprint });
+  }
+  return { resolved, refused };
+}
+
+export async function submitRecords(env: WriteEnv, records: RecordInput[], idempotencyKey: string): Promise<SubmitResponse> {
+  const action = 'submitCompatibilityRecords';
+  await authorize(env, ['SUBMITTER'], action, 'CompatibilityRecord');
+  const vendorId = env.actor.vendorId!;
+  const max = env.limits.maxRecordsPerRequest;
+  if (records.length > max) {
+    throw appError(ErrorCode.TOO_MANY_RECORDS, `at most ${max} records per request, got ${records.length}; split the submission into batches`, {
+      max,
+      got: records.length,
+    });
+  }
+  if (records.length === 0) throw badInput('records must not be empty', 'records');
+  const keyProblems = new Problems();
+  const key = text(keyProblems, ['idempotencyKey'], idempotencyKey, { max: 200, pattern: /^[!-~]+$/, hint: 'printable ASCII without spaces' }, true);
+  if (!key) throw badInput(`idempotencyKey: ${keyProblems.list[0].message}`, 'idempotencyKey');
+
+  const problems = new Problems();
+  const shaped = checkRecordShapes(records, problems);
+  const shapeProblems = problems.count;
+  const requestHash = sha256(canonical({ op: action, records }));
+  const scope = `vendor:${vendorId}`;
+  const invalid = (list: InputError[]): SubmitResponse => ({ ok: false, replayed: false, idempotencyKey: key, records: [], inputErrors: list });
+
+  const out = await guarded(env, action, 'CompatibilityRecord', async (tx) => {
+    const claimed = await tx.query(
+      `INSERT INTO "IdempotencyKey" (scope, key, operation, "requestHash", response) VALUES ($1, $2, $3, $4, '{}'::jsonb)
+       ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
+      [scope, key, action, requestHash],
+    );
+    if (claimed.length === 0) {
+      const [prior] = await tx.query<{ requestHash: string; operation: string; response: SubmitResponse }>(
+        `SELECT "requestHash", operation, response FROM "IdempotencyKey" WHERE scope = $1 AND key = $2`,
+        [scope, key],
+      );
+      if (prior.requestHash !== requestHash || prior.operation !== action) {
+        throw appError(
+          ErrorCode.IDEMPOTENCY_KEY_REUSED,
+          `idempotency key ${JSON.stringify(key)} was used for a different request; use a new key for new content`,
+          { idempotencyKey: key },
+        );
+      }
+      return { ...prior.response, replayed: true } satisfies SubmitResponse;
+    }
+    problems.list.splice(shapeProblems);
+    const { resolved, refused } = await resolveRecords(tx, vendorId, shaped, problems);
+    if (refused) throw refused;
+    if (problems.count > 0) throw new Invalid([...problems.list].sort((a, b) => (a.recordIndex ?? -1) - (b.recordIndex ?? -1)));
+
+    await lockAll(tx, resolved.map((r) => `record:${r.fingerprint}`));
+    const existing = await tx.query<{ id: string; fingerprint: string }>(
+      `SELECT c.id, c.fingerprint FROM "CompatibilityRecord" c
+        WHERE c.fingerprint = ANY($1::text[]) AND c."reviewState" <> 'REJECTED'
+          AND NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)
+        ORDER BY c."createdAt", c.id`,
+      [resolved.map((r) => r.fingerprint)],
+    );
+    const current = new Map<string, string>();
+    for (const e of existing) if (!current.has(e.fingerprint)) current.set(e.fingerprint, e.id);
+
+    const results: SubmitResponse['records'] = [];
+    const fresh: Array<Record<string, unknown>> = [];
+    for (const r of resolved) {
+      const dup = current.get(r.fingerprint);
+      if (dup) {
+        results.push({ index: r.index, id: dup, duplicate: true });
+        continue;
+      }
+      const id = randomUUID();
+      current.set(r.fingerprint, id);
+      results.push({ index: r.index, id, duplicate: false });
+      fresh.push({
+        id,
+        guestId: r.guestId,
+        hypervisorReleaseId: r.releaseId,
+        hostFeatureId: r.hostFeatureId,
+        deviceId: r.device ?? null,
+        status: r.status,
+        backend: r.backend ?? null,
+        testedDevices: r.testedDevices,
+        evidenceNotes: r.evidenceNotes ?? null,
+        evidenceUrl: r.evidenceUrl ?? null,
+        evidenceDate: r.evidenceDate ?? null,
+        proposedSupersedesId: r.supersedes ?? null,
+        fingerprint: r.fingerprint,
+      });
+    }
+    if (fresh.length) {
+      await tx.query(
+        `INSERT INTO "CompatibilityRecord" (id, "guestId", "hypervisorReleaseId", "hostFeatureId", "deviceId", status, backend,
+                "testedDevices", "evidenceNotes", "evidenceUrl", "evidenceDate", "submitterVendorId", "submittedByKeyId",
+                "reviewState", "proposedSupersedesId", fingerprint, source)
+         SELECT x.id, x."guestId", x."hypervisorReleaseId", x."hostFeatureId", x."deviceId", x.status::"CompatibilityStatus", x.backend,
+                x."testedDevices", x."evidenceNotes", x."evidenceUrl", x."evidenceDate", $2, $3,
+                'PENDING', x."proposedSupersedesId", x.fingerprint, $4
+           FROM jsonb_to_recordset($1::jsonb) AS x(id text, "guestId" text, "hypervisorReleaseId" text, "hostFeatureId" text,
+                "deviceId" text, status text, backend text, "testedDevices" text[], "evidenceNotes" text, "evidenceUrl" text,
+                "evidenceDate" date, "proposedSupersedesId" text, fingerprint text)`,
+        [JSON.stringify(fresh), vendorId, env.actor.keyId, `vendor:${vendorId}`],
+      );
+      const rows = await tx.query<RecordWithProposal>(
+        `SELECT ${RECORD_SELECT} FROM "CompatibilityRecord" c WHERE c.id = ANY($1::text[]) ORDER BY c.id`,
+        [fresh.map((f) => f.id)],
+      );
+      await writeAudit(
+        tx,
+        env.actor,
+        rows.map((row) => ({ action, entityType: 'CompatibilityRecord', entityId: row.id, outcome: 'OK' as const, after: row, detail: `idempotencyKey ${key}` })),
+      );
+    }
+    const response: SubmitResponse = { ok: true, replayed: false, idempotencyKey: key, records: results, inputErrors: [] };
+    await tx.query(`UPDATE "IdempotencyKey" SET response = $3::jsonb WHERE scope = $1 AND key = $2`, [scope, key, JSON.stringify(response)]);
+    return response;
+  });
+  return out.ok ? out.value : invalid(out.problems);
+}
+
+// ───────────────────────────── review ─────────────────────────────
+
+export async function reviewRecord(
+  env: WriteEnv,
+  id: string,
+  decision: 'ACCEPTED' | 'REJECTED',
+  reason: string,
+): Promise<{ record: RecordWithProposal; events: CatalogueEvent[] }> {
+  const action = 'reviewRecord';
+  await authorize(env, ['MAINTAINER', 'ADMIN'], action, 'CompatibilityRecord');
+  const p = new Problems();
+  const rid = text(p, ['id'], id, RULES.ref, true);
+  const why = text(p, ['reason'], reason, { max: 2000, multiline: true }, true);
+  if (!rid || !why) throw badInput(p.list.map((e) => `${e.path.join('.')}: ${e.message}`).join('; '), p.list[0]?.path.join('.'));
+
+  return inTransaction(env.db, async (tx) => {
+    const [before] = await tx.query<RecordWithProposal>(`SELECT ${RECORD_SELECT} FROM "CompatibilityRecord" c WHERE c.id = $1 FOR UPDATE OF c`, [rid]);
+    if (!before) throw appError(ErrorCode.NOT_FOUND, `compatibility record ${JSON.stringify(rid)} does not exist`, { id: rid });
+    if (env.actor.vendorId && before.submitterVendorId === env.actor.vendorId) {
+      throw new Refused(`maintainers do not review records of their own vendor (${env.actor.vendorId})`, 'CompatibilityRecord', rid);
+    }
+    if (before.reviewState !== 'PENDING') {
+      throw appError(ErrorCode.CONFLICT, `record ${rid} was already reviewed (${before.reviewState}); only PENDING records can be reviewed`, {
+        reviewState: before.reviewState,
+      });
+    }
+    let supersedes: { id: string; reviewState: string; guestId: string; hypervisorReleaseId: string } | null = null;
+    if (decision === 'ACCEPTED' && before.proposedSupersedesId) {
+      const [target] = await tx.query<{ id: string; reviewState: string; guestId: string; hypervisorReleaseId: string }>(
+        `SELECT id, "reviewState"::text AS "reviewState", "guestId", "hypervisorReleaseId" FROM "CompatibilityRecord" WHERE id = $1 FOR UPDATE`,
+        [before.proposedSupersedesId],
+      );
+      const [taken] = await tx.query<{ id: string }>(`SELECT id FROM "CompatibilityRecord" WHERE "supersedesId" = $1`, [before.proposedSupersedesId]);
+      if (taken) {
+        throw appError(
+          ErrorCode.CONFLICT,
+          `record ${before.proposedSupersedesId}, which ${rid} means to supersede, was superseded by ${taken.id} meanwhile; the submitter must resubmit against ${taken.id}`,
+          { supersededBy: taken.id },
+        );
+      }
+      supersedes = target ?? null;
+    }
+    await tx.query(
+      `UPDATE "CompatibilityRecord"
+          SET "reviewState" = $2::"ReviewState", "reviewReason" = $3, "reviewedAt" = CURRENT_TIMESTAMP, "reviewedByKeyId" = $4,
+              "supersedesId" = $5
+        WHERE id = $1`,
+      [rid, decision, why, env.actor.keyId, supersedes?.id ?? null],
+    );
+    const [after] = await tx.query<RecordWithProposal>(`SELECT ${RECORD_SELECT} FROM "CompatibilityRecord" c WHERE c.id = $1`, [rid]);
+    await writeAudit(tx, env.actor, [{ action, entityType: 'CompatibilityRecord', entityId: rid, outcome: 'OK', before, after, detail: `${decision}: ${why}` }]);
+    const changes: ChangeInput[] = [];
+    if (decision === 'ACCEPTED') {
+      changes.push({ entityType: 'CompatibilityRecord', entityId: rid, op: 'UPSERT', data: after });
+      if (supersedes && supersedes.reviewState === 'ACCEPTED') {
+        changes.push({
+          entityType: 'CompatibilityRecord',
+          entityId: supersedes.id,
+          op: 'SUPERSEDE',
+          data: { supersededBy: rid, guestId: supersedes.guestId, hypervisorReleaseId: supersedes.hypervisorReleaseId },
+        });
+      }
+    }
+    const events = await appendChanges(tx, changes);
+    return { record: after, events };
+  }).catch(async (err) => {
+    if (err instanceof Refused) throw await forbidden(env, action, err.entityType, err.entityId, err.message);
+    throw err;
+  });
+}
+
+// ───────────────────────────── vendors and keys (admin) ─────────────────────────────
+
+export interface VendorRow {
+  id: string;
+  name: string;
+  url: string | null;
+  kinds: string[];
+}
+
+export interface VendorInput {
+  id: string;
+  name: string;
+  kinds: string[];
+  url?: string | null;
+}
+
+const VENDOR_SELECT = `SELECT id, name, url, kinds::text[] AS kinds FROM "Vendor"`;
+
+function checkVendor(input: VendorInput): VendorInput {
+  const p = new Problems([], ['input']);
+  const id = text(p, ['id'], input.id, RULES.slug, true);
+  const name = text(p, ['name'], input.name, RULES.name, true);
+  const u = url(p, ['url'], input.url);
+  if (!input.kinds?.length) p.add(['kinds'], 'REQUIRED', 'at least one kind (HYPERVISOR, OS, HARDWARE, OTHER)');
+  unique(p, ['kinds'], input.kinds ?? [], (k) => k, 'kind');
+  if (p.count) throw badInput(p.list.map((e) => `${e.path.join('.')}: ${e.message}`).join('; '), p.list[0].path.join('.'));
+  return { id: id!, name: name!, kinds: [...input.kinds], url: u ?? null };
+}
+
+export async function createVendor(env: Pick<WriteEnv, 'db' | 'actor'>, input: VendorInput, update = false): Promise<{ vendor: VendorRow; events: CatalogueEvent[] }> {
+  const action = update ? 'vendor.update' : 'vendor.create';
+  await authorize(env, ['ADMIN'], action, 'Vendor');
+  const v = checkVendor(input);
+  return inTransaction(env.db, async (tx) => {
+    const [before] = await tx.query<VendorRow>(`${VENDOR_SELECT} WHERE id = $1 FOR UPDATE`, [v.id]);
+    if (before && !update) throw appError(ErrorCode.CONFLICT, `vendor ${v.id} already exists`, { id: v.id });
+    if (!before && update) throw appError(ErrorCode.NOT_FOUND, `vendor ${JSON.stringify(v.id)} does not exist`, { id: v.id });
+    await tx.query(
+      `INSERT INTO "Vendor" (id, name, kinds, url, "updatedAt") VALUES ($1, $2, $3::text[]::"VendorKind"[], $4, CURRENT_TIMESTAMP)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, kinds = excluded.kinds, url = excluded.url, "updatedAt" = CURRENT_TIMESTAMP`,
+      [v.id, v.name, v.kinds, v.url],
+    );
+    const [after] = await tx.query<VendorRow>(`${VENDOR_SELECT} WHERE id = $1`, [v.id]);
+    await writeAudit(tx, env.actor, [{ action, entityType: 'Vendor', entityId: v.id, outcome: 'OK', before: before ?? null, after }]);
+    const events = await appendChanges(tx, [{ entityType: 'Vendor', entityId: v.id, op: 'UPSERT', data: after }]);
+    return { vendor: after, events };
+  });
+}
+
+export async function listVendors(sql: Sql): Promise<VendorRow[]> {
+  return sql.query<VendorRow>(`${VENDOR_SELECT} ORDER BY id`);
+}
+
+export interface ApiKeyRow {
+  id: string;
+  vendorId: string | null;
+  role: string;
+  label: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export const API_KEY_SELECT = `SELECT id, "vendorId", role::text AS role, label, ${ts('"createdAt"')} AS "createdAt",
+  ${ts('"lastUsedAt"')} AS "lastUsedAt", ${ts('"expiresAt"')} AS "expiresAt", ${ts('"revokedAt"')} AS "revokedAt" FROM "ApiKey"`;
+
+export async function createApiKey(
+  env: Pick<WriteEnv, 'db' | 'actor'>,
+  input: { vendorId?: string | null; role: 'SUBMITTER' | 'MAINTAINER' | 'ADMIN'; label?: string | null; expiresAt?: string | null },
+): Promise<{ key: string; apiKey: ApiKeyRow }> {
+  const action = 'key.create';
+  await authorize(env, ['ADMIN'], action, 'ApiKey');
+  const p = new Problems();
+  const vendorId = text(p, ['vendor'], input.vendorId, RULES.slug);
+  const label = text(p, ['label'], input.label, RULES.short);
+  if (input.role === 'SUBMITTER' && !input.vendorId) p.add(['vendor'], 'REQUIRED', 'a SUBMITTER key writes for a vendor: give the vendor');
+  if (!['SUBMITTER', 'MAINTAINER', 'ADMIN'].includes(input.role)) p.add(['role'], 'INVALID_FORMAT', 'role is SUBMITTER, MAINTAINER or ADMIN');
+  if (input.expiresAt != null && !(Date.parse(input.expiresAt) > Date.now())) p.add(['expiresAt'], 'OUT_OF_RANGE', 'expiresAt must be in the future');
+  if (p.count) throw badInput(p.list.map((e) => `${e.path.join('.')}: ${e.message}`).join('; '), p.list[0].path.join('.'));
+  const { keyId, secret, key } = generateApiKey();
+  const { hash, salt } = await hashSecret(secret);
+  return inTransaction(env.db, async (tx) => {
+    if (vendorId) {
+      const [v] = await tx.query(`SELECT 1 FROM "Vendor" WHERE id = $1`, [vendorId]);
+      if (!v) throw appError(ErrorCode.NOT_FOUND, `vendor ${JSON.stringify(vendorId)} does not exist; create it first`, { field: 'vendor' });
+    }
+    await tx.query(
+      `INSERT INTO "ApiKey" (id, "vendorId", role, label, hash, salt, "expiresAt") VALUES ($1, $2, $3::"Role", $4, $5, $6, ($7::timestamptz AT TIME ZONE 'UTC'))`,
+      [keyId, vendorId ?? null, input.role, label ?? null, hash, salt, input.expiresAt ?? null],
+    );
+    const [row] = await tx.query<ApiKeyRow>(`${API_KEY_SELECT} WHERE id = $1`, [keyId]);
+    await writeAudit(tx, env.actor, [{ action, entityType: 'ApiKey', entityId: keyId, outcome: 'OK', after: row }]);
+    return { key, apiKey: row };
+  });
+}
+
+export async function revokeApiKey(env: Pick<WriteEnv, 'db' | 'actor'>, id: string): Promise<ApiKeyRow> {
+  const action = 'key.revoke';
+  await authorize(env, ['ADMIN'], action, 'ApiKey');
+  if (typeof id !== 'string' || !/^[0-9a-f]{16}$/.test(id)) {
+    throw appError(ErrorCode.NOT_FOUND, `API key ${JSON.stringify(String(id).slice(0, 40))} does not exist (key ids are 16 hex digits)`);
+  }
+  return inTransaction(env.db, async (tx) => {
+    const [before] = await tx.query<ApiKeyRow>(`${API_KEY_SELECT} WHERE id = $1 FOR UPDATE`, [id]);
+    if (!before) throw appError(ErrorCode.NOT_FOUND, `API key ${id} does not exist`);
+    if (before.revokedAt) return before;
+    await tx.query(`UPDATE "ApiKey" SET "revokedAt" = CURRENT_TIMESTAMP WHERE id = $1`, [id]);
+    const [after] = await tx.query<ApiKeyRow>(`${API_KEY_SELECT} WHERE id = $1`, [id]);
+    await writeAudit(tx, env.actor, [{ action, entityType: 'ApiKey', entityId: id, outcome: 'OK', before, after }]);
+    return after;
+  });
+}
+
+export async function listApiKeys(sql: Sql, opts: { vendorId?: string | null; includeRevoked?: boolean | null } = {}): Promise<ApiKeyRow[]> {
+  const conds: string[] = [];
+  const params: unknown[] = [];
+  if (opts.vendorId) {
+    params.push(opts.vendorId);
+    conds.push(`"vendorId" = $${params.length}`);
+  }
+  if (!opts.includeRevoked) conds.push(`"revokedAt" IS NULL`);
+  return sql.query<ApiKeyRow>(`${API_KEY_SELECT} ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY "createdAt", id`, params);
+}
+
+export const OWNED_TABLES = {
+  GUEST_OS: { table: 'GuestOS', entityType: 'GuestOS' },
+  DEVICE: { table: 'Device', entityType: 'Device' },
+  HYPERVISOR: { table: 'Hypervisor', entityType: 'Hypervisor' },
+  HARDWARE_FEATURE: { table: 'HardwareFeature', entityType: 'HardwareFeature' },
+} as const;
+
+export async function assignOwner(
+  env: Pick<WriteEnv, 'db' | 'actor'>,
+  entityType: keyof typeof OWNED_TABLES,
+  id: string,
+  vendorId: string | null,
+): Promise<{ entityType: string; id: string; vendorId: string | null }> {
+  const action = 'owner.assign';
+  const t = OWNED_TABLES[entityType];
+  await authorize(env, ['ADMIN'], action, t.entityType);
+  const p = new Problems();
+  const eid = text(p, ['id'], id, RULES.ref, true);
+  const vid = text(p, ['vendor'], vendorId, RULES.slug);
+  if (!eid || p.count) throw badInput(p.list.map((e) => `${e.path.join('.')}: ${e.message}`).join('; '));
+  return inTransaction(env.db, async (tx) => {
+    const [before] = await tx.query<{ ownerVendorId: string | null }>(`SELECT "ownerVendorId" FROM "${t.table}" WHERE id = $1 FOR UPDATE`, [eid]);
+    if (!before) throw appError(ErrorCode.NOT_FOUND, `${t.entityType} ${JSON.stringify(eid)} does not exist`);
+    if (vid) {
+      const [v] = await tx.query(`SELECT 1 FROM "Vendor" WHERE id = $1`, [vid]);
+      if (!v) throw appError(ErrorCode.NOT_FOUND, `vendor ${JSON.stringify(vid)} does not exist`, { field: 'vendor' });
+    }
+    await tx.query(`UPDATE "${t.table}" SET "ownerVendorId" = $2, "updatedAt" = CURRENT_TIMESTAMP WHERE id = $1`, [eid, vid ?? null]);
+    await writeAudit(tx, env.actor, [
+      { action, entityType: t.entityType, entityId: eid, outcome: 'OK', before, after: { ownerVendorId: vid ?? null } },
+    ]);
+    return { entityType, id: eid, vendorId: vid ?? null };
+  });
+}
