@@ -3,7 +3,9 @@
 // what this importer owns and changed, and delete what it owns, within the import's scope, that
 // the source no longer has. Change detection is done by PostgreSQL (`IS DISTINCT FROM` on the
 // compared columns), so it is the same on PostgreSQL and PGlite whatever the drivers return.
-// A no-change re-import therefore writes nothing: no row versions, no updatedAt bumps, no Change rows.
+// A read-only plan statement runs first; when it finds nothing to create, update or delete the
+// write is skipped, so a no-change re-import executes no INSERT/UPDATE/DELETE at all: no row
+// versions, no updatedAt bumps, no Change rows, no statement triggers.
 import type { Sql } from '../../src/db/sql.ts';
 
 export type ColumnType =
@@ -93,7 +95,16 @@ function encode(t: ColumnType, v: unknown): unknown {
   return v;
 }
 
-export function buildSyncSql<R>(spec: TableSpec<R>): string {
+interface SqlParts {
+  /** `WITH raw AS (...), src AS (...), matched AS (...)` shared by the plan and the write. */
+  head: string;
+  keyMatch: (a: string, b: string) => string;
+  distinct: string;
+  owned: string;
+  scopeParam: string;
+}
+
+function sqlParts<R>(spec: TableSpec<R>): SqlParts {
   const n = spec.columns.length;
   const cols = spec.columns.map((c) => q(c.name));
   const keyMatch = (a: string, b: string) => spec.key.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
@@ -106,6 +117,41 @@ export function buildSyncSql<R>(spec: TableSpec<R>): string {
   const ownParam = `$${n + 1}::text[]`;
   const scopeParam = `$${n + 1 + (ownUsed ? 1 : 0)}::text[]`;
   const owned = spec.owned.replaceAll('$OWN', ownParam);
+  const head = `WITH raw AS (
+    SELECT * FROM unnest(${spec.columns.map((c, i) => `$${i + 1}::${paramType(c.type)}`).join(', ')}) AS s(${cols.join(', ')})
+  ),
+  src AS (SELECT ${spec.columns.map(selectExpr).join(', ')} FROM raw s),
+  matched AS (
+    SELECT ${distinct} AS differs, (${owned}) AS owned
+      FROM src s JOIN ${q(spec.table)} t ON ${keyMatch('t', 's')}
+  )`;
+  return { head, keyMatch, distinct, owned, scopeParam };
+}
+
+/**
+ * Read-only: how many rows the write would create, update and delete, and how many are unchanged
+ * or kept. When the first three are zero the write is skipped, so a no-change import executes no
+ * INSERT, UPDATE or DELETE at all (and fires no statement triggers).
+ */
+export function buildPlanSql<R>(spec: TableSpec<R>): string {
+  const p = sqlParts(spec);
+  const t = q(spec.table);
+  return `${p.head}
+  SELECT (SELECT count(*)::int FROM src s WHERE NOT EXISTS (SELECT 1 FROM ${t} t WHERE ${p.keyMatch('t', 's')})) AS created,
+         (SELECT count(*)::int FROM matched WHERE differs AND owned) AS updated,
+         (SELECT count(*)::int FROM matched WHERE NOT differs) AS unchanged,
+         (SELECT count(*)::int FROM matched WHERE differs AND NOT owned) AS kept,
+         ${
+           spec.scope
+             ? `(SELECT count(*)::int FROM ${t} t WHERE t.${q(spec.scope.column)} = ANY(${p.scopeParam}) AND (${p.owned})
+                   AND NOT EXISTS (SELECT 1 FROM src s WHERE ${p.keyMatch('t', 's')}))`
+             : '0'
+         } AS deleted`;
+}
+
+export function buildSyncSql<R>(spec: TableSpec<R>): string {
+  const p = sqlParts(spec);
+  const cols = spec.columns.map((c) => q(c.name));
   const nonKey = spec.columns.filter((c) => !spec.key.includes(c.name));
   const sets = [...nonKey.map((c) => `${q(c.name)} = s.${q(c.name)}`), ...(spec.updatedAt ? [`"updatedAt" = now()`] : [])];
   const ret = (alias?: string) =>
@@ -113,18 +159,11 @@ export function buildSyncSql<R>(spec: TableSpec<R>): string {
       ? `${lit(spec.change.entityType)}::text AS et, (${alias ? qualify(spec.change.entityId, alias) : spec.change.entityId})::text AS eid`
       : `NULL::text AS et, NULL::text AS eid`;
   const parts: string[] = [];
-  parts.push(`WITH raw AS (
-    SELECT * FROM unnest(${spec.columns.map((c, i) => `$${i + 1}::${paramType(c.type)}`).join(', ')}) AS s(${cols.join(', ')})
-  ),
-  src AS (SELECT ${spec.columns.map(selectExpr).join(', ')} FROM raw s),
-  matched AS (
-    SELECT ${distinct} AS differs, (${owned}) AS owned
-      FROM src s JOIN ${q(spec.table)} t ON ${keyMatch('t', 's')}
-  ),
+  parts.push(`${p.head},
   ins AS (
     INSERT INTO ${q(spec.table)} (${cols.join(', ')}${spec.updatedAt ? ', "updatedAt"' : ''})
     SELECT ${cols.map((c) => `s.${c}`).join(', ')}${spec.updatedAt ? ', now()' : ''} FROM src s
-     WHERE NOT EXISTS (SELECT 1 FROM ${q(spec.table)} t WHERE ${keyMatch('t', 's')})
+     WHERE NOT EXISTS (SELECT 1 FROM ${q(spec.table)} t WHERE ${p.keyMatch('t', 's')})
     RETURNING ${ret()}
   )`);
   if (sets.length > 0) {
@@ -132,7 +171,7 @@ export function buildSyncSql<R>(spec: TableSpec<R>): string {
   upd AS (
     UPDATE ${q(spec.table)} t SET ${sets.join(', ')}
       FROM src s
-     WHERE ${keyMatch('t', 's')} AND ${distinct} AND (${owned})
+     WHERE ${p.keyMatch('t', 's')} AND ${p.distinct} AND (${p.owned})
     RETURNING ${ret('t')}
   )`);
   }
@@ -140,8 +179,8 @@ export function buildSyncSql<R>(spec: TableSpec<R>): string {
     parts.push(`,
   del AS (
     DELETE FROM ${q(spec.table)} t
-     WHERE t.${q(spec.scope.column)} = ANY(${scopeParam}) AND (${owned})
-       AND NOT EXISTS (SELECT 1 FROM src s WHERE ${keyMatch('t', 's')})
+     WHERE t.${q(spec.scope.column)} = ANY(${p.scopeParam}) AND (${p.owned})
+       AND NOT EXISTS (SELECT 1 FROM src s WHERE ${p.keyMatch('t', 's')})
     RETURNING ${ret('t')}
   )`);
   }
@@ -169,6 +208,10 @@ export async function syncTable<R>(tx: Sql, spec: TableSpec<R>, rows: readonly R
   const params: unknown[] = spec.columns.map((c) => rows.map((r) => encode(c.type, spec.get(r, c.name))));
   if (spec.owned.includes('$OWN')) params.push([...spec.own]);
   if (spec.scope) params.push([...spec.scope.values]);
+  const [plan] = await tx.query<SyncCounts>(buildPlanSql(spec), params);
+  if (plan.created + plan.updated + plan.deleted === 0) {
+    return { counts: { created: 0, updated: 0, unchanged: Number(plan.unchanged), deleted: 0, kept: Number(plan.kept) }, changed: new Set() };
+  }
   const out = await tx.query<{ op: string; et: string | null; eid: string | null; n: number }>(buildSyncSql(spec), params);
   const counts: SyncCounts = { created: 0, updated: 0, unchanged: 0, deleted: 0, kept: 0 };
   const changed = new Set<string>();
