@@ -7,6 +7,7 @@
 // write is skipped, so a no-change re-import executes no INSERT/UPDATE/DELETE at all: no row
 // versions, no updatedAt bumps, no Change rows, no statement triggers.
 import type { Sql } from '../../src/db/sql.ts';
+import { appendChanges } from '../../src/schema/vendor/service.ts';
 
 export type ColumnType =
   | 'text'
@@ -227,16 +228,20 @@ export async function syncTable<R>(tx: Sql, spec: TableSpec<R>, rows: readonly R
   return { counts, changed };
 }
 
-/** Appends one Change row per touched entity, in a stable order. */
+/**
+ * Appends one Change row per touched entity, in a stable order, through the service's own
+ * appendChanges (its advisory lock hands out sequence numbers in commit order). Call it last in
+ * the transaction.
+ */
 export async function recordChanges(tx: Sql, changed: Iterable<string>, data: Record<string, unknown>): Promise<number> {
   const list = [...new Set(changed)].sort();
   if (list.length === 0) return 0;
-  const types = list.map((k) => k.split('\u0000')[0]);
-  const ids = list.map((k) => k.split('\u0000')[1]);
-  await tx.query(
-    `INSERT INTO "Change" ("entityType", "entityId", op, data)
-     SELECT et, eid, 'UPSERT', $3::jsonb FROM unnest($1::text[], $2::text[]) AS s(et, eid)`,
-    [types, ids, JSON.stringify(data)],
+  await appendChanges(
+    tx,
+    list.map((k) => {
+      const [entityType, entityId] = k.split('\u0000');
+      return { entityType, entityId, op: 'UPSERT' as const, data };
+    }),
   );
   return list.length;
 }
