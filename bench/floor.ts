@@ -3,7 +3,7 @@
 // with DATABASE_URL and PORT; prints "listening <port>" when ready.
 import { createServer } from 'node:http';
 import pg from 'pg';
-import { EFFECTIVE_DEVICES_SQL, ANCESTORS_CTE } from '../src/catalogue/effective.ts';
+import { EFFECTIVE_DEVICES_SQL } from '../src/catalogue/effective.ts';
 import { deriveVerdict, type Status } from '../src/schema/compatibility/verdict.ts';
 
 pg.types.setTypeParser(1082, (v) => v);
@@ -35,13 +35,16 @@ async function guest(shortId: string) {
   };
 }
 
+/** The service's cursor format for the ID sort: base64url of [sort value, id]. */
+const cursor = (id: string) => Buffer.from(JSON.stringify([id, id])).toString('base64url');
+
 async function page() {
   const rows = (await pool.query(PAGE_SQL)).rows;
   const nodes = rows.slice(0, 50);
   return {
     guestOSes: {
       edges: nodes.map((r) => ({ node: { id: r.id, name: r.name, deviceCount: r.n } })),
-      pageInfo: { endCursor: nodes.at(-1)?.id ?? null, hasNextPage: rows.length > 50 },
+      pageInfo: { endCursor: nodes.length ? cursor(nodes.at(-1).id) : null, hasNextPage: rows.length > 50 },
     },
   };
 }
@@ -55,17 +58,18 @@ async function compatibility(guestShort: string, releaseRef: string, hostFeature
       [key, version],
     ).then((x) => x.rows),
   ]);
-  const chain = (await pool.query(
-    `WITH RECURSIVE ${ANCESTORS_CTE} SELECT a.node AS id, g.name FROM anc a JOIN "GuestOS" g ON g.id = a.node ORDER BY a.depth, a.rank`,
-    [[g.id]],
-  )).rows;
-  const [records, reqs, gdev, rdev] = await Promise.all([
+  const [chainRes, records, reqs, gdev, rdev, known] = await Promise.all([
+    pool.query(
+      `SELECT a."ancestorId" AS id, g.name FROM "GuestOSAncestor" a JOIN "GuestOS" g ON g.id = a."ancestorId" WHERE a."guestId" = $1 ORDER BY a.depth, a.rank`,
+      [g.id],
+    ),
     pool.query(
       `SELECT c.id, c."guestId", c.status::text AS status, coalesce(c."submitterVendorId", c.source) AS submitter, f.key AS hk, c."evidenceDate"
          FROM "CompatibilityRecord" c LEFT JOIN "HardwareFeature" f ON f.id = c."hostFeatureId"
-        WHERE c."guestId" = ANY($1::text[]) AND c."hypervisorReleaseId" = $2 AND c."reviewState" = 'ACCEPTED'
-          AND NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)`,
-      [chain.map((c) => c.id), r.id],
+        WHERE c."guestId" IN (SELECT "ancestorId" FROM "GuestOSAncestor" WHERE "guestId" = $1) AND c."hypervisorReleaseId" = $2
+          AND c."reviewState" = 'ACCEPTED' AND NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)
+        ORDER BY c."createdAt" DESC, c.id`,
+      [g.id, r.id],
     ),
     pool.query(
       `SELECT f.key, x.requirement::text AS requirement, x."anyOf" FROM "HypervisorReleaseHostFeature" x JOIN "HardwareFeature" f ON f.id = x."featureId" WHERE x."releaseId" = $1`,
@@ -76,7 +80,10 @@ async function compatibility(guestShort: string, releaseRef: string, hostFeature
       `SELECT x."deviceId" AS id, d.class::text AS class, d.kind::text AS kind, x.model FROM "HypervisorReleaseDevice" x JOIN "Device" d ON d.id = x."deviceId" WHERE x."releaseId" = $1 AND x.supported`,
       [r.id],
     ),
+    pool.query(`SELECT key FROM "HardwareFeature" WHERE key = ANY($1::text[])`, [hostFeatures]),
   ]);
+  if (known.rows.length !== new Set(hostFeatures).size) throw new Error('unknown hardware feature');
+  const chain = chainRes.rows;
   const v = deriveVerdict({
     guest: { id: g.id, name: g.name },
     chain,

@@ -116,6 +116,15 @@ export function createLoaders(sql: Sql) {
     for (const r of rows) guest.prime(r.id, r);
     return shortIds.map((s) => rows.find((r) => r.shortIds.includes(s)) ?? null);
   });
+  /** By id or short id, in one statement. */
+  const guestByKey = new DataLoader<string, GuestRow | null>(async (keys) => {
+    const rows = await sql.query<GuestRow>(
+      `SELECT ${GUEST_COLS()} FROM "GuestOS" g WHERE g.id = ANY($1::text[]) OR g."shortIds" && $1::text[] ORDER BY g.id`,
+      [keys],
+    );
+    for (const r of rows) guest.prime(r.id, r);
+    return keys.map((k) => rows.find((r) => r.id === k) ?? rows.find((r) => r.shortIds.includes(k)) ?? null);
+  });
   const device = new DataLoader<string, DeviceRow | null>(async (ids) =>
     byKey(ids, await sql.query<DeviceRow>(`SELECT ${DEVICE_COLS()} FROM "Device" d WHERE d.id = ANY($1::text[])`, [ids]), (r) => r.id),
   );
@@ -404,6 +413,7 @@ export function createLoaders(sql: Sql) {
   return {
     guest,
     guestByShortId,
+    guestByKey,
     device,
     hypervisor,
     hypervisorByKey,

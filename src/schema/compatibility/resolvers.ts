@@ -77,35 +77,40 @@ export const compatibilityResolvers = {
       args: { guest: string; hypervisorRelease: string; hostFeatures?: string[] | null },
       ctx: GraphQLContext,
     ) => {
-      const guest = await guestByIdOrShortId(ctx, args.guest);
-      if (!guest) throw notFound(ErrorCode.GUEST_OS_NOT_FOUND, 'guest OS', args.guest);
-      const release = await releaseByRef(ctx, args.hypervisorRelease);
-      if (!release) throw notFound(ErrorCode.HYPERVISOR_RELEASE_NOT_FOUND, 'hypervisor release', args.hypervisorRelease);
       if (args.hostFeatures && args.hostFeatures.length > 200) throw badInput('at most 200 host features', 'hostFeatures');
+      const [guest, release] = await Promise.all([
+        guestByIdOrShortId(ctx, args.guest),
+        releaseByRef(ctx, args.hypervisorRelease),
+      ]);
+      if (!guest) throw notFound(ErrorCode.GUEST_OS_NOT_FOUND, 'guest OS', args.guest);
+      if (!release) throw notFound(ErrorCode.HYPERVISOR_RELEASE_NOT_FOUND, 'hypervisor release', args.hypervisorRelease);
 
-      const ancestorIds = await ctx.loaders.ancestors.load(guest.id);
-      const chainIds = [guest.id, ...ancestorIds];
-      const [chain, records, reqs, guestDevices, releaseDevices] = await Promise.all([
-        ctx.loaders.guest.loadMany(chainIds),
+      // Everything else depends only on the two ids: one round of statements, run together.
+      const [chain, records, reqs, guestDevices, releaseDevices, knownFeatures] = await Promise.all([
+        ctx.db.sql.query<{ id: string; name: string }>(
+          `SELECT a."ancestorId" AS id, g.name FROM "GuestOSAncestor" a JOIN "GuestOS" g ON g.id = a."ancestorId"
+            WHERE a."guestId" = $1 ORDER BY a.depth, a.rank`,
+          [guest.id],
+        ),
         ctx.db.sql.query<RecordRow & { hostFeatureKey: string | null }>(
           `SELECT ${RECORD_COLS()}, f.key AS "hostFeatureKey" FROM "CompatibilityRecord" c
              LEFT JOIN "HardwareFeature" f ON f.id = c."hostFeatureId"
-            WHERE c."guestId" = ANY($1::text[]) AND c."hypervisorReleaseId" = $2 AND c."reviewState" = 'ACCEPTED'
+            WHERE c."guestId" IN (SELECT "ancestorId" FROM "GuestOSAncestor" WHERE "guestId" = $1)
+              AND c."hypervisorReleaseId" = $2 AND c."reviewState" = 'ACCEPTED'
               AND NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)
             ORDER BY c."createdAt" DESC, c.id`,
-          [chainIds, release.id],
+          [guest.id, release.id],
         ),
         ctx.loaders.releaseHostFeatures.load(release.id),
         ctx.loaders.effectiveDevices.load(guest.id),
         ctx.loaders.releaseDevices.load(release.id),
+        args.hostFeatures?.length
+          ? ctx.db.sql.query<{ key: string }>(`SELECT key FROM "HardwareFeature" WHERE key = ANY($1::text[])`, [args.hostFeatures])
+          : Promise.resolve([]),
       ]);
       for (const r of records) ctx.loaders.record.prime(r.id, r);
       if (args.hostFeatures?.length) {
-        const known = new Set(
-          (await ctx.db.sql.query<{ key: string }>(`SELECT key FROM "HardwareFeature" WHERE key = ANY($1::text[])`, [args.hostFeatures])).map(
-            (r) => r.key,
-          ),
-        );
+        const known = new Set(knownFeatures.map((r) => r.key));
         const unknown = args.hostFeatures.filter((k) => !known.has(k));
         if (unknown.length) {
           throw appError(ErrorCode.HARDWARE_FEATURE_NOT_FOUND, `unknown hardware feature key(s): ${unknown.join(', ')}`, {
@@ -116,7 +121,7 @@ export const compatibilityResolvers = {
       }
       const result = deriveVerdict({
         guest: { id: guest.id, name: guest.name },
-        chain: chain.map((g, i) => ({ id: chainIds[i], name: (g as { name?: string })?.name ?? chainIds[i] })),
+        chain,
         release: { id: release.id, name: release.name },
         records: records.map((r) => ({
           id: r.id,

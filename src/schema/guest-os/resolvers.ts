@@ -1,4 +1,6 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { GraphQLContext } from '../context.ts';
+import { refById } from '../common/lookahead.ts';
 import { GUEST_COLS, type GuestRow } from '../common/sql-fragments.ts';
 import { keysetClause, toConnection, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
@@ -37,7 +39,7 @@ export async function findGuest(ctx: GraphQLContext, args: { id?: string | null;
 
 /** A guest by id or short id in one string (runtime and compatibility arguments). */
 export async function guestByIdOrShortId(ctx: GraphQLContext, key: string) {
-  return (await ctx.loaders.guest.load(key)) ?? (await ctx.loaders.guestByShortId.load(key));
+  return ctx.loaders.guestByKey.load(key);
 }
 
 function applyFilter(w: Where, f: GuestFilter | null | undefined) {
@@ -90,8 +92,8 @@ export async function listGuests(
   });
 }
 
-const inheritedFrom = (row: { guestId: string; fromGuestId: string }, ctx: GraphQLContext) =>
-  row.fromGuestId === row.guestId ? null : ctx.loaders.guest.load(row.fromGuestId);
+const inheritedFrom = (row: { guestId: string; fromGuestId: string }, ctx: GraphQLContext, info: GraphQLResolveInfo) =>
+  row.fromGuestId === row.guestId ? null : refById(row.fromGuestId, info, (id) => ctx.loaders.guest.load(id));
 
 export const guestOSResolvers = {
   Query: {
@@ -100,9 +102,12 @@ export const guestOSResolvers = {
   },
   GuestOS: {
     shortId: (g: GuestRow) => g.shortIds[0] ?? null,
-    derivesFrom: (g: GuestRow, _: unknown, ctx: GraphQLContext) => (g.derivesFromId ? ctx.loaders.guest.load(g.derivesFromId) : null),
-    clonedFrom: (g: GuestRow, _: unknown, ctx: GraphQLContext) => (g.clonedFromId ? ctx.loaders.guest.load(g.clonedFromId) : null),
-    upgrades: (g: GuestRow, _: unknown, ctx: GraphQLContext) => (g.upgradesId ? ctx.loaders.guest.load(g.upgradesId) : null),
+    derivesFrom: (g: GuestRow, _: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo) =>
+      refById(g.derivesFromId, info, (id) => ctx.loaders.guest.load(id)),
+    clonedFrom: (g: GuestRow, _: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo) =>
+      refById(g.clonedFromId, info, (id) => ctx.loaders.guest.load(id)),
+    upgrades: (g: GuestRow, _: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo) =>
+      refById(g.upgradesId, info, (id) => ctx.loaders.guest.load(id)),
     derivedBy: async (g: GuestRow, _: unknown, ctx: GraphQLContext) =>
       ctx.loaders.guest.loadMany(await ctx.loaders.derivedBy.load(g.id)),
     ancestors: async (g: GuestRow, _: unknown, ctx: GraphQLContext) =>
@@ -185,18 +190,18 @@ export const guestOSResolvers = {
     provenance: (g: GuestRow) => ({ source: g.source, sourceVersion: g.sourceVersion, sourceRef: g.sourceRef }),
   },
   GuestResources: {
-    inheritedFrom: (r: ResourceRow, _: unknown, ctx: GraphQLContext) => inheritedFrom(r, ctx),
+    inheritedFrom: (r: ResourceRow, _: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo) => inheritedFrom(r, ctx, info),
   },
   GuestFirmware: {
-    inheritedFrom: (r: FirmwareRow, _: unknown, ctx: GraphQLContext) => inheritedFrom(r, ctx),
+    inheritedFrom: (r: FirmwareRow, _: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo) => inheritedFrom(r, ctx, info),
   },
   GuestDeviceSupport: {
     inherited: (r: EffectiveDevice) => r.fromGuestId !== r.guestId,
-    inheritedFrom: (r: EffectiveDevice, _: unknown, ctx: GraphQLContext) => inheritedFrom(r, ctx),
+    inheritedFrom: (r: EffectiveDevice, _: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo) => inheritedFrom(r, ctx, info),
   },
   GuestParavirtSupport: {
     feature: (r: EffectiveParavirt, _: unknown, ctx: GraphQLContext) => ctx.loaders.paravirt.load(r.featureId),
     inherited: (r: EffectiveParavirt) => r.fromGuestId !== r.guestId,
-    inheritedFrom: (r: EffectiveParavirt, _: unknown, ctx: GraphQLContext) => inheritedFrom(r, ctx),
+    inheritedFrom: (r: EffectiveParavirt, _: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo) => inheritedFrom(r, ctx, info),
   },
 };
