@@ -110,6 +110,21 @@ function writeJsonAtomic(path: string, value: unknown) {
   renameSync(tmp, path);
 }
 
+/**
+ * Stores a planning answer (the `data` of the planning operation) in the snapshot, as if fetched from
+ * `service` at `fetchedAt`: for shipping facts to machines that never reach the service, and for tests.
+ */
+export function writeSnapshotEntry(dir: string, service: string, guest: string, hypervisor: string, data: Record<string, unknown>, fetchedAt: Date): string {
+  normalizeFacts(data); // refuse what the planner could not read
+  const path = entryPath(dir, service, guest, hypervisor);
+  const t = fetchedAt.toISOString();
+  writeJsonAtomic(path, {
+    schema: SNAPSHOT_SCHEMA, service, key: { guest, hypervisor }, catalogueVersion: String(data.catalogueVersion ?? 'unknown'),
+    fetchedAt: t, checkedAt: t, entities: entitiesOf(data), data,
+  } satisfies SnapshotEntry);
+  return path;
+}
+
 /** Every catalogue id the planning answer mentions: what a change must touch to make it stale. */
 export function entitiesOf(data: Record<string, unknown>): string[] {
   const ids = new Set<string>();

@@ -1,0 +1,156 @@
+// The runtime as a client of the real service: seeded catalogue (embedded database), GraphQL over HTTP,
+// persisted query, snapshot refresh by catalogue version, fallback to the snapshot when the service is
+// down or slow, and the `plan` command end to end.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { seededApp, type TestApp } from './helpers/app.ts';
+import { fetchFacts, FactsError } from '../src/hypervisor-runtime/client.ts';
+import { main } from '../src/cli/main.ts';
+
+const KVM_HOST = join(import.meta.dirname, '..', 'examples', 'hosts', 'kvm-x86_64.json');
+
+function capture() {
+  let out = '';
+  let err = '';
+  const mk = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
+  return {
+    io: { stdout: mk((s) => (out += s)), stderr: mk((s) => (err += s)), env: { HOME: tmpdir() } as NodeJS.ProcessEnv, cwd: process.cwd() },
+    get out() {
+      return out;
+    },
+    get err() {
+      return err;
+    },
+  };
+}
+
+describe('runtime ↔ service', () => {
+  let app: TestApp;
+  let server: HttpServer;
+  let url: string;
+  const snap = mkdtempSync(join(tmpdir(), 'vc-snap-'));
+
+  before(async () => {
+    app = await seededApp('pglite');
+    server = app.app.app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;
+  });
+  after(async () => {
+    server?.close();
+    await app?.close();
+  });
+
+  it('fetches the facts in one persisted operation and writes the snapshot', async () => {
+    const r = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap });
+    assert.deepEqual(r.requests, [{ operation: 'VirtcompatPlanningFacts', persistedHit: false }]);
+    assert.equal(r.facts.guest.id, 'http://debian.org/debian/12');
+    assert.ok(r.facts.guest.devices.some((d) => d.device.id === 'http://pcisig.com/pci/1af4/1041'));
+    assert.ok(r.facts.hypervisor.releases.some((x) => x.version === '7.2'));
+    assert.equal(r.provenance.source, 'service');
+    assert.match(r.provenance.catalogueVersion, /^\d+\.\d+$/);
+    assert.equal(readdirSync(join(snap, 'facts')).length, 1);
+    // another guest, same operation: now the hash alone is enough
+    const w = await fetchFacts({ service: url, guest: 'http://microsoft.com/win/11', hypervisor: 'kvm', snapshotDir: snap });
+    assert.deepEqual(w.requests, [{ operation: 'VirtcompatPlanningFacts', persistedHit: true }]);
+    assert.equal(w.facts.guest.tpmRequired, true);
+  });
+
+  it('an unchanged catalogue is confirmed with one small query; a changed one is fetched again', async () => {
+    const a = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap });
+    assert.deepEqual(a.requests.map((x) => x.operation), ['VirtcompatCatalogueVersion']);
+    assert.equal(a.provenance.source, 'service');
+    await app.db.sql.query(`INSERT INTO "Change" ("entityType", "entityId", op) VALUES ('GuestOS', 'http://debian.org/debian/12', 'UPSERT')`);
+    const b = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap });
+    assert.equal(b.requests[0].operation, 'VirtcompatCatalogueVersion');
+    assert.equal(b.requests.at(-1)!.operation, 'VirtcompatPlanningFacts');
+    assert.notEqual(b.provenance.catalogueVersion, a.provenance.catalogueVersion);
+  });
+
+  it('an unknown guest is a clear error, not a fallback', async () => {
+    await assert.rejects(fetchFacts({ service: url, guest: 'no-such-os', hypervisor: 'kvm', snapshotDir: snap }), (e: Error) => e instanceof FactsError && e.code === 'GUEST_NOT_FOUND');
+  });
+
+  it('`virtcompat plan` end to end: JSON plan, libvirt XML, --explain; exit 1 naming an unknown guest', async () => {
+    const c = capture();
+    const code = await main(['plan', '--guest', 'debian12', '--hypervisor', 'kvm', '--host', KVM_HOST, '--service', url, '--snapshot-dir', snap, '--format', 'json'], c.io);
+    assert.equal(code, 0, c.err);
+    const plan = JSON.parse(c.out);
+    assert.equal(plan.schema, 'virtcompat-plan/1');
+    assert.equal(plan.facts.source, 'service');
+    assert.equal(plan.machine.type, 'q35');
+    assert.ok(plan.devices.some((d: { role: string; paravirtInterface: string }) => d.role === 'nic' && d.paravirtInterface === 'VIRTIO_1_0'));
+    const x = capture();
+    assert.equal(await main(['plan', '--guest', 'win11', '--hypervisor', 'kvm', '--host', KVM_HOST, '--service', url, '--snapshot-dir', snap, '--format', 'libvirt'], x.io), 0, x.err);
+    assert.match(x.out, /<tpm model="tpm-crb">/);
+    const e = capture();
+    assert.equal(await main(['plan', '--guest', 'win11', '--hypervisor', 'kvm', '--host', KVM_HOST, '--service', url, '--snapshot-dir', snap, '--explain'], e.io), 0);
+    assert.match(e.out, /^Plan for win11: Microsoft Windows 11/);
+    assert.match(e.out, /Firmware: uefi with Secure Boot/);
+    const u = capture();
+    assert.equal(await main(['plan', '--guest', 'nope', '--hypervisor', 'kvm', '--host', KVM_HOST, '--service', url, '--snapshot-dir', snap], u.io), 1);
+    assert.match(u.err, /\[GUEST_NOT_FOUND\] the catalogue at .* has no guest OS 'nope'/);
+  });
+
+  it('a slow service: plans from the snapshot after the timeout and says so', async () => {
+    // a TCP relay in front of the service that can stop answering
+    let hanging = false;
+    const held: import('node:net').Socket[] = [];
+    const live: import('node:net').Socket[] = [];
+    const port = (server.address() as { port: number }).port;
+    const relay: Server = createServer((client) => {
+      if (hanging) return void held.push(client);
+      const upstream = connect(port, '127.0.0.1');
+      live.push(client, upstream);
+      client.pipe(upstream).pipe(client);
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const relayed = `http://127.0.0.1:${(relay.address() as { port: number }).port}/graphql`;
+    try {
+      const first = await fetchFacts({ service: relayed, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap, timeoutMs: 5000 });
+      assert.equal(first.provenance.source, 'service');
+      hanging = true;
+      for (const c of live) c.destroy(); // no kept-alive connection gets through
+      const t0 = Date.now();
+      const r = await fetchFacts({ service: relayed, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap, timeoutMs: 300 });
+      assert.ok(Date.now() - t0 < 3000);
+      assert.equal(r.provenance.source, 'snapshot');
+      assert.match(r.provenance.fallbackReason!, /did not answer within 300 ms/);
+      assert.match(r.provenance.warnings[0], /^facts from the local snapshot/);
+      await assert.rejects(
+        fetchFacts({ service: relayed, guest: 'win10', hypervisor: 'kvm', snapshotDir: snap, timeoutMs: 300 }),
+        (e: Error) => e instanceof FactsError && e.code === 'NO_SNAPSHOT' && /no local snapshot for win10 on kvm/.test(e.message),
+      );
+    } finally {
+      for (const c of held) c.destroy();
+      relay.close();
+    }
+  });
+
+  it('service down: plans from the snapshot and says so; warns when the snapshot is old; no snapshot → clear error (exit 1)', async () => {
+    server.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const r = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap, timeoutMs: 1000 });
+    assert.equal(r.provenance.source, 'snapshot');
+    assert.match(r.provenance.fallbackReason!, /unreachable: ECONNREFUSED/);
+    assert.equal(r.facts.guest.id, 'http://debian.org/debian/12');
+    const later = new Date(Date.now() + 10 * 86400 * 1000);
+    const old = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap, offline: true, now: () => later, maxAgeSeconds: 7 * 86400 });
+    assert.ok(old.provenance.warnings.some((w) => /snapshot is 10 days old \(older than 7 days\)/.test(w)));
+    const c = capture();
+    assert.equal(await main(['plan', '--guest', 'debian12', '--hypervisor', 'kvm', '--host', KVM_HOST, '--service', url, '--snapshot-dir', snap, '--format', 'qemu'], c.io), 0, c.err);
+    assert.match(c.err, /warning: facts from the local snapshot \(.*unreachable/);
+    assert.match(c.out, /^qemu-system-x86_64 \\/);
+    const n = capture();
+    assert.equal(await main(['plan', '--guest', 'debian12', '--hypervisor', 'kvm', '--host', KVM_HOST, '--offline', '--snapshot-dir', mkdtempSync(join(tmpdir(), 'vc-empty-'))], n.io), 1);
+    assert.match(n.err, /\[NO_SNAPSHOT\] --offline, and there is no local snapshot for debian12 on kvm/);
+  });
+});
