@@ -4,7 +4,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, truncateSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, truncateSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,18 @@ import { parseSpec, type VmSpecInput } from '../src/hypervisor-runtime/spec.ts';
 const QEMU = 'qemu-system-x86_64';
 const haveQemu = spawnSync(QEMU, ['-version']).status === 0;
 const haveSwtpm = spawnSync('swtpm', ['--version']).status === 0;
+
+/** A Linux kernel to boot microvm with: $VIRTCOMPAT_TEST_KERNEL, or the test guest's (scripts/guest/build-test-guest.sh). */
+function testKernel(): string | null {
+  if (process.env.VIRTCOMPAT_TEST_KERNEL) return process.env.VIRTCOMPAT_TEST_KERNEL;
+  const dir = join(import.meta.dirname, '..', '.cache', 'guest');
+  try {
+    for (const v of readdirSync(dir)) if (existsSync(join(dir, v, 'vmlinuz'))) return join(dir, v, 'vmlinuz');
+  } catch {
+    // no test guest built
+  }
+  return null;
+}
 
 /** Minimal QMP client over a unix socket: one command at a time, events skipped. */
 class Qmp {
@@ -77,7 +89,7 @@ function pciIds(qtree: string): string[] {
   return [...qtree.matchAll(/pci id ([0-9a-f]{4}):([0-9a-f]{4})/g)].map((m) => `${m[1]}:${m[2]}`);
 }
 
-async function startPaused(plan: Plan): Promise<{ pci: string[]; status: string; kvm: any; tpm: any[]; stderr: string }> {
+async function startPaused(plan: Plan): Promise<{ pci: string[]; qtree: string; status: string; kvm: any; tpm: any[]; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'vc-qemu-'));
   const qmpPath = join(dir, 'qmp.sock');
   const cmd = renderQemu(plan, { runDir: join(dir, 'run'), qmpSocket: qmpPath, paused: true, serial: { kind: 'file', path: join(dir, 'serial.log') }, display: 'none' });
@@ -91,14 +103,15 @@ async function startPaused(plan: Plan): Promise<{ pci: string[]; status: string;
     if (early === 'exited') throw new Error(`QEMU refused the argv: ${stderr}\n${[cmd.binary, ...cmd.args].join(' ')}`);
     const qmp = await Qmp.open(qmpPath);
     const status = (await qmp.cmd('query-status')).status as string;
-    const pci = pciIds(await qmp.cmd('human-monitor-command', { 'command-line': 'info qtree' }));
+    const qtree = (await qmp.cmd('human-monitor-command', { 'command-line': 'info qtree' })) as string;
+    const pci = pciIds(qtree);
     const kvm = await qmp.cmd('query-kvm');
     const tpm = plan.tpm.present ? await qmp.cmd('query-tpm') : [];
     await qmp.cmd('quit');
     qmp.close();
     const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 10000))]);
     assert.equal(code, 0, `QEMU exit after quit: ${code} ${stderr}`);
-    return { pci, status, kvm, tpm, stderr };
+    return { pci, qtree, status, kvm, tpm, stderr };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     await prepared.cleanup();
@@ -161,6 +174,27 @@ describe('QEMU accepts the rendered argv', { skip: haveQemu ? false : `${QEMU} i
     assert.equal(r.tpm.length, 1);
     assert.equal(r.tpm[0].model, 'tpm-crb');
     assert.ok(r.pci.includes('8086:10d3'), 'e1000e');
+  });
+
+  it('microvm under TCG: virtio-mmio block, net, RNG and balloon, kernel booted directly', async (t) => {
+    const kernel = testKernel();
+    if (!kernel) return t.skip('no Linux kernel to boot (set VIRTCOMPAT_TEST_KERNEL or build the test guest: scripts/guest/build-test-guest.sh)');
+    const dir = mkdtempSync(join(tmpdir(), 'vc-img-'));
+    const img = join(dir, 'root.img');
+    closeSync(openSync(img, 'w'));
+    truncateSync(img, 16 * 1024 * 1024);
+    const r0 = decide({
+      facts: loadFacts('debian11', 'kvm'),
+      provenance: FIXED_PROVENANCE,
+      host: tcgHost,
+      spec: parseSpec({ name: 't-microvm', machine: 'microvm', boot: { kernel, cmdline: 'console=ttyS0' }, disks: [{ path: img }], display: 'none' }),
+    });
+    if (!r0.ok) throw r0.error;
+    assert.equal(r0.plan.machine.type, 'microvm');
+    const r = await startPaused(r0.plan);
+    assert.equal(r.status, 'prelaunch');
+    assert.deepEqual(r.pci, [], 'no PCI on microvm');
+    assert.ok(['virtio-blk-device', 'virtio-net-device', 'virtio-rng-device', 'virtio-balloon-device'].every((m) => r.qtree.includes(`dev: ${m}`)), r.qtree);
   });
 
   it('with usable KVM here: the KVM plan from the real probe starts, and QEMU reports KVM enabled', async (t) => {

@@ -35,6 +35,7 @@ const SCENARIOS: { name: string; guest: string; hv: string; host: 'kvm-x86_64' |
     spec: { name: 'db1', vcpus: 4, memory: '4GiB', disks: [{ path: '/srv/db1.qcow2' }, { path: '/srv/db1-data.raw', bus: 'scsi' }], nics: [{ backend: 'bridge', bridge: 'br0', mac: '52:54:00:12:34:56' }, { backend: 'tap', tap: 'tap7' }], display: 'none' },
     formats: ['qemu', 'libvirt'],
   },
+  { name: 'debian11-microvm', guest: 'debian11', hv: 'kvm', host: 'kvm-x86_64', spec: { name: 'mvm', machine: 'microvm', boot: { kernel: '/srv/vmlinuz', initrd: '/srv/initrd.img', cmdline: 'console=ttyS0 root=/dev/vda' }, disks: [{ path: '/srv/mvm.raw' }], display: 'none' }, formats: ['qemu'] },
   { name: 'debian11-xen', guest: 'debian11', hv: 'xen', host: 'kvm-x86_64', spec: { name: 'pvh1', boot: { kernel: '/boot/vmlinuz-6.1', initrd: '/boot/initrd.img-6.1', cmdline: 'root=/dev/xvda1 console=hvc0' }, nics: [{ backend: 'bridge', bridge: 'xenbr0' }], disks: [{ path: '/dev/vg0/pvh1' }] }, formats: ['xl'] },
   { name: 'rhel6-xen', guest: 'rhel6.0', hv: 'xen', host: 'kvm-x86_64', spec: { name: 'hvm1', disks: [{ path: '/dev/vg0/hvm1' }] }, formats: ['xl'] },
   { name: 'winxp-xen', guest: 'winxp', hv: 'xen', host: 'kvm-x86_64', spec: { name: 'xp', disks: [{ path: '/srv/xp.img' }] }, formats: ['xl'] },

@@ -259,6 +259,16 @@ describe('decide: KVM x86_64', () => {
     assert.match(c.backend.because.reason, /rec-ok \(CERTIFIED, kvm\)/);
   });
 
+  it('microvm when asked: virtio-mmio devices for Linux, a kernel required', () => {
+    const p = plan('debian11', 'kvm', { machine: 'microvm', boot: { kernel: '/k' }, display: 'none' });
+    assert.equal(p.machine.type, 'microvm');
+    assert.deepEqual([one(p, 'disk').model, one(p, 'disk').bus], ['virtio-blk-device', 'virtio-mmio']);
+    assert.equal(one(p, 'nic').model, 'virtio-net-device');
+    assert.equal(dev(p, 'usb').length, 0);
+    assert.equal(fail('debian11', 'kvm', { machine: 'microvm' }).code, 'KERNEL_REQUIRED');
+    assert.equal(fail('win11', 'kvm', { machine: 'microvm', memory: '4GiB', boot: { kernel: '/k' }, tpm: 'none' }).code, 'NO_DEVICE_PATH');
+  });
+
   it('is deterministic', () => {
     assert.deepEqual(plan('win11', 'kvm', { memory: '4GiB' }), plan('win11', 'kvm', { memory: '4GiB' }));
   });

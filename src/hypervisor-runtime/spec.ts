@@ -109,7 +109,7 @@ export const VmSpecSchema = z
     vcpus: z.number().int().positive().max(4096).optional(),
     memory: size(1024 ** 2, 'memory').optional(),
     firmware: z.enum(['auto', 'bios', 'uefi', 'uefi-secure-boot']).default('auto'),
-    machine: z.enum(['auto', 'q35', 'pc']).default('auto'),
+    machine: z.enum(['auto', 'q35', 'pc', 'microvm']).default('auto'),
     display: z.enum(['auto', 'spice', 'vnc', 'none']).default('auto'),
     disks: z.array(Disk).optional(),
     nics: z.array(Nic).optional(),

@@ -38,6 +38,7 @@ function pciAddress(addr: string): XmlNode {
 
 export function renderLibvirt(plan: Plan, opts: LibvirtRenderOptions = {}): string {
   if (plan.hypervisor.family !== 'KVM') throw new RenderError(`the libvirt renderer renders KVM/QEMU plans; this plan targets ${plan.hypervisor.key} (use --format ${plan.hypervisor.key === 'xen' ? 'xl' : plan.hypervisor.key === 'vmware' ? 'vmx' : 'json'})`);
+  if (plan.machine.type === 'microvm') throw new RenderError('libvirt does not manage QEMU microvm machines; use --format qemu');
   const kvm = plan.acceleration.mode === 'kvm';
   const q35 = plan.machine.type === 'q35';
   const machine = plan.migration && plan.machine.versioned ? plan.machine.versioned : plan.machine.type;

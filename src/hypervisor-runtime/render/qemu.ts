@@ -57,6 +57,7 @@ export function renderQemu(plan: Plan, opts: QemuRenderOptions = {}): QemuComman
   const prepare: PrepareStep[] = [{ kind: 'mkdir', path: runDir }];
   const kvm = plan.acceleration.mode === 'kvm';
   const q35 = plan.machine.type === 'q35';
+  const microvm = plan.machine.type === 'microvm';
   const rootBus = q35 ? 'pcie.0' : 'pci.0';
   const graphics = opts.display === 'none' ? 'none' : plan.graphics.type;
 
@@ -68,6 +69,7 @@ export function renderQemu(plan: Plan, opts: QemuRenderOptions = {}): QemuComman
   if (plan.features.vmport === false) machineProps.push('vmport=off');
   if (plan.clock.timers.some((t) => t.name === 'hpet' && t.present === false)) machineProps.push('hpet=off');
   a.push('-machine', machineProps.join(','));
+  if (microvm) a.push('-global', 'virtio-mmio.force-legacy=false'); // virtio 1.0 over MMIO, as planned
   a.push('-accel', kvm ? 'kvm' : 'tcg');
 
   // cpu
@@ -143,7 +145,7 @@ export function renderQemu(plan: Plan, opts: QemuRenderOptions = {}): QemuComman
     return `,bus=rp${port}`;
   };
   const virtioProps = (d: PlannedDevice): string => {
-    if (!d.paravirtInterface.startsWith('VIRTIO')) return '';
+    if (!d.paravirtInterface.startsWith('VIRTIO') || d.bus === 'virtio-mmio') return '';
     if (/-non-transitional$|-transitional$|^virtio-vga$|^virtio-tablet|^vhost-vsock/.test(d.model)) return '';
     return d.paravirtInterface === 'VIRTIO_1_0' ? ',disable-legacy=on,disable-modern=off' : ',disable-legacy=off';
   };
@@ -161,7 +163,8 @@ export function renderQemu(plan: Plan, opts: QemuRenderOptions = {}): QemuComman
     a.push('-blockdev', `driver=file,filename=${q(d.disk.source)},node-name=${d.id}-file${d.disk.readonly ? ',read-only=on' : ''}`);
     a.push('-blockdev', `driver=${d.disk.format === 'qcow2' ? 'qcow2' : 'raw'},file=${d.id}-file,node-name=${node}${d.disk.readonly ? ',read-only=on' : ''}`);
     const boot = d.disk.bootIndex !== null ? `,bootindex=${d.disk.bootIndex}` : '';
-    if (d.bus === 'virtio') a.push('-device', `${d.model}${virtioProps(d)},drive=${node},id=${d.id}${busFor(d)}${boot}`);
+    if (d.bus === 'virtio-mmio') a.push('-device', `${d.model},drive=${node},id=${d.id}`);
+    else if (d.bus === 'virtio') a.push('-device', `${d.model}${virtioProps(d)},drive=${node},id=${d.id}${busFor(d)}${boot}`);
     else if (d.bus === 'sata' || d.bus === 'ide') {
       const dev = d.role === 'cdrom' ? 'ide-cd' : 'ide-hd';
       if (q35) {
