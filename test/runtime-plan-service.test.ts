@@ -62,15 +62,22 @@ describe('runtime ↔ service', () => {
     assert.equal(w.facts.guest.tpmRequired, true);
   });
 
-  it('an unchanged catalogue is confirmed with one small query; a changed one is fetched again', async () => {
+  it('an unchanged catalogue is confirmed with one small query; the change feed says whether a change matters', async () => {
     const a = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap });
     assert.deepEqual(a.requests.map((x) => x.operation), ['VirtcompatCatalogueVersion']);
     assert.equal(a.provenance.source, 'service');
+    // a change to something this answer does not rest on: the change feed says so, no refetch
+    await app.db.sql.query(`INSERT INTO "Change" ("entityType", "entityId", op) VALUES ('GuestOS', 'http://microsoft.com/win/2k19', 'UPSERT')`);
+    const u = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap });
+    assert.deepEqual(u.requests.map((x) => x.operation), ['VirtcompatCatalogueVersion', 'VirtcompatChanges']);
+    assert.notEqual(u.provenance.catalogueVersion, a.provenance.catalogueVersion);
+    // a change to the guest itself: fetched again
     await app.db.sql.query(`INSERT INTO "Change" ("entityType", "entityId", op) VALUES ('GuestOS', 'http://debian.org/debian/12', 'UPSERT')`);
     const b = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap });
-    assert.equal(b.requests[0].operation, 'VirtcompatCatalogueVersion');
-    assert.equal(b.requests.at(-1)!.operation, 'VirtcompatPlanningFacts');
-    assert.notEqual(b.provenance.catalogueVersion, a.provenance.catalogueVersion);
+    assert.deepEqual(b.requests.map((x) => x.operation), ['VirtcompatCatalogueVersion', 'VirtcompatChanges', 'VirtcompatPlanningFacts']);
+    assert.notEqual(b.provenance.catalogueVersion, u.provenance.catalogueVersion);
+    const c = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap });
+    assert.deepEqual(c.requests.map((x) => x.operation), ['VirtcompatCatalogueVersion']);
   });
 
   it('an unknown guest is a clear error, not a fallback', async () => {

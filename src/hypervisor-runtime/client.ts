@@ -292,9 +292,13 @@ async function readChanges(client: GraphQLClient, cursor: string, entities: Set<
   let after = cursor;
   for (let page = 0; page < 20; page++) {
     const r = await client.request('VirtcompatChanges', CHANGES_QUERY, CHANGES_QUERY_HASH, { after, first: 500 });
-    const ch = r.data?.changes as { edges: { cursor: string; node: { entityId: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } | undefined;
+    type Edge = { cursor: string; node: { entityId: string; guestIds?: string[]; hypervisorReleaseIds?: string[] } };
+    const ch = r.data?.changes as { edges: Edge[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } | undefined;
     if (!ch || r.errors?.length) return null; // no change feed (or it rejects the cursor): refetch
-    for (const e of ch.edges) if (entities.has(e.node.entityId)) return { touches: true, cursor: e.cursor };
+    for (const e of ch.edges) {
+      const named = [e.node.entityId, ...(e.node.guestIds ?? []), ...(e.node.hypervisorReleaseIds ?? [])];
+      if (named.some((id) => entities.has(id))) return { touches: true, cursor: e.cursor };
+    }
     after = ch.pageInfo.endCursor ?? after;
     if (!ch.pageInfo.hasNextPage) return { touches: false, cursor: after };
   }

@@ -7,6 +7,7 @@ export const PLANNING_QUERY = `query VirtcompatPlanningFacts($guestId: ID, $gues
   guestOS(id: $guestId, shortId: $guestShortId) {
     id shortIds name family distro version kernel architectures tpmRequired
     derivesFrom { id }
+    ancestors { id }
     firmware { arch type supported secureBoot }
     resources { arch kind cpus ramBytes storageBytes }
     devices { supported driverSource driverName inheritedFrom { id } device { ...D } }
@@ -37,7 +38,7 @@ export const VERSION_QUERY_HASH = createHash('sha256').update(VERSION_QUERY).dig
 export const CHANGES_QUERY = `query VirtcompatChanges($after: String, $first: Int) {
   catalogueVersion
   changes(after: $after, first: $first) {
-    edges { cursor node { entityType entityId op } }
+    edges { cursor node { entityType entityId op guestIds hypervisorReleaseIds } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
