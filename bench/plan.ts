@@ -11,7 +11,7 @@
 //   - `virt-install --connect qemu:///system --print-xml` (when virt-install and libvirtd are there)
 // Target: the CLI at least 5x faster than virt-install.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -79,7 +79,9 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env)
 let bundle: string | null = null;
 try {
   const esbuild = await import('esbuild');
-  const dir = mkdtempSync(join(tmpdir(), 'vc-bench-bundle-'));
+  // inside node_modules/.cache so the bundle resolves packages it leaves out (yaml: loaded only for YAML specs)
+  const dir = join(ROOT, 'node_modules', '.cache', 'virtcompat-bench');
+  mkdirSync(dir, { recursive: true });
   const entry = join(dir, 'entry.ts');
   writeFileSync(
     entry,
@@ -94,7 +96,7 @@ try {
 `,
   );
   bundle = join(dir, 'virtcompat-plan.mjs');
-  await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'silent', minify: true, banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+  await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'silent', minify: true, external: ['yaml'], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
 } catch (err) {
   console.error(`bundling skipped: ${(err as Error).message}`);
   bundle = null;

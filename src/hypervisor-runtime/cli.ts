@@ -102,6 +102,20 @@ function hostCacheKey(): string {
 }
 
 export async function runPlan(a: PlanArgs, io: CliStreams): Promise<number> {
+  // VIRTCOMPAT_TIMING=1: where the time goes, on stderr
+  const t0 = performance.now();
+  const marks: [string, number][] = [];
+  const mark = (what: string) => io.env.VIRTCOMPAT_TIMING && marks.push([what, performance.now()]);
+  const report = () => {
+    if (!io.env.VIRTCOMPAT_TIMING) return;
+    let prev = t0;
+    const parts = marks.map(([w, t]) => {
+      const s = `${w} ${(t - prev).toFixed(1)}`;
+      prev = t;
+      return s;
+    });
+    io.stderr.write(`timing (ms, process up ${(performance.now() - 0).toFixed(0)} at exit): ${parts.join(', ')}\n`);
+  };
   const format = (a.format ?? 'json') as Format;
   if (!FORMATS.includes(format)) throw new CliUsageError(`--format must be one of ${FORMATS.join(', ')}`);
   if (a.timeoutMs !== undefined && (!Number.isFinite(a.timeoutMs) || a.timeoutMs <= 0)) throw new CliUsageError('--timeout must be a positive number of milliseconds');
@@ -126,6 +140,7 @@ export async function runPlan(a: PlanArgs, io: CliStreams): Promise<number> {
   if (!spec.guest) throw new CliUsageError('which guest? give --guest <id|short-id> or `guest:` in the spec');
   if (!spec.hypervisor) throw new CliUsageError(`which hypervisor? give --hypervisor <${HYPERVISOR_KEYS.join('|')}> or \`hypervisor:\` in the spec`);
   if (!(HYPERVISOR_KEYS as readonly string[]).includes(spec.hypervisor)) throw new CliUsageError(`--hypervisor must be one of ${HYPERVISOR_KEYS.join(', ')}`);
+  mark('spec');
 
   // hosts
   let host: HostProfile;
@@ -138,6 +153,7 @@ export async function runPlan(a: PlanArgs, io: CliStreams): Promise<number> {
     throw err;
   }
 
+  mark('host');
   // facts
   const service = a.service ?? io.env.VIRTCOMPAT_SERVICE ?? DEFAULT_SERVICE;
   let fetched;
@@ -159,7 +175,9 @@ export async function runPlan(a: PlanArgs, io: CliStreams): Promise<number> {
     throw err;
   }
 
+  mark('facts');
   const result = decide({ facts: fetched.facts, provenance: fetched.provenance, host, spec, migrationHosts });
+  mark('decide');
   if (!result.ok) {
     if (format === 'json') io.stdout.write(JSON.stringify(result.error.toJSON(), null, 2) + '\n');
     io.stderr.write(explainError(result.error));
@@ -179,7 +197,9 @@ export async function runPlan(a: PlanArgs, io: CliStreams): Promise<number> {
     throw err;
   }
   if (a.explain) io.stderr.write(explainPlan(plan));
+  mark('render');
   io.stdout.write(text);
+  report();
   return 0;
 }
 

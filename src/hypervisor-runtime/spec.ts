@@ -4,6 +4,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 
+// The runtime parses a spec or host profile once per process: compiling a validator (zod's JIT) costs
+// more than it saves, so validate interpretively.
+z.config({ jitless: true });
+
 export const HYPERVISOR_KEYS = ['kvm', 'xen', 'vmware', 'hyperv', 'cloud-hypervisor', 'firecracker'] as const;
 export type HypervisorKey = (typeof HYPERVISOR_KEYS)[number];
 
