@@ -269,6 +269,13 @@ describe('decide: KVM x86_64', () => {
     assert.equal(fail('win11', 'kvm', { machine: 'microvm', memory: '4GiB', boot: { kernel: '/k' }, tpm: 'none' }).code, 'NO_DEVICE_PATH');
   });
 
+  it("a model the host's QEMU binary lacks is passed over, saying so", () => {
+    const h: HostProfile = { ...KVM, qemu: { ...KVM.qemu!, devices: KVM.qemu!.devices.filter((d) => d !== 'virtio-net-pci-non-transitional') } };
+    const nic = one(plan('debian11', 'kvm', {}, h), 'nic');
+    assert.equal(nic.model, 'virtio-net-pci-transitional');
+    assert.ok(nic.because.rejected?.some((r) => r.option === 'virtio-net-pci-non-transitional' && /host's QEMU does not offer it/.test(r.why)));
+  });
+
   it('is deterministic', () => {
     assert.deepEqual(plan('win11', 'kvm', { memory: '4GiB' }), plan('win11', 'kvm', { memory: '4GiB' }));
   });

@@ -157,6 +157,8 @@ export function decideOrThrow(input: DecideInput): Plan {
     sriov: release.sriov,
     migrating: (input.migrationHosts ?? []).length > 0,
     native: NATIVE_PV[hv.family] ?? [],
+    // QEMU models: planned for the release that matches the host's QEMU, checked against what that binary offers
+    hostModels: hv.family === 'KVM' && host.qemu ? new Set([...host.qemu.devices, ...(host.qemu.devices.includes('virtio-vga') ? ['virtio-gpu-pci'] : [])]) : null,
     warnings,
   };
   const ctx: Ctx = {

@@ -20,6 +20,8 @@ export interface DeviceContext {
   vfio: boolean;
   sriov: boolean;
   migrating: boolean;
+  /** Models the host's hypervisor binary offers (QEMU `-device help`); null when unknown. */
+  hostModels: Set<string> | null;
   /** Paravirtual interfaces native to the hypervisor family; other PV devices it emulates count as emulated. */
   native: ParavirtInterface[];
   warnings: string[];
@@ -156,7 +158,13 @@ function base(ctx: DeviceContext, slot: Slot, rd: ReleaseDeviceFact, path: Devic
 /** Picks the device for one slot. Returns null for an optional slot nothing fits (with the reason in `skipped`). */
 export function chooseDevice(ctx: DeviceContext, slot: Slot): { device: PlannedDevice | null; skipped: Because | null } {
   const rejected: { option: string; why: string }[] = [];
-  const candidates = ctx.devices.filter((rd) => rd.supported && slot.classes.includes(rd.device.class) && (slot.allow ? slot.allow(rd) : true));
+  const offered = ctx.devices.filter((rd) => rd.supported && slot.classes.includes(rd.device.class) && (slot.allow ? slot.allow(rd) : true));
+  // a model the catalogue lists for the release but this host's binary lacks (a distribution build without it)
+  const candidates = offered.filter((rd) => {
+    if (!ctx.hostModels || /\s/.test(rd.model) || ctx.hostModels.has(rd.model)) return true;
+    rejected.push({ option: rd.model, why: `the host's QEMU does not offer it (-device help)` });
+    return false;
+  });
   const usable = (rd: ReleaseDeviceFact): boolean => {
     const rec = ctx.broken.get(rd.device.id);
     if (rec) {
@@ -288,9 +296,9 @@ export function chooseDevice(ctx: DeviceContext, slot: Slot): { device: PlannedD
     }
   }
 
-  const offered = candidates.map((c) => c.model).join(', ') || 'none';
+  const offeredModels = candidates.map((c) => c.model).join(', ') || 'none';
   const because: Because = {
-    reason: `no ${slot.role} device fits: ${ctx.releaseName} offers ${offered}; ${ctx.guestLabel} drives none of them${ctx.noEmulated ? ' as a paravirtual device (constraint noEmulatedDevices)' : ''}`,
+    reason: `no ${slot.role} device fits: ${ctx.releaseName} offers ${offeredModels}; ${ctx.guestLabel} drives none of them${ctx.noEmulated ? ' as a paravirtual device (constraint noEmulatedDevices)' : ''}`,
     rule: 'device.none-fits',
     records: [ctx.guest.id, ctx.releaseId],
     rejected,
