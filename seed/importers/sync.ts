@@ -1,11 +1,14 @@
-// Set-based synchronisation of one table with the rows an importer computed, in ONE statement:
-// the rows travel as column arrays (unnest), and data-modifying CTEs insert what is new, update
-// what this importer owns and changed, and delete what it owns, within the import's scope, that
-// the source no longer has. Change detection is done by PostgreSQL (`IS DISTINCT FROM` on the
-// compared columns), so it is the same on PostgreSQL and PGlite whatever the drivers return.
-// A read-only plan statement runs first; when it finds nothing to create, update or delete the
-// write is skipped, so a no-change re-import executes no INSERT/UPDATE/DELETE at all: no row
-// versions, no updatedAt bumps, no Change rows, no statement triggers.
+// Set-based synchronisation of one table with the rows an importer computed:
+// 1. load: the rows travel once, as column arrays through unnest, into a temporary table;
+// 2. plan: one read-only statement counts what is new, changed-and-owned, stale-and-owned,
+//    unchanged and kept (changed but someone else's). Change detection is PostgreSQL's
+//    (`IS DISTINCT FROM` on the compared columns), the same on PostgreSQL and PGlite whatever the
+//    drivers return;
+// 3. write, only when the plan found something: one statement whose data-modifying CTEs insert,
+//    update and delete, returning the change-feed entities.
+// A no-change re-import therefore executes no INSERT/UPDATE/DELETE on catalogue tables: no row
+// versions, no updatedAt bumps, no Change rows, no statement triggers. Measured in
+// bench/import.ts against INSERT .. ON CONFLICT DO UPDATE (see the figures in the README).
 import type { Sql } from '../../src/db/sql.ts';
 import { appendChanges } from '../../src/schema/vendor/service.ts';
 
@@ -96,9 +99,21 @@ function encode(t: ColumnType, v: unknown): unknown {
   return v;
 }
 
+/** The temporary table an import's rows for one table are loaded into, once per sync. */
+const srcTable = <R>(spec: TableSpec<R>) => `"vc_src_${spec.table.replace(/\W/g, '_')}"`;
+
+/** Loads the computed rows into a temporary table: the one place the row data is sent. */
+export function buildLoadSql<R>(spec: TableSpec<R>): string {
+  const cols = spec.columns.map((c) => q(c.name));
+  return `CREATE TEMPORARY TABLE ${srcTable(spec)} ON COMMIT DROP AS
+    SELECT ${spec.columns.map(selectExpr).join(', ')}
+      FROM unnest(${spec.columns.map((c, i) => `$${i + 1}::${paramType(c.type)}`).join(', ')}) AS s(${cols.join(', ')})`;
+}
+
 interface SqlParts {
-  /** `WITH raw AS (...), src AS (...), matched AS (...)` shared by the plan and the write. */
+  /** `WITH matched AS (...)`, shared by the plan and the write. */
   head: string;
+  src: string;
   keyMatch: (a: string, b: string) => string;
   distinct: string;
   owned: string;
@@ -106,46 +121,40 @@ interface SqlParts {
 }
 
 function sqlParts<R>(spec: TableSpec<R>): SqlParts {
-  const n = spec.columns.length;
-  const cols = spec.columns.map((c) => q(c.name));
+  const src = srcTable(spec);
   const keyMatch = (a: string, b: string) => spec.key.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
   const cmpT = spec.compare.map((c) => `t.${q(c)}`).join(', ');
   const cmpS = spec.compare.map((c) => `s.${q(c)}`).join(', ');
   // A one-column row constructor is just that column; ROW() keeps the comparison uniform.
   const distinct = `ROW(${cmpT}) IS DISTINCT FROM ROW(${cmpS})`;
-  // Parameters after the column arrays: the owner sources (when the predicate uses them), the scope.
+  // Parameters: the owner sources (when the predicate uses them), then the scope.
   const ownUsed = spec.owned.includes('$OWN');
-  const ownParam = `$${n + 1}::text[]`;
-  const scopeParam = `$${n + 1 + (ownUsed ? 1 : 0)}::text[]`;
-  const owned = spec.owned.replaceAll('$OWN', ownParam);
-  const head = `WITH raw AS (
-    SELECT * FROM unnest(${spec.columns.map((c, i) => `$${i + 1}::${paramType(c.type)}`).join(', ')}) AS s(${cols.join(', ')})
-  ),
-  src AS (SELECT ${spec.columns.map(selectExpr).join(', ')} FROM raw s),
-  matched AS (
+  const owned = spec.owned.replaceAll('$OWN', '$1::text[]');
+  const scopeParam = `$${ownUsed ? 2 : 1}::text[]`;
+  const head = `WITH matched AS (
     SELECT ${distinct} AS differs, (${owned}) AS owned
-      FROM src s JOIN ${q(spec.table)} t ON ${keyMatch('t', 's')}
+      FROM ${src} s JOIN ${q(spec.table)} t ON ${keyMatch('t', 's')}
   )`;
-  return { head, keyMatch, distinct, owned, scopeParam };
+  return { head, src, keyMatch, distinct, owned, scopeParam };
 }
 
 /**
  * Read-only: how many rows the write would create, update and delete, and how many are unchanged
  * or kept. When the first three are zero the write is skipped, so a no-change import executes no
- * INSERT, UPDATE or DELETE at all (and fires no statement triggers).
+ * INSERT, UPDATE or DELETE on catalogue tables (and fires no statement triggers).
  */
 export function buildPlanSql<R>(spec: TableSpec<R>): string {
   const p = sqlParts(spec);
   const t = q(spec.table);
   return `${p.head}
-  SELECT (SELECT count(*)::int FROM src s WHERE NOT EXISTS (SELECT 1 FROM ${t} t WHERE ${p.keyMatch('t', 's')})) AS created,
+  SELECT (SELECT count(*)::int FROM ${p.src} s WHERE NOT EXISTS (SELECT 1 FROM ${t} t WHERE ${p.keyMatch('t', 's')})) AS created,
          (SELECT count(*)::int FROM matched WHERE differs AND owned) AS updated,
          (SELECT count(*)::int FROM matched WHERE NOT differs) AS unchanged,
          (SELECT count(*)::int FROM matched WHERE differs AND NOT owned) AS kept,
          ${
            spec.scope
              ? `(SELECT count(*)::int FROM ${t} t WHERE t.${q(spec.scope.column)} = ANY(${p.scopeParam}) AND (${p.owned})
-                   AND NOT EXISTS (SELECT 1 FROM src s WHERE ${p.keyMatch('t', 's')}))`
+                   AND NOT EXISTS (SELECT 1 FROM ${p.src} s WHERE ${p.keyMatch('t', 's')}))`
              : '0'
          } AS deleted`;
 }
@@ -163,7 +172,7 @@ export function buildSyncSql<R>(spec: TableSpec<R>): string {
   parts.push(`${p.head},
   ins AS (
     INSERT INTO ${q(spec.table)} (${cols.join(', ')}${spec.updatedAt ? ', "updatedAt"' : ''})
-    SELECT ${cols.map((c) => `s.${c}`).join(', ')}${spec.updatedAt ? ', now()' : ''} FROM src s
+    SELECT ${cols.map((c) => `s.${c}`).join(', ')}${spec.updatedAt ? ', now()' : ''} FROM ${p.src} s
      WHERE NOT EXISTS (SELECT 1 FROM ${q(spec.table)} t WHERE ${p.keyMatch('t', 's')})
     RETURNING ${ret()}
   )`);
@@ -171,7 +180,7 @@ export function buildSyncSql<R>(spec: TableSpec<R>): string {
     parts.push(`,
   upd AS (
     UPDATE ${q(spec.table)} t SET ${sets.join(', ')}
-      FROM src s
+      FROM ${p.src} s
      WHERE ${p.keyMatch('t', 's')} AND ${p.distinct} AND (${p.owned})
     RETURNING ${ret('t')}
   )`);
@@ -181,7 +190,7 @@ export function buildSyncSql<R>(spec: TableSpec<R>): string {
   del AS (
     DELETE FROM ${q(spec.table)} t
      WHERE t.${q(spec.scope.column)} = ANY(${p.scopeParam}) AND (${p.owned})
-       AND NOT EXISTS (SELECT 1 FROM src s WHERE ${p.keyMatch('t', 's')})
+       AND NOT EXISTS (SELECT 1 FROM ${p.src} s WHERE ${p.keyMatch('t', 's')})
     RETURNING ${ret('t')}
   )`);
   }
@@ -206,14 +215,25 @@ export async function syncTable<R>(tx: Sql, spec: TableSpec<R>, rows: readonly R
     if (seen.has(k)) throw new Error(`${spec.table}: duplicate key ${spec.key.map((c) => `${c}=${String(spec.get(r, c))}`).join(', ')}`);
     seen.add(k);
   }
-  const params: unknown[] = spec.columns.map((c) => rows.map((r) => encode(c.type, spec.get(r, c.name))));
+  const data: unknown[] = spec.columns.map((c) => rows.map((r) => encode(c.type, spec.get(r, c.name))));
+  const params: unknown[] = [];
   if (spec.owned.includes('$OWN')) params.push([...spec.own]);
   if (spec.scope) params.push([...spec.scope.values]);
-  const [plan] = await tx.query<SyncCounts>(buildPlanSql(spec), params);
-  if (plan.created + plan.updated + plan.deleted === 0) {
-    return { counts: { created: 0, updated: 0, unchanged: Number(plan.unchanged), deleted: 0, kept: Number(plan.kept) }, changed: new Set() };
+  await tx.query(`DROP TABLE IF EXISTS ${srcTable(spec)}`);
+  await tx.query(buildLoadSql(spec), data);
+  await tx.query(`ANALYZE ${srcTable(spec)}`);
+  try {
+    const [plan] = await tx.query<SyncCounts>(buildPlanSql(spec), params);
+    if (plan.created + plan.updated + plan.deleted === 0) {
+      return { counts: { created: 0, updated: 0, unchanged: Number(plan.unchanged), deleted: 0, kept: Number(plan.kept) }, changed: new Set() };
+    }
+    return collect(await tx.query<{ op: string; et: string | null; eid: string | null; n: number }>(buildSyncSql(spec), params));
+  } finally {
+    await tx.query(`DROP TABLE IF EXISTS ${srcTable(spec)}`);
   }
-  const out = await tx.query<{ op: string; et: string | null; eid: string | null; n: number }>(buildSyncSql(spec), params);
+}
+
+function collect(out: { op: string; et: string | null; eid: string | null; n: number }[]): SyncResult {
   const counts: SyncCounts = { created: 0, updated: 0, unchanged: 0, deleted: 0, kept: 0 };
   const changed = new Set<string>();
   for (const r of out) {

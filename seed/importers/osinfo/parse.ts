@@ -280,7 +280,7 @@ class Reader {
   }
 
   /** Checks the whole document before any of it is applied, so a bad file changes nothing. */
-  private validate(doc: XmlElement, path: string): string | null {
+  private validate(doc: XmlElement): string | null {
     if (doc.name !== 'libosinfo') return `document element is <${doc.name}>, expected <libosinfo>`;
     for (const el of doc.children) {
       if (['os', 'device', 'platform', 'deployment', 'datamap', 'install-script'].includes(el.name) && !el.attrs.id) {
@@ -295,12 +295,11 @@ class Reader {
         }
       }
     }
-    void path;
     return null;
   }
 
   apply(doc: XmlElement, path: string): number {
-    const problem = this.validate(doc, path);
+    const problem = this.validate(doc);
     if (problem) {
       this.data.problems.push({ path, reason: problem, severity: 'error' });
       this.data.filesSkipped++;
