@@ -4,13 +4,18 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { openDatabase } from '../src/db/index.ts';
+import { openDatabase, type Database } from '../src/db/index.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { importPciIds } from '../seed/importers/pci-ids.ts';
+import { importOsinfo } from '../seed/importers/osinfo/import.ts';
 import { cliDatabase, fingerprint, idsForShortIds, osinfoSubset, pciIdsSubset, runCli, writeTemp, OSINFO, PCI_IDS } from './import-support.ts';
 
-async function snapshot(target: Parameters<typeof openDatabase>[0]) {
+/** Opens the database in this process (the CLI child must not hold it at the same time). */
+async function withDb<T>(target: Parameters<typeof openDatabase>[0], fn: (db: Database) => Promise<T>): Promise<T> {
   const db = await openDatabase(target);
   try {
-    return await fingerprint(db.sql);
+    await migrate(db);
+    return await fn(db);
   } finally {
     await db.close();
   }
@@ -21,9 +26,10 @@ describe('import killed mid-transaction', () => {
     const cdb = await cliDatabase('pglite');
     const small = writeTemp('pci.ids', pciIdsSubset(['1af4', '1b36']));
     try {
-      const first = await runCli(['import', 'pci-ids', small.path], cdb.env);
-      assert.equal(first.code, 0, first.stderr);
-      const before = await snapshot(cdb.target);
+      const before = await withDb(cdb.target, async (db) => {
+        await importPciIds(db, { path: small.path });
+        return fingerprint(db.sql);
+      });
 
       // The whole pci.ids takes seconds to write into PGlite; kill it as soon as the transaction is open.
       let sawStart = false;
@@ -37,11 +43,12 @@ describe('import killed mid-transaction', () => {
       assert.equal(killed.signal, 'SIGKILL', `the import finished before it could be killed:\n${killed.stderr}`);
       assert.doesNotMatch(killed.stderr, /committed/);
 
-      assert.deepEqual(await snapshot(cdb.target), before);
-      // and the database still works: the same import now runs to the end
-      const again = await runCli(['import', 'pci-ids', small.path, '--json'], cdb.env);
-      assert.equal(again.code, 0, again.stderr);
-      assert.equal(JSON.parse(again.stdout).changes, 0);
+      await withDb(cdb.target, async (db) => {
+        assert.deepEqual(await fingerprint(db.sql), before);
+        // and the database still works: the same import now runs to the end, finding nothing to do
+        const again = await importPciIds(db, { path: small.path });
+        assert.equal(again.changes, 0);
+      });
     } finally {
       small.cleanup();
       await cdb.drop();
@@ -53,9 +60,10 @@ describe('import killed mid-transaction', () => {
     const subset = await osinfoSubset(await idsForShortIds(['debian11', 'win11']));
     const locker = new pg.Client({ connectionString: cdb.env.DATABASE_URL });
     try {
-      const first = await runCli(['import', 'osinfo', subset.dir, '--no-hwids'], cdb.env);
-      assert.equal(first.code, 0, first.stderr);
-      const before = await snapshot(cdb.target);
+      const before = await withDb(cdb.target, async (db) => {
+        await importOsinfo(db, { path: subset.dir, pciIds: null, usbIds: null });
+        return fingerprint(db.sql);
+      });
 
       // Hold GuestOSDevice so the full import stops there, after it has written devices and guests.
       await locker.connect();
@@ -75,7 +83,7 @@ describe('import killed mid-transaction', () => {
       assert.ok(wrote && Number(wrote[1]) > 700, 'the killed import had written the guests before it stopped');
       await locker.query('ROLLBACK');
 
-      assert.deepEqual(await snapshot(cdb.target), before);
+      assert.deepEqual(await withDb(cdb.target, (db) => fingerprint(db.sql)), before);
     } finally {
       await locker.end().catch(() => {});
       subset.cleanup();
