@@ -12,7 +12,7 @@
 // Target: the CLI at least 5x faster than virt-install.
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -141,12 +141,12 @@ for (const g of GUESTS) {
 const nodeStart = stats(Array.from({ length: RUNS }, () => time(process.execPath, ['-e', '0']).ms));
 
 if (values.json) {
-  console.log(JSON.stringify({ iterations: N, cliRuns: RUNS, inProcess: inproc, cli, nodeStart }, null, 2));
+  console.log(JSON.stringify({ iterations: N, cliRuns: RUNS, loadavg: loadavg(), inProcess: inproc, cli, nodeStart }, null, 2));
 } else {
   console.log(`Planning from a warm snapshot, in-process (${N} iterations; target < 5 ms):`);
   console.log('  guest        decide only (median / p95)      snapshot read + decide + libvirt XML (median / p95)');
   for (const [g, r] of Object.entries(inproc)) console.log(`  ${g.padEnd(12)} ${ms(r.decide.median).padEnd(10)} / ${ms(r.decide.p95).padEnd(16)} ${ms(r.warm.median).padEnd(10)} / ${ms(r.warm.p95)}`);
-  console.log(`\nCLI end to end, process start to output (median of ${RUNS}; node -e 0 alone: ${ms(nodeStart.median)}):`);
+  console.log(`\nCLI end to end, process start to output (median of ${RUNS}; node -e 0 alone: ${ms(nodeStart.median)}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}):`);
   console.log('  guest        virtcompat (tsx)   virtcompat (bundled)   virt-install --print-xml   ratio vi/bundled   ratio vi/tsx');
   for (const [g, r] of Object.entries(cli)) {
     const vi = r.virtInstall?.median;

@@ -2,8 +2,7 @@
 // the example specs, planning from a snapshot (--offline).
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +10,7 @@ import { main } from '../src/cli/main.ts';
 import { writeSnapshotEntry } from '../src/hypervisor-runtime/client.ts';
 import { loadSpecFile } from '../src/hypervisor-runtime/spec.ts';
 import { parseHostProfile } from '../src/hypervisor-runtime/host.ts';
-import { planningData, ROOT } from './fixtures/runtime/load.ts';
+import { planningData, ROOT, tempDir } from './fixtures/runtime/load.ts';
 
 const SERVICE = 'http://127.0.0.1:9/graphql';
 const KVM_HOST = join(ROOT, 'examples', 'hosts', 'kvm-x86_64.json');
@@ -21,12 +20,12 @@ async function run(args: string[], cwd = ROOT) {
   let out = '';
   let err = '';
   const mk = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
-  const code = await main(args, { stdout: mk((s) => (out += s)), stderr: mk((s) => (err += s)), env: { HOME: mkdtempSync(join(tmpdir(), 'vc-home-')) }, cwd });
+  const code = await main(args, { stdout: mk((s) => (out += s)), stderr: mk((s) => (err += s)), env: { HOME: tempDir('vc-home-') }, cwd });
   return { code, out, err };
 }
 
 describe('virtcompat plan / probe', () => {
-  const snap = mkdtempSync(join(tmpdir(), 'vc-cli-snap-'));
+  const snap = tempDir('vc-cli-snap-');
   const base = (guest: string, hv: string, ...rest: string[]) => ['plan', '--guest', guest, '--hypervisor', hv, '--service', SERVICE, '--snapshot-dir', snap, '--offline', ...rest];
 
   before(() => {
@@ -64,7 +63,7 @@ describe('virtcompat plan / probe', () => {
   });
 
   it('a spec with a misspelled key is a usage error naming the path', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vc-spec-'));
+    const dir = tempDir('vc-spec-');
     writeFileSync(join(dir, 'vm.yaml'), 'guest: debian11\nhypervisor: kvm\ndisks:\n  - path: a.qcow2\n    bsu: virtio\n');
     const r = await run(['plan', '--spec', 'vm.yaml', '--offline', '--snapshot-dir', snap, '--service', SERVICE, '--host', KVM_HOST], dir);
     assert.equal(r.code, 2);
@@ -101,9 +100,9 @@ describe('virtcompat plan / probe', () => {
   });
 
   it('no plan possible: exit 1 with the failed requirement (JSON error on stdout for --format json)', async () => {
-    const r = await run(base('win11', 'kvm', '--host', KVM_HOST, '--spec', join(mkdtempSync(join(tmpdir(), 'vc-s-')), 'missing.yaml')));
+    const r = await run(base('win11', 'kvm', '--host', KVM_HOST, '--spec', join(tempDir('vc-s-'), 'missing.yaml')));
     assert.equal(r.code, 2, 'an unreadable spec is a usage error');
-    const dir = mkdtempSync(join(tmpdir(), 'vc-s-'));
+    const dir = tempDir('vc-s-');
     writeFileSync(join(dir, 'small.yaml'), 'memory: 1GiB\nvcpus: 1\n');
     const n = await run(base('win11', 'kvm', '--host', KVM_HOST, '--spec', join(dir, 'small.yaml')));
     assert.equal(n.code, 1);

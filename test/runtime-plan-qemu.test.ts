@@ -4,11 +4,10 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, truncateSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, truncateSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadFacts, FIXED_PROVENANCE } from './fixtures/runtime/load.ts';
+import { loadFacts, FIXED_PROVENANCE, tempDir } from './fixtures/runtime/load.ts';
 import { decide } from '../src/hypervisor-runtime/decide.ts';
 import type { HostProfile } from '../src/hypervisor-runtime/host.ts';
 import type { Plan } from '../src/hypervisor-runtime/plan.ts';
@@ -90,7 +89,7 @@ function pciIds(qtree: string): string[] {
 }
 
 async function startPaused(plan: Plan): Promise<{ pci: string[]; qtree: string; status: string; kvm: any; tpm: any[]; stderr: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'vc-qemu-'));
+  const dir = tempDir('vc-qemu-');
   const qmpPath = join(dir, 'qmp.sock');
   const cmd = renderQemu(plan, { runDir: join(dir, 'run'), qmpSocket: qmpPath, paused: true, serial: { kind: 'file', path: join(dir, 'serial.log') }, display: 'none' });
   const prepared = await executePrepare(cmd.prepare);
@@ -127,7 +126,7 @@ describe('QEMU accepts the rendered argv', { skip: haveQemu ? false : `${QEMU} i
   });
 
   function plan(guest: string, h: HostProfile, extra: VmSpecInput = {}): { plan: Plan; dir: string } {
-    const dir = mkdtempSync(join(tmpdir(), 'vc-img-'));
+    const dir = tempDir('vc-img-');
     const img = join(dir, 'root.img');
     closeSync(openSync(img, 'w'));
     truncateSync(img, 64 * 1024 * 1024);
@@ -179,7 +178,7 @@ describe('QEMU accepts the rendered argv', { skip: haveQemu ? false : `${QEMU} i
   it('microvm under TCG: virtio-mmio block, net, RNG and balloon, kernel booted directly', async (t) => {
     const kernel = testKernel();
     if (!kernel) return t.skip('no Linux kernel to boot (set VIRTCOMPAT_TEST_KERNEL or build the test guest: scripts/guest/build-test-guest.sh)');
-    const dir = mkdtempSync(join(tmpdir(), 'vc-img-'));
+    const dir = tempDir('vc-img-');
     const img = join(dir, 'root.img');
     closeSync(openSync(img, 'w'));
     truncateSync(img, 16 * 1024 * 1024);

@@ -3,7 +3,7 @@
 // down or slow, and the `plan` command end to end.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import { seededApp, type TestApp } from './helpers/app.ts';
 import { fetchFacts, FactsError } from '../src/hypervisor-runtime/client.ts';
 import { main } from '../src/cli/main.ts';
+import { tempDir } from './fixtures/runtime/load.ts';
 
 const KVM_HOST = join(import.meta.dirname, '..', 'examples', 'hosts', 'kvm-x86_64.json');
 
@@ -34,7 +35,7 @@ describe('runtime ↔ service', () => {
   let app: TestApp;
   let server: HttpServer;
   let url: string;
-  const snap = mkdtempSync(join(tmpdir(), 'vc-snap-'));
+  const snap = tempDir('vc-snap-');
 
   before(async () => {
     app = await seededApp('pglite');
@@ -157,7 +158,7 @@ describe('runtime ↔ service', () => {
     assert.match(c.err, /warning: facts from the local snapshot \(.*unreachable/);
     assert.match(c.out, /^qemu-system-x86_64 \\/);
     const n = capture();
-    assert.equal(await main(['plan', '--guest', 'debian12', '--hypervisor', 'kvm', '--host', KVM_HOST, '--offline', '--snapshot-dir', mkdtempSync(join(tmpdir(), 'vc-empty-'))], n.io), 1);
+    assert.equal(await main(['plan', '--guest', 'debian12', '--hypervisor', 'kvm', '--host', KVM_HOST, '--offline', '--snapshot-dir', tempDir('vc-empty-')], n.io), 1);
     assert.match(n.err, /\[NO_SNAPSHOT\] --offline, and there is no local snapshot for debian12 on kvm/);
   });
 });

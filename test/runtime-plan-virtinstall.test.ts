@@ -9,11 +9,10 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
-import { FIXED_PROVENANCE, guestData, loadFacts } from './fixtures/runtime/load.ts';
+import { FIXED_PROVENANCE, guestData, loadFacts, tempDir } from './fixtures/runtime/load.ts';
 import { decide } from '../src/hypervisor-runtime/decide.ts';
 import { deviceKey } from '../src/hypervisor-runtime/devices.ts';
 import type { HostProfile } from '../src/hypervisor-runtime/host.ts';
@@ -137,7 +136,7 @@ describe('choices match virt-install from the same osinfo data, or say why not',
   let img: string;
   before(async () => {
     host = await probeHost({ timeoutMs: 8000 });
-    const dir = mkdtempSync(join(tmpdir(), 'vc-vi-'));
+    const dir = tempDir('vc-vi-');
     img = join(dir, 'disk.img');
     closeSync(openSync(img, 'w'));
   });
