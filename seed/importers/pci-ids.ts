@@ -136,7 +136,7 @@ export async function importPciIds(db: Database, opts: PciIdsImportOptions = {})
         let done = 0;
         progress.phase('writing', total);
         for (const [name, spec, rows] of steps) {
-          progress.line(`writing ${name}: ${rows.length} rows`);
+          progress.step(`writing ${name}: ${rows.length} rows`);
           const res = await syncTable(tx, spec, rows as never[]);
           counts[name] = res.counts;
           for (const c of res.changed) changed.add(c);

@@ -1,6 +1,7 @@
 // Progress of an import, on stderr: a bar redrawn in place on a terminal, plain lines otherwise
 // (logs, CI, a parent process reading them). Plain lines are stable text a caller may wait for:
 //   "<source>: transaction started"  once the import's transaction is open, before any write.
+//   "<source>: writing <Table>: <n> rows"  before each table's statements (plain mode).
 export interface Progress {
   /** Starts a phase (read, write ...) with an optional total of steps. */
   phase(name: string, total?: number): void;
@@ -8,11 +9,13 @@ export interface Progress {
   tick(done: number, total: number, detail?: string): void;
   /** A line that always prints, in both modes. */
   line(message: string): void;
+  /** A step inside a phase: its own line in plain mode, the bar's label on a terminal. */
+  step(message: string): void;
   /** Clears the bar. */
   end(): void;
 }
 
-export const silentProgress: Progress = { phase() {}, tick() {}, line() {}, end() {} };
+export const silentProgress: Progress = { phase() {}, tick() {}, line() {}, step() {}, end() {} };
 
 export function createProgress(stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, label: string): Progress {
   return stream.isTTY ? barProgress(stream, label) : lineProgress(stream, label);
@@ -35,6 +38,9 @@ function lineProgress(stream: NodeJS.WritableStream, label: string): Progress {
       stream.write(`${label}: ${phase} ${done}/${total}${detail ? `, ${detail}` : ''}\n`);
     },
     line(message) {
+      stream.write(`${label}: ${message}\n`);
+    },
+    step(message) {
       stream.write(`${label}: ${message}\n`);
     },
     end() {},
@@ -72,6 +78,9 @@ function barProgress(stream: NodeJS.WritableStream & { columns?: number }, label
     line(message) {
       clear();
       stream.write(`${label}: ${message}\n`);
+    },
+    step(message) {
+      phase = message;
     },
     end() {
       clear();

@@ -230,12 +230,12 @@ export async function importQemu(db: Database, opts: QemuImportOptions = {}): Pr
         if (missing) {
           notImported['device models whose catalogue device is missing (import osinfo / pci-ids first)'] = missing;
         }
-        progress.line(`writing HypervisorRelease ${rows.release.id}`);
+        progress.step(`writing HypervisorRelease ${rows.release.id}`);
         const rel = await syncTable(tx, releaseSpec([SOURCE]) as TableSpec<never>, [rows.release] as never[]);
         counts.HypervisorRelease = rel.counts;
         for (const c of rel.changed) changed.add(c);
         if (rel.counts.kept) throw new ImportError(`${rows.release.id} exists and is not QEMU-imported data; not touched`, problems, 'IMPORT_CONFLICT');
-        progress.line(`writing HypervisorReleaseDevice: ${devices.length} rows`);
+        progress.step(`writing HypervisorReleaseDevice: ${devices.length} rows`);
         const dev = await syncTable(tx, releaseDeviceSpec([SOURCE], [rows.release.id]) as TableSpec<never>, devices as never[]);
         counts.HypervisorReleaseDevice = dev.counts;
         for (const c of dev.changed) changed.add(c);

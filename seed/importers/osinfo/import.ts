@@ -124,7 +124,7 @@ async function writeRows(
   let done = 0;
   progress.phase('writing', totalRows);
   for (const [name, spec, list] of steps) {
-    progress.line(`writing ${name}: ${list.length} rows`);
+    progress.step(`writing ${name}: ${list.length} rows`);
     const res = await syncTable(tx, spec, list as never[]);
     counts[name] = res.counts;
     for (const c of res.changed) changed.add(c);
