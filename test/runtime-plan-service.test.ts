@@ -38,7 +38,8 @@ describe('runtime ↔ service', () => {
   const snap = tempDir('vc-snap-');
 
   before(async () => {
-    app = await seededApp('pglite');
+    // rate limiting off for this app: the sweep below sends a few hundred queries (the limit is tested on its own app)
+    app = await seededApp('pglite', { RATE_LIMIT_ENABLED: 'false' });
     server = app.app.app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;
@@ -81,6 +82,33 @@ describe('runtime ↔ service', () => {
     assert.deepEqual(c.requests.map((x) => x.operation), ['VirtcompatCatalogueVersion']);
   });
 
+  it('every seeded guest on every hypervisor: a plan that renders, or a typed PlanError — never a crash', async (t) => {
+    const { decide } = await import('../src/hypervisor-runtime/decide.ts');
+    const { parseSpec } = await import('../src/hypervisor-runtime/spec.ts');
+    const { loadHostProfile } = await import('../src/hypervisor-runtime/host.ts');
+    const { renderText } = await import('../src/hypervisor-runtime/render/index.ts');
+    const host = loadHostProfile(KVM_HOST);
+    const list = await app.gql<{ guestOSes: { nodes: { id: string }[] } }>('{ guestOSes(first: 100) { nodes { id } } }');
+    const guests = list.data!.guestOSes.nodes.map((n) => n.id);
+    assert.ok(guests.length >= 25);
+    const format: Record<string, 'qemu' | 'xl' | 'vmx' | 'cloud-hypervisor' | 'firecracker' | 'json'> = { kvm: 'qemu', xen: 'xl', vmware: 'vmx', hyperv: 'json', 'cloud-hypervisor': 'cloud-hypervisor', firecracker: 'firecracker' };
+    const outcome: Record<string, number> = {};
+    const dir = tempDir('vc-sweep-');
+    for (const hv of Object.keys(format)) {
+      for (const g of guests) {
+        const { facts, provenance } = await fetchFacts({ service: url, guest: g, hypervisor: hv, snapshotDir: dir });
+        const spec = parseSpec({ disks: [{ path: '/srv/x.img' }], nics: [{ backend: 'tap', tap: 'tap0' }], boot: hv === 'firecracker' ? { kernel: '/k' } : undefined, constraints: { allowBelowMinimum: true } });
+        const r = decide({ facts, provenance, host, spec });
+        const key = r.ok ? `${hv}:ok` : `${hv}:${r.error.code}`;
+        outcome[key] = (outcome[key] ?? 0) + 1;
+        if (r.ok) assert.ok(renderText(r.plan, format[hv]).length > 0);
+      }
+    }
+    t.diagnostic(`outcomes over ${guests.length} guests: ${JSON.stringify(outcome)}`);
+    // the catalogue's guests all run on KVM
+    assert.equal(outcome['kvm:ok'], guests.length, JSON.stringify(outcome));
+  });
+
   it('an unknown guest is a clear error, not a fallback', async () => {
     await assert.rejects(fetchFacts({ service: url, guest: 'no-such-os', hypervisor: 'kvm', snapshotDir: snap }), (e: Error) => e instanceof FactsError && e.code === 'GUEST_NOT_FOUND');
   });
@@ -104,6 +132,25 @@ describe('runtime ↔ service', () => {
     const u = capture();
     assert.equal(await main(['plan', '--guest', 'nope', '--hypervisor', 'kvm', '--host', KVM_HOST, '--service', url, '--snapshot-dir', snap], u.io), 1);
     assert.match(u.err, /\[GUEST_NOT_FOUND\] the catalogue at .* has no guest OS 'nope'/);
+  });
+
+  it('a service that rate-limits this client: waits when the wait fits the time limit, else plans from the snapshot', async () => {
+    const limited = await seededApp('pglite', { RATE_LIMIT_BURST: '2', RATE_LIMIT_PER_MINUTE: '1' });
+    const srv = limited.app.app.listen(0, '127.0.0.1');
+    await new Promise((r) => srv.once('listening', r));
+    const lurl = `http://127.0.0.1:${(srv.address() as { port: number }).port}/graphql`;
+    const dir = tempDir('vc-rl-');
+    try {
+      const a = await fetchFacts({ service: lurl, guest: 'debian12', hypervisor: 'kvm', snapshotDir: dir });
+      assert.equal(a.provenance.source, 'service');
+      await fetchFacts({ service: lurl, guest: 'debian12', hypervisor: 'kvm', snapshotDir: dir }); // uses the last token
+      const r = await fetchFacts({ service: lurl, guest: 'debian12', hypervisor: 'kvm', snapshotDir: dir, timeoutMs: 500 });
+      assert.equal(r.provenance.source, 'snapshot');
+      assert.match(r.provenance.fallbackReason!, /is rate limiting this client \(retry in \d+ s\)/);
+    } finally {
+      srv.close();
+      await limited.close();
+    }
   });
 
   it('a slow service: plans from the snapshot after the timeout and says so', async () => {

@@ -142,6 +142,14 @@ export function entitiesOf(data: Record<string, unknown>): string[] {
 }
 
 class ServiceDown extends Error {}
+class RateLimited extends ServiceDown {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | null,
+  ) {
+    super(message);
+  }
+}
 
 interface GqlResponse {
   data?: Record<string, unknown> | null;
@@ -176,14 +184,33 @@ export class GraphQLClient {
     } catch {
       throw new ServiceDown(`${this.url} answered HTTP ${res.status} without a GraphQL body`);
     }
+    const limited = res.status === 429 || json.errors?.some((e) => e.extensions?.code === 'RATE_LIMITED');
+    if (limited) {
+      const ext = json.errors?.find((e) => e.extensions?.code === 'RATE_LIMITED')?.extensions as { retryAfter?: number } | undefined;
+      const retryAfter = Number(res.headers.get('retry-after') ?? ext?.retryAfter ?? NaN);
+      throw new RateLimited(`${this.url} is rate limiting this client (retry in ${Number.isFinite(retryAfter) ? `${retryAfter} s` : 'a while'})`, Number.isFinite(retryAfter) ? retryAfter * 1000 : null);
+    }
     if (res.status >= 500 && !json.data) throw new ServiceDown(`${this.url} answered HTTP ${res.status}: ${json.errors?.[0]?.message ?? ''}`);
     return json;
+  }
+
+  /** post, waiting out one rate-limit refusal when the wait fits in the time limit. */
+  private async postPatiently(body: unknown): Promise<GqlResponse> {
+    try {
+      return await this.post(body);
+    } catch (err) {
+      if (err instanceof RateLimited && err.retryAfterMs !== null && err.retryAfterMs <= this.timeoutMs) {
+        await new Promise((r) => setTimeout(r, err.retryAfterMs!));
+        return this.post(body);
+      }
+      throw err;
+    }
   }
 
   /** Automatic persisted query: the hash alone first, the text too when the service does not know it yet. */
   async request(operation: string, query: string, hash: string, variables: Record<string, unknown>): Promise<GqlResponse> {
     const ext = { persistedQuery: { version: 1, sha256Hash: hash } };
-    const first = await this.post({ operationName: operation, variables, extensions: ext });
+    const first = await this.postPatiently({ operationName: operation, variables, extensions: ext });
     const notFound = first.errors?.some((e) => e.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND' || e.message === 'PersistedQueryNotFound');
     const unsupported = first.errors?.some((e) => e.extensions?.code === 'PERSISTED_QUERY_NOT_SUPPORTED' || /must provide (a )?query/i.test(e.message));
     if (!notFound && !unsupported) {
@@ -191,7 +218,7 @@ export class GraphQLClient {
       return first;
     }
     this.requests.push({ operation, persistedHit: false });
-    return this.post({ operationName: operation, query, variables, extensions: unsupported ? undefined : ext });
+    return this.postPatiently({ operationName: operation, query, variables, extensions: unsupported ? undefined : ext });
   }
 }
 
