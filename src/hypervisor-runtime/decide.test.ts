@@ -294,6 +294,9 @@ describe('decide: other hypervisors', () => {
     const emu = plan('winxp', 'xen');
     assert.equal(emu.backend.key, 'xen-hvm');
     assert.equal(one(emu, 'nic').model, 'e1000');
+    const virtio = plan('rhel9.0', 'xen');
+    assert.equal(virtio.backend.key, 'xen-hvm');
+    assert.equal(one(virtio, 'nic').deviceId, 'http://pcisig.com/pci/1af4/1000', "the device model's virtio-net for a guest without netfront");
     const pv = plan('rhel6.0', 'xen', {}, TCG);
     assert.equal(pv.backend.key, 'xen-pv');
     assert.equal(pv.acceleration.mode, 'paravirtual-only');

@@ -1231,7 +1231,7 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
   let boot = 1;
   for (const [i, d] of diskSpecs(spec).entries()) {
     const { device } = chooseDevice(ctx.devctx, {
-      role: d.device === 'cdrom' ? 'cdrom' : 'disk', id: d.name ?? `xvd${String.fromCharCode(97 + i)}`, classes: ['STORAGE', 'STORAGE_CONTROLLER'], allow,
+      role: d.device === 'cdrom' ? 'cdrom' : 'disk', id: d.name ?? `${d.device === 'cdrom' ? 'cdrom' : 'disk'}${i}`, classes: ['STORAGE', 'STORAGE_CONTROLLER'], allow,
       emulatedOrder: ['ide'], ruleSupported: (rd) => (matchesKey(rd, 'ide') ? { rule: 'storage.chipset-controller', reason: 'IDE emulated by the Xen device model (PIIX3), which every x86 guest drives' } : null),
       prefer: d.prefer === 'passthrough' ? 'auto' : d.prefer, required: true, busOf: xenBus,
     });
@@ -1240,7 +1240,8 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
   }
   for (const [i, n] of nicSpecs(spec).entries()) {
     const { device } = chooseDevice(ctx.devctx, {
-      role: 'nic', id: n.name ?? `vif${i}`, classes: ['NETWORK'], allow, emulatedOrder: ['e1000', 'rtl8139'], prefer: n.prefer, passthrough: n.passthrough, required: true, busOf: xenBus,
+      // HVM: the device model's NICs; its virtio-net counts as emulated here (Xen's own PV NIC is vif)
+      role: 'nic', id: n.name ?? `vif${i}`, classes: ['NETWORK'], allow, emulatedOrder: ['e1000', 'rtl8139', 'virtio-net'], prefer: n.prefer, passthrough: n.passthrough, required: true, busOf: xenBus,
     });
     attachNic(ctx, device!, n, i, '00:16:3e');
     devices.push(device!);

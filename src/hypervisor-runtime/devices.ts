@@ -43,6 +43,7 @@ export const DEVICE_KEYS: Record<string, string> = {
   [pci('15ad', '07c0')]: 'pvscsi', [pci('1b36', '0010')]: 'nvme', [pci('15ad', '07f0')]: 'nvme', [pci('8086', '5845')]: 'nvme',
   [pci('1b36', '000d')]: 'qemu-xhci', [pci('1b36', '0004')]: 'qemu-xhci', [pci('1033', '0194')]: 'nec-xhci', [pci('15ad', '0779')]: 'xhci',
   [pci('8086', '293a')]: 'ehci',
+  [pci('1af4', '1000')]: 'virtio-net', [pci('1af4', '1041')]: 'virtio-net',
   [pci('8086', '2668')]: 'ich6', [pci('8086', '293e')]: 'ich9-hda', [pci('8086', '2415')]: 'ac97', [pci('15ad', '1977')]: 'hda',
   'http://usb.org/usb/0627/0001': 'usb-tablet', 'http://usb.org/usb/80ee/0021': 'usb-tablet',
   'http://virtcompat.org/device/tpm/tpm-crb': 'tpm-crb', 'http://virtcompat.org/device/tpm/tpm-tis': 'tpm-tis',

@@ -9,7 +9,7 @@ const VIRIDIAN: Record<string, string> = {
   'hv-synic': 'synic', 'hv-stimer': 'stimer', 'hv-tlbflush': 'hcall_remote_tlb_flush', 'hv-ipi': 'hcall_ipi', 'hv-vpindex': 'base',
 };
 
-const XL_NIC_MODEL: Record<string, string> = { e1000: 'e1000', rtl8139: 'rtl8139', e1000e: 'e1000e' };
+const XL_NIC_MODEL: Record<string, string> = { e1000: 'e1000', rtl8139: 'rtl8139', e1000e: 'e1000e', 'virtio-net': 'virtio-net' };
 
 export interface XlRenderOptions {
   /** Bridge for NICs the spec gives no bridge (xl has no user-mode networking). */
