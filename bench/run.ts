@@ -49,6 +49,12 @@ function startProcess(args: string[], env: Record<string, string>, ready: RegExp
   });
 }
 
+/** CPU seconds (user + system) the process has used: load-independent cost per request. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
@@ -103,7 +109,7 @@ async function measure(port: number, t: Target, q: QueryName, seconds: number) {
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-type Row = { target: string; query: QueryName; rps: number; p50: number; p99: number };
+type Row = { target: string; query: QueryName; rps: number; p50: number; p99: number; cpuUs: number };
 
 async function run() {
   const url = await scratchDatabase();
@@ -114,6 +120,7 @@ async function run() {
   );
   await db.close();
   console.log(`catalogue: ${guests} guests, ${devices} device links (PostgreSQL, scratch database vc_bench)`);
+  console.log(`load average before the run: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   console.log(`${CONNECTIONS} connections, ${WARMUP}s warm-up then ${SECONDS}s per query\n`);
 
   const rows: Row[] = [];
@@ -141,9 +148,13 @@ async function run() {
       for (const q of Object.keys(QUERIES) as QueryName[]) {
         answers[s.t.name][q] = await fetchOnce(port, s.t, q);
         await measure(port, s.t, q, WARMUP);
+        const cpu0 = cpuSeconds(child.pid!);
         const m = await measure(port, s.t, q, SECONDS);
-        rows.push({ target: s.t.name, query: q, ...m });
-        console.log(`  ${s.t.name.padEnd(22)} ${q.padEnd(14)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms`);
+        const cpuUs = ((cpuSeconds(child.pid!) - cpu0) * 1e6) / (m.rps * SECONDS);
+        rows.push({ target: s.t.name, query: q, ...m, cpuUs });
+        console.log(
+          `  ${s.t.name.padEnd(22)} ${q.padEnd(14)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  ${cpuUs.toFixed(0)} µs CPU/request`,
+        );
       }
       memory[s.t.name] = peakRssMiB(child.pid!);
     } finally {
@@ -162,13 +173,13 @@ async function run() {
   }
   console.log('\nall three servers give identical answers to all three questions\n');
 
-  console.log('| query | server | req/s | p50 ms | p99 ms | ratio to floor | peak RSS MiB |');
-  console.log('|---|---|---:|---:|---:|---:|---:|');
+  console.log('| query | server | req/s | p50 ms | p99 ms | ratio to floor | server CPU µs/req | peak RSS MiB |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const q of Object.keys(QUERIES) as QueryName[]) {
     const floor = rows.find((r) => r.target === 'raw floor' && r.query === q)!;
     for (const r of rows.filter((x) => x.query === q)) {
       console.log(
-        `| ${QUERIES[q].title} | ${r.target} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.rps / floor.rps).toFixed(2)} | ${memory[r.target]} |`,
+        `| ${QUERIES[q].title} | ${r.target} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.rps / floor.rps).toFixed(2)} | ${r.cpuUs.toFixed(0)} | ${memory[r.target]} |`,
       );
     }
   }

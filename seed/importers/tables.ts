@@ -59,6 +59,8 @@ export function guestSpec(own: readonly string[]): TableSpec<GuestOSRow> {
     ['derivesFromId', 'text'],
     ['clonedFromId', 'text'],
     ['upgradesId', 'text'],
+    ['extraDerivesFromIds', 'text[]'],
+    ['extraClonedFromIds', 'text[]'],
     ['cloudInit', 'bool'],
     ['media', 'jsonb'],
     ['source', 'text'],

@@ -2,7 +2,7 @@
 // (OSINFO_SYSTEM_DIR=DIR osinfo-query os). Written from the database, so curated and
 // vendor-submitted facts are included where the format can hold them:
 // - every GuestOS (any source) as os/<host>/<name>.xml with its short ids, relations (all parents,
-//   including those kept in media.extraDerivesFrom), dates, resources, firmware, install media,
+//   including every derives-from and clones parent), dates, resources, firmware, install media,
 //   trees, images, variants, drivers, and its device links (supported="false" kept);
 //   ADDON device rows not already described by an osinfo <driver> become a <driver> of their own;
 // - the devices those links use and every device not from pci.ids, as device/<host>/<name>.xml;
@@ -99,6 +99,8 @@ interface GuestRow {
   releaseDate: string | null;
   eolDate: string | null;
   derivesFromId: string | null;
+  extraDerivesFromIds: string[];
+  extraClonedFromIds: string[];
   clonedFromId: string | null;
   upgradesId: string | null;
   media: Record<string, unknown> | null;
@@ -133,7 +135,7 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const guests = await tx.query<GuestRow>(
       `SELECT id, "shortIds", name, vendor, family, distro, version, codename, "releaseStatus"::text AS "releaseStatus",
-              "releaseDate"::text AS "releaseDate", "eolDate"::text AS "eolDate", "derivesFromId", "clonedFromId", "upgradesId",
+              "releaseDate"::text AS "releaseDate", "eolDate"::text AS "eolDate", "derivesFromId", "clonedFromId", "upgradesId", "extraDerivesFromIds", "extraClonedFromIds",
               media, source, "sourceVersion"
          FROM "GuestOS" ORDER BY id`,
     );
@@ -175,8 +177,8 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
       x.leaf('codename', g.codename);
       if (g.releaseStatus !== 'RELEASED') x.leaf('release-status', g.releaseStatus.toLowerCase());
       for (const u of [g.upgradesId, ...((media.extraUpgrades as string[]) ?? [])]) if (u) x.open('upgrades', { id: u }, true);
-      for (const d of [g.derivesFromId, ...((media.extraDerivesFrom as string[]) ?? [])]) if (d) x.open('derives-from', { id: d }, true);
-      for (const c of [g.clonedFromId, ...((media.extraClones as string[]) ?? [])]) if (c) x.open('clones', { id: c }, true);
+      for (const d of [g.derivesFromId, ...g.extraDerivesFromIds]) if (d) x.open('derives-from', { id: d }, true);
+      for (const c of [g.clonedFromId, ...g.extraClonedFromIds]) if (c) x.open('clones', { id: c }, true);
       x.leaf('release-date', g.releaseDate);
       x.leaf('eol-date', g.eolDate);
       x.leaf('logo', media.logo as string | undefined);

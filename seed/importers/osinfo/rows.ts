@@ -19,6 +19,8 @@ export interface GuestOSRow {
   releaseDate: string | null;
   eolDate: string | null;
   derivesFromId: string | null;
+  extraDerivesFromIds: string[];
+  extraClonedFromIds: string[];
   clonedFromId: string | null;
   upgradesId: string | null;
   cloudInit: boolean | null;
@@ -173,9 +175,6 @@ export function mediaJson(os: OsinfoOs): Record<string, unknown> | null {
   if (os.kernelUrlArgument) m.kernelUrlArgument = os.kernelUrlArgument;
   if (os.logo) m.logo = os.logo;
   if (os.resourcesInherit.length) m.resourcesInherit = os.resourcesInherit;
-  // Until GuestOS can hold several parents (schema request), the ones after the first live here.
-  if (os.derivesFrom.length > 1) m.extraDerivesFrom = os.derivesFrom.slice(1);
-  if (os.clones.length > 1) m.extraClones = os.clones.slice(1);
   if (os.upgrades.length > 1) m.extraUpgrades = os.upgrades.slice(1);
   if (Object.keys(os.custom).length) m.custom = os.custom;
   return Object.keys(m).length ? m : null;
@@ -290,6 +289,8 @@ export function buildRows(data: OsinfoData, hw: HwLookups): OsinfoRows {
       releaseDate: isoDate(os.releaseDate, 'release-date', os, problems),
       eolDate: isoDate(os.eolDate, 'eol-date', os, problems),
       derivesFromId: os.derivesFrom[0] ?? null,
+      extraDerivesFromIds: os.derivesFrom.slice(1),
+      extraClonedFromIds: os.clones.slice(1),
       clonedFromId: os.clones[0] ?? null,
       upgradesId: os.upgrades[0] ?? null,
       cloudInit: os.images.length ? os.images.some((i) => i.cloudInit === true) : null,
