@@ -75,9 +75,13 @@ async function compatibility(guestShort: string, releaseRef: string, hostFeature
       `SELECT f.key, x.requirement::text AS requirement, x."anyOf" FROM "HypervisorReleaseHostFeature" x JOIN "HardwareFeature" f ON f.id = x."featureId" WHERE x."releaseId" = $1`,
       [r.id],
     ),
-    pool.query(`SELECT e."deviceId" AS id, d.class::text AS class, d.kind::text AS kind FROM (${EFFECTIVE_DEVICES_SQL(false)}) e JOIN "Device" d ON d.id = e."deviceId"`, [[g.id]]),
     pool.query(
-      `SELECT x."deviceId" AS id, d.class::text AS class, d.kind::text AS kind, x.model FROM "HypervisorReleaseDevice" x JOIN "Device" d ON d.id = x."deviceId" WHERE x."releaseId" = $1 AND x.supported`,
+      `SELECT e."deviceId" AS id, d.class::text AS class, d.kind::text AS kind, d."paravirtInterface"::text AS "paravirtInterface", e."driverSource"
+         FROM (${EFFECTIVE_DEVICES_SQL(false)}) e JOIN "Device" d ON d.id = e."deviceId"`,
+      [[g.id]],
+    ),
+    pool.query(
+      `SELECT x."deviceId" AS id, d.class::text AS class, d.kind::text AS kind, d."paravirtInterface"::text AS "paravirtInterface", x.model FROM "HypervisorReleaseDevice" x JOIN "Device" d ON d.id = x."deviceId" WHERE x."releaseId" = $1 AND x.supported`,
       [r.id],
     ),
     pool.query(`SELECT key FROM "HardwareFeature" WHERE key = ANY($1::text[])`, [hostFeatures]),

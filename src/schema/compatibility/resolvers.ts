@@ -137,10 +137,16 @@ export const compatibilityResolvers = {
           requirement: r.requirement as 'REQUIRED',
           anyOf: r.anyOf,
         })),
-        guestDevices: guestDevices.map((d) => ({ id: d.deviceId, class: d.device.class, kind: d.device.kind })),
+        guestDevices: guestDevices.map((d) => ({
+          id: d.deviceId,
+          class: d.device.class,
+          kind: d.device.kind,
+          paravirtInterface: d.device.paravirtInterface,
+          driverSource: d.driverSource,
+        })),
         releaseDevices: releaseDevices
           .filter((d) => d.supported)
-          .map((d) => ({ id: d.deviceId, class: d.device.class, kind: d.device.kind, model: d.model })),
+          .map((d) => ({ id: d.deviceId, class: d.device.class, kind: d.device.kind, paravirtInterface: d.device.paravirtInterface, model: d.model })),
       });
       return {
         guest,

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { deriveVerdict, matchDevices, missingRequirements, type VerdictInput } from './verdict.ts';
+import { deriveVerdict, matchDevices, missingRequirements, type DeviceFact, type VerdictInput } from './verdict.ts';
 
 const VIRTIO_NET = { id: 'virtio-net', class: 'NETWORK', kind: 'PARAVIRTUAL' };
 const E1000 = { id: 'e1000', class: 'NETWORK', kind: 'EMULATED' };
@@ -40,6 +40,18 @@ describe('deriveVerdict', () => {
     const legacy = matchDevices([E1000, IDE], input().releaseDevices);
     assert.equal(legacy.find((d) => d.class === 'NETWORK')?.model, 'e1000');
     assert.equal(legacy.find((d) => d.class === 'STORAGE')?.paravirtual, false);
+  });
+
+  it('prefers the hypervisor\'s own paravirt family, inbox drivers and virtio 1.0', () => {
+    const vmxnet3 = { id: 'vmxnet3', class: 'NETWORK', kind: 'PARAVIRTUAL', paravirtInterface: 'VMWARE_PV' };
+    const vnet1 = { id: 'virtio-net-1.0', class: 'NETWORK', kind: 'PARAVIRTUAL', paravirtInterface: 'VIRTIO_1_0' };
+    const vnetT = { id: 'virtio-net-t', class: 'NETWORK', kind: 'PARAVIRTUAL', paravirtInterface: 'VIRTIO_TRANSITIONAL' };
+    const vblk = { id: 'virtio-blk', class: 'STORAGE', kind: 'PARAVIRTUAL', paravirtInterface: 'VIRTIO_1_0' };
+    const kvm = [vmxnet3, vnet1, vnetT, vblk].map((d) => ({ ...d, model: d.id }));
+    const net = (guest: DeviceFact[]) => matchDevices(guest, kvm).find((d) => d.class === 'NETWORK')!.deviceId;
+    assert.equal(net([vmxnet3, vnetT, vnet1]), 'virtio-net-1.0', 'KVM presents mostly virtio: its own family wins over vmxnet3');
+    assert.equal(net([vmxnet3, vnetT]), 'virtio-net-t');
+    assert.equal(net([vmxnet3, { ...vnet1, driverSource: 'ADDON' }]), 'vmxnet3', 'an inbox driver beats an add-on one');
   });
 
   it('treats anyOf requirements as alternatives', () => {

@@ -27,6 +27,9 @@ export interface DeviceFact {
   id: string;
   class: string;
   kind: string;
+  paravirtInterface?: string;
+  /** Guest side: INBOX or ADDON driver. */
+  driverSource?: string;
 }
 
 export interface VerdictInput {
@@ -62,13 +65,42 @@ export interface VerdictResult {
 const MATCH_CLASSES = ['NETWORK', 'STORAGE', 'DISPLAY', 'INPUT', 'RNG', 'BALLOON', 'CONSOLE', 'SOUND', 'USB_CONTROLLER', 'TPM'];
 const KIND_ORDER: Record<string, number> = { PARAVIRTUAL: 0, EMULATED: 1, PHYSICAL: 2 };
 
+/**
+ * Best device per class that the guest drives and the release presents: paravirtual first; among
+ * those, an inbox driver before an add-on one; then the hypervisor's own paravirt family (the
+ * interface most of its paravirtual devices use: virtio on KVM, netfront/blkfront on Xen, VMBus
+ * on Hyper-V), virtio 1.0 before transitional; emulated devices last.
+ */
 export function matchDevices(guestDevices: DeviceFact[], releaseDevices: Array<DeviceFact & { model: string }>): DeviceMatch[] {
-  const guestIds = new Set(guestDevices.map((d) => d.id));
+  const guest = new Map(guestDevices.map((d) => [d.id, d]));
+  const native = new Map<string, number>();
+  for (const d of releaseDevices) {
+    if (d.kind === 'PARAVIRTUAL' && d.paravirtInterface) {
+      const family = d.paravirtInterface.startsWith('VIRTIO') ? 'VIRTIO' : d.paravirtInterface;
+      native.set(family, (native.get(family) ?? 0) + 1);
+    }
+  }
+  const familyScore = (d: DeviceFact) => {
+    const iface = d.paravirtInterface ?? 'NONE';
+    return native.get(iface.startsWith('VIRTIO') ? 'VIRTIO' : iface) ?? 0;
+  };
+  const IFACE_ORDER = ['VIRTIO_1_0', 'VIRTIO_TRANSITIONAL', 'VIRTIO_LEGACY'];
+  const ifaceRank = (d: DeviceFact) => {
+    const i = IFACE_ORDER.indexOf(d.paravirtInterface ?? '');
+    return i < 0 ? IFACE_ORDER.length : i;
+  };
   const out: DeviceMatch[] = [];
   for (const cls of MATCH_CLASSES) {
     const both = releaseDevices
-      .filter((d) => d.class === cls && guestIds.has(d.id))
-      .sort((a, b) => (KIND_ORDER[a.kind] ?? 9) - (KIND_ORDER[b.kind] ?? 9) || a.id.localeCompare(b.id));
+      .filter((d) => d.class === cls && guest.has(d.id))
+      .sort(
+        (a, b) =>
+          (KIND_ORDER[a.kind] ?? 9) - (KIND_ORDER[b.kind] ?? 9) ||
+          Number(guest.get(a.id)!.driverSource === 'ADDON') - Number(guest.get(b.id)!.driverSource === 'ADDON') ||
+          familyScore(b) - familyScore(a) ||
+          ifaceRank(a) - ifaceRank(b) ||
+          a.id.localeCompare(b.id),
+      );
     const best = both[0];
     out.push({ class: cls, deviceId: best?.id ?? null, model: best?.model ?? null, paravirtual: best?.kind === 'PARAVIRTUAL' });
   }
