@@ -42,7 +42,7 @@ describe('deriveVerdict', () => {
     assert.equal(legacy.find((d) => d.class === 'STORAGE')?.paravirtual, false);
   });
 
-  it('prefers the hypervisor\'s own paravirt family, inbox drivers and virtio 1.0', () => {
+  it('prefers the hypervisor\'s own paravirt family, then inbox drivers, then virtio 1.0', () => {
     const vmxnet3 = { id: 'vmxnet3', class: 'NETWORK', kind: 'PARAVIRTUAL', paravirtInterface: 'VMWARE_PV' };
     const vnet1 = { id: 'virtio-net-1.0', class: 'NETWORK', kind: 'PARAVIRTUAL', paravirtInterface: 'VIRTIO_1_0' };
     const vnetT = { id: 'virtio-net-t', class: 'NETWORK', kind: 'PARAVIRTUAL', paravirtInterface: 'VIRTIO_TRANSITIONAL' };
@@ -51,7 +51,8 @@ describe('deriveVerdict', () => {
     const net = (guest: DeviceFact[]) => matchDevices(guest, kvm).find((d) => d.class === 'NETWORK')!.deviceId;
     assert.equal(net([vmxnet3, vnetT, vnet1]), 'virtio-net-1.0', 'KVM presents mostly virtio: its own family wins over vmxnet3');
     assert.equal(net([vmxnet3, vnetT]), 'virtio-net-t');
-    assert.equal(net([vmxnet3, { ...vnet1, driverSource: 'ADDON' }]), 'vmxnet3', 'an inbox driver beats an add-on one');
+    assert.equal(net([vmxnet3, { ...vnet1, driverSource: 'ADDON' }]), 'virtio-net-1.0', 'the native family even with an add-on driver');
+    assert.equal(net([{ ...vnet1, driverSource: 'ADDON' }, vnetT]), 'virtio-net-t', 'within the family an inbox driver beats an add-on one');
   });
 
   it('treats anyOf requirements as alternatives', () => {

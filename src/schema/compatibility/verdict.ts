@@ -67,9 +67,9 @@ const KIND_ORDER: Record<string, number> = { PARAVIRTUAL: 0, EMULATED: 1, PHYSIC
 
 /**
  * Best device per class that the guest drives and the release presents: paravirtual first; among
- * those, an inbox driver before an add-on one; then the hypervisor's own paravirt family (the
- * interface most of its paravirtual devices use: virtio on KVM, netfront/blkfront on Xen, VMBus
- * on Hyper-V), virtio 1.0 before transitional; emulated devices last.
+ * those the hypervisor's own paravirt family (the interface most of its paravirtual devices use:
+ * virtio on KVM, netfront/blkfront on Xen, VMBus on Hyper-V), then an inbox driver before an
+ * add-on one, virtio 1.0 before transitional; emulated devices last.
  */
 export function matchDevices(guestDevices: DeviceFact[], releaseDevices: Array<DeviceFact & { model: string }>): DeviceMatch[] {
   const guest = new Map(guestDevices.map((d) => [d.id, d]));
@@ -96,8 +96,8 @@ export function matchDevices(guestDevices: DeviceFact[], releaseDevices: Array<D
       .sort(
         (a, b) =>
           (KIND_ORDER[a.kind] ?? 9) - (KIND_ORDER[b.kind] ?? 9) ||
-          Number(guest.get(a.id)!.driverSource === 'ADDON') - Number(guest.get(b.id)!.driverSource === 'ADDON') ||
           familyScore(b) - familyScore(a) ||
+          Number(guest.get(a.id)!.driverSource === 'ADDON') - Number(guest.get(b.id)!.driverSource === 'ADDON') ||
           ifaceRank(a) - ifaceRank(b) ||
           a.id.localeCompare(b.id),
       );
