@@ -16,7 +16,8 @@
 #   --json                 print the manifest (guest.json) on stdout
 #   --quiet                no progress messages
 #
-# Needs: apt-get (the Debian mirror), dpkg, kmod (modinfo), busybox-static, cpio, gzip.
+# Needs: apt-get (the Debian mirror), dpkg, kmod (modinfo), busybox-static, cpio, gzip; xz-utils for
+# the optional PVH kernel (vmlinux).
 # Result: <cache>/guest.json naming the kernel and initramfs; a second run with nothing changed
 # only checks the stamp and takes a few milliseconds.
 set -euo pipefail
@@ -58,7 +59,9 @@ MODULES="
   hv_vmbus hv_utils hv_balloon hv_netvsc hv_storvsc hyperv_keyboard hid_hyperv
   tpm tpm_tis tpm_crb
   usbcore xhci_pci ehci_pci uhci_hcd usbhid hid_generic
-  pvpanic_pci
+  pvpanic_pci i6300esb sym53c8xx
+  snd_hda_intel snd_hda_codec_generic snd_intel8x0
+  bochs cirrus qxl virtio_gpu
 "
 
 mkdir -p "$cache"
@@ -177,6 +180,22 @@ else
   (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --owner=0:0 --reproducible) | gzip -1 -n >"$initrd.tmp"
   mv "$initrd.tmp" "$initrd"
   cp "$root/boot/vmlinuz-$abi" "$kernel"
+  # 5. The same kernel uncompressed (ELF vmlinux) for PVH direct boot: QEMU enters it at its PVH
+  #    note, skipping the bzImage decompressor, which costs seconds under TCG. BIOS boots only; UEFI
+  #    (OVMF) needs the bzImage. The xz payload sits at (setup_sects+1)*512 + payload_offset.
+  rm -f "$work/vmlinux"
+  if grep -q '^CONFIG_PVH=y' "$root/boot/config-$abi" && command -v xz >/dev/null; then
+    setup_sects=$(od -An -tu1 -j $((0x1f1)) -N1 "$kernel" | tr -d ' ')
+    payload_offset=$(od -An -tu4 -j $((0x248)) -N4 "$kernel" | tr -d ' ')
+    payload_length=$(od -An -tu4 -j $((0x24c)) -N4 "$kernel" | tr -d ' ')
+    start=$(( (setup_sects + 1) * 512 + payload_offset ))
+    if tail -c +$((start + 1)) "$kernel" | head -c "$payload_length" | xz -dcq >"$work/vmlinux.tmp" 2>/dev/null \
+      || [ "$(head -c 4 "$work/vmlinux.tmp" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+      mv "$work/vmlinux.tmp" "$work/vmlinux"
+    else
+      rm -f "$work/vmlinux.tmp"; say "could not extract vmlinux for PVH boot (not xz?); BIOS boots use the bzImage"
+    fi
+  fi
   rm -rf "$stage"
   echo "$stamp" >"$work/stamp"
   echo "$version" >"$work/version"
@@ -186,7 +205,9 @@ fi
 
 version=$(cat "$work/version")
 tmp=$manifest.tmp
-printf '{\n  "package": "%s",\n  "version": "%s",\n  "abi": "%s",\n  "kernel": "%s",\n  "initrd": "%s",\n  "stamp": "%s"\n}\n' \
-  "$pkg" "$version" "$abi" "$kernel" "$initrd" "$stamp" >"$tmp"
+pvh=null
+[ -f "$work/vmlinux" ] && pvh="\"$work/vmlinux\""
+printf '{\n  "package": "%s",\n  "version": "%s",\n  "abi": "%s",\n  "kernel": "%s",\n  "kernelPvh": %s,\n  "initrd": "%s",\n  "stamp": "%s"\n}\n' \
+  "$pkg" "$version" "$abi" "$kernel" "$pvh" "$initrd" "$stamp" >"$tmp"
 mv "$tmp" "$manifest"
 if [ "$json" = 1 ]; then cat "$manifest"; else say "manifest: $manifest"; fi

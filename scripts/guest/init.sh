@@ -81,7 +81,7 @@ done </etc/virtcompat/modules
 # libata, SCSI and some NIC drivers finish probing asynchronously after insmod returns; wait until
 # the lists of block devices, network interfaces and bound drivers stop changing.
 snapshot() {
-  S="$(ls /sys/block /sys/class/net /sys/bus/virtio/drivers/*/ /sys/class/tpm 2>/dev/null)"
+  S="$(ls /sys/block /sys/class/net /sys/bus/virtio/drivers/*/ /sys/class/tpm /sys/bus/usb/devices /sys/bus/usb/drivers/*/ 2>/dev/null)"
   for d in /sys/bus/pci/devices/*; do [ -L "$d/driver" ] && S="$S ${d##*/}"; done
 }
 snapshot; last=$S; stable=0; waited=0
@@ -208,6 +208,19 @@ out=/run/report
     echo "{\"kind\":\"net\",\"name\":\"$n\",\"bus\":\"$bus\",\"driver\":\"$drv\",\"pci\":\"$ctrl\",\"mac\":\"$mac\"}"
   done
 
+  # USB devices (not hubs) and the drivers bound to their interfaces.
+  for u in /sys/bus/usb/devices/*; do
+    [ -e "$u/idVendor" ] || continue
+    rd "$u/bDeviceClass"; [ "$R" = 09 ] && continue
+    rd "$u/idVendor"; v=$R; rd "$u/idProduct"; pr=$R; rd "$u/product"; esc "$R"; name=$E
+    drvs=
+    for i in "$u"/*:*; do
+      [ -L "$i/driver" ] || continue
+      link_base "$i/driver"; case " $drvs " in *" $L "*) ;; *) drvs="${drvs:+$drvs }$L" ;; esac
+    done
+    echo "{\"kind\":\"usb\",\"name\":\"${u##*/}\",\"vendor\":\"$v\",\"product\":\"$pr\",\"product_name\":\"$name\",\"drivers\":\"$drvs\"}"
+  done
+
   # TPM.
   for t in /sys/class/tpm/tpm*; do
     [ -e "$t" ] || continue
@@ -249,6 +262,11 @@ if [ "$HOLD" = 1 ]; then
   dd bs=24 count=1 <&3 >/dev/null 2>&1 || while :; do sleep 3600; done
   echo "VIRTCOMPAT-GUEST-POWER-BUTTON"
 fi
+# The console is buffered: wait until the UART has sent everything (its tx count stops moving), or
+# the end of the report would be lost when the machine powers off.
+txcount() { T=$(sed -n 's/^0:.* tx:\([0-9]*\).*/\1/p' /proc/tty/driver/serial 2>/dev/null); }
+txcount; prev=; n=0
+while [ "$T" != "$prev" ] && [ $n -lt 100 ]; do prev=$T; usleep 50000; txcount; n=$((n + 1)); done
 sync
 poweroff -f
 sleep 5

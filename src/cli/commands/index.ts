@@ -1,4 +1,5 @@
 import type { Command } from '../types.ts';
+import { command as boot } from './boot.ts';
 import { migrateCommand } from './db.ts';
 import { exportOsinfoCommand } from './export.ts';
 import { commands as importCommands } from './import.ts';
@@ -12,6 +13,7 @@ import { commands as vendorCommands } from './vendor.ts';
 
 // One line per subcommand; keep the list sorted by name.
 export const commands: Command[] = [
+  boot,
   migrateCommand,
   exportOsinfoCommand,
   ...importCommands,

@@ -11,6 +11,8 @@ import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { QmpClient, type QmpEvent } from './qmp.ts';
 import { acceleratorOf, joinArgv, splitArgv, toTcg, withDirectKernel, withManagement, type Accel, type DirectKernel } from './argv.ts';
+import { checkGuestCodeRuns, type GuestCodeCheck } from './kvm-check.ts';
+import { optionValues } from './argv.ts';
 import { GUEST_INIT_MARK, REPORT_BEGIN, REPORT_END, parseGuestReport, type GuestReport } from './report.ts';
 
 export type BootOutcome = 'poweroff' | 'crash' | 'timeout' | 'interrupted' | 'qemu-failed' | 'kvm-failed';
@@ -46,6 +48,8 @@ export interface BootAttempt {
   qemuExit: { code: number | null; signal: NodeJS.Signals | null };
   stderr: string;
   timings: BootTimings;
+  /** Under KVM: whether a tiny guest ran into protected mode before the VM was started. */
+  kvmCheck: GuestCodeCheck | null;
 }
 
 export interface BootResult extends BootAttempt {
@@ -75,6 +79,13 @@ export interface BootOptions {
    * boot with a serial console. Default 20 s.
    */
   kvmProgressMs?: number;
+  /**
+   * Under KVM, first boot a 64 KiB probe image with the plan's CPU model (kvm-check.ts) and treat
+   * a hang or abort as a KVM failure before the VM is started. Default true; the check takes ~40 ms
+   * where KVM works and `kvmCheckTimeoutMs` (default 3 s) where it hangs.
+   */
+  kvmCheck?: boolean;
+  kvmCheckTimeoutMs?: number;
   /** After system_powerdown (on SIGINT/SIGTERM), how long the guest gets before `quit`. Default 10 s. */
   graceMs?: number;
   /**
@@ -193,6 +204,20 @@ async function runOnce(
   const accel = acceleratorOf(args);
   const argv = [binary, ...args];
   const directSerialKernel = args.includes('-kernel') && /console=ttyS0/.test(args[args.indexOf('-append') + 1] ?? '');
+
+  let kvmCheck: GuestCodeCheck | null = null;
+  if (accel === 'kvm' && opts.kvmCheck !== false) {
+    const cpu = optionValues(args, '-cpu').at(-1);
+    kvmCheck = await checkGuestCodeRuns({ qemu: binary, accel: 'kvm', cpu, timeoutMs: opts.kvmCheckTimeoutMs ?? 3000 });
+    log(`KVM check: ${kvmCheck.detail}`);
+    if (!kvmCheck.runs) {
+      rmSync(workDir, { recursive: true, force: true });
+      return {
+        argv, pid: null, accel, outcome: 'kvm-failed', message: `KVM cannot run this guest here: ${kvmCheck.detail}`, shutdownReason: null,
+        qemuExit: { code: null, signal: null }, stderr: '', timings, kvmCheck,
+      };
+    }
+  }
 
   let outcome: BootOutcome | null = null;
   let message = '';
@@ -382,5 +407,5 @@ async function runOnce(
   }
   if (outcome === 'interrupted') message += shutdownReason === 'guest-shutdown' ? '; the guest powered off' : '; QEMU was stopped';
   log(`${message} (QEMU ${qemuExit.signal ? `signal ${qemuExit.signal}` : `exit ${qemuExit.code}`}${shutdownReason ? `, ${shutdownReason}` : ''})`);
-  return { argv, pid: child.pid ?? null, accel, outcome: outcome!, message, shutdownReason, qemuExit, stderr, timings };
+  return { argv, pid: child.pid ?? null, accel, outcome: outcome!, message, shutdownReason, qemuExit, stderr, timings, kvmCheck };
 }

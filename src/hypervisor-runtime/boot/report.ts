@@ -50,6 +50,15 @@ export interface NetInterface {
   mac: string;
 }
 
+export interface UsbDevice {
+  name: string; // 1-1
+  vendor: string;
+  product: string;
+  productName: string;
+  /** Drivers bound to its interfaces (usbhid ...). */
+  drivers: string[];
+}
+
 export interface TpmDevice {
   name: string;
   driver: string | null;
@@ -81,6 +90,7 @@ export interface GuestReport {
   virtio: VirtioDevice[];
   block: BlockDevice[];
   net: NetInterface[];
+  usb: UsbDevice[];
   tpm: TpmDevice[];
   modules: ModuleStatus[];
   dmesg: string[];
@@ -246,6 +256,13 @@ export function parseGuestReport(serialOrBody: string): GuestReport {
       pci: orNull(l.pci),
       mac: s(l.mac),
     })),
+    usb: of('usb').map((l) => ({
+      name: s(l.name),
+      vendor: s(l.vendor).toLowerCase(),
+      product: s(l.product).toLowerCase(),
+      productName: s(l.product_name),
+      drivers: s(l.drivers).split(/\s+/).filter(Boolean),
+    })),
     tpm: of('tpm').map((l) => ({
       name: s(l.name),
       driver: orNull(l.driver),
@@ -307,6 +324,7 @@ export function summarizeReport(r: GuestReport): string {
   }
   for (const b of r.block) out.push(`  disk ${b.name}: ${b.bus} via ${b.controllerDriver ?? b.driver ?? '?'}${b.controller ? ` (${b.controller})` : ''}`);
   for (const i of r.net) out.push(`  nic ${i.name}: ${i.driver ?? 'no driver'}${i.pci ? ` (${i.pci})` : ''} ${i.mac}`);
+  for (const u of r.usb) out.push(`  usb ${u.vendor}:${u.product} ${u.productName} → ${u.drivers.join(', ') || 'no driver'}`);
   for (const t of r.tpm) out.push(`  tpm ${t.name}: TPM ${t.versionMajor ?? '?'}.x via ${t.driver ?? '?'}`);
   return out.join('\n');
 }
