@@ -7,11 +7,12 @@
 // + render libvirt XML, per guest; target under 5 ms. CLI: process start to output, three ways:
 //   - `node bin/virtcompat.mjs plan ...`  (the CLI as shipped: tsx compiles TypeScript at start, and the
 //     command index loads every command's modules)
-//   - the plan command bundled into one JS file with esbuild (what a build step would ship)
+//   - src/hypervisor-runtime/fast-entry.ts bundled into one CommonJS file with esbuild, and the same
+//     captured in a Node startup snapshot (--build-snapshot, warmed on the fixtures): what a build step would ship
 //   - `virt-install --connect qemu:///system --print-xml` (when virt-install and libvirtd are there)
 // Target: the CLI at least 5x faster than virt-install.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -39,9 +40,13 @@ function stats(samples: number[]) {
 const ms = (x: number) => `${x.toFixed(x < 10 ? 3 : 1)} ms`;
 
 const snap = mkdtempSync(join(tmpdir(), 'vc-bench-snap-'));
+const imgDir = mkdtempSync(join(tmpdir(), 'vc-bench-img-'));
+process.on('exit', () => {
+  rmSync(snap, { recursive: true, force: true });
+  rmSync(imgDir, { recursive: true, force: true });
+});
 for (const g of GUESTS) writeSnapshotEntry(snap, SERVICE, g, 'kvm', planningData(g, 'kvm'), new Date());
 const host = loadHostProfile(join(ROOT, 'examples', 'hosts', 'kvm-x86_64.json'));
-const imgDir = mkdtempSync(join(tmpdir(), 'vc-bench-img-'));
 const img = join(imgDir, 'disk.img');
 closeSync(openSync(img, 'w'));
 const memoryFor = (g: string) => (g === 'win11' ? 4096 : 2048);
@@ -75,28 +80,20 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env)
   return { ms: performance.now() - t, ok: r.status === 0, err: (r.stderr ?? '').split('\n').filter((l) => !l.startsWith('warning:')).join('\n').slice(0, 300) };
 }
 
-// bundle the plan command the way a build step would
+// build the fast entry the way a build step would: one CommonJS bundle, and a Node startup snapshot of it
 let bundle: string | null = null;
+let blob: string | null = null;
 try {
   const esbuild = await import('esbuild');
   // inside node_modules/.cache so the bundle resolves packages it leaves out (yaml: loaded only for YAML specs)
   const dir = join(ROOT, 'node_modules', '.cache', 'virtcompat-bench');
   mkdirSync(dir, { recursive: true });
-  const entry = join(dir, 'entry.ts');
-  writeFileSync(
-    entry,
-    `import { command } from ${JSON.stringify(join(ROOT, 'src/cli/commands/plan.ts'))};
-import { UsageError } from ${JSON.stringify(join(ROOT, 'src/cli/types.ts'))};
-try {
-  process.exitCode = await command.run(process.argv.slice(3), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
-} catch (e) {
-  process.stderr.write(String((e as Error).message) + '\\n');
-  process.exitCode = e instanceof UsageError ? 2 : 1;
-}
-`,
-  );
-  bundle = join(dir, 'virtcompat-plan.mjs');
-  await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'silent', minify: true, external: ['yaml'], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+  bundle = join(dir, 'virtcompat-plan.cjs');
+  await esbuild.build({ entryPoints: [join(ROOT, 'src/hypervisor-runtime/fast-entry.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'silent', minify: true, external: ['yaml'] });
+  const b = join(dir, 'virtcompat-plan.blob');
+  const r = spawnSync(process.execPath, ['--snapshot-blob', b, '--build-snapshot', bundle], { encoding: 'utf8', env: { ...process.env, VIRTCOMPAT_WARM_FIXTURES: join(ROOT, 'test/fixtures/runtime') } });
+  if (r.status === 0) blob = b;
+  else console.error(`startup snapshot skipped: ${r.stderr.slice(0, 300)}`);
 } catch (err) {
   console.error(`bundling skipped: ${(err as Error).message}`);
   bundle = null;
@@ -114,10 +111,12 @@ for (const g of GUESTS) {
   const row: Record<string, ReturnType<typeof stats> | null> = {};
   const shipped: number[] = [];
   const bundled: number[] = [];
+  const snapped: number[] = [];
   const vi: number[] = [];
-  // one warm-up each (tsx compile cache, libvirtd capabilities cache)
+  const viArgs = ['--connect', 'qemu:///system', '--print-xml', '--os-variant', g, '--import', '--disk', `path=${img}`, '--memory', String(memoryFor(g)), '--network', 'user', '--name', 'x'];
+  // one warm-up each (tsx compile cache, page cache, libvirtd capabilities cache)
   time(process.execPath, [join(ROOT, 'bin/virtcompat.mjs'), ...planArgs(g)]);
-  if (viAvailable) time('virt-install', ['--connect', 'qemu:///system', '--print-xml', '--os-variant', g, '--import', '--disk', `path=${img}`, '--memory', String(memoryFor(g)), '--network', 'user', '--name', 'x']);
+  if (viAvailable) time('virt-install', viArgs);
   for (let i = 0; i < RUNS; i++) {
     const a = time(process.execPath, [join(ROOT, 'bin/virtcompat.mjs'), ...planArgs(g)]);
     if (!a.ok) throw new Error(`virtcompat plan ${g} failed: ${a.err}`);
@@ -127,14 +126,20 @@ for (const g of GUESTS) {
       if (!b.ok) throw new Error(`bundled plan ${g} failed: ${b.err}`);
       bundled.push(b.ms);
     }
+    if (blob) {
+      const b = time(process.execPath, ['--snapshot-blob', blob, ...planArgs(g)]);
+      if (!b.ok) throw new Error(`snapshot plan ${g} failed: ${b.err}`);
+      snapped.push(b.ms);
+    }
     if (viAvailable) {
-      const c = time('virt-install', ['--connect', 'qemu:///system', '--print-xml', '--os-variant', g, '--import', '--disk', `path=${img}`, '--memory', String(memoryFor(g)), '--network', 'user', '--name', 'x']);
+      const c = time('virt-install', viArgs);
       if (!c.ok) throw new Error(`virt-install ${g} failed: ${c.err}`);
       vi.push(c.ms);
     }
   }
   row.shipped = stats(shipped);
   row.bundled = bundle ? stats(bundled) : null;
+  row.snapshot = blob ? stats(snapped) : null;
   row.virtInstall = viAvailable ? stats(vi) : null;
   cli[g] = row;
 }
@@ -147,12 +152,12 @@ if (values.json) {
   console.log('  guest        decide only (median / p95)      snapshot read + decide + libvirt XML (median / p95)');
   for (const [g, r] of Object.entries(inproc)) console.log(`  ${g.padEnd(12)} ${ms(r.decide.median).padEnd(10)} / ${ms(r.decide.p95).padEnd(16)} ${ms(r.warm.median).padEnd(10)} / ${ms(r.warm.p95)}`);
   console.log(`\nCLI end to end, process start to output (median of ${RUNS}; node -e 0 alone: ${ms(nodeStart.median)}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}):`);
-  console.log('  guest        virtcompat (tsx)   virtcompat (bundled)   virt-install --print-xml   ratio vi/bundled   ratio vi/tsx');
+  console.log('  guest        tsx (as shipped)   bundle (.cjs)   startup snapshot   virt-install --print-xml   virt-install ÷ snapshot   ÷ bundle   ÷ tsx');
+  const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(1)}x` : 'n/a');
   for (const [g, r] of Object.entries(cli)) {
     const vi = r.virtInstall?.median;
     console.log(
-      `  ${g.padEnd(12)} ${ms(r.shipped!.median).padEnd(18)} ${(r.bundled ? ms(r.bundled.median) : 'n/a').padEnd(22)} ${(vi ? ms(vi) : 'n/a (no virt-install/libvirtd)').padEnd(26)} ${vi && r.bundled ? `${(vi / r.bundled.median).toFixed(1)}x` : 'n/a'}`.padEnd(0) +
-        `${' '.repeat(Math.max(0, 19 - (vi && r.bundled ? `${(vi / r.bundled.median).toFixed(1)}x` : 'n/a').length))}${vi ? `${(vi / r.shipped!.median).toFixed(1)}x` : 'n/a'}`,
+      `  ${g.padEnd(12)} ${ms(r.shipped!.median).padEnd(18)} ${(r.bundled ? ms(r.bundled.median) : 'n/a').padEnd(15)} ${(r.snapshot ? ms(r.snapshot.median) : 'n/a').padEnd(18)} ${(vi ? ms(vi) : 'n/a (no virt-install/libvirtd)').padEnd(26)} ${ratio(vi, r.snapshot?.median).padEnd(25)} ${ratio(vi, r.bundled?.median).padEnd(10)} ${ratio(vi, r.shipped?.median)}`,
     );
   }
 }
