@@ -9,7 +9,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import type { Logger } from 'pino';
-import type { GraphQLSchema } from 'graphql';
+import { Kind, type ExecutionArgs, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { checkHistory } from '../db/migrate.ts';
@@ -62,7 +62,9 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
     maxAliasesPlugin({ n: config.limits.maxAliases }) as Plugin,
     costLimitPlugin({ maxCost: config.limits.maxCost }) as Plugin,
     blockFieldSuggestionsPlugin() as Plugin,
-    useGraphQlJit({}, { cache: jitCache() }) as Plugin,
+    // Subscriptions run on graphql-js: graphql-jit's subscribe leaves a stream hanging when the
+    // subscribe resolver rejects (e.g. an unknown guest) instead of sending the error.
+    useGraphQlJit({}, { cache: jitCache(), enableIf: (args) => !isSubscription(args) }) as Plugin,
   ];
   if (config.responseCache.enabled) plugins.push(responseCachePlugin(cache, config.responseCache.ttlMs));
 
@@ -146,6 +148,12 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
       await Promise.allSettled([events.close(), limiter?.close()]);
     },
   };
+}
+
+function isSubscription(args: ExecutionArgs): boolean {
+  const ops = args.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const op = args.operationName ? ops.find((o) => o.name?.value === args.operationName) : ops[0];
+  return op?.operation === 'subscription';
 }
 
 function jitCache() {

@@ -196,7 +196,7 @@ export const vendorResolvers = {
       const after = cursorSeq(args.after);
       const rows = await ctx.db.sql.query<ChangeRow>(
         `SELECT seq::text AS seq, ${ts('at')} AS at, "entityType", "entityId", op, data FROM "Change"
-          WHERE seq > $1::bigint ORDER BY seq LIMIT ${size + 1}`,
+          WHERE seq > $1::bigint ORDER BY "Change".seq LIMIT ${size + 1}`,
         [after],
       );
       const page = rows.slice(0, size);

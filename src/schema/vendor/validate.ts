@@ -118,7 +118,8 @@ export const RULES = {
   name: { max: 200 },
   short: { max: 200 },
   notes: { max: 4000, multiline: true },
-  url: { max: 2000, pattern: /^https?:\/\/[!-~]+$/, hint: 'an http(s) URL' },
+  /** RFC 3986 characters only: quotes, <, >, braces and spaces must be percent-encoded. */
+  url: { max: 2000, pattern: /^https?:\/\/[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/, hint: 'an http(s) URL (RFC 3986 characters; percent-encode others)' },
 } satisfies Record<string, TextRule>;
 
 /** An http(s) URL that also parses. */
