@@ -88,6 +88,11 @@ fi
 if [ -z "$pkg" ]; then
   command -v apt-cache >/dev/null || die "apt-cache not found; pass --kernel-package with a .deb in $cache/debs"
   pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n1 || true)
+  if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then
+    say "apt knows no linux-image-amd64; running apt-get update"
+    apt-get update -qq >&2 || true
+    pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n1 || true)
+  fi
   if [ -z "$pkg" ]; then
     pkg=$(apt-cache search --names-only '^linux-image-[0-9][0-9.]*-[0-9]+-amd64$' 2>/dev/null | cut -d' ' -f1 | sort -V | tail -n1 || true)
   fi
