@@ -200,4 +200,17 @@ describe('compatibilityChanged across service instances through Redis', { skip: 
       sub.close();
     }
   });
+
+  it('the CLI (vendor create on the server machine) reaches running instances too', async () => {
+    const { announce } = await import('../src/cli/commands/key.ts');
+    const sub = await subscribe(b.url, SUB);
+    try {
+      const event = { seq: '999999', at: new Date().toISOString(), entityType: 'Vendor', entityId: 'cli-made', op: 'UPSERT', guestIds: [], hypervisorReleaseIds: [] };
+      await announce({ stdout: process.stdout, stderr: process.stderr, env: { REDIS_URL: REDIS_URL! }, cwd: process.cwd() }, [event]);
+      const e = (await sub.next(10_000)).data.compatibilityChanged;
+      assert.deepEqual([e.seq, e.entityType, e.entityId], ['999999', 'Vendor', 'cli-made']);
+    } finally {
+      sub.close();
+    }
+  });
 });

@@ -55,6 +55,7 @@ export function createEventBus(opts: { redisUrl?: string; logger?: Logger }): Ev
   const subscribeClient = new Redis(opts.redisUrl, redisOpts);
   for (const c of [publishClient, subscribeClient]) {
     c.on('error', (err: Error) => opts.logger?.warn({ err: err.message }, 'redis (pub/sub) connection error'));
+    unrefOnConnect(c);
   }
   const target = createRedisEventTarget<CustomEvent<CatalogueEvent>>({ publishClient, subscribeClient });
   const pubsub: CataloguePubSub = createPubSub({ eventTarget: target as never, repeaterBuffer: new SlidingBuffer(1000) });
@@ -71,7 +72,17 @@ export function createEventBus(opts: { redisUrl?: string; logger?: Logger }): Ev
       return () => target.removeEventListener(CATALOGUE_TOPIC, cb as never);
     },
     async close() {
+      // Ref the sockets again so the replies to QUIT are waited for.
+      for (const c of [subscribeClient, publishClient]) (c as unknown as { stream?: { ref?: () => void } }).stream?.ref?.();
       await Promise.allSettled([subscribeClient.quit(), publishClient.quit()]);
     },
   };
+}
+
+/**
+ * Redis sockets do not keep the process alive: a service that closed its HTTP server and database
+ * exits even when nobody called EventBus.close() / App.close().
+ */
+export function unrefOnConnect(client: Redis): void {
+  client.on('connect', () => (client as unknown as { stream?: { unref?: () => void } }).stream?.unref?.());
 }

@@ -100,11 +100,26 @@ export function redisRateLimiter(cfg: BucketConfig, url: string, logger?: Logger
   const take = (redis as unknown as { vcTakeToken: TakeCommand }).vcTakeToken.bind(redis);
   const perMs = String(cfg.perMinute / 60_000);
   const fallback = memoryRateLimiter(cfg);
+  // The socket is unref'd when idle (so it never holds a finished process open) and ref'd while a
+  // command waits for its reply (so the reply is not lost to an empty event loop).
+  let inflight = 0;
+  const stream = () => (redis as unknown as { stream?: { ref?: () => void; unref?: () => void } }).stream;
+  redis.on('connect', () => {
+    if (inflight === 0) stream()?.unref?.();
+  });
+  const busy = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (inflight++ === 0) stream()?.ref?.();
+    try {
+      return await fn();
+    } finally {
+      if (--inflight === 0) stream()?.unref?.();
+    }
+  };
   return {
     kind: 'redis',
     async take(bucket) {
       try {
-        const [allowed, waitMs, remaining] = await take(prefix + bucket, String(cfg.burst), perMs);
+        const [allowed, waitMs, remaining] = await busy(() => take(prefix + bucket, String(cfg.burst), perMs));
         return { allowed: allowed === 1, retryAfter: allowed === 1 ? 0 : Math.max(1, Math.ceil(waitMs / 1000)), remaining };
       } catch (err) {
         // Redis unreachable: keep limiting, per instance, rather than refuse or wave everyone through.
@@ -113,7 +128,7 @@ export function redisRateLimiter(cfg: BucketConfig, url: string, logger?: Logger
       }
     },
     async close() {
-      await redis.quit().catch(() => redis.disconnect());
+      await busy(() => redis.quit()).catch(() => redis.disconnect());
     },
   };
 }

@@ -7,7 +7,8 @@ import { parseCommandArgs } from '../args.ts';
 import { loadConfig } from '../../config/index.ts';
 import { openDatabase, type Database } from '../../db/index.ts';
 import { migrate } from '../../db/migrate.ts';
-import { createEventBus, CATALOGUE_TOPIC, type CatalogueEvent } from '../../api/pubsub.ts';
+import { Redis } from 'ioredis';
+import { CATALOGUE_TOPIC, type CatalogueEvent } from '../../api/pubsub.ts';
 import { createApiKey, listApiKeys, revokeApiKey, SYSTEM, type ApiKeyRow } from '../../schema/vendor/service.ts';
 
 export async function withDatabase<T>(io: CliIO, fn: (db: Database) => Promise<T>): Promise<T> {
@@ -25,12 +26,15 @@ export async function withDatabase<T>(io: CliIO, fn: (db: Database) => Promise<T
 export async function announce(io: CliIO, events: CatalogueEvent[]) {
   const config = loadConfig(io.env, io.cwd);
   if (!config.redisUrl || events.length === 0) return;
-  const bus = createEventBus({ redisUrl: config.redisUrl });
+  // The same message the services' Redis event target publishes: the JSON of the event.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
   try {
-    for (const e of events) bus.pubsub.publish(CATALOGUE_TOPIC, e);
-    await new Promise((r) => setTimeout(r, 50));
+    for (const e of events) await redis.publish(CATALOGUE_TOPIC, JSON.stringify(e));
+  } catch (err) {
+    io.stderr.write(`warning: could not tell running services through Redis (${(err as Error).message}); their caches expire on their own\n`);
   } finally {
-    await bus.close();
+    await redis.quit().catch(() => redis.disconnect());
   }
 }
 
