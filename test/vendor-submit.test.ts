@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, IDS, SUBMIT, REVIEW, goodRecord, type VendorTestApp } from './helpers/vendor-fixtures.ts';
 
-// conflicts { a b } is left out: the compatibility resolver hands graphql-jit unawaited loader
-// promises there (reported to the owner of src/schema/compatibility).
 const VERDICT = `query($g: String!, $r: String!) {
-  compatibility(guest: $g, hypervisorRelease: $r) { verdict basis records { id status } conflicts { reason } }
+  compatibility(guest: $g, hypervisorRelease: $r) {
+    verdict basis records { id status } conflicts { reason a { id status } b { id status } } devices { class device { id } }
+  }
 }`;
 
 let seq = 0;
@@ -234,6 +234,11 @@ for (const kind of testTargets()) {
       assert.equal(v.verdict, 'CONFLICT');
       assert.deepEqual(v.records.map((x: { id: string }) => x.id).sort(), [mine, theirs].sort());
       assert.equal(v.conflicts.length, 1);
+      assert.deepEqual(
+        [v.conflicts[0].a.status, v.conflicts[0].b.status].sort(),
+        ['BROKEN', 'WORKS'],
+        'both sides of the conflict resolve to their records',
+      );
       assert.match(v.conflicts[0].reason, /acme says WORKS, other says BROKEN|other says BROKEN, acme says WORKS/);
     });
 

@@ -51,6 +51,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         });
         server.closeIdleConnections();
       });
+      await app.close();
       await db.close();
       logger.info('virtcompat stopped');
     })());

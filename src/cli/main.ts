@@ -1,4 +1,4 @@
-import { commands } from './commands/index.ts';
+import { entries as commands } from './commands/index.ts';
 import { UsageError, type CliIO } from './types.ts';
 
 function topUsage(): string {
@@ -20,15 +20,16 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return argv.length === 0 ? 2 : 0;
   }
   const sorted = [...commands].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
-  const cmd = sorted.find((c) => {
+  const entry = sorted.find((c) => {
     const words = c.name.split(' ');
     return words.every((w, i) => argv[i] === w);
   });
-  if (!cmd) {
+  if (!entry) {
     io.stderr.write(`virtcompat: unknown command '${argv.join(' ')}'\n\n${topUsage()}\n`);
     return 2;
   }
-  const rest = argv.slice(cmd.name.split(' ').length);
+  const rest = argv.slice(entry.name.split(' ').length);
+  const cmd = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(cmd.usage.trimEnd() + '\n');
     return 0;

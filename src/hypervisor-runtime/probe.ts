@@ -2,6 +2,7 @@
 // CPU vendor/model/flags from /proc/cpuinfo, /dev/kvm and whether QEMU can actually open a KVM VM,
 // IOMMU groups and PCI devices with SR-IOV from sysfs, whether the host is itself a guest,
 // the QEMU binary with its version, device, machine and CPU models, UEFI firmware descriptors and swtpm.
+import { checkGuestCodeRuns } from './boot/kvm-check.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -365,7 +366,15 @@ export async function probeHost(opts: ProbeOptions = {}): Promise<HostProfile> {
       }
       if (kvm.usable) {
         const base = cpuProbe.hostPassthrough === 'ok' ? ['host', ...cpuProbe.flagsOff.map((f) => `${f}=off`)].join(',') : 'qemu64';
-        kvm.hyperv = await probeHypervWithQemu(qemuBin, base, timeoutMs);
+        // Opening a VM is not running one: nested KVM without vmx/svm can create the VM and then
+        // hang at the first protected-mode instruction. Run a tiny guest before calling KVM usable.
+        const guestCode = await checkGuestCodeRuns({ qemu: qemuBin, accel: 'kvm', cpu: base, timeoutMs: Math.min(timeoutMs, 3000) });
+        if (!guestCode.runs) {
+          kvm.usable = false;
+          kvm.detail += `; but guest code does not run under KVM (${guestCode.detail}): use TCG`;
+        } else {
+          kvm.hyperv = await probeHypervWithQemu(qemuBin, base, timeoutMs);
+        }
       }
     }
   }

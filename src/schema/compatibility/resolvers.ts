@@ -154,15 +154,21 @@ export const compatibilityResolvers = {
         verdict: result.verdict,
         basis: result.basis,
         reasons: result.reasons,
-        records: result.recordIds.map((id) => ctx.loaders.record.load(id)),
-        conflicts: result.conflicts.map((c) => ({ a: ctx.loaders.record.load(c.a), b: ctx.loaders.record.load(c.b), reason: c.reason })),
+        // Loaded here, not handed on as promises: graphql-jit does not resolve promises nested in
+        // plain object fields.
+        records: await Promise.all(result.recordIds.map((id) => ctx.loaders.record.load(id))),
+        conflicts: await Promise.all(
+          result.conflicts.map(async (c) => ({ a: await ctx.loaders.record.load(c.a), b: await ctx.loaders.record.load(c.b), reason: c.reason })),
+        ),
         missingHostFeatures: result.missingHostFeatures,
-        devices: result.devices.map((d) => ({
-          class: d.class,
-          device: d.deviceId ? ctx.loaders.device.load(d.deviceId) : null,
-          model: d.model,
-          paravirtual: d.paravirtual,
-        })),
+        devices: await Promise.all(
+          result.devices.map(async (d) => ({
+            class: d.class,
+            device: d.deviceId ? await ctx.loaders.device.load(d.deviceId) : null,
+            model: d.model,
+            paravirtual: d.paravirtual,
+          })),
+        ),
       };
     },
   },
