@@ -4,9 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from '../types.ts';
 import { UsageError } from '../types.ts';
 import { parseCommandArgs } from '../args.ts';
-import { loadConfig } from '../../config/index.ts';
-import { openDatabase } from '../../db/index.ts';
-import { migrate } from '../../db/migrate.ts';
+import { withDatabase } from '../database.ts';
 import { exportOsinfo } from '../../../seed/importers/osinfo/export.ts';
 
 export const exportOsinfoCommand: Command = {
@@ -28,10 +26,7 @@ Options:
     const { values, positionals } = parseCommandArgs(args, { force: { type: 'boolean' }, json: { type: 'boolean' } }, true);
     if (positionals.length !== 1) throw new UsageError('give exactly one DIR');
     const dir = resolve(io.cwd, positionals[0]);
-    const config = loadConfig(io.env, io.cwd);
-    const db = await openDatabase(config.database);
-    try {
-      await migrate(db);
+    return withDatabase(io, async (db) => {
       const r = await exportOsinfo(db.sql, dir, { force: values.force });
       if (values.json) io.stdout.write(JSON.stringify(r, null, 2) + '\n');
       else {
@@ -39,8 +34,6 @@ Options:
         for (const [k, v] of Object.entries(r.notExported)) io.stdout.write(`not representable in osinfo XML: ${k}: ${v}\n`);
       }
       return 0;
-    } finally {
-      await db.close();
-    }
+    });
   },
 };

@@ -5,9 +5,7 @@
 import type { Command, CliIO } from '../types.ts';
 import { UsageError } from '../types.ts';
 import { parseCommandArgs } from '../args.ts';
-import { loadConfig } from '../../config/index.ts';
-import { openDatabase, type Database } from '../../db/index.ts';
-import { migrate } from '../../db/migrate.ts';
+import { withDatabase } from '../database.ts';
 import { importOsinfo, DEFAULT_OSINFO_PATH, DEFAULT_PCI_IDS, DEFAULT_USB_IDS } from '../../../seed/importers/osinfo/import.ts';
 import { importPciIds, DEFAULT_PCI_IDS_PATH } from '../../../seed/importers/pci-ids.ts';
 import { importQemu, DEFAULT_QEMU_BINARY } from '../../../seed/importers/qemu.ts';
@@ -17,17 +15,6 @@ import type { ImportSummary } from '../../../seed/importers/runs.ts';
 const COMMON = `  --strict    fail (and write nothing) if any file or value is malformed
   --json      print the summary as JSON on stdout
   --quiet     no progress on stderr`;
-
-async function withDatabase<T>(io: CliIO, fn: (db: Database) => Promise<T>): Promise<T> {
-  const config = loadConfig(io.env, io.cwd);
-  const db = await openDatabase(config.database);
-  try {
-    await migrate(db);
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
 
 function progressFor(io: CliIO, label: string, quiet: boolean | undefined): Progress {
   return quiet ? silentProgress : createProgress(io.stderr, label);

@@ -11,16 +11,17 @@ export interface CommandEntry {
   load(): Promise<Command>;
 }
 
-const pick = (mod: Promise<{ commands?: Command[]; command?: Command }>, name: string) => async () => {
-  const m = await mod;
-  const found = m.command?.name === name ? m.command : m.commands?.find((c) => c.name === name);
-  if (!found) throw new Error(`command module does not export '${name}'`);
-  return found;
-};
-const lazy = (name: string, summary: string, load: () => Promise<{ commands?: Command[]; command?: Command }>): CommandEntry => ({
+type CommandModule = { commands?: Command[]; command?: Command };
+
+const lazy = (name: string, summary: string, load: () => Promise<CommandModule>): CommandEntry => ({
   name,
   summary,
-  load: () => pick(load(), name)(),
+  async load() {
+    const m = await load();
+    const found = m.command?.name === name ? m.command : m.commands?.find((c) => c.name === name);
+    if (!found) throw new Error(`command module does not export '${name}'`);
+    return found;
+  },
 });
 
 // Sorted by name.

@@ -4,23 +4,11 @@
 import type { Command, CliIO } from '../types.ts';
 import { UsageError } from '../types.ts';
 import { parseCommandArgs } from '../args.ts';
+import { withDatabase } from '../database.ts';
 import { loadConfig } from '../../config/index.ts';
-import { openDatabase, type Database } from '../../db/index.ts';
-import { migrate } from '../../db/migrate.ts';
 import { Redis } from 'ioredis';
 import { CATALOGUE_TOPIC, type CatalogueEvent } from '../../api/pubsub.ts';
 import { createApiKey, listApiKeys, revokeApiKey, SYSTEM, type ApiKeyRow } from '../../schema/vendor/service.ts';
-
-export async function withDatabase<T>(io: CliIO, fn: (db: Database) => Promise<T>): Promise<T> {
-  const config = loadConfig(io.env, io.cwd);
-  const db = await openDatabase(config.database);
-  try {
-    await migrate(db);
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
 
 /** With REDIS_URL, running service instances hear about the change (caches, subscriptions). */
 export async function announce(io: CliIO, events: CatalogueEvent[]) {

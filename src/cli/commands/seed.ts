@@ -1,8 +1,6 @@
 import type { Command } from '../types.ts';
 import { parseCommandArgs } from '../args.ts';
-import { loadConfig } from '../../config/index.ts';
-import { openDatabase } from '../../db/index.ts';
-import { migrate } from '../../db/migrate.ts';
+import { withDatabase } from '../database.ts';
 import { applyCuratedSeed } from '../../../seed/load.ts';
 
 export const command: Command = {
@@ -18,16 +16,9 @@ Options:
 `,
   async run(args, io) {
     const { values } = parseCommandArgs(args, { json: { type: 'boolean' } });
-    const config = loadConfig(io.env, io.cwd);
-    const db = await openDatabase(config.database);
-    try {
-      await migrate(db);
-      const summary = await applyCuratedSeed(db.prisma);
-      io.stdout.write(values.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary) + '\n');
-      return 0;
-    } finally {
-      await db.close();
-    }
+    const summary = await withDatabase(io, (db) => applyCuratedSeed(db.prisma));
+    io.stdout.write(values.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary) + '\n');
+    return 0;
   },
 };
 

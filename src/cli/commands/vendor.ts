@@ -4,7 +4,8 @@ import type { Command } from '../types.ts';
 import { UsageError } from '../types.ts';
 import { parseCommandArgs } from '../args.ts';
 import { createVendor, listVendors, SYSTEM } from '../../schema/vendor/service.ts';
-import { announce, withDatabase } from './key.ts';
+import { withDatabase } from '../database.ts';
+import { announce } from './key.ts';
 
 const KINDS = ['HYPERVISOR', 'OS', 'HARDWARE', 'OTHER'];
 
