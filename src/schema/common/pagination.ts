@@ -1,6 +1,7 @@
 // Relay cursor pagination by keyset: `ORDER BY <sort>, id` and a cursor holding the last row's
 // sort value and id, so pages stay stable while rows are added and cost no OFFSET scan.
 import { appError, ErrorCode, badInput } from '../../errors.ts';
+import type { Sql } from '../../db/sql.ts';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -111,4 +112,27 @@ export class Where {
     const all = [...this.conds, ...extra.filter((x): x is string => !!x)];
     return all.length ? `WHERE ${all.join(' AND ')}` : '';
   }
+}
+
+/**
+ * One page of `SELECT <select> FROM <from>` under the filter in `where`, ordered by the keyset,
+ * with totalCount counted lazily under the same filter. `prime` sees each row (loader priming).
+ */
+export async function keysetPage<T extends { id: string }>(
+  sql: Sql,
+  q: { select: string; from: string; idExpr: string; where: Where; keyset: Keyset; args: PageArgs; fallback?: number },
+  prime?: (row: T) => void,
+): Promise<Connection<T>> {
+  const countParams = [...q.where.params];
+  const countSql = `SELECT count(*)::int AS n FROM ${q.from} ${q.where.sql()}`;
+  const page = keysetClause(q.keyset, q.idExpr, q.args, q.where.params, q.fallback);
+  const rows = await sql.query<T>(
+    `SELECT ${q.select} FROM ${q.from} ${q.where.sql([page.where])} ${page.order} ${page.limit}`,
+    q.where.params,
+  );
+  if (prime) for (const r of rows) prime(r);
+  return toConnection(rows, page.size, q.keyset, !!q.args.after, async () => {
+    const [{ n }] = await sql.query<{ n: number }>(countSql, countParams);
+    return n;
+  });
 }

@@ -1,6 +1,6 @@
 import type { GraphQLContext, Actor } from '../context.ts';
 import { RECORD_COLS, type RecordRow } from '../common/sql-fragments.ts';
-import { keysetClause, toConnection, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
+import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { appError, ErrorCode, notFound, badInput } from '../../errors.ts';
 import { guestByIdOrShortId } from '../guest-os/resolvers.ts';
 import { releaseByRef } from '../hypervisor/resolvers.ts';
@@ -58,19 +58,11 @@ export const compatibilityResolvers = {
       if (f.status != null) w.add(`c.status::text = $?`, f.status);
       if (f.submitter != null) w.add(`c."submitterVendorId" = $?`, f.submitter);
       if (!f.includeSuperseded) w.add(`NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)`);
-      const countParams = [...w.params];
-      const countSql = `SELECT count(*)::int AS n FROM "CompatibilityRecord" c ${w.sql()}`;
-      const page = keysetClause(BY_CREATED, 'c.id', args, w.params);
-      const rows = await ctx.db.sql.query<RecordRow & { createdAtKey: string }>(
-        `SELECT ${RECORD_COLS()}, ${BY_CREATED.expr} AS "createdAtKey" FROM "CompatibilityRecord" c
-          ${w.sql([page.where])} ${page.order} ${page.limit}`,
-        w.params,
+      return keysetPage<RecordRow & { createdAtKey: string }>(
+        ctx.db.sql,
+        { select: `${RECORD_COLS()}, ${BY_CREATED.expr} AS "createdAtKey"`, from: '"CompatibilityRecord" c', idExpr: 'c.id', where: w, keyset: BY_CREATED, args },
+        (r) => ctx.loaders.record.prime(r.id, r),
       );
-      for (const r of rows) ctx.loaders.record.prime(r.id, r);
-      return toConnection(rows, page.size, BY_CREATED, !!args.after, async () => {
-        const [{ n }] = await ctx.db.sql.query<{ n: number }>(countSql, countParams);
-        return n;
-      });
     },
     compatibility: async (
       _: unknown,

@@ -1,6 +1,6 @@
 import type { GraphQLContext } from '../context.ts';
 import { DEVICE_COLS, type DeviceRow } from '../common/sql-fragments.ts';
-import { keysetClause, toConnection, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
+import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
 import type { ReleaseDeviceRow } from '../loaders.ts';
 
@@ -64,19 +64,12 @@ export const deviceResolvers = {
         if (f.search.length > 200) throw badInput('search is limited to 200 characters', 'filter.search');
         w.add('d.name ILIKE $?', `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
       }
-      const countParams = [...w.params];
-      const countSql = `SELECT count(*)::int AS n FROM "Device" d ${w.sql()}`;
       const keyset = SORTS[args.orderBy?.field ?? 'ID'](args.orderBy?.direction ?? 'ASC');
-      const page = keysetClause(keyset, 'd.id', args, w.params);
-      const rows = await ctx.db.sql.query<DeviceRow>(
-        `SELECT ${DEVICE_COLS()} FROM "Device" d ${w.sql([page.where])} ${page.order} ${page.limit}`,
-        w.params,
+      return keysetPage<DeviceRow>(
+        ctx.db.sql,
+        { select: DEVICE_COLS(), from: '"Device" d', idExpr: 'd.id', where: w, keyset, args },
+        (r) => ctx.loaders.device.prime(r.id, r),
       );
-      for (const r of rows) ctx.loaders.device.prime(r.id, r);
-      return toConnection(rows, page.size, keyset, !!args.after, async () => {
-        const [{ n }] = await ctx.db.sql.query<{ n: number }>(countSql, countParams);
-        return n;
-      });
     },
   },
   Device: {

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { GraphQLContext } from '../context.ts';
 import { refById } from '../common/lookahead.ts';
 import { GUEST_COLS, type GuestRow } from '../common/sql-fragments.ts';
-import { keysetClause, toConnection, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
+import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
 import { ANCESTORS_CTE } from '../../catalogue/effective.ts';
 import type { EffectiveDevice, EffectiveParavirt, FirmwareRow, ResourceRow } from '../loaders.ts';
@@ -77,19 +77,12 @@ export async function listGuests(
 ) {
   const w = new Where();
   applyFilter(w, args.filter);
-  const countParams = [...w.params];
-  const countSql = `SELECT count(*)::int AS n FROM "GuestOS" g ${w.sql()}`;
   const keyset = SORTS[args.orderBy?.field ?? 'ID'](args.orderBy?.direction ?? 'ASC');
-  const page = keysetClause(keyset, 'g.id', args, w.params);
-  const rows = await ctx.db.sql.query<GuestRow>(
-    `SELECT ${GUEST_COLS()} FROM "GuestOS" g ${w.sql([page.where])} ${page.order} ${page.limit}`,
-    w.params,
+  return keysetPage<GuestRow>(
+    ctx.db.sql,
+    { select: GUEST_COLS(), from: '"GuestOS" g', idExpr: 'g.id', where: w, keyset, args },
+    (r) => ctx.loaders.guest.prime(r.id, r),
   );
-  for (const r of rows) ctx.loaders.guest.prime(r.id, r);
-  return toConnection(rows, page.size, keyset, !!args.after, async () => {
-    const [{ n }] = await ctx.db.sql.query<{ n: number }>(countSql, countParams);
-    return n;
-  });
 }
 
 const inheritedFrom = (row: { guestId: string; fromGuestId: string }, ctx: GraphQLContext, info: GraphQLResolveInfo) =>

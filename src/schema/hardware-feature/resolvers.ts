@@ -1,6 +1,6 @@
 import type { GraphQLContext } from '../context.ts';
 import { HW_FEATURE_COLS, type HwFeatureRow } from '../common/sql-fragments.ts';
-import { keysetClause, toConnection, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
+import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
 
 const BY_KEY: Keyset = { expr: 'f.key', value: (r) => String(r.key), direction: 'ASC' };
@@ -21,18 +21,11 @@ export const hardwareFeatureResolvers = {
       if (f?.category != null) w.add('f.category::text = $?', f.category);
       if (f?.architecture != null) w.add('$? = ANY(f.architectures)', f.architecture);
       if (f?.keys != null) w.add('f.key = ANY($?::text[])', f.keys);
-      const countParams = [...w.params];
-      const countSql = `SELECT count(*)::int AS n FROM "HardwareFeature" f ${w.sql()}`;
-      const page = keysetClause(BY_KEY, 'f.id', args, w.params, 50);
-      const rows = await ctx.db.sql.query<HwFeatureRow>(
-        `SELECT ${HW_FEATURE_COLS()} FROM "HardwareFeature" f ${w.sql([page.where])} ${page.order} ${page.limit}`,
-        w.params,
+      return keysetPage<HwFeatureRow>(
+        ctx.db.sql,
+        { select: HW_FEATURE_COLS(), from: '"HardwareFeature" f', idExpr: 'f.id', where: w, keyset: BY_KEY, args, fallback: 50 },
+        (r) => ctx.loaders.hwFeature.prime(r.id, r),
       );
-      for (const r of rows) ctx.loaders.hwFeature.prime(r.id, r);
-      return toConnection(rows, page.size, BY_KEY, !!args.after, async () => {
-        const [{ n }] = await ctx.db.sql.query<{ n: number }>(countSql, countParams);
-        return n;
-      });
     },
   },
   HardwareFeature: {

@@ -1,6 +1,6 @@
 import type { GraphQLContext } from '../context.ts';
 import { HYPERVISOR_COLS, PARAVIRT_COLS, RELEASE_COLS, type HypervisorRow, type ParavirtRow, type ReleaseRow } from '../common/sql-fragments.ts';
-import { keysetClause, toConnection, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
+import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
 import type { HostFeatureReqRow, ReleaseParavirtRow } from '../loaders.ts';
 
@@ -28,18 +28,11 @@ export const hypervisorResolvers = {
     hypervisors: async (_: unknown, args: PageArgs & { filter?: { family?: string | null } | null }, ctx: GraphQLContext) => {
       const w = new Where();
       if (args.filter?.family != null) w.add('h.family::text = $?', args.filter.family);
-      const countParams = [...w.params];
-      const countSql = `SELECT count(*)::int AS n FROM "Hypervisor" h ${w.sql()}`;
-      const page = keysetClause(BY_KEY, 'h.id', args, w.params);
-      const rows = await ctx.db.sql.query<HypervisorRow>(
-        `SELECT ${HYPERVISOR_COLS()} FROM "Hypervisor" h ${w.sql([page.where])} ${page.order} ${page.limit}`,
-        w.params,
+      return keysetPage<HypervisorRow>(
+        ctx.db.sql,
+        { select: HYPERVISOR_COLS(), from: '"Hypervisor" h', idExpr: 'h.id', where: w, keyset: BY_KEY, args },
+        (r) => ctx.loaders.hypervisor.prime(r.id, r),
       );
-      for (const r of rows) ctx.loaders.hypervisor.prime(r.id, r);
-      return toConnection(rows, page.size, BY_KEY, !!args.after, async () => {
-        const [{ n }] = await ctx.db.sql.query<{ n: number }>(countSql, countParams);
-        return n;
-      });
     },
     hypervisorRelease: async (
       _: unknown,
