@@ -193,48 +193,18 @@ export function createLoaders(sql: Sql) {
 
   const loadEffectiveDevices = (includeRemoved: boolean) =>
     new DataLoader<string, EffectiveDevice[]>(async (guestIds) => {
-      const rows = await sql.query<Omit<EffectiveDevice, 'device'> & DeviceRow & { deviceRowId: string }>(
+      type Row = Pick<EffectiveDevice, 'guestId' | 'deviceId' | 'supported' | 'driverSource' | 'driverName' | 'minDriverVersion' | 'fromGuestId'> &
+        DeviceRow & { linkNotes: string | null; linkSource: string };
+      const rows = await sql.query<Row>(
         `SELECT e."guestId", e."deviceId", e.supported, e."driverSource", e."driverName", e."minDriverVersion",
                 e.notes AS "linkNotes", e.source AS "linkSource", e."fromGuestId", ${DEVICE_COLS()}
            FROM (${EFFECTIVE_DEVICES_SQL(includeRemoved)}) e JOIN "Device" d ON d.id = e."deviceId"
           ORDER BY e."guestId", d.class, d.id`,
         [guestIds],
       );
-      const out = rows.map((r) => {
-        const raw = r as unknown as Record<string, unknown>;
-        const dev: DeviceRow = {
-          id: r.id,
-          name: r.name,
-          vendorName: r.vendorName,
-          bus: r.bus,
-          vendorId: r.vendorId,
-          productId: r.productId,
-          subsystemVendorId: r.subsystemVendorId,
-          subsystemId: r.subsystemId,
-          class: r.class,
-          rawClass: r.rawClass,
-          kind: r.kind,
-          paravirtInterface: r.paravirtInterface,
-          description: r.description,
-          source: r.source,
-          sourceVersion: r.sourceVersion,
-          sourceRef: r.sourceRef,
-          createdAt: r.createdAt,
-          updatedAt: r.updatedAt,
-        };
+      const out = rows.map(({ guestId, deviceId, supported, driverSource, driverName, minDriverVersion, linkNotes, linkSource, fromGuestId, ...dev }) => {
         device.prime(dev.id, dev);
-        return {
-          guestId: r.guestId,
-          deviceId: r.deviceId,
-          supported: r.supported,
-          driverSource: r.driverSource,
-          driverName: r.driverName,
-          minDriverVersion: r.minDriverVersion,
-          notes: raw.linkNotes as string | null,
-          source: raw.linkSource as string,
-          fromGuestId: r.fromGuestId,
-          device: dev,
-        };
+        return { guestId, deviceId, supported, driverSource, driverName, minDriverVersion, notes: linkNotes, source: linkSource, fromGuestId, device: dev };
       });
       return groupBy(guestIds, out, (r) => r.guestId);
     });
