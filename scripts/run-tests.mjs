@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ with node's own test runner (through tsx).
+// Runs the suite: files written for vitest through vitest (projects in vitest.config.ts), and any
+// file still written for node:test through node's runner (tsx), one file at a time.
 // Usage: npm test [-- <path filter>...]
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -10,7 +11,7 @@ const filters = process.argv.slice(2);
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
+    if (name === 'node_modules' || name.startsWith('.') || name === 'generated') continue;
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p, out);
     else if (name.endsWith('.test.ts')) out.push(relative(root, p));
@@ -25,9 +26,21 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const res = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test' } },
-);
-process.exit(res.status ?? 1);
+const isVitest = (f) => /from ['"]vitest['"]/.test(readFileSync(join(root, f), 'utf8'));
+const nodeFiles = files.filter((f) => !isVitest(f));
+const vitestFiles = files.filter(isVitest);
+const env = { ...process.env, NODE_ENV: 'test' };
+let status = 0;
+if (nodeFiles.length) {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...nodeFiles], {
+    stdio: 'inherit',
+    cwd: root,
+    env,
+  });
+  status ||= res.status ?? 1;
+}
+if (vitestFiles.length) {
+  const res = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...vitestFiles], { stdio: 'inherit', cwd: root, env });
+  status ||= res.status ?? 1;
+}
+process.exit(status);
