@@ -24,6 +24,7 @@ import { createRateLimiter, useAccessControl } from './plugins/rate-limit.ts';
 import { classifyClientError } from './plugins/input-errors.ts';
 import type { VendorServices } from '../schema/vendor/resolvers.ts';
 import { ClearableCache, responseCachePlugin } from './plugins/response-cache.ts';
+import { GRAPHIQL_ASSETS, graphiqlAssets, renderGraphiQL } from './graphiql.ts';
 
 export interface App {
   app: express.Express;
@@ -76,6 +77,7 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { title: 'virtcompat', defaultQuery: DEFAULT_QUERY },
+    renderGraphiQL, // every asset from the service itself: works offline
     logging: {
       debug: (...a: unknown[]) => logger.debug(a.map(String).join(' ')),
       info: (...a: unknown[]) => logger.info(a.map(String).join(' ')),
@@ -117,6 +119,7 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
     }
   });
 
+  app.use(GRAPHIQL_ASSETS, graphiqlAssets());
   app.use(yoga.graphqlEndpoint, express.json({ limit: config.limits.maxBodyBytes, type: ['application/json', 'application/graphql-response+json'] }));
   app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
   app.use((req, res) => {
