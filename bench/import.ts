@@ -140,7 +140,7 @@ async function upsertTable(tx: Sql, spec: TableSpec<DeviceRow>, rows: DeviceRow[
   const cols = spec.columns.map((c) => `"${c.name}"`);
   const params = spec.columns.map((c) => rows.map((r) => spec.get(r, c.name) ?? null));
   const types = spec.columns.map((c) => (typeof c.type === 'object' ? 'text[]' : `${c.type}[]`));
-  const sel = spec.columns.map((c) => (typeof c.type === 'object' ? `s."${c.name}"::"${c.type.enum}"` : `s."${c.name}"`));
+  const sel = spec.columns.map((c) => (typeof c.type === 'object' && 'enum' in c.type ? `s."${c.name}"::"${c.type.enum}"` : `s."${c.name}"`));
   const cmpT = spec.compare.map((c) => `"Device"."${c}"`).join(', ');
   const cmpS = spec.compare.map((c) => `excluded."${c}"`).join(', ');
   const res = await tx.query<{ inserted: boolean }>(

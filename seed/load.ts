@@ -13,7 +13,9 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import type { PrismaClient } from '../src/generated/prisma/client.ts';
+import type { Sql } from '../src/db/sql.ts';
+import { appendChanges } from '../src/schema/vendor/service.ts';
+import { syncTable, type ColumnType, type TableSpec } from './importers/sync.ts';
 import {
   CompatibilityFileSchema,
   DevicesFileSchema,
@@ -37,7 +39,9 @@ export class SeedValidationError extends Error {
   override name = 'SeedValidationError';
   readonly code = 'SEED_INVALID';
   constructor(readonly problems: SeedProblem[]) {
-    super(`invalid curated seed (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
+    super(
+      `invalid curated seed (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`,
+    );
   }
 }
 
@@ -51,7 +55,13 @@ function issuePath(path: PropertyKey[], root: unknown): string {
     if (typeof seg === 'number') {
       out += `[${seg}]`;
       node = Array.isArray(node) ? node[seg] : undefined;
-      const label = node && typeof node === 'object' ? ((node as Record<string, unknown>).id ?? (node as Record<string, unknown>).key ?? (node as Record<string, unknown>).deviceId ?? (node as Record<string, unknown>).featureKey) : undefined;
+      const label =
+        node && typeof node === 'object'
+          ? ((node as Record<string, unknown>).id ??
+            (node as Record<string, unknown>).key ??
+            (node as Record<string, unknown>).deviceId ??
+            (node as Record<string, unknown>).featureKey)
+          : undefined;
       if (typeof label === 'string') out += ` (${label})`;
     } else {
       out += (out ? '.' : '') + String(seg);
@@ -210,127 +220,50 @@ export type SeedSummary = { [K in SeedKind]: KindCounts } & {
 };
 
 type Row = Record<string, unknown>;
-type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
-/** The subset of a Prisma model delegate the sync needs, for all models alike. */
-interface Delegate {
-  findMany(args: { where?: Row; select?: Row }): Promise<Row[]>;
-  createMany(args: { data: Row[] }): Promise<{ count: number }>;
-  update(args: { where: Row; data: Row }): Promise<unknown>;
-  deleteMany(args: { where: Row }): Promise<{ count: number }>;
-}
-
-const DATE_FIELDS = new Set(['releaseDate', 'eolDate', 'evidenceDate']);
-
-function norm(field: string, v: unknown): unknown {
-  if (v === undefined || v === null) return null;
-  if (v instanceof Date) return DATE_FIELDS.has(field) ? v.toISOString().slice(0, 10) : v.toISOString();
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number' && !DATE_FIELDS.has(field)) return String(v);
-  if (Array.isArray(v)) return JSON.stringify(v.map((x) => norm(field, x)));
-  if (typeof v === 'string' && DATE_FIELDS.has(field)) return v.slice(0, 10);
-  return v;
-}
-
-function differs(fields: string[], want: Row, have: Row): boolean {
-  return fields.some((f) => norm(f, want[f]) !== norm(f, have[f]));
-}
-
-const day = (d: string | undefined): Date | null => (d ? new Date(`${d}T00:00:00.000Z`) : null);
 const opt = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
-const isVendorOwned = (row: Row) => typeof row.source === 'string' && row.source.startsWith('vendor:');
 
-interface SyncSpec {
-  kind: SeedKind;
-  delegate: Delegate;
-  /** Primary key fields, in Prisma's compound-key order. */
-  key: string[];
-  rows: Row[];
-  /** Restricts the stored rows considered (and deleted when missing); default: the keys of `rows`. */
-  scope?: Row;
-  /** Delete stored rows in scope that are not in `rows`. */
-  prune?: boolean;
-  /** Only prune rows matching this (e.g. source = curated). */
-  pruneWhere?: Row;
-}
+/** Who may change a row the seed also has: anyone's but a vendor's (source vendor:*). */
+const NOT_VENDOR = `t."source" NOT LIKE 'vendor:%'`;
+/** Tables without a source column: every row is the seed's to update. */
+const ANY_ROW = 'true';
 
-interface Ctx {
-  summary: SeedSummary;
-  changes: Array<{ entityType: string; entityId: string; op: string }>;
-}
-
-const keyOf = (key: string[], row: Row) => key.map((k) => String(row[k])).join('\u0000');
-
-function whereUnique(key: string[], row: Row): Row {
-  if (key.length === 1) return { [key[0]]: row[key[0]] };
-  return { [key.join('_')]: Object.fromEntries(key.map((k) => [k, row[k]])) };
-}
-
-const ENTITY_TYPE: Partial<Record<SeedKind, string>> = {
-  vendors: 'Vendor',
-  hardwareFeatures: 'HardwareFeature',
-  paravirtFeatures: 'ParavirtFeature',
-  devices: 'Device',
-  hypervisors: 'Hypervisor',
-  hypervisorReleases: 'HypervisorRelease',
-  guests: 'GuestOS',
-  equivalenceGroups: 'DeviceEquivalenceGroup',
-};
-
-async function sync(ctx: Ctx, spec: SyncSpec): Promise<void> {
-  const counts = ctx.summary[spec.kind];
-  const fields = Object.keys(spec.rows[0] ?? {}).filter((f) => !spec.key.includes(f));
-  let existing: Row[];
-  if (spec.scope) {
-    existing = await spec.delegate.findMany({ where: spec.scope });
-  } else if (spec.key.length === 1) {
-    const ids = spec.rows.map((r) => r[spec.key[0]]);
-    existing = ids.length ? await spec.delegate.findMany({ where: { [spec.key[0]]: { in: ids } } }) : [];
-  } else {
-    throw new Error(`sync(${spec.kind}): a compound key needs a scope`);
-  }
-  const have = new Map(existing.map((r) => [keyOf(spec.key, r), r]));
-  const toCreate: Row[] = [];
-  const toUpdate: Row[] = [];
-  for (const row of spec.rows) {
-    const old = have.get(keyOf(spec.key, row));
-    if (!old) toCreate.push(row);
-    else if (isVendorOwned(old)) counts.skipped++;
-    else if (!differs(fields, row, old)) counts.unchanged++;
-    else toUpdate.push(row);
-  }
-  const type = ENTITY_TYPE[spec.kind];
-  // Create before updating: an updated row may now refer to a row created in this run.
-  if (toCreate.length) {
-    const { count } = await spec.delegate.createMany({ data: toCreate });
-    counts.created += count;
-    if (type) for (const row of toCreate) ctx.changes.push({ entityType: type, entityId: keyOf(spec.key, row), op: 'UPSERT' });
-  }
-  for (const row of toUpdate) {
-    await spec.delegate.update({ where: whereUnique(spec.key, row), data: Object.fromEntries(fields.map((f) => [f, row[f]])) });
-    counts.updated++;
-    if (type) ctx.changes.push({ entityType: type, entityId: keyOf(spec.key, row), op: 'UPSERT' });
-  }
-  if (spec.prune) {
-    const want = new Set(spec.rows.map((r) => keyOf(spec.key, r)));
-    const stale = existing.filter(
-      (r) =>
-        !want.has(keyOf(spec.key, r)) &&
-        !isVendorOwned(r) &&
-        Object.entries(spec.pruneWhere ?? {}).every(([k, v]) => r[k] === v),
-    );
-    for (const r of stale) {
-      await spec.delegate.deleteMany({ where: Object.fromEntries(spec.key.map((k) => [k, r[k]])) });
-      counts.deleted++;
-    }
-  }
+/**
+ * One table the seed writes, as the importers' set-based sync (seed/importers/sync.ts) takes it:
+ * every column is compared, so a row differing in anything is updated unless a vendor owns it.
+ */
+function seedSpec(
+  table: string,
+  key: string[],
+  columns: [string, ColumnType][],
+  opts: {
+    updatedAt?: boolean;
+    owned?: string;
+    prunable?: string;
+    scope?: { column: string; values: readonly string[] };
+    entity?: string;
+  } = {},
+): TableSpec<Row> {
+  return {
+    table,
+    key,
+    columns: columns.map(([name, type]) => ({ name, type })),
+    compare: columns.map(([name]) => name).filter((c) => !key.includes(c)),
+    updatedAt: opts.updatedAt,
+    owned: opts.owned ?? ANY_ROW,
+    prunable: opts.prunable,
+    own: [],
+    scope: opts.scope,
+    change: opts.entity && key.length === 1 ? { entityType: opts.entity, entityId: `"${key[0]}"` } : undefined,
+    get: (row, c) => row[c],
+  };
 }
 
 /** Deterministic RFC 4122 version-5-style UUID from a name. */
 function uuidFromName(name: string): string {
   const h = createHash('sha1').update('virtcompat curated seed\n').update(name).digest();
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
+  h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
+  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
@@ -339,321 +272,580 @@ function emptyCounts(): KindCounts {
   return { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0 };
 }
 
+interface ChangeEntry {
+  entityType: string;
+  entityId: string;
+  op: 'UPSERT' | 'SUPERSEDE';
+}
+
 /**
  * Validates the curated seed and applies it in one transaction. Idempotent: applying the same files
  * again reports everything unchanged and writes nothing (not even a change-feed entry).
+ *
+ * Each table is written with one set-based statement (the importers' sync: rows travel once as
+ * column arrays, a read-only plan decides, one statement inserts, updates and prunes), so a first
+ * seed costs a few statements per table instead of one per row.
  */
-export async function applyCuratedSeed(prisma: PrismaClient, opts: { dir?: string } = {}): Promise<SeedSummary> {
+export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } = {}): Promise<SeedSummary> {
   const started = Date.now();
   const seed = await loadCuratedSeedFiles(opts.dir ?? DEFAULT_SEED_DIR);
   const version = seedVersion(seed);
-  const summary = Object.fromEntries(SEED_KINDS.map((k) => [k, emptyCounts()])) as unknown as SeedSummary;
-  summary.seedVersion = version;
-  summary.changed = false;
-  summary.durationMs = 0;
-  const ctx: Ctx = { summary, changes: [] };
 
   const hwId = new Map(seed.hardwareFeatures.map((f) => [f.key, f.id]));
   const pvId = new Map(seed.paravirtFeatures.map((f) => [f.key, f.id]));
-  const hvId = new Map(seed.hypervisors.map((h) => [h.data.hypervisor.key, h.data.hypervisor.id]));
 
-  await prisma.$transaction(
-    async (tx: Tx) => {
-      const d = (name: keyof Tx) => tx[name] as unknown as Delegate;
+  const summary = await db.sql.transaction(async (tx) => {
+    const summary = Object.fromEntries(SEED_KINDS.map((k) => [k, emptyCounts()])) as unknown as SeedSummary;
+    summary.seedVersion = version;
+    summary.changed = false;
+    summary.durationMs = 0;
+    const changes: ChangeEntry[] = [];
+    // The importers' lock: a seed and an import (or two starting services) never interleave.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('virtcompat:import'))`);
 
-      await sync(ctx, {
-        kind: 'vendors',
-        delegate: d('vendor'),
-        key: ['id'],
-        rows: seed.vendors.map((v) => ({ id: v.id, name: v.name, kinds: v.kinds, url: opt(v.url) })),
-      });
-      await sync(ctx, {
-        kind: 'hardwareFeatures',
-        delegate: d('hardwareFeature'),
-        key: ['id'],
-        rows: seed.hardwareFeatures.map((f) => ({
-          id: f.id,
-          key: f.key,
-          name: f.name,
-          vendor: opt(f.vendor),
-          architectures: f.architectures,
-          category: f.category,
-          detectionMethod: f.detectionMethod,
-          detectionValue: f.detectionValue,
-          description: opt(f.description),
-          requires: f.requires,
-          source: 'curated',
-          sourceRef: f.sourceRef,
-          ownerVendorId: opt(f.ownerVendorId),
-        })),
-      });
-      await sync(ctx, {
-        kind: 'paravirtFeatures',
-        delegate: d('paravirtFeature'),
-        key: ['id'],
-        rows: seed.paravirtFeatures.map((f) => ({
-          id: f.id,
-          key: f.key,
-          name: f.name,
-          family: f.family,
-          kind: f.kind,
-          dependsOn: f.dependsOn,
-          description: opt(f.description),
-          sourceRef: f.sourceRef,
-        })),
-      });
-      await sync(ctx, {
-        kind: 'devices',
-        delegate: d('device'),
-        key: ['id'],
-        rows: seed.devices.map((x) => ({
-          id: x.id,
-          name: x.name,
-          vendorName: opt(x.vendorName),
-          bus: x.bus,
-          vendorId: opt(x.vendorId),
-          productId: opt(x.productId),
-          subsystemVendorId: opt(x.subsystemVendorId),
-          subsystemId: opt(x.subsystemId),
-          class: x.class,
-          rawClass: opt(x.rawClass),
-          kind: x.kind,
-          paravirtInterface: x.paravirtInterface,
-          description: opt(x.description),
-          source: 'curated',
-          sourceVersion: null,
-          sourceRef: x.sourceRef,
-          ownerVendorId: opt(x.ownerVendorId),
-        })),
-      });
-      await sync(ctx, {
-        kind: 'hypervisors',
-        delegate: d('hypervisor'),
-        key: ['id'],
-        rows: seed.hypervisors.map(({ data: { hypervisor: h } }) => ({
-          id: h.id,
-          key: h.key,
-          name: h.name,
-          family: h.family,
-          vendor: opt(h.vendor),
-          homepage: opt(h.homepage),
-          ownerVendorId: opt(h.ownerVendorId),
-        })),
-      });
-      const releases = seed.hypervisors.flatMap(({ data }) => data.releases.map((r) => ({ r, hypervisorId: data.hypervisor.id })));
-      await sync(ctx, {
-        kind: 'hypervisorReleases',
-        delegate: d('hypervisorRelease'),
-        key: ['id'],
-        rows: releases.map(({ r, hypervisorId }) => ({
-          id: r.id,
-          hypervisorId,
-          version: r.version,
-          versionOrder: r.versionOrder,
-          name: r.name,
-          releaseDate: day(r.releaseDate),
-          eolDate: day(r.eolDate),
-          maxVcpus: opt(r.maxVcpus),
-          maxMemoryMiB: opt(r.maxMemoryMiB),
-          machineTypes: r.machineTypes,
-          firmware: r.firmware,
-          virtualHardwareVersion: opt(r.virtualHardwareVersion),
-          vfio: r.vfio,
-          sriov: r.sriov,
-          notes: opt(r.notes),
-          source: 'curated',
-          sourceRef: r.sourceRef,
-        })),
-      });
-      // Release lists belong to curated releases; a vendor-owned release keeps its own lists.
-      const storedReleases = await d('hypervisorRelease').findMany({
-        where: { id: { in: releases.map(({ r }) => r.id) } },
-        select: { id: true, source: true },
-      });
-      const ownedReleases = new Set(storedReleases.filter((r) => r.source === 'curated').map((r) => r.id as string));
-      const curatedReleases = releases.filter(({ r }) => ownedReleases.has(r.id));
-      const releaseScope = { releaseId: { in: [...ownedReleases] } };
-      await sync(ctx, {
-        kind: 'releaseDevices',
-        delegate: d('hypervisorReleaseDevice'),
-        key: ['releaseId', 'deviceId'],
-        scope: releaseScope,
-        prune: true,
-        rows: curatedReleases.flatMap(({ r }) =>
-          r.devices.map((x) => ({ releaseId: r.id, deviceId: x.deviceId, model: x.model, supported: x.supported, notes: opt(x.notes), sourceRef: x.sourceRef })),
-        ),
-      });
-      await sync(ctx, {
-        kind: 'releaseParavirt',
-        delegate: d('hypervisorReleaseParavirt'),
-        key: ['releaseId', 'featureId'],
-        scope: releaseScope,
-        prune: true,
-        rows: curatedReleases.flatMap(({ r }) =>
-          r.paravirt.map((x) => ({ releaseId: r.id, featureId: pvId.get(x.featureKey), supported: x.supported, notes: opt(x.notes), sourceRef: x.sourceRef })),
-        ),
-      });
-      await sync(ctx, {
-        kind: 'releaseHostFeatures',
-        delegate: d('hypervisorReleaseHostFeature'),
-        key: ['releaseId', 'featureId'],
-        scope: releaseScope,
-        prune: true,
-        rows: curatedReleases.flatMap(({ r }) =>
-          r.hostFeatures.map((x) => ({
-            releaseId: r.id,
-            featureId: hwId.get(x.featureKey),
-            requirement: x.requirement,
-            anyOf: opt(x.anyOf),
-            notes: opt(x.notes),
-            sourceRef: x.sourceRef,
-          })),
-        ),
-      });
-
-      // Guests: parents first, so each derivesFrom/clonedFrom/upgrades reference already exists.
-      const ordered = guestsInInheritanceOrder(seed);
-      const vendorOf = new Map(seed.guests.flatMap((f) => f.data.guests.map((g) => [g.id, f.data.vendor] as const)));
-      await sync(ctx, {
-        kind: 'guests',
-        delegate: d('guestOS'),
-        key: ['id'],
-        rows: ordered.map((g) => ({
-          id: g.id,
-          shortIds: g.shortIds,
-          name: g.name,
-          vendor: g.vendor,
-          family: g.family,
-          distro: g.distro,
-          version: g.version,
-          codename: opt(g.codename),
-          kernel: opt(g.kernel),
-          architectures: g.architectures,
-          releaseStatus: g.releaseStatus,
-          releaseDate: day(g.releaseDate),
-          eolDate: day(g.eolDate),
-          derivesFromId: opt(g.derivesFromId),
-          clonedFromId: opt(g.clonedFromId),
-          upgradesId: opt(g.upgradesId),
-          cloudInit: opt(g.cloudInit),
-          tpmRequired: opt(g.tpmRequired),
-          source: 'curated',
-          sourceVersion: null,
-          sourceRef: g.sourceRef,
-          ownerVendorId: g.ownerVendorId ?? vendorOf.get(g.id) ?? null,
-        })),
-      });
-      const storedGuests = await d('guestOS').findMany({ where: { id: { in: ordered.map((g) => g.id) } }, select: { id: true, source: true } });
-      const ownedGuests = new Set(storedGuests.filter((g) => g.source === 'curated').map((g) => g.id as string));
-      const curatedGuests = ordered.filter((g) => ownedGuests.has(g.id));
-      const guestScope = { guestId: { in: [...ownedGuests] } };
-      const curatedOnly = { source: 'curated' };
-      await sync(ctx, {
-        kind: 'guestResources',
-        delegate: d('guestOSResources'),
-        key: ['guestId', 'arch', 'kind'],
-        scope: guestScope,
-        prune: true,
-        pruneWhere: curatedOnly,
-        rows: curatedGuests.flatMap((g) =>
-          g.resources.map((r) => ({
-            guestId: g.id,
-            arch: r.arch,
-            kind: r.kind,
-            cpus: opt(r.cpus),
-            cpuHz: r.cpuHz === undefined ? null : BigInt(r.cpuHz),
-            ramBytes: r.ramBytes === undefined ? null : BigInt(r.ramBytes),
-            storageBytes: r.storageBytes === undefined ? null : BigInt(r.storageBytes),
-            source: 'curated',
-          })),
-        ),
-      });
-      await sync(ctx, {
-        kind: 'guestFirmware',
-        delegate: d('guestOSFirmware'),
-        key: ['guestId', 'arch', 'type'],
-        scope: guestScope,
-        prune: true,
-        pruneWhere: curatedOnly,
-        rows: curatedGuests.flatMap((g) =>
-          g.firmware.map((f) => ({ guestId: g.id, arch: f.arch, type: f.type, supported: f.supported, secureBoot: opt(f.secureBoot), source: 'curated' })),
-        ),
-      });
-      await sync(ctx, {
-        kind: 'guestDevices',
-        delegate: d('guestOSDevice'),
-        key: ['guestId', 'deviceId'],
-        scope: guestScope,
-        prune: true,
-        pruneWhere: curatedOnly,
-        rows: curatedGuests.flatMap((g) =>
-          g.devices.map((x) => ({
-            guestId: g.id,
-            deviceId: x.deviceId,
-            supported: x.supported,
-            driverSource: x.driverSource,
-            driverName: opt(x.driverName),
-            minDriverVersion: opt(x.minDriverVersion),
-            notes: opt(x.notes),
-            source: 'curated',
-            sourceVersion: null,
-          })),
-        ),
-      });
-      await sync(ctx, {
-        kind: 'guestParavirt',
-        delegate: d('guestParavirtSupport'),
-        key: ['guestId', 'featureId'],
-        scope: guestScope,
-        prune: true,
-        pruneWhere: curatedOnly,
-        rows: curatedGuests.flatMap((g) =>
-          g.paravirt.map((x) => ({
-            guestId: g.id,
-            featureId: pvId.get(x.featureKey),
-            supported: x.supported,
-            minKernel: opt(x.minKernel),
-            minDriverVersion: opt(x.minDriverVersion),
-            notes: opt(x.notes),
-            source: 'curated',
-            sourceRef: x.sourceRef,
-          })),
-        ),
-      });
-
-      await sync(ctx, {
-        kind: 'equivalenceGroups',
-        delegate: d('deviceEquivalenceGroup'),
-        key: ['key'],
-        rows: seed.equivalence.map((g) => ({ key: g.key, class: g.class, description: g.description, sourceRef: opt(g.sourceRef) })),
-      });
-      await sync(ctx, {
-        kind: 'equivalenceMembers',
-        delegate: d('deviceEquivalenceMember'),
-        key: ['groupKey', 'deviceId'],
-        scope: { groupKey: { in: seed.equivalence.map((g) => g.key) } },
-        prune: true,
-        rows: seed.equivalence.flatMap((g) =>
-          g.members.map((m) => ({ groupKey: g.key, deviceId: m.deviceId, hypervisorKey: opt(m.hypervisorKey) })),
-        ),
-      });
-
-      await syncCompatibility(ctx, d('compatibilityRecord'), seed, hwId);
-      void hvId;
-
-      summary.changed = SEED_KINDS.some((k) => summary[k].created + summary[k].updated + summary[k].deleted > 0);
-      if (summary.changed) {
-        const data = { source: 'seed', seedVersion: version };
-        if (ctx.changes.length) await d('change').createMany({ data: ctx.changes.map((c) => ({ ...c, data })) });
-        const counts = Object.fromEntries(SEED_KINDS.map((k) => [k, summary[k]]));
-        const now = new Date();
-        await d('importRun').createMany({
-          data: [{ source: 'seed', sourceVersion: version, path: relative(process.cwd(), seed.dir) || '.', startedAt: new Date(started), finishedAt: now, status: 'OK', counts }],
-        });
+    const write = async (kind: SeedKind, spec: TableSpec<Row>, rows: Row[]) => {
+      const { counts, changed } = await syncTable(tx, spec, rows);
+      summary[kind] = {
+        created: counts.created,
+        updated: counts.updated,
+        unchanged: counts.unchanged,
+        deleted: counts.deleted,
+        skipped: counts.kept,
+      };
+      for (const c of [...changed].sort()) {
+        const [entityType = '', entityId = ''] = c.split('\u0000');
+        changes.push({ entityType, entityId, op: 'UPSERT' });
       }
-    },
-    { timeout: 120_000, maxWait: 30_000 },
-  );
+    };
+
+    await write(
+      'vendors',
+      seedSpec(
+        'Vendor',
+        ['id'],
+        [
+          ['id', 'text'],
+          ['name', 'text'],
+          ['kinds', { enumArray: 'VendorKind' }],
+          ['url', 'text'],
+        ],
+        { updatedAt: true, entity: 'Vendor' },
+      ),
+      seed.vendors.map((v) => ({ id: v.id, name: v.name, kinds: v.kinds, url: opt(v.url) })),
+    );
+    await write(
+      'hardwareFeatures',
+      seedSpec(
+        'HardwareFeature',
+        ['id'],
+        [
+          ['id', 'text'],
+          ['key', 'text'],
+          ['name', 'text'],
+          ['vendor', 'text'],
+          ['architectures', 'text[]'],
+          ['category', { enum: 'HardwareCategory' }],
+          ['detectionMethod', { enum: 'DetectionMethod' }],
+          ['detectionValue', 'text'],
+          ['description', 'text'],
+          ['requires', 'text[]'],
+          ['source', 'text'],
+          ['sourceRef', 'text'],
+          ['ownerVendorId', 'text'],
+        ],
+        { updatedAt: true, owned: NOT_VENDOR, entity: 'HardwareFeature' },
+      ),
+      seed.hardwareFeatures.map((f) => ({
+        id: f.id,
+        key: f.key,
+        name: f.name,
+        vendor: opt(f.vendor),
+        architectures: f.architectures,
+        category: f.category,
+        detectionMethod: f.detectionMethod,
+        detectionValue: f.detectionValue,
+        description: opt(f.description),
+        requires: f.requires,
+        source: 'curated',
+        sourceRef: f.sourceRef,
+        ownerVendorId: opt(f.ownerVendorId),
+      })),
+    );
+    await write(
+      'paravirtFeatures',
+      seedSpec(
+        'ParavirtFeature',
+        ['id'],
+        [
+          ['id', 'text'],
+          ['key', 'text'],
+          ['name', 'text'],
+          ['family', { enum: 'HypervisorFamily' }],
+          ['kind', { enum: 'ParavirtKind' }],
+          ['dependsOn', 'text[]'],
+          ['description', 'text'],
+          ['sourceRef', 'text'],
+        ],
+        { entity: 'ParavirtFeature' },
+      ),
+      seed.paravirtFeatures.map((f) => ({
+        id: f.id,
+        key: f.key,
+        name: f.name,
+        family: f.family,
+        kind: f.kind,
+        dependsOn: f.dependsOn,
+        description: opt(f.description),
+        sourceRef: f.sourceRef,
+      })),
+    );
+    await write(
+      'devices',
+      seedSpec(
+        'Device',
+        ['id'],
+        [
+          ['id', 'text'],
+          ['name', 'text'],
+          ['vendorName', 'text'],
+          ['bus', 'text'],
+          ['vendorId', 'text'],
+          ['productId', 'text'],
+          ['subsystemVendorId', 'text'],
+          ['subsystemId', 'text'],
+          ['class', { enum: 'DeviceClass' }],
+          ['rawClass', 'text'],
+          ['kind', { enum: 'DeviceKind' }],
+          ['paravirtInterface', { enum: 'ParavirtInterface' }],
+          ['description', 'text'],
+          ['source', 'text'],
+          ['sourceVersion', 'text'],
+          ['sourceRef', 'text'],
+          ['ownerVendorId', 'text'],
+        ],
+        { updatedAt: true, owned: NOT_VENDOR, entity: 'Device' },
+      ),
+      seed.devices.map((x) => ({
+        id: x.id,
+        name: x.name,
+        vendorName: opt(x.vendorName),
+        bus: x.bus,
+        vendorId: opt(x.vendorId),
+        productId: opt(x.productId),
+        subsystemVendorId: opt(x.subsystemVendorId),
+        subsystemId: opt(x.subsystemId),
+        class: x.class,
+        rawClass: opt(x.rawClass),
+        kind: x.kind,
+        paravirtInterface: x.paravirtInterface,
+        description: opt(x.description),
+        source: 'curated',
+        sourceVersion: null,
+        sourceRef: x.sourceRef,
+        ownerVendorId: opt(x.ownerVendorId),
+      })),
+    );
+    await write(
+      'hypervisors',
+      seedSpec(
+        'Hypervisor',
+        ['id'],
+        [
+          ['id', 'text'],
+          ['key', 'text'],
+          ['name', 'text'],
+          ['family', { enum: 'HypervisorFamily' }],
+          ['vendor', 'text'],
+          ['homepage', 'text'],
+          ['ownerVendorId', 'text'],
+        ],
+        { updatedAt: true, entity: 'Hypervisor' },
+      ),
+      seed.hypervisors.map(({ data: { hypervisor: h } }) => ({
+        id: h.id,
+        key: h.key,
+        name: h.name,
+        family: h.family,
+        vendor: opt(h.vendor),
+        homepage: opt(h.homepage),
+        ownerVendorId: opt(h.ownerVendorId),
+      })),
+    );
+    const releases = seed.hypervisors.flatMap(({ data }) => data.releases.map((r) => ({ r, hypervisorId: data.hypervisor.id })));
+    await write(
+      'hypervisorReleases',
+      seedSpec(
+        'HypervisorRelease',
+        ['id'],
+        [
+          ['id', 'text'],
+          ['hypervisorId', 'text'],
+          ['version', 'text'],
+          ['versionOrder', 'int4'],
+          ['name', 'text'],
+          ['releaseDate', 'date'],
+          ['eolDate', 'date'],
+          ['maxVcpus', 'int4'],
+          ['maxMemoryMiB', 'int4'],
+          ['machineTypes', 'text[]'],
+          ['firmware', 'text[]'],
+          ['virtualHardwareVersion', 'int4'],
+          ['vfio', 'bool'],
+          ['sriov', 'bool'],
+          ['notes', 'text'],
+          ['source', 'text'],
+          ['sourceRef', 'text'],
+        ],
+        { updatedAt: true, owned: NOT_VENDOR, entity: 'HypervisorRelease' },
+      ),
+      releases.map(({ r, hypervisorId }) => ({
+        id: r.id,
+        hypervisorId,
+        version: r.version,
+        versionOrder: r.versionOrder,
+        name: r.name,
+        releaseDate: opt(r.releaseDate),
+        eolDate: opt(r.eolDate),
+        maxVcpus: opt(r.maxVcpus),
+        maxMemoryMiB: opt(r.maxMemoryMiB),
+        machineTypes: r.machineTypes,
+        firmware: r.firmware,
+        virtualHardwareVersion: opt(r.virtualHardwareVersion),
+        vfio: r.vfio,
+        sriov: r.sriov,
+        notes: opt(r.notes),
+        source: 'curated',
+        sourceRef: r.sourceRef,
+      })),
+    );
+    // Release lists belong to curated releases; a vendor-owned release keeps its own lists.
+    const ownedReleases = new Set(
+      (
+        await tx.query<{ id: string }>(`SELECT id FROM "HypervisorRelease" WHERE id = ANY($1::text[]) AND source = 'curated'`, [
+          releases.map(({ r }) => r.id),
+        ])
+      ).map((r) => r.id),
+    );
+    const curatedReleases = releases.filter(({ r }) => ownedReleases.has(r.id));
+    const releaseScope = { column: 'releaseId', values: [...ownedReleases] };
+    await write(
+      'releaseDevices',
+      seedSpec(
+        'HypervisorReleaseDevice',
+        ['releaseId', 'deviceId'],
+        [
+          ['releaseId', 'text'],
+          ['deviceId', 'text'],
+          ['model', 'text'],
+          ['supported', 'bool'],
+          ['notes', 'text'],
+          ['sourceRef', 'text'],
+        ],
+        { scope: releaseScope },
+      ),
+      curatedReleases.flatMap(({ r }) =>
+        r.devices.map((x) => ({
+          releaseId: r.id,
+          deviceId: x.deviceId,
+          model: x.model,
+          supported: x.supported,
+          notes: opt(x.notes),
+          sourceRef: x.sourceRef,
+        })),
+      ),
+    );
+    await write(
+      'releaseParavirt',
+      seedSpec(
+        'HypervisorReleaseParavirt',
+        ['releaseId', 'featureId'],
+        [
+          ['releaseId', 'text'],
+          ['featureId', 'text'],
+          ['supported', 'bool'],
+          ['notes', 'text'],
+          ['sourceRef', 'text'],
+        ],
+        { scope: releaseScope },
+      ),
+      curatedReleases.flatMap(({ r }) =>
+        r.paravirt.map((x) => ({
+          releaseId: r.id,
+          featureId: pvId.get(x.featureKey),
+          supported: x.supported,
+          notes: opt(x.notes),
+          sourceRef: x.sourceRef,
+        })),
+      ),
+    );
+    await write(
+      'releaseHostFeatures',
+      seedSpec(
+        'HypervisorReleaseHostFeature',
+        ['releaseId', 'featureId'],
+        [
+          ['releaseId', 'text'],
+          ['featureId', 'text'],
+          ['requirement', { enum: 'HostRequirement' }],
+          ['anyOf', 'text'],
+          ['notes', 'text'],
+          ['sourceRef', 'text'],
+        ],
+        { scope: releaseScope },
+      ),
+      curatedReleases.flatMap(({ r }) =>
+        r.hostFeatures.map((x) => ({
+          releaseId: r.id,
+          featureId: hwId.get(x.featureKey),
+          requirement: x.requirement,
+          anyOf: opt(x.anyOf),
+          notes: opt(x.notes),
+          sourceRef: x.sourceRef,
+        })),
+      ),
+    );
+
+    // Guests: one statement, so a derivesFrom/clonedFrom/upgrades reference to another new guest
+    // is checked when the statement ends; the order is kept for readable change feeds.
+    const ordered = guestsInInheritanceOrder(seed);
+    const vendorOf = new Map(seed.guests.flatMap((f) => f.data.guests.map((g) => [g.id, f.data.vendor] as const)));
+    await write(
+      'guests',
+      seedSpec(
+        'GuestOS',
+        ['id'],
+        [
+          ['id', 'text'],
+          ['shortIds', 'text[]'],
+          ['name', 'text'],
+          ['vendor', 'text'],
+          ['family', 'text'],
+          ['distro', 'text'],
+          ['version', 'text'],
+          ['codename', 'text'],
+          ['kernel', 'text'],
+          ['architectures', 'text[]'],
+          ['releaseStatus', { enum: 'ReleaseStatus' }],
+          ['releaseDate', 'date'],
+          ['eolDate', 'date'],
+          ['derivesFromId', 'text'],
+          ['clonedFromId', 'text'],
+          ['upgradesId', 'text'],
+          ['cloudInit', 'bool'],
+          ['tpmRequired', 'bool'],
+          ['source', 'text'],
+          ['sourceVersion', 'text'],
+          ['sourceRef', 'text'],
+          ['ownerVendorId', 'text'],
+        ],
+        { updatedAt: true, owned: NOT_VENDOR, entity: 'GuestOS' },
+      ),
+      ordered.map((g) => ({
+        id: g.id,
+        shortIds: g.shortIds,
+        name: g.name,
+        vendor: g.vendor,
+        family: g.family,
+        distro: g.distro,
+        version: g.version,
+        codename: opt(g.codename),
+        kernel: opt(g.kernel),
+        architectures: g.architectures,
+        releaseStatus: g.releaseStatus,
+        releaseDate: opt(g.releaseDate),
+        eolDate: opt(g.eolDate),
+        derivesFromId: opt(g.derivesFromId),
+        clonedFromId: opt(g.clonedFromId),
+        upgradesId: opt(g.upgradesId),
+        cloudInit: opt(g.cloudInit),
+        tpmRequired: opt(g.tpmRequired),
+        source: 'curated',
+        sourceVersion: null,
+        sourceRef: g.sourceRef,
+        ownerVendorId: g.ownerVendorId ?? vendorOf.get(g.id) ?? null,
+      })),
+    );
+    const ownedGuests = new Set(
+      (
+        await tx.query<{ id: string }>(`SELECT id FROM "GuestOS" WHERE id = ANY($1::text[]) AND source = 'curated'`, [
+          ordered.map((g) => g.id),
+        ])
+      ).map((g) => g.id),
+    );
+    const curatedGuests = ordered.filter((g) => ownedGuests.has(g.id));
+    // A guest's facts: the seed updates any but a vendor's, and prunes only its own.
+    const guestFacts = { scope: { column: 'guestId', values: [...ownedGuests] }, owned: NOT_VENDOR, prunable: `t."source" = 'curated'` };
+    await write(
+      'guestResources',
+      seedSpec(
+        'GuestOSResources',
+        ['guestId', 'arch', 'kind'],
+        [
+          ['guestId', 'text'],
+          ['arch', 'text'],
+          ['kind', { enum: 'ResourceKind' }],
+          ['cpus', 'int4'],
+          ['cpuHz', 'int8'],
+          ['ramBytes', 'int8'],
+          ['storageBytes', 'int8'],
+          ['source', 'text'],
+        ],
+        guestFacts,
+      ),
+      curatedGuests.flatMap((g) =>
+        g.resources.map((r) => ({
+          guestId: g.id,
+          arch: r.arch,
+          kind: r.kind,
+          cpus: opt(r.cpus),
+          cpuHz: opt(r.cpuHz),
+          ramBytes: opt(r.ramBytes),
+          storageBytes: opt(r.storageBytes),
+          source: 'curated',
+        })),
+      ),
+    );
+    await write(
+      'guestFirmware',
+      seedSpec(
+        'GuestOSFirmware',
+        ['guestId', 'arch', 'type'],
+        [
+          ['guestId', 'text'],
+          ['arch', 'text'],
+          ['type', { enum: 'FirmwareType' }],
+          ['supported', 'bool'],
+          ['secureBoot', 'bool'],
+          ['source', 'text'],
+        ],
+        guestFacts,
+      ),
+      curatedGuests.flatMap((g) =>
+        g.firmware.map((f) => ({
+          guestId: g.id,
+          arch: f.arch,
+          type: f.type,
+          supported: f.supported,
+          secureBoot: opt(f.secureBoot),
+          source: 'curated',
+        })),
+      ),
+    );
+    await write(
+      'guestDevices',
+      seedSpec(
+        'GuestOSDevice',
+        ['guestId', 'deviceId'],
+        [
+          ['guestId', 'text'],
+          ['deviceId', 'text'],
+          ['supported', 'bool'],
+          ['driverSource', { enum: 'DriverSource' }],
+          ['driverName', 'text'],
+          ['minDriverVersion', 'text'],
+          ['notes', 'text'],
+          ['source', 'text'],
+          ['sourceVersion', 'text'],
+        ],
+        guestFacts,
+      ),
+      curatedGuests.flatMap((g) =>
+        g.devices.map((x) => ({
+          guestId: g.id,
+          deviceId: x.deviceId,
+          supported: x.supported,
+          driverSource: x.driverSource,
+          driverName: opt(x.driverName),
+          minDriverVersion: opt(x.minDriverVersion),
+          notes: opt(x.notes),
+          source: 'curated',
+          sourceVersion: null,
+        })),
+      ),
+    );
+    await write(
+      'guestParavirt',
+      seedSpec(
+        'GuestParavirtSupport',
+        ['guestId', 'featureId'],
+        [
+          ['guestId', 'text'],
+          ['featureId', 'text'],
+          ['supported', 'bool'],
+          ['minKernel', 'text'],
+          ['minDriverVersion', 'text'],
+          ['notes', 'text'],
+          ['source', 'text'],
+          ['sourceRef', 'text'],
+        ],
+        guestFacts,
+      ),
+      curatedGuests.flatMap((g) =>
+        g.paravirt.map((x) => ({
+          guestId: g.id,
+          featureId: pvId.get(x.featureKey),
+          supported: x.supported,
+          minKernel: opt(x.minKernel),
+          minDriverVersion: opt(x.minDriverVersion),
+          notes: opt(x.notes),
+          source: 'curated',
+          sourceRef: x.sourceRef,
+        })),
+      ),
+    );
+
+    await write(
+      'equivalenceGroups',
+      seedSpec(
+        'DeviceEquivalenceGroup',
+        ['key'],
+        [
+          ['key', 'text'],
+          ['class', { enum: 'DeviceClass' }],
+          ['description', 'text'],
+          ['sourceRef', 'text'],
+        ],
+        { entity: 'DeviceEquivalenceGroup' },
+      ),
+      seed.equivalence.map((g) => ({ key: g.key, class: g.class, description: g.description, sourceRef: opt(g.sourceRef) })),
+    );
+    await write(
+      'equivalenceMembers',
+      seedSpec(
+        'DeviceEquivalenceMember',
+        ['groupKey', 'deviceId'],
+        [
+          ['groupKey', 'text'],
+          ['deviceId', 'text'],
+          ['hypervisorKey', 'text'],
+        ],
+        { scope: { column: 'groupKey', values: seed.equivalence.map((g) => g.key) } },
+      ),
+      seed.equivalence.flatMap((g) =>
+        g.members.map((m) => ({ groupKey: g.key, deviceId: m.deviceId, hypervisorKey: opt(m.hypervisorKey) })),
+      ),
+    );
+
+    await syncCompatibility(tx, summary, changes, seed, hwId);
+
+    summary.changed = SEED_KINDS.some((k) => summary[k].created + summary[k].updated + summary[k].deleted > 0);
+    if (summary.changed) {
+      // The change feed's single writer: appendChanges takes the feed lock, so sequence numbers
+      // follow commit order whoever else writes.
+      const data = { source: 'seed', seedVersion: version };
+      await appendChanges(
+        tx,
+        changes.map((c) => ({ ...c, data })),
+      );
+      const counts = Object.fromEntries(SEED_KINDS.map((k) => [k, summary[k]]));
+      await tx.query(
+        `INSERT INTO "ImportRun" (source, "sourceVersion", path, "startedAt", "finishedAt", status, counts)
+         VALUES ('seed', $1, $2, $3::timestamptz, now(), 'OK', $4::jsonb)`,
+        [version, relative(process.cwd(), seed.dir) || '.', new Date(started).toISOString(), JSON.stringify(counts)],
+      );
+    }
+    return summary;
+  });
   summary.durationMs = Date.now() - started;
   return summary;
 }
@@ -661,45 +853,69 @@ export async function applyCuratedSeed(prisma: PrismaClient, opts: { dir?: strin
 /**
  * Compatibility records are history: a curated record's row id is derived from its key and content.
  * Unchanged content finds its row; changed content becomes a new row superseding the current one
- * for the same claim (guest, release, device, host feature, backend).
+ * for the same claim (guest, release, device, host feature, backend). One read, one insert.
  */
-async function syncCompatibility(ctx: Ctx, delegate: Delegate, seed: CuratedSeed, hwId: Map<string, string>): Promise<void> {
-  const counts = ctx.summary.compatibilityRecords;
-  const stored = await delegate.findMany({ where: { source: 'curated' }, select: { id: true, guestId: true, hypervisorReleaseId: true, deviceId: true, hostFeatureId: true, backend: true, supersededBy: { select: { id: true } } } });
-  const byId = new Set(stored.map((r) => r.id as string));
+async function syncCompatibility(
+  tx: Sql,
+  summary: SeedSummary,
+  changes: ChangeEntry[],
+  seed: CuratedSeed,
+  hwId: Map<string, string>,
+): Promise<void> {
+  const counts = summary.compatibilityRecords;
+  const stored = await tx.query<{ id: string; claim: string; head: boolean }>(
+    `SELECT r.id, concat_ws('|', r."guestId", r."hypervisorReleaseId", coalesce(r."deviceId", ''), coalesce(r."hostFeatureId", ''), coalesce(r.backend, '')) AS claim,
+            NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = r.id) AS head
+       FROM "CompatibilityRecord" r WHERE r.source = 'curated'`,
+  );
+  const byId = new Set(stored.map((r) => r.id));
   const claimOf = (r: Row) => [r.guestId, r.hypervisorReleaseId, r.deviceId ?? '', r.hostFeatureId ?? '', r.backend ?? ''].join('|');
-  const heads = new Map(stored.filter((r) => !r.supersededBy).map((r) => [claimOf(r), r.id as string]));
+  const heads = new Map(stored.filter((r) => r.head).map((r) => [r.claim, r.id]));
+  const inserts: Row[] = [];
   for (const rec of seed.compatibility) {
     const row: Row = {
       guestId: rec.guestId,
       hypervisorReleaseId: rec.hypervisorReleaseId,
-      hostFeatureId: rec.hostFeatureKey ? hwId.get(rec.hostFeatureKey) : null,
+      hostFeatureId: rec.hostFeatureKey ? (hwId.get(rec.hostFeatureKey) ?? null) : null,
       deviceId: opt(rec.deviceId),
       status: rec.status,
       backend: opt(rec.backend),
       testedDevices: rec.testedDevices,
       evidenceNotes: rec.evidenceNotes,
       evidenceUrl: rec.evidenceUrl,
-      evidenceDate: day(rec.evidenceDate),
+      evidenceDate: opt(rec.evidenceDate),
       submitterVendorId: opt(rec.submitterVendorId),
       reviewState: rec.reviewState,
       source: 'curated',
     };
+    // The id hashes the content as it always has (evidenceDate as the file's day, or null).
     const id = uuidFromName(`${rec.key}\n${canonicalJson({ ...row, evidenceDate: rec.evidenceDate ?? null })}`);
     if (byId.has(id)) {
       counts.unchanged++;
       continue;
     }
     const head = heads.get(claimOf(row));
-    await delegate.createMany({ data: [{ id, ...row, supersedesId: head ?? null }] });
+    inserts.push({ id, ...row, supersedesId: head ?? null });
     heads.set(claimOf(row), id);
     byId.add(id);
     if (head) {
       counts.updated++;
-      ctx.changes.push({ entityType: 'CompatibilityRecord', entityId: id, op: 'SUPERSEDE' });
+      changes.push({ entityType: 'CompatibilityRecord', entityId: id, op: 'SUPERSEDE' });
     } else {
       counts.created++;
-      ctx.changes.push({ entityType: 'CompatibilityRecord', entityId: id, op: 'UPSERT' });
+      changes.push({ entityType: 'CompatibilityRecord', entityId: id, op: 'UPSERT' });
     }
   }
+  if (inserts.length === 0) return;
+  // One statement: a record superseding another new one is checked when the statement ends.
+  await tx.query(
+    `INSERT INTO "CompatibilityRecord" (id, "guestId", "hypervisorReleaseId", "hostFeatureId", "deviceId", status, backend, "testedDevices",
+                                        "evidenceNotes", "evidenceUrl", "evidenceDate", "submitterVendorId", "reviewState", source, "supersedesId")
+     SELECT id, "guestId", "hypervisorReleaseId", "hostFeatureId", "deviceId", status, backend, "testedDevices",
+            "evidenceNotes", "evidenceUrl", "evidenceDate", "submitterVendorId", "reviewState", source, "supersedesId"
+       FROM jsonb_to_recordset($1::jsonb) AS x(id text, "guestId" text, "hypervisorReleaseId" text, "hostFeatureId" text, "deviceId" text,
+            status "CompatibilityStatus", backend text, "testedDevices" text[], "evidenceNotes" text, "evidenceUrl" text, "evidenceDate" date,
+            "submitterVendorId" text, "reviewState" "ReviewState", source text, "supersedesId" text)`,
+    [JSON.stringify(inserts)],
+  );
 }

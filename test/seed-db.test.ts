@@ -73,7 +73,7 @@ for (const kind of testTargets()) {
       target = await freshDatabase(kind);
       db = await target.open();
       await migrate(db);
-      first = await applyCuratedSeed(db.prisma);
+      first = await applyCuratedSeed(db);
     });
     after(async () => {
       await db?.close();
@@ -95,7 +95,7 @@ for (const kind of testTargets()) {
 
     it('changes nothing when applied again', async () => {
       const before = await dump(db);
-      const again = await applyCuratedSeed(db.prisma);
+      const again = await applyCuratedSeed(db);
       assert.equal(again.changed, false);
       assert.equal(again.seedVersion, first.seedVersion);
       for (const k of SEED_KINDS) {
@@ -129,7 +129,7 @@ for (const kind of testTargets()) {
         replaceIn(d, 'guests/debian.yaml', '  - deviceId: http://pcisig.com/pci/10ec/8029\n    driverName: ne2k-pci\n', '');
       });
       dirs.push(dir);
-      const s = await applyCuratedSeed(db.prisma, { dir });
+      const s = await applyCuratedSeed(db, { dir });
       assert.equal(s.changed, true);
       assert.deepEqual(s.devices, { created: 0, updated: 1, unchanged: first.devices.created - 2, deleted: 0, skipped: 1 });
       assert.equal(s.guestDevices.deleted, 1);
@@ -154,7 +154,7 @@ for (const kind of testTargets()) {
       assert.deepEqual(ops, [{ op: 'SUPERSEDE' }]);
 
       // The edited seed is now idempotent too.
-      const again = await applyCuratedSeed(db.prisma, { dir });
+      const again = await applyCuratedSeed(db, { dir });
       assert.equal(again.changed, false);
       assert.equal(again.devices.skipped, 1);
     });
@@ -163,7 +163,7 @@ for (const kind of testTargets()) {
       const before = await dump(db);
       const dir = editedSeed((d) => replaceIn(d, 'hypervisors/xen.yaml', 'sourceRef: https://xenbits.xen.org/docs/4.14-testing/SUPPORT.html\n  devices:', 'devices:'));
       dirs.push(dir);
-      await assert.rejects(applyCuratedSeed(db.prisma, { dir }), (err: unknown) => {
+      await assert.rejects(applyCuratedSeed(db, { dir }), (err: unknown) => {
         assert.ok(err instanceof SeedValidationError);
         assert.match(err.message, /hypervisors\/xen\.yaml: releases\[0\] \(http:\/\/virtcompat\.org\/hypervisor\/xen\/xen-4\.14\)\.sourceRef/);
         return true;

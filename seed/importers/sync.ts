@@ -12,15 +12,7 @@
 import type { Sql } from '../../src/db/sql.ts';
 import { appendChanges } from '../../src/schema/vendor/service.ts';
 
-export type ColumnType =
-  | 'text'
-  | 'int4'
-  | 'int8'
-  | 'bool'
-  | 'date'
-  | 'jsonb'
-  | 'text[]'
-  | { enum: string };
+export type ColumnType = 'text' | 'int4' | 'int8' | 'bool' | 'date' | 'jsonb' | 'text[]' | { enum: string } | { enumArray: string };
 
 export interface ColumnSpec {
   name: string;
@@ -43,6 +35,8 @@ export interface TableSpec<R> {
    * are updated or deleted. $OWN is replaced by the parameter holding `own`.
    */
   owned: string;
+  /** Predicate (same form as `owned`) for the rows the scope may delete; default `owned`. */
+  prunable?: string;
   own: readonly string[];
   /** Delete owned rows whose `column` is one of `values` and which the source no longer has. */
   scope?: { column: string; values: readonly string[] };
@@ -81,6 +75,8 @@ function paramType(t: ColumnType): string {
 
 function selectExpr(c: ColumnSpec): string {
   const col = `s.${q(c.name)}`;
+  if (typeof c.type === 'object' && 'enumArray' in c.type)
+    return `string_to_array(${col}, E'\\x1f')::${q(c.type.enumArray)}[] AS ${q(c.name)}`;
   if (typeof c.type === 'object') return `${col}::${q(c.type.enum)} AS ${q(c.name)}`;
   if (c.type === 'text[]') return `string_to_array(${col}, E'\\x1f') AS ${q(c.name)}`;
   if (c.type === 'jsonb') return `${col}::jsonb AS ${q(c.name)}`;
@@ -89,7 +85,7 @@ function selectExpr(c: ColumnSpec): string {
 
 function encode(t: ColumnType, v: unknown): unknown {
   if (v === undefined || v === null) return null;
-  if (t === 'text[]') {
+  if (t === 'text[]' || (typeof t === 'object' && 'enumArray' in t)) {
     const arr = v as string[];
     for (const x of arr) if (x.includes(SEP)) throw new Error(`array element contains U+001F: ${JSON.stringify(x)}`);
     return arr.join(SEP);
@@ -98,6 +94,8 @@ function encode(t: ColumnType, v: unknown): unknown {
   if (t === 'int8') return String(v);
   return v;
 }
+
+const usesOwn = <R>(spec: TableSpec<R>) => spec.owned.includes('$OWN') || (spec.prunable ?? '').includes('$OWN');
 
 /** The temporary table an import's rows for one table are loaded into, once per sync. */
 const srcTable = <R>(spec: TableSpec<R>) => `"vc_src_${spec.table.replace(/\W/g, '_')}"`;
@@ -117,6 +115,7 @@ interface SqlParts {
   keyMatch: (a: string, b: string) => string;
   distinct: string;
   owned: string;
+  prunable: string;
   scopeParam: string;
 }
 
@@ -128,14 +127,15 @@ function sqlParts<R>(spec: TableSpec<R>): SqlParts {
   // A one-column row constructor is just that column; ROW() keeps the comparison uniform.
   const distinct = `ROW(${cmpT}) IS DISTINCT FROM ROW(${cmpS})`;
   // Parameters: the owner sources (when the predicate uses them), then the scope.
-  const ownUsed = spec.owned.includes('$OWN');
+  const ownUsed = usesOwn(spec);
   const owned = spec.owned.replaceAll('$OWN', '$1::text[]');
+  const prunable = (spec.prunable ?? spec.owned).replaceAll('$OWN', '$1::text[]');
   const scopeParam = `$${ownUsed ? 2 : 1}::text[]`;
   const head = `WITH matched AS (
     SELECT ${distinct} AS differs, (${owned}) AS owned
       FROM ${src} s JOIN ${q(spec.table)} t ON ${keyMatch('t', 's')}
   )`;
-  return { head, src, keyMatch, distinct, owned, scopeParam };
+  return { head, src, keyMatch, distinct, owned, prunable, scopeParam };
 }
 
 /**
@@ -153,7 +153,7 @@ export function buildPlanSql<R>(spec: TableSpec<R>): string {
          (SELECT count(*)::int FROM matched WHERE differs AND NOT owned) AS kept,
          ${
            spec.scope
-             ? `(SELECT count(*)::int FROM ${t} t WHERE t.${q(spec.scope.column)} = ANY(${p.scopeParam}) AND (${p.owned})
+             ? `(SELECT count(*)::int FROM ${t} t WHERE t.${q(spec.scope.column)} = ANY(${p.scopeParam}) AND (${p.prunable})
                    AND NOT EXISTS (SELECT 1 FROM ${p.src} s WHERE ${p.keyMatch('t', 's')}))`
              : '0'
          } AS deleted`;
@@ -189,7 +189,7 @@ export function buildSyncSql<R>(spec: TableSpec<R>): string {
     parts.push(`,
   del AS (
     DELETE FROM ${q(spec.table)} t
-     WHERE t.${q(spec.scope.column)} = ANY(${p.scopeParam}) AND (${p.owned})
+     WHERE t.${q(spec.scope.column)} = ANY(${p.scopeParam}) AND (${p.prunable})
        AND NOT EXISTS (SELECT 1 FROM ${p.src} s WHERE ${p.keyMatch('t', 's')})
     RETURNING ${ret('t')}
   )`);
@@ -217,7 +217,7 @@ export async function syncTable<R>(tx: Sql, spec: TableSpec<R>, rows: readonly R
   }
   const data: unknown[] = spec.columns.map((c) => rows.map((r) => encode(c.type, spec.get(r, c.name))));
   const params: unknown[] = [];
-  if (spec.owned.includes('$OWN')) params.push([...spec.own]);
+  if (usesOwn(spec)) params.push([...spec.own]);
   if (spec.scope) params.push([...spec.scope.values]);
   await tx.query(`DROP TABLE IF EXISTS ${srcTable(spec)}`);
   await tx.query(buildLoadSql(spec), data);
@@ -225,7 +225,10 @@ export async function syncTable<R>(tx: Sql, spec: TableSpec<R>, rows: readonly R
   try {
     const [plan] = await tx.query<SyncCounts>(buildPlanSql(spec), params);
     if (plan.created + plan.updated + plan.deleted === 0) {
-      return { counts: { created: 0, updated: 0, unchanged: Number(plan.unchanged), deleted: 0, kept: Number(plan.kept) }, changed: new Set() };
+      return {
+        counts: { created: 0, updated: 0, unchanged: Number(plan.unchanged), deleted: 0, kept: Number(plan.kept) },
+        changed: new Set(),
+      };
     }
     return collect(await tx.query<{ op: string; et: string | null; eid: string | null; n: number }>(buildSyncSql(spec), params));
   } finally {

@@ -16,7 +16,7 @@ Options:
 `,
   async run(args, io) {
     const { values } = parseCommandArgs(args, { json: { type: 'boolean' } });
-    const summary = await withDatabase(io, (db) => applyCuratedSeed(db.prisma));
+    const summary = await withDatabase(io, (db) => applyCuratedSeed(db));
     io.stdout.write(values.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary) + '\n');
     return 0;
   },
