@@ -16,25 +16,58 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const db = await openDatabase(config.database);
-  try {
-    await prepareDatabase(db, { seed: config.seedOnStart, logger });
-  } catch (err) {
-    await db.close();
-    throw err;
+/** The port is taken: found before any database work, so a second start never migrates or seeds. */
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+  readonly code = 'PORT_IN_USE';
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`${host}:${port} is already in use (another virtcompat running?); stop it, or start on another port with PORT=N or --port N`);
   }
-  const app = buildApp(config, db, logger);
-  const server = createServer(app.app);
-  server.keepAliveTimeout = 65_000;
+}
+
+/** Binds the address; until the app is attached, every request gets 503 "starting". */
+async function bind(config: Config): Promise<Server> {
+  const server = createServer((_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end(JSON.stringify({ status: 'starting' }));
+  });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(config.host, config.port) : err),
+    );
     server.listen(config.port, config.host, () => resolve());
   });
+  return server;
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const server = await bind(config);
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
+  let db: Database | undefined;
+  let app: App;
+  try {
+    db = await openDatabase(config.database);
+    const report = await prepareDatabase(db, { seed: config.seedOnStart, osinfo: config.osinfoOnStart, logger });
+    logger.info(
+      { startup: report },
+      `database ready: migrate ${report.migrateMs} ms, seed ${report.seedMs} ms, osinfo-db ${report.osinfoMs} ms`,
+    );
+    app = buildApp(config, db, logger);
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await db?.close();
+    throw err;
+  }
+  server.removeAllListeners('request');
+  server.on('request', app.app);
+  server.keepAliveTimeout = 65_000;
   logger.info({ url: `${url}/graphql`, database: db.description }, 'virtcompat is listening');
+  const database = db;
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -52,8 +85,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         server.closeIdleConnections();
       });
       await app.close();
-      await db.close();
+      await database.close();
       logger.info('virtcompat stopped');
     })());
-  return { url, app, db, server, close };
+  return { url, app, db: database, server, close };
 }

@@ -1,16 +1,140 @@
-// What the service does to a database before it answers: migrate, and load the curated seed into
-// an empty catalogue. Shared by `serve`, the tests and the benchmark.
+// What the service does to a database before it answers: migrate, load the curated seed if it has
+// never been applied, and import osinfo-db (when installed) if it has never been imported. Shared
+// by `serve`, the tests and the benchmarks.
+//
+// Each step is decided by what the database records, not by what it happens to contain: the
+// seed's and each import's ImportRun row says it was applied. So a catalogue that osinfo-db was
+// imported into first still gets the seed, and a restart neither re-seeds nor re-imports.
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
 import { applyCuratedSeed } from '../../seed/load.ts';
+import { DEFAULT_OSINFO_PATH, importOsinfo } from '../../seed/importers/osinfo/import.ts';
+import type { Progress } from '../../seed/importers/progress.ts';
 
-export async function prepareDatabase(db: Database, opts: { seed: boolean; logger?: Logger }): Promise<void> {
+export interface StartupOptions {
+  /** Load the curated seed unless it was applied before (SEED_ON_START). */
+  seed: boolean;
+  /** Import osinfo-db from `path` unless it was imported before (IMPORT_OSINFO_ON_START, OSINFO_PATH). */
+  osinfo?: { enabled: boolean; path: string };
+  logger?: Logger;
+}
+
+export type OsinfoStep = 'imported' | 'already-imported' | 'not-installed' | 'disabled' | 'failed';
+
+export interface StartupReport {
+  migrateMs: number;
+  seedMs: number;
+  osinfoMs: number;
+  seeded: boolean;
+  osinfo: OsinfoStep;
+}
+
+export interface StartupState {
+  seedApplied: boolean;
+  osinfoImported: boolean;
+  osinfoInstalled: boolean;
+}
+
+/** What a start does, from what the database records and what is installed. */
+export function decideStartup(
+  state: StartupState,
+  opts: Pick<StartupOptions, 'seed' | 'osinfo'>,
+): { seed: boolean; osinfo: 'import' | Exclude<OsinfoStep, 'imported' | 'failed'> } {
+  const seed = opts.seed && !state.seedApplied;
+  if (!opts.osinfo?.enabled) return { seed, osinfo: 'disabled' };
+  if (state.osinfoImported) return { seed, osinfo: 'already-imported' };
+  if (!state.osinfoInstalled) return { seed, osinfo: 'not-installed' };
+  return { seed, osinfo: 'import' };
+}
+
+async function recorded(db: Database, source: string): Promise<boolean> {
+  const [row] = await db.sql.query<{ done: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM "ImportRun" WHERE source = $1 AND status = 'OK') AS done`,
+    [source],
+  );
+  return row?.done === true;
+}
+
+/** Import progress as log lines: each phase, each table, and every quarter of the files read. */
+function logProgress(logger: Logger, label: string): Progress {
+  let phase = '';
+  let last = -1;
+  return {
+    phase(name, total) {
+      phase = name;
+      last = -1;
+      logger.info(`${label}: ${name}${total !== undefined ? ` (${total})` : ''}`);
+    },
+    tick(done, total, detail) {
+      const quarter = total > 0 ? Math.floor((done / total) * 4) : 4;
+      if (quarter === last) return;
+      last = quarter;
+      logger.info(`${label}: ${phase} ${done}/${total}${detail ? `, ${detail}` : ''}`);
+    },
+    line: (message) => logger.info(`${label}: ${message}`),
+    step: (message) => logger.info(`${label}: ${message}`),
+    end() {},
+  };
+}
+
+export async function prepareDatabase(db: Database, opts: StartupOptions): Promise<StartupReport> {
+  const log = opts.logger;
+  const t0 = Date.now();
   const applied = await migrate(db);
-  if (applied.length) opts.logger?.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
-  if (!opts.seed) return;
-  const [{ n }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Hypervisor"`);
-  if (n > 0) return;
-  const summary = await applyCuratedSeed(db.prisma);
-  opts.logger?.info({ seed: summary }, 'loaded the curated seed into an empty catalogue');
+  if (applied.length) log?.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
+  const t1 = Date.now();
+  const report: StartupReport = { migrateMs: t1 - t0, seedMs: 0, osinfoMs: 0, seeded: false, osinfo: 'disabled' };
+
+  const plan = decideStartup(
+    {
+      seedApplied: opts.seed ? await recorded(db, 'seed') : true,
+      osinfoImported: opts.osinfo?.enabled ? await recorded(db, 'osinfo-db') : false,
+      osinfoInstalled: opts.osinfo?.enabled ? existsSync(opts.osinfo.path) : false,
+    },
+    opts,
+  );
+
+  if (plan.seed) {
+    const summary = await applyCuratedSeed(db);
+    report.seeded = true;
+    log?.info(
+      { seed: summary },
+      `loaded the curated seed (${summary.guests.created + summary.guests.updated} guests written) in ${summary.durationMs} ms`,
+    );
+  }
+  const t2 = Date.now();
+  report.seedMs = t2 - t1;
+
+  // decideStartup only says 'import' or 'not-installed' when opts.osinfo is set.
+  const osinfo = { path: opts.osinfo?.path ?? DEFAULT_OSINFO_PATH };
+  if (plan.osinfo === 'import') {
+    log?.info(`first start: importing osinfo-db from ${osinfo.path} (IMPORT_OSINFO_ON_START=false skips this)`);
+    try {
+      const s = await importOsinfo(db, { path: osinfo.path, progress: log ? logProgress(log, 'osinfo') : undefined });
+      report.osinfo = 'imported';
+      const guests = s.counts.GuestOS;
+      log?.info(
+        { osinfo: { version: s.sourceVersion, runId: s.runId, guests, problems: s.problems.length } },
+        `imported osinfo-db ${s.sourceVersion ?? ''} in ${s.durationMs} ms: ${guests ? guests.created + guests.updated + guests.unchanged + guests.kept : 0} guests`,
+      );
+    } catch (err) {
+      // The service still serves the curated seed; the next start tries again (no OK run recorded).
+      report.osinfo = 'failed';
+      log?.warn(
+        { err },
+        `importing osinfo-db from ${osinfo.path} failed; serving without it (retried at the next start, or run: virtcompat import osinfo ${osinfo.path})`,
+      );
+    }
+  } else {
+    report.osinfo = plan.osinfo;
+    if (plan.osinfo === 'not-installed') {
+      log?.info(
+        `osinfo-db not found at ${osinfo.path}: serving the curated guests only. For ~800 guests install it (Debian: apt-get install osinfo-db) and restart, or run: virtcompat import osinfo PATH`,
+      );
+    }
+  }
+  report.osinfoMs = Date.now() - t2;
+  return report;
 }

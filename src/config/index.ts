@@ -13,7 +13,13 @@ const int = (min: number, max: number) =>
     .string()
     .regex(/^\d+$/, { error: 'expected a whole number' })
     .transform(Number)
-    .pipe(z.number().int().min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` }));
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, { error: `must be at least ${min}` })
+        .max(max, { error: `must be at most ${max}` }),
+    );
 
 const EnvSchema = z.object({
   PORT: int(0, 65535).default(4000),
@@ -26,6 +32,8 @@ const EnvSchema = z.object({
   DB_POOL_SIZE: int(1, 200).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_ON_START: bool.default(true),
+  IMPORT_OSINFO_ON_START: bool.default(true),
+  OSINFO_PATH: z.string().min(1).default('/usr/share/osinfo'),
   RESPONSE_CACHE: bool.default(true),
   RESPONSE_CACHE_TTL_MS: int(0, 86_400_000).default(60_000),
   GRAPHQL_MAX_DEPTH: int(2, 100).default(12),
@@ -50,6 +58,8 @@ export type Config = Readonly<{
   database: Readonly<{ kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string }>;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   seedOnStart: boolean;
+  /** Import osinfo-db from `path` at a start where it was never imported (and the path exists). */
+  osinfoOnStart: Readonly<{ enabled: boolean; path: string }>;
   responseCache: Readonly<{ enabled: boolean; ttlMs: number }>;
   limits: Readonly<{
     maxDepth: number;
@@ -100,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     ),
     logLevel: e.LOG_LEVEL,
     seedOnStart: e.SEED_ON_START,
+    osinfoOnStart: Object.freeze({ enabled: e.IMPORT_OSINFO_ON_START, path: resolve(cwd, e.OSINFO_PATH) }),
     responseCache: Object.freeze({ enabled: e.RESPONSE_CACHE, ttlMs: e.RESPONSE_CACHE_TTL_MS }),
     limits: Object.freeze({
       maxDepth: e.GRAPHQL_MAX_DEPTH,
