@@ -112,7 +112,7 @@ describe('virtcompat serve', () => {
     });
     let log = '';
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${log}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`no start within 300 s (a new folder is initialised, seeded and gets osinfo-db):\n${log}`)), 300_000);
       child.stderr.on('data', (b) => {
         log += b;
         const m = /"url":"(http:[^"]+)"/.exec(log);
