@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { loadConfig } from '../src/config/index.ts';
+import { ConfigError, loadConfig } from '../src/config/index.ts';
 import type { Database } from '../src/db/index.ts';
 import { prepareDatabase, decideStartup } from '../src/api/startup.ts';
 import { PortInUseError, startServer } from '../src/api/server.ts';
@@ -47,6 +47,18 @@ async function counts(db: Database) {
   if (!row) throw new Error('no counts');
   return row;
 }
+
+describe('first-start configuration', () => {
+  it('imports osinfo-db from /usr/share/osinfo by default; IMPORT_OSINFO_ON_START and OSINFO_PATH change it', () => {
+    expect(loadConfig({}, '/srv').osinfoOnStart).toEqual({ enabled: true, path: '/usr/share/osinfo' });
+    expect(loadConfig({ IMPORT_OSINFO_ON_START: 'false', OSINFO_PATH: 'osinfo-db' }, '/srv').osinfoOnStart).toEqual({
+      enabled: false,
+      path: '/srv/osinfo-db',
+    });
+    expect(() => loadConfig({ IMPORT_OSINFO_ON_START: 'maybe' })).toThrow(ConfigError);
+    expect(() => loadConfig({ IMPORT_OSINFO_ON_START: 'maybe' })).toThrow(/IMPORT_OSINFO_ON_START="maybe"/);
+  });
+});
 
 describe('first-start decision', () => {
   const on = { seed: true, osinfo: { enabled: true, path: '/x' } };
