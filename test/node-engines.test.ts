@@ -68,7 +68,7 @@ function comparator(c: string, v: Version): boolean {
 }
 
 /** Whether a semver range (the forms package.json `engines` use) accepts a version. */
-export function satisfies(range: string, version: string): boolean {
+function satisfies(range: string, version: string): boolean {
   const v = parsePartial(version).v;
   return range.split('||').some((alt) => {
     // `>= 18` and `>=18` alike: glue an operator to the version after it.
