@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { fetchFacts, writeSnapshotEntry } from '../src/hypervisor-runtime/client.ts';
-import { decide } from '../src/hypervisor-runtime/decide.ts';
+import { decide } from '../src/hypervisor-runtime/decide/index.ts';
 import { loadHostProfile } from '../src/hypervisor-runtime/host.ts';
 import { renderLibvirt } from '../src/hypervisor-runtime/render/libvirt.ts';
 import { parseSpec } from '../src/hypervisor-runtime/spec.ts';

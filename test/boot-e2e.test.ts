@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decide } from '../src/hypervisor-runtime/decide.ts';
+import { decide } from '../src/hypervisor-runtime/decide/index.ts';
 import { probeHost } from '../src/hypervisor-runtime/probe.ts';
 import { parseSpec, type VmSpecInput } from '../src/hypervisor-runtime/spec.ts';
 import type { HostProfile } from '../src/hypervisor-runtime/host.ts';

@@ -8,7 +8,7 @@ import { closeSync, existsSync, openSync, readdirSync, truncateSync } from 'node
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { loadFacts, FIXED_PROVENANCE, tempDir } from './fixtures/runtime/load.ts';
-import { decide } from '../src/hypervisor-runtime/decide.ts';
+import { decide } from '../src/hypervisor-runtime/decide/index.ts';
 import type { HostProfile } from '../src/hypervisor-runtime/host.ts';
 import type { Plan } from '../src/hypervisor-runtime/plan.ts';
 import { executePrepare } from '../src/hypervisor-runtime/prepare.ts';

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { FIXED_PROVENANCE, host, loadFacts } from './fixtures/runtime/load.ts';
-import { decide } from '../src/hypervisor-runtime/decide.ts';
+import { decide } from '../src/hypervisor-runtime/decide/index.ts';
 import { explainPlan } from '../src/hypervisor-runtime/explain.ts';
 import { parseSpec, type VmSpecInput } from '../src/hypervisor-runtime/spec.ts';
 import { RenderError, renderCloudHypervisor, renderFirecracker, renderLibvirt, renderQemu, renderText, renderVmx, renderXl, type Format } from '../src/hypervisor-runtime/render/index.ts';

@@ -83,7 +83,7 @@ describe('runtime ↔ service', () => {
   });
 
   it('every seeded guest on every hypervisor: a plan that renders, or a typed PlanError — never a crash', async (t) => {
-    const { decide } = await import('../src/hypervisor-runtime/decide.ts');
+    const { decide } = await import('../src/hypervisor-runtime/decide/index.ts');
     const { parseSpec } = await import('../src/hypervisor-runtime/spec.ts');
     const { loadHostProfile } = await import('../src/hypervisor-runtime/host.ts');
     const { renderText } = await import('../src/hypervisor-runtime/render/index.ts');

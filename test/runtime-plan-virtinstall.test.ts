@@ -13,7 +13,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
 import { FIXED_PROVENANCE, guestData, loadFacts, tempDir } from './fixtures/runtime/load.ts';
-import { decide } from '../src/hypervisor-runtime/decide.ts';
+import { decide } from '../src/hypervisor-runtime/decide/index.ts';
 import { deviceKey } from '../src/hypervisor-runtime/devices.ts';
 import type { HostProfile } from '../src/hypervisor-runtime/host.ts';
 import type { Because, Plan } from '../src/hypervisor-runtime/plan.ts';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_SERVICE, defaultSnapshotDir, fetchFacts, FactsError } from './client.ts';
-import { decide } from './decide.ts';
+import { decide } from './decide/index.ts';
 import { explainError, explainPlan } from './explain.ts';
 import { HostProfileError, loadHostProfile, parseHostProfile, type HostProfile } from './host.ts';
 import { describeHost, probeHost } from './probe.ts';

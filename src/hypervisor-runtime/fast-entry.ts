@@ -15,7 +15,7 @@ import v8 from 'node:v8';
 import { command } from '../cli/commands/plan.ts';
 import { UsageError } from '../cli/types.ts';
 import * as cli from './cli.ts';
-import { decide } from './decide.ts';
+import { decide } from './decide/index.ts';
 import { normalizeFacts } from './facts.ts';
 import { parseHostProfile } from './host.ts';
 import { renderText } from './render/index.ts';

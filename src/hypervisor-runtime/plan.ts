@@ -8,7 +8,7 @@ export const PLAN_SCHEMA = 'virtcompat-plan/1';
 export interface Because {
   /** One sentence a reviewer reads. */
   reason: string;
-  /** Stable rule id (see RULES in decide.ts), e.g. `device.paravirtual-first`. */
+  /** Stable rule id (see decide/), e.g. `device.paravirtual-first`. */
   rule: string;
   /** Catalogue ids the choice rests on: guest, device, hypervisor release, compatibility records. */
   records: string[];

@@ -5,7 +5,7 @@ import { extname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { localHost } from '../cli.ts';
 import { DEFAULT_SERVICE, defaultSnapshotDir, fetchFacts, FactsError } from '../client.ts';
-import { decide } from '../decide.ts';
+import { decide } from '../decide/index.ts';
 import { explainError } from '../explain.ts';
 import { HostProfileError, loadHostProfile, type HostProfile } from '../host.ts';
 import type { Plan } from '../plan.ts';

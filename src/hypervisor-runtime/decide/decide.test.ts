@@ -2,22 +2,40 @@
 // from examples/hosts. No I/O in decide; these tests only read fixture files.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FIXED_PROVENANCE, host, loadFacts } from '../../test/fixtures/runtime/load.ts';
-import { decide, hostHasRequired } from './decide.ts';
-import type { HostProfile } from './host.ts';
-import type { Plan, PlanError } from './plan.ts';
-import { parseSpec, type VmSpecInput } from './spec.ts';
+import { FIXED_PROVENANCE, host, loadFacts } from '../../../test/fixtures/runtime/load.ts';
+import { decide, hostHasRequired } from './index.ts';
+import type { HostProfile } from '../host.ts';
+import type { Plan, PlanError } from '../plan.ts';
+import { parseSpec, type VmSpecInput } from '../spec.ts';
 
 const KVM = host('kvm-x86_64');
 const TCG = host('tcg-x86_64');
 
-function plan(guest: string, hv: string, spec: VmSpecInput = {}, h: HostProfile = KVM, records: unknown[] = [], migrationHosts: HostProfile[] = []): Plan {
-  const r = decide({ facts: loadFacts(guest, hv, records), provenance: FIXED_PROVENANCE, host: h, spec: parseSpec({ disks: [{ path: '/vm/root.img' }], ...spec }), migrationHosts });
+function plan(
+  guest: string,
+  hv: string,
+  spec: VmSpecInput = {},
+  h: HostProfile = KVM,
+  records: unknown[] = [],
+  migrationHosts: HostProfile[] = [],
+): Plan {
+  const r = decide({
+    facts: loadFacts(guest, hv, records),
+    provenance: FIXED_PROVENANCE,
+    host: h,
+    spec: parseSpec({ disks: [{ path: '/vm/root.img' }], ...spec }),
+    migrationHosts,
+  });
   if (!r.ok) assert.fail(`expected a plan for ${guest} on ${hv}: ${r.error.message}`);
   return r.plan;
 }
 function fail(guest: string, hv: string, spec: VmSpecInput = {}, h: HostProfile = KVM, records: unknown[] = []): PlanError {
-  const r = decide({ facts: loadFacts(guest, hv, records), provenance: FIXED_PROVENANCE, host: h, spec: parseSpec({ disks: [{ path: '/vm/root.img' }], ...spec }) });
+  const r = decide({
+    facts: loadFacts(guest, hv, records),
+    provenance: FIXED_PROVENANCE,
+    host: h,
+    spec: parseSpec({ disks: [{ path: '/vm/root.img' }], ...spec }),
+  });
   if (r.ok) assert.fail(`expected no plan for ${guest} on ${hv}`);
   return r.error;
 }
@@ -27,7 +45,11 @@ const one = (p: Plan, role: string) => {
   assert.equal(d.length, 1, `one ${role} device`);
   return d[0];
 };
-const enabled = (p: Plan) => p.paravirt.filter((x) => x.enabled).map((x) => x.key).sort();
+const enabled = (p: Plan) =>
+  p.paravirt
+    .filter((x) => x.enabled)
+    .map((x) => x.key)
+    .sort();
 
 describe('decide: KVM x86_64', () => {
   it('modern Linux (debian11): q35, KVM, virtio 1.0 for disk, NIC, RNG, balloon, agent; host CPU; BIOS', () => {
@@ -72,7 +94,10 @@ describe('decide: KVM x86_64', () => {
     assert.equal(disk.bus, 'ide');
     assert.equal(disk.path, 'emulated');
     assert.match(disk.because.reason, /PIIX3/);
-    assert.deepEqual(disk.because.rejected?.map((r) => r.option), ['virtio-blk-pci-non-transitional', 'virtio-blk-pci-transitional']);
+    assert.deepEqual(
+      disk.because.rejected?.map((r) => r.option),
+      ['virtio-blk-pci-non-transitional', 'virtio-blk-pci-transitional'],
+    );
     assert.match(disk.because.rejected![0].why, /no record that winxp drives it/);
     assert.match(disk.because.rejected![1].why, /add-on driver virtio-win/);
     const nic = one(p, 'nic');
@@ -219,7 +244,12 @@ describe('decide: KVM x86_64', () => {
     const t = plan('debian11', 'kvm', { nics }, TCG);
     assert.equal(one(t, 'nic').path, 'paravirtual');
     assert.ok(t.warnings.some((w) => /no IOMMU groups/.test(w)));
-    const e = fail('debian11', 'kvm', { nics: [{ prefer: 'passthrough', passthrough: { host: '0000:3b:00.0', vf: true, required: true } }] }, TCG);
+    const e = fail(
+      'debian11',
+      'kvm',
+      { nics: [{ prefer: 'passthrough', passthrough: { host: '0000:3b:00.0', vf: true, required: true } }] },
+      TCG,
+    );
     assert.equal(e.code, 'PASSTHROUGH_UNAVAILABLE');
     // asked for but not preferred: used only when nothing virtual fits
     const auto = plan('debian11', 'kvm', { nics: [{ passthrough: { host: '0000:5e:00.0' } }] });
@@ -245,15 +275,42 @@ describe('decide: KVM x86_64', () => {
 
   it('compatibility records: a BROKEN combination stops the plan; a BROKEN device is passed over; good records are cited', () => {
     const rel = 'http://virtcompat.org/hypervisor/kvm/qemu-7.2';
-    const broken = [{ id: 'rec-broken', status: 'BROKEN', hypervisorRelease: { id: rel }, device: null, hostFeature: null, backend: null, testedDevices: [], evidence: { url: 'https://example.org/bug' } }];
+    const broken = [
+      {
+        id: 'rec-broken',
+        status: 'BROKEN',
+        hypervisorRelease: { id: rel },
+        device: null,
+        hostFeature: null,
+        backend: null,
+        testedDevices: [],
+        evidence: { url: 'https://example.org/bug' },
+      },
+    ];
     const e = fail('debian11', 'kvm', {}, KVM, broken);
     assert.equal(e.code, 'COMBINATION_UNSUPPORTED');
     assert.deepEqual(e.records.slice(0, 1), ['rec-broken']);
-    const dev1 = [{ id: 'rec-nic', status: 'BROKEN', hypervisorRelease: { id: rel }, device: { id: 'http://pcisig.com/pci/1af4/1041' }, testedDevices: [] }];
+    const dev1 = [
+      {
+        id: 'rec-nic',
+        status: 'BROKEN',
+        hypervisorRelease: { id: rel },
+        device: { id: 'http://pcisig.com/pci/1af4/1041' },
+        testedDevices: [],
+      },
+    ];
     const p = plan('debian11', 'kvm', {}, KVM, dev1);
     assert.equal(one(p, 'nic').model, 'virtio-net-pci-transitional');
     assert.ok(one(p, 'nic').because.rejected?.some((r) => /record rec-nic/.test(r.why)));
-    const ok = [{ id: 'rec-ok', status: 'CERTIFIED', hypervisorRelease: { id: rel }, backend: 'kvm', testedDevices: [{ id: 'http://pcisig.com/pci/1af4/1041' }] }];
+    const ok = [
+      {
+        id: 'rec-ok',
+        status: 'CERTIFIED',
+        hypervisorRelease: { id: rel },
+        backend: 'kvm',
+        testedDevices: [{ id: 'http://pcisig.com/pci/1af4/1041' }],
+      },
+    ];
     const c = plan('debian11', 'kvm', {}, KVM, ok);
     assert.ok(c.backend.because.records.includes('rec-ok'));
     assert.match(c.backend.because.reason, /rec-ok \(CERTIFIED, kvm\)/);
@@ -270,10 +327,15 @@ describe('decide: KVM x86_64', () => {
   });
 
   it("a model the host's QEMU binary lacks is passed over, saying so", () => {
-    const h: HostProfile = { ...KVM, qemu: { ...KVM.qemu!, devices: KVM.qemu!.devices.filter((d) => d !== 'virtio-net-pci-non-transitional') } };
+    const h: HostProfile = {
+      ...KVM,
+      qemu: { ...KVM.qemu!, devices: KVM.qemu!.devices.filter((d) => d !== 'virtio-net-pci-non-transitional') },
+    };
     const nic = one(plan('debian11', 'kvm', {}, h), 'nic');
     assert.equal(nic.model, 'virtio-net-pci-transitional');
-    assert.ok(nic.because.rejected?.some((r) => r.option === 'virtio-net-pci-non-transitional' && /host's QEMU does not offer it/.test(r.why)));
+    assert.ok(
+      nic.because.rejected?.some((r) => r.option === 'virtio-net-pci-non-transitional' && /host's QEMU does not offer it/.test(r.why)),
+    );
   });
 
   it('is deterministic', () => {
@@ -296,7 +358,11 @@ describe('decide: other hypervisors', () => {
     assert.equal(one(emu, 'nic').model, 'e1000');
     const virtio = plan('rhel9.0', 'xen');
     assert.equal(virtio.backend.key, 'xen-hvm');
-    assert.equal(one(virtio, 'nic').deviceId, 'http://pcisig.com/pci/1af4/1000', "the device model's virtio-net for a guest without netfront");
+    assert.equal(
+      one(virtio, 'nic').deviceId,
+      'http://pcisig.com/pci/1af4/1000',
+      "the device model's virtio-net for a guest without netfront",
+    );
     const pv = plan('rhel6.0', 'xen', {}, TCG);
     assert.equal(pv.backend.key, 'xen-pv');
     assert.equal(pv.acceleration.mode, 'paravirtual-only');

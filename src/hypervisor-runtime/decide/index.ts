@@ -1,0 +1,179 @@
+// decide(facts, host, spec) → plan or typed error. PURE: no I/O, no clock, no randomness; the same
+// input always gives the same plan. Every choice carries `because` (rule + records + what was passed over).
+//
+// For KVM on x86_64 the defaults follow virt-install (virtinst 4.1: guest.py `_set_default_machine`,
+// `_add_default_*`, devices/*.py `default_model`, domain/clock.py, domain/features.py) read against
+// the same osinfo facts; where this planner knowingly decides otherwise the choice carries
+// `differsFrom` with virt-install's answer and why.
+import type { FactsProvenance, PlanningFacts } from '../facts.ts';
+import type { HostProfile } from '../host.ts';
+import { type DeviceContext } from '../devices.ts';
+import { PLAN_SCHEMA, PlanError, type DecideResult, type Plan } from '../plan.ts';
+import { type VmSpec } from '../spec.ts';
+import { type Ctx, type FamilyPlan, type FamilyPlanner, because } from './context.ts';
+import type { HypervisorFamily } from '../facts.ts';
+import { kvmPlanner } from './kvm/index.ts';
+import { xenPlanner } from './xen.ts';
+import { vmwarePlanner } from './vmware.ts';
+import { hypervPlanner } from './hyperv.ts';
+import { cloudHypervisorPlanner, firecrackerPlanner } from './cloud-hypervisor-firecracker.ts';
+import { pickRelease } from './release.ts';
+import { decideResources } from './resources.ts';
+
+export interface DecideInput {
+  facts: PlanningFacts;
+  provenance: FactsProvenance;
+  host: HostProfile;
+  spec: VmSpec;
+  /** Other hosts the VM must live-migrate across (constraints.migrateAcross, already loaded). */
+  migrationHosts?: HostProfile[];
+}
+
+/**
+ * One planner per hypervisor family. A new target adds a file exporting a FamilyPlanner and one line here;
+ * decideOrThrow does the parts every family shares (release, architecture, compatibility records,
+ * resources, migration) around it.
+ */
+export const PLANNERS: Partial<Record<HypervisorFamily, FamilyPlanner>> = {
+  KVM: kvmPlanner,
+  XEN: xenPlanner,
+  VMWARE: vmwarePlanner,
+  HYPERV: hypervPlanner,
+  CLOUD_HYPERVISOR: cloudHypervisorPlanner,
+  FIRECRACKER: firecrackerPlanner,
+};
+
+export function decide(input: DecideInput): DecideResult {
+  try {
+    return { ok: true, plan: decideOrThrow(input) };
+  } catch (err) {
+    if (err instanceof PlanError) return { ok: false, error: err };
+    throw err;
+  }
+}
+
+export function decideOrThrow(input: DecideInput): Plan {
+  const { facts, host, spec } = input;
+  const guest = facts.guest;
+  const label = guest.shortIds[0] ?? guest.name;
+  const warnings: string[] = [...input.provenance.warnings];
+  const arch = spec.arch ?? host.arch;
+  const name = spec.name ?? label.replace(/[^a-zA-Z0-9_.-]/g, '-');
+  const hv = facts.hypervisor;
+  const planner = PLANNERS[hv.family];
+
+  // ── hypervisor release ──
+  const { release, because: releaseBecause } = pickRelease(facts, host, spec, warnings);
+
+  // ── architecture ──
+  if (guest.architectures.length && !guest.architectures.includes(arch)) {
+    throw new PlanError(
+      'GUEST_ARCH_UNSUPPORTED',
+      `guest architecture ${arch}`,
+      `${label} runs on ${guest.architectures.join(', ')}, not ${arch}`,
+      [guest.id],
+    );
+  }
+
+  // ── compatibility records ──
+  const broken = new Map<string, string>();
+  const combination: string[] = [];
+  for (const r of facts.compatibility) {
+    if (r.hypervisorReleaseId !== release.id) continue;
+    if (r.status === 'BROKEN' || r.status === 'UNSUPPORTED') {
+      if (r.deviceId) broken.set(r.deviceId, r.id);
+      else if (!r.hostFeatureKey && !r.backend) {
+        if (!spec.constraints.allowUnsupported)
+          throw new PlanError(
+            'COMBINATION_UNSUPPORTED',
+            `a working ${label} on ${release.name}`,
+            `accepted compatibility record ${r.id} says ${label} on ${release.name} is ${r.status}${r.evidenceUrl ? ` (${r.evidenceUrl})` : ''}; set constraints.allowUnsupported to plan anyway`,
+            [r.id, guest.id, release.id],
+          );
+        warnings.push(`record ${r.id}: ${label} on ${release.name} is ${r.status}; planning anyway (allowUnsupported)`);
+      }
+    } else if (!r.deviceId && !r.hostFeatureKey) combination.push(`${r.id} (${r.status}${r.backend ? `, ${r.backend}` : ''})`);
+  }
+  const combinationRecords = facts.compatibility.filter((r) => r.hypervisorReleaseId === release.id).map((r) => r.id);
+
+  const devctx: DeviceContext = {
+    guest,
+    guestLabel: label,
+    releaseId: release.id,
+    releaseName: release.name,
+    devices: release.devices,
+    allowAddon: spec.drivers.addon,
+    noEmulated: spec.constraints.noEmulatedDevices,
+    broken,
+    host,
+    vfio: release.vfio,
+    sriov: release.sriov,
+    migrating: (input.migrationHosts ?? []).length > 0,
+    native: planner?.native ?? [],
+    // QEMU models: planned for the release that matches the host's QEMU, checked against what that binary offers
+    hostModels:
+      hv.family === 'KVM' && host.qemu
+        ? new Set([...host.qemu.devices, ...(host.qemu.devices.includes('virtio-vga') ? ['virtio-gpu-pci'] : [])])
+        : null,
+    warnings,
+  };
+  const ctx: Ctx = {
+    facts,
+    guest,
+    label,
+    release,
+    host,
+    spec,
+    arch,
+    name,
+    warnings,
+    devctx,
+    migrationHosts: input.migrationHosts ?? [],
+    isWindows: ['winnt', 'win9x', 'win16'].includes(guest.family ?? ''),
+    omitted: [],
+  };
+
+  const resources = decideResources(ctx);
+  if (!planner)
+    throw new PlanError(
+      'NO_BACKEND',
+      `a planner for hypervisor family ${hv.family}`,
+      `no planner for hypervisor family ${hv.family} (${hv.key})`,
+    );
+  const plan: FamilyPlan = planner.plan(ctx, resources.vcpus);
+
+  if (combination.length) plan.backend.because.records.push(...combinationRecords);
+  if (combination.length) plan.backend.because.reason += `; compatibility records: ${combination.join(', ')}`;
+
+  const migration = ctx.migrationHosts.length
+    ? {
+        hosts: [host.name, ...ctx.migrationHosts.map((h) => h.name)],
+        because: because(
+          `the VM must live-migrate across ${[host.name, ...ctx.migrationHosts.map((h) => h.name)].join(', ')}: CPU model and machine type are pinned to what every host offers, no device is assigned`,
+          'migration.common-denominator',
+          [release.id],
+        ),
+      }
+    : null;
+
+  return {
+    schema: PLAN_SCHEMA,
+    name,
+    arch,
+    guest: { id: guest.id, shortId: guest.shortIds[0] ?? null, name: guest.name, family: guest.family },
+    hypervisor: { key: hv.key, family: hv.family, releaseId: release.id, version: release.version, because: releaseBecause },
+    host: { name: host.name, arch: host.arch },
+    facts: input.provenance,
+    warnings,
+    ...plan,
+    omitted: ctx.omitted,
+    memory: { mib: resources.memoryMiB, because: resources.memoryBecause },
+    resources: { because: resources.checks },
+    migration,
+  };
+}
+
+// the helpers other modules and tests use, importable from decide/ as before
+export { hostHasRequired } from './acceleration.ts';
+export { pickFirmwareDescriptor } from './firmware.ts';
+export { OSINFO, VIRT_INSTALL_HYPERV } from './kvm/virt-install.ts';
