@@ -1,5 +1,6 @@
 import { entries as commands } from './commands/index.ts';
-import { UsageError, type CliIO } from './types.ts';
+import { runCommand } from './run-command.ts';
+import type { CliIO } from './types.ts';
 
 function topUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
@@ -29,21 +30,5 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return 2;
   }
   const rest = argv.slice(entry.name.split(' ').length);
-  const cmd = await entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(cmd.usage.trimEnd() + '\n');
-    return 0;
-  }
-  try {
-    return await cmd.run(rest, io);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`virtcompat ${cmd.name}: ${err.message}\n\n${cmd.usage.trimEnd()}\n`);
-      return 2;
-    }
-    const e = err as Error & { code?: string };
-    io.stderr.write(`virtcompat ${cmd.name}: ${e.code ? `[${e.code}] ` : ''}${e.message}\n`);
-    if (io.env.VIRTCOMPAT_DEBUG) io.stderr.write(`${e.stack}\n`);
-    return 1;
-  }
+  return runCommand(await entry.load(), rest, io);
 }

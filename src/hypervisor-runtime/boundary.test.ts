@@ -1,5 +1,6 @@
 // The runtime ships alone: nothing under src/hypervisor-runtime/ imports the service's code
-// (src/api, src/schema, src/db, src/config, the generated Prisma client) or Prisma itself.
+// (src/api, src/schema, src/db, src/config, the generated Prisma client) or Prisma itself, nor the CLI;
+// and it is a library: argv and the environment are the CLI's (src/cli/env.ts), never read here.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { join, relative, resolve, dirname } from 'node:path';
 
 const DIR = import.meta.dirname;
 const SRC = resolve(DIR, '..');
-const FORBIDDEN = ['api', 'schema', 'db', 'config', 'generated', 'catalogue'].map((d) => join(SRC, d));
+const FORBIDDEN = ['api', 'schema', 'db', 'config', 'generated', 'catalogue', 'cli'].map((d) => join(SRC, d));
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -29,5 +30,10 @@ it('src/hypervisor-runtime imports none of the service code nor Prisma', () => {
       }
     }
   }
+  assert.deepEqual(bad, []);
+});
+
+it('src/hypervisor-runtime reads neither process.env nor process.argv', () => {
+  const bad = files(DIR).flatMap((f) => (/process\.(env|argv)\b/.test(readFileSync(f, 'utf8')) ? [relative(SRC, f)] : []));
   assert.deepEqual(bad, []);
 });

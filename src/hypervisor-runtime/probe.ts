@@ -21,7 +21,12 @@ export interface ProbeOptions {
   swtpmBinary?: string | null;
   name?: string;
   now?: Date;
+  /** Folders searched for qemu-system-* and swtpm, in order (the caller's PATH; default: the system folders). */
+  searchPath?: string[];
 }
+
+/** Where binaries are looked for when the caller gives no search path. */
+export const DEFAULT_SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 export function parseCpuInfo(text: string): { vendor: string; model: string; count: number; flags: string[] } {
   let vendor = 'unknown';
@@ -300,9 +305,9 @@ export async function probeHostCpuWithQemu(
   return { hostPassthrough: 'unusable', flagsOff: [], namedOk: named.ok, error: host.error || named.error };
 }
 
-function which(cmd: string, root: string): string | null {
+function which(cmd: string, root: string, searchPath: string[]): string | null {
   if (cmd.includes('/')) return existsSync(join(root, cmd)) ? cmd : null;
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+  for (const dir of searchPath) {
     const p = join(dir, cmd);
     try {
       if (statSync(join(root, p)).isFile()) return p;
@@ -325,7 +330,7 @@ export async function probeHost(opts: ProbeOptions = {}): Promise<HostProfile> {
   const dmiVendor = readText(join(root, 'sys/class/dmi/id/sys_vendor'))?.trim() || null;
   const kernel = readText(join(root, 'proc/sys/kernel/osrelease'))?.trim() || null;
 
-  const qemuBin = opts.qemuBinary === null ? null : which(opts.qemuBinary ?? `qemu-system-${arch}`, root);
+  const qemuBin = opts.qemuBinary === null ? null : which(opts.qemuBinary ?? `qemu-system-${arch}`, root, opts.searchPath ?? DEFAULT_SEARCH_PATH);
   let qemu: HostProfile['qemu'] = null;
   let kvm: HostProfile['kvm'] = { device: kvmDevice, usable: false, detail: '', hyperv: 'untested', hostPassthrough: 'untested', hostCpuFlagsOff: [] };
   const virtFlag = cpu.flags.includes('vmx') ? 'vmx' : cpu.flags.includes('svm') ? 'svm' : null;
@@ -389,7 +394,7 @@ export async function probeHost(opts: ProbeOptions = {}): Promise<HostProfile> {
   }
   if (kvm.usable && !virtFlag) kvm.detail += '; /proc/cpuinfo shows neither vmx nor svm (nested virtualization hides the flag)';
 
-  const swtpmBin = opts.swtpmBinary === null ? null : which(opts.swtpmBinary ?? 'swtpm', root);
+  const swtpmBin = opts.swtpmBinary === null ? null : which(opts.swtpmBinary ?? 'swtpm', root, opts.searchPath ?? DEFAULT_SEARCH_PATH);
   const profile: HostProfile = {
     schema: HOST_SCHEMA,
     name: opts.name ?? (readText(join(root, 'proc/sys/kernel/hostname'))?.trim() || 'localhost'),

@@ -1,8 +1,9 @@
+// `virtcompat boot`: argv and the environment → resolved options → bootVm (which plans the way `plan`
+// does, then boots). The runtime is imported when the command runs, so other commands do not pay for it.
+import { resolve } from 'node:path';
+import { parseCommandArgs } from '../args.ts';
 import type { Command } from '../types.ts';
 import { UsageError } from '../types.ts';
-import { parseCommandArgs } from '../args.ts';
-
-// The runtime is imported when the command runs, so other commands do not pay for loading it.
 export const command: Command = {
   name: 'boot',
   summary: 'plan a VM and boot it with QEMU on a serial console; with the test guest, check the plan from inside',
@@ -74,41 +75,48 @@ Exit status: 0 the guest powered off; 1 no plan, QEMU or KVM failed; 2 usage; 3 
       if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got '${v}'`);
       return n;
     };
-    const { runBoot, BootUsageError } = await import('../../hypervisor-runtime/boot/cli.ts');
-    try {
-      return await runBoot(
-        {
-          spec: values.spec,
+    const vcpus = num('vcpus', values.vcpus);
+    const timeoutMs = num('service-timeout', values['service-timeout']);
+    const timeoutSeconds = num('timeout', values.timeout);
+    const path = (p: string | undefined) => (p === undefined ? undefined : resolve(io.cwd, p));
+    const [{ clientEnv }, { withRuntimeUsage }, { bootVm }] = await Promise.all([
+      import('../env.ts'),
+      import('../runtime-errors.ts'),
+      import('../../hypervisor-runtime/boot/boot-vm.ts'),
+    ]);
+    const env = clientEnv(io.env);
+    return withRuntimeUsage(() =>
+      bootVm({
+        specFile: path(values.spec),
+        overrides: {
           guest: values.guest,
           hypervisor: values.hypervisor,
-          disks: values.disk,
-          kernel: values.kernel,
-          initrd: values.initrd,
-          append: values.append,
-          testGuest: values['test-guest'],
           memory: values.memory,
-          vcpus: num('vcpus', values.vcpus),
+          vcpus,
           name: values.name,
-          host: values.host,
-          service: values.service,
-          offline: values.offline,
-          snapshotDir: values['snapshot-dir'],
-          serviceTimeoutMs: num('service-timeout', values['service-timeout']),
-          dryRun: values['dry-run'],
-          json: values.json,
-          fallbackTcg: values['fallback-tcg'],
-          log: values.log,
-          timeoutSeconds: num('timeout', values.timeout),
-          quiet: values.quiet,
-          verify: values.verify,
-          result: values.result,
-          qemu: values.qemu,
+          disks: values.disk?.map((d) => resolve(io.cwd, d)),
         },
-        io,
-      );
-    } catch (err) {
-      if (err instanceof BootUsageError) throw new UsageError(err.message);
-      throw err;
-    }
+        testGuest: values['test-guest'],
+        kernel: path(values.kernel),
+        initrd: path(values.initrd),
+        append: values.append,
+        host: values.host ? { file: resolve(io.cwd, values.host) } : { probe: { cacheDir: env.cacheDir, searchPath: env.searchPath } },
+        service: values.service ?? env.service,
+        snapshotDir: values['snapshot-dir'] ? resolve(io.cwd, values['snapshot-dir']) : env.snapshotDir,
+        timeoutMs,
+        offline: values.offline,
+        dryRun: values['dry-run'],
+        json: values.json,
+        fallbackTcg: values['fallback-tcg'],
+        logFile: path(values.log),
+        timeoutSeconds,
+        quiet: values.quiet,
+        verify: values.verify,
+        resultFile: path(values.result),
+        qemu: values.qemu,
+        stdout: io.stdout,
+        stderr: io.stderr,
+      }),
+    );
   },
 };

@@ -1,8 +1,10 @@
-import type { Command } from '../types.ts';
-import { UsageError } from '../types.ts';
+// `virtcompat plan`: argv and the environment → resolved options → planVm (the runtime's planning path)
+// → render → stdout. The runtime is imported when the command runs, so `--help` and other commands do not
+// pay for loading it.
+import { resolve } from 'node:path';
 import { parseCommandArgs } from '../args.ts';
-
-// The runtime is imported when the command runs, so other commands do not pay for loading it.
+import type { Command, CliIO } from '../types.ts';
+import { UsageError } from '../types.ts';
 export const command: Command = {
   name: 'plan',
   summary: 'plan a VM for a guest on a hypervisor and render it (QEMU argv, libvirt XML, xl.cfg, .vmx ...)',
@@ -50,30 +52,157 @@ Exit status: 0 plan printed, 1 no plan possible (the requirement that failed is 
       name: { type: 'string' },
       reprobe: { type: 'boolean' },
     });
-    const { runPlan, CliUsageError } = await import('../../hypervisor-runtime/cli.ts');
-    try {
-      return await runPlan(
-        {
-          guest: values.guest,
-          hypervisor: values.hypervisor,
-          host: values.host,
-          spec: values.spec,
-          format: values.format,
-          explain: values.explain,
-          service: values.service,
-          offline: values.offline,
-          snapshotDir: values['snapshot-dir'],
-          timeoutMs: values.timeout === undefined ? undefined : Number(values.timeout),
-          maxSnapshotAge: values['max-snapshot-age'],
-          release: values.release,
-          name: values.name,
-          reprobe: values.reprobe,
-        },
-        io,
-      );
-    } catch (err) {
-      if (err instanceof CliUsageError) throw new UsageError(err.message);
-      throw err;
-    }
+    const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
+    if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0))
+      throw new UsageError('--timeout must be a positive number of milliseconds');
+    const maxSnapshotAgeSeconds = values['max-snapshot-age'] === undefined ? undefined : parseDuration(values['max-snapshot-age']);
+    return runPlan(
+      {
+        guest: values.guest,
+        hypervisor: values.hypervisor,
+        host: values.host,
+        spec: values.spec,
+        format: values.format,
+        explain: values.explain,
+        service: values.service,
+        offline: values.offline,
+        snapshotDir: values['snapshot-dir'],
+        timeoutMs,
+        maxSnapshotAgeSeconds,
+        release: values.release,
+        name: values.name,
+        reprobe: values.reprobe,
+      },
+      io,
+    );
   },
 };
+
+interface PlanFlags {
+  guest?: string;
+  hypervisor?: string;
+  host?: string;
+  spec?: string;
+  format?: string;
+  explain?: boolean;
+  service?: string;
+  offline?: boolean;
+  snapshotDir?: string;
+  timeoutMs?: number;
+  maxSnapshotAgeSeconds?: number;
+  release?: string;
+  name?: string;
+  reprobe?: boolean;
+}
+
+/** `12h`, `7d`, `90` (seconds) → seconds. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?$/.exec(s.trim());
+  if (!m) throw new UsageError(`--max-snapshot-age: expected a duration like 12h or 7d, got '${s}'`);
+  const mult = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[(m[2] ?? 's') as 's'];
+  return Math.round(Number(m[1]) * mult);
+}
+
+async function runPlan(a: PlanFlags, io: CliIO): Promise<number> {
+  const [
+    { clientEnv },
+    { withRuntimeUsage },
+    { FactsError },
+    { explainError, explainPlan },
+    { loadVmSpec, planVm },
+    { FORMATS, RenderError, renderText },
+    { HYPERVISOR_KEYS },
+  ] = await Promise.all([
+    import('../env.ts'),
+    import('../runtime-errors.ts'),
+    import('../../hypervisor-runtime/client.ts'),
+    import('../../hypervisor-runtime/explain.ts'),
+    import('../../hypervisor-runtime/plan-vm.ts'),
+    import('../../hypervisor-runtime/render/index.ts'),
+    import('../../hypervisor-runtime/spec.ts'),
+  ]);
+  const env = clientEnv(io.env);
+  // VIRTCOMPAT_TIMING=1: where the time goes, on stderr
+  const t0 = performance.now();
+  const marks: [string, number][] = [];
+  const mark = (what: string) => env.timing && marks.push([what, performance.now()]);
+  const report = () => {
+    if (!env.timing) return;
+    let prev = t0;
+    const parts = marks.map(([w, t]) => {
+      const s = `${w} ${(t - prev).toFixed(1)}`;
+      prev = t;
+      return s;
+    });
+    io.stderr.write(`timing (ms, process up ${performance.now().toFixed(0)} at exit): ${parts.join(', ')}\n`);
+  };
+  const format = (a.format ?? 'json') as (typeof FORMATS)[number];
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+
+  return withRuntimeUsage(async () => {
+    // spec (flags override the file)
+    const { spec, dir } = await loadVmSpec(a.spec === undefined ? undefined : resolve(io.cwd, a.spec), {
+      guest: a.guest,
+      hypervisor: a.hypervisor as (typeof HYPERVISOR_KEYS)[number] | undefined,
+      hypervisorRelease: a.release || undefined,
+      name: a.name || undefined,
+    });
+    if (!spec.disks)
+      spec.disks = [
+        { path: `${spec.name ?? spec.guest ?? 'vm'}.qcow2`, format: 'qcow2', device: 'disk', readonly: false, bus: 'auto', prefer: 'auto' },
+      ];
+    if (!spec.guest) throw new UsageError('which guest? give --guest <id|short-id> or `guest:` in the spec');
+    if (!spec.hypervisor)
+      throw new UsageError(`which hypervisor? give --hypervisor <${HYPERVISOR_KEYS.join('|')}> or \`hypervisor:\` in the spec`);
+    if (!(HYPERVISOR_KEYS as readonly string[]).includes(spec.hypervisor))
+      throw new UsageError(`--hypervisor must be one of ${HYPERVISOR_KEYS.join(', ')}`);
+    mark('spec');
+
+    let planned;
+    try {
+      planned = await planVm({
+        spec,
+        specDir: dir ?? io.cwd,
+        host: a.host
+          ? { file: resolve(io.cwd, a.host) }
+          : { probe: { cacheDir: env.cacheDir, reprobe: a.reprobe, searchPath: env.searchPath } },
+        service: a.service ?? env.service,
+        snapshotDir: a.snapshotDir ? resolve(io.cwd, a.snapshotDir) : env.snapshotDir,
+        timeoutMs: a.timeoutMs,
+        offline: a.offline,
+        maxSnapshotAgeSeconds: a.maxSnapshotAgeSeconds,
+        onStep: mark,
+      });
+    } catch (err) {
+      if (err instanceof FactsError) {
+        io.stderr.write(`virtcompat plan: [${err.code}] ${err.message}\n`);
+        return 1;
+      }
+      throw err;
+    }
+    const result = planned.result;
+    if (!result.ok) {
+      if (format === 'json') io.stdout.write(JSON.stringify(result.error.toJSON(), null, 2) + '\n');
+      io.stderr.write(explainError(result.error));
+      return 1;
+    }
+    const plan = result.plan;
+    for (const w of plan.warnings) io.stderr.write(`warning: ${w}\n`);
+    if (a.explain && a.format === undefined) {
+      io.stdout.write(explainPlan(plan));
+      return 0;
+    }
+    let text: string;
+    try {
+      text = renderText(plan, format);
+    } catch (err) {
+      if (err instanceof RenderError) throw new UsageError(err.message);
+      throw err;
+    }
+    if (a.explain) io.stderr.write(explainPlan(plan));
+    mark('render');
+    io.stdout.write(text);
+    report();
+    return 0;
+  });
+}

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from '../types.ts';
 import { UsageError } from '../types.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -30,7 +32,15 @@ Options:
     });
     const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
     if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new UsageError('--timeout must be a positive number of milliseconds');
-    const { runProbe } = await import('../../hypervisor-runtime/cli.ts');
-    return runProbe({ json: values.json, save: values.save, qemu: values.qemu, timeoutMs, name: values.name }, io);
+    const [{ clientEnv }, { describeHost, probeHost }] = await Promise.all([import('../env.ts'), import('../../hypervisor-runtime/probe.ts')]);
+    const host = await probeHost({ qemuBinary: values.qemu, timeoutMs, name: values.name, searchPath: clientEnv(io.env).searchPath });
+    const json = JSON.stringify(host, null, 2) + '\n';
+    if (values.save) {
+      const p = resolve(io.cwd, values.save);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, json);
+    }
+    io.stdout.write(values.json ? json : describeHost(host) + '\n');
+    return 0;
   },
 };
