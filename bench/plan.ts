@@ -1,18 +1,22 @@
 // Benchmark: planning from a warm snapshot (in-process), and the CLI end to end side by side with
 // `virt-install --print-xml` for the same guests.
 //
-//   node --import tsx bench/plan.ts [--iterations N] [--cli-runs N] [--json]
+//   node --import tsx bench/plan.ts [--iterations N] [--cli-runs N] [--no-slow] [--json]
 //
 // In-process: facts read from the snapshot file (fetchFacts --offline: read, parse, normalise) + decide
-// + render libvirt XML, per guest; target under 5 ms. CLI: process start to output, three ways:
-//   - `node bin/virtcompat.mjs plan ...`  (the CLI as shipped: tsx compiles TypeScript at start, and the
-//     command index loads every command's modules)
-//   - src/hypervisor-runtime/fast-entry.ts bundled into one CommonJS file with esbuild, and the same
-//     captured in a Node startup snapshot (--build-snapshot, warmed on the fixtures): what a build step would ship
-//   - `virt-install --connect qemu:///system --print-xml` (when virt-install and libvirtd are there)
-// Target: the CLI at least 5x faster than virt-install.
+// + render libvirt XML, per guest; target under 5 ms. CLI: process start to output, interleaved per round
+// and guest (A B C D, A B C D ...), so load on the machine hits every variant alike:
+//   - `node bin/virtcompat.mjs plan ...`, the shipped bin: the fast path (scripts/fast-plan.mjs: one bundle
+//     with a V8 code cache, built by npm install or the first run)
+//   - the same bin with VIRTCOMPAT_FAST_PLAN=0: the TypeScript sources through tsx (the slow path)
+//   - the bundle captured in a Node startup snapshot (node --snapshot-blob ...), for reference: it needs
+//     its own node start flag, so the bin cannot use it
+//   - `virt-install --connect qemu:///system --print-xml` (needs virt-install and libvirtd: as root,
+//     `libvirtd -d` after the setup in .ci/run)
+// Target: the shipped bin at least 5x faster than virt-install. The ratio is taken per interleaved pair
+// (virt-install ÷ bin in the same round) and reported as median with p10–p90 and min–max.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,14 +32,21 @@ const ROOT = join(import.meta.dirname, '..');
 const GUESTS = ['debian11', 'rhel9.0', 'winxp', 'win10', 'win11'];
 const SERVICE = 'http://127.0.0.1:9/graphql';
 
-const { values } = parseArgs({ options: { iterations: { type: 'string', default: '2000' }, 'cli-runs': { type: 'string', default: '7' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    iterations: { type: 'string', default: '2000' },
+    'cli-runs': { type: 'string', default: '7' },
+    'no-slow': { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+});
 const N = Number(values.iterations);
 const RUNS = Number(values['cli-runs']);
 
 function stats(samples: number[]) {
   const s = [...samples].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  return { median: q(0.5), p95: q(0.95), min: s[0], max: s[s.length - 1] };
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? Number.NaN;
+  return { median: q(0.5), p95: q(0.95), min: q(0), max: q(1) };
 }
 const ms = (x: number) => `${x.toFixed(x < 10 ? 3 : 1)} ms`;
 
@@ -77,87 +88,167 @@ for (const g of GUESTS) {
 function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; ok: boolean; err: string } {
   const t = performance.now();
   const r = spawnSync(cmd, args, { encoding: 'utf8', env, cwd: ROOT, timeout: 120000 });
-  return { ms: performance.now() - t, ok: r.status === 0, err: (r.stderr ?? '').split('\n').filter((l) => !l.startsWith('warning:')).join('\n').slice(0, 300) };
+  return {
+    ms: performance.now() - t,
+    ok: r.status === 0,
+    err: (r.stderr ?? '')
+      .split('\n')
+      .filter((l) => !l.startsWith('warning:'))
+      .join('\n')
+      .slice(0, 300),
+  };
 }
 
-// build the fast entry the way a build step would: one CommonJS bundle, and a Node startup snapshot of it
-let bundle: string | null = null;
-let blob: string | null = null;
-try {
-  const esbuild = await import('esbuild');
-  // inside node_modules/.cache so the bundle resolves packages it leaves out (yaml: loaded only for YAML specs)
-  const dir = join(ROOT, 'node_modules', '.cache', 'virtcompat-bench');
-  mkdirSync(dir, { recursive: true });
-  bundle = join(dir, 'virtcompat-plan.cjs');
-  await esbuild.build({ entryPoints: [join(ROOT, 'src/hypervisor-runtime/fast-entry.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'silent', minify: true, external: ['yaml'] });
-  const b = join(dir, 'virtcompat-plan.blob');
-  const r = spawnSync(process.execPath, ['--snapshot-blob', b, '--build-snapshot', bundle], { encoding: 'utf8', env: { ...process.env, VIRTCOMPAT_WARM_FIXTURES: join(ROOT, 'test/fixtures/runtime') } });
-  if (r.status === 0) blob = b;
-  else console.error(`startup snapshot skipped: ${r.stderr.slice(0, 300)}`);
-} catch (err) {
-  console.error(`bundling skipped: ${(err as Error).message}`);
-  bundle = null;
+// the shipped bin's fast path, built as `npm install` builds it (a no-op when it is current)
+const built = spawnSync(process.execPath, [join(ROOT, 'scripts/fast-plan.mjs'), 'build'], { encoding: 'utf8' });
+if (built.status !== 0) throw new Error(`fast plan build failed: ${built.stderr}`);
+const status = spawnSync(process.execPath, [join(ROOT, 'scripts/fast-plan.mjs'), 'status'], { encoding: 'utf8' }).stdout.trim();
+if (!status.startsWith('current:')) throw new Error(`the fast plan build is not current: ${status}`);
+const bundle = status.slice('current: '.length);
+
+// for reference: the same bundle in a Node startup snapshot, warmed on the fixtures
+let blob: string | null = join(snap, 'virtcompat-plan.blob');
+{
+  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundle], {
+    encoding: 'utf8',
+    env: { ...process.env, VIRTCOMPAT_WARM_FIXTURES: join(ROOT, 'test/fixtures/runtime') },
+  });
+  if (r.status !== 0) {
+    console.error(`startup snapshot skipped: ${r.stderr.slice(0, 300)}`);
+    blob = null;
+  }
 }
 
-const viAvailable = spawnSync('virt-install', ['--version']).status === 0 && spawnSync('virsh', ['-c', 'qemu:///system', 'uri'], { timeout: 10000 }).status === 0;
-const cli: Record<string, Record<string, ReturnType<typeof stats> | null>> = {};
-const planArgs = (g: string) => ['plan', '--guest', g, '--hypervisor', 'kvm', '--host', join(ROOT, 'examples/hosts/kvm-x86_64.json'), '--offline', '--snapshot-dir', snap, '--service', SERVICE, '--format', 'libvirt', '--spec', specFile(g)];
+const viAvailable =
+  spawnSync('virt-install', ['--version']).status === 0 &&
+  spawnSync('virsh', ['-c', 'qemu:///system', 'uri'], { timeout: 10000 }).status === 0;
+if (!viAvailable) console.error('virt-install or libvirtd (qemu:///system) missing: no ratio (see the setup above)');
+const planArgs = (g: string) => [
+  'plan',
+  '--guest',
+  g,
+  '--hypervisor',
+  'kvm',
+  '--host',
+  join(ROOT, 'examples/hosts/kvm-x86_64.json'),
+  '--offline',
+  '--snapshot-dir',
+  snap,
+  '--service',
+  SERVICE,
+  '--format',
+  'libvirt',
+  '--spec',
+  specFile(g),
+];
 function specFile(g: string): string {
   const f = join(imgDir, `${g}.json`);
   writeFileSync(f, JSON.stringify({ name: 'x', memory: memoryFor(g), disks: [{ path: img }] }));
   return f;
 }
+const viArgs = (g: string) => [
+  '--connect',
+  'qemu:///system',
+  '--print-xml',
+  '--os-variant',
+  g,
+  '--import',
+  '--disk',
+  `path=${img}`,
+  '--memory',
+  String(memoryFor(g)),
+  '--network',
+  'user',
+  '--name',
+  'x',
+];
+const slowEnv = { ...process.env, VIRTCOMPAT_FAST_PLAN: '0' };
+const BIN = join(ROOT, 'bin/virtcompat.mjs');
+
+type Variant = 'shipped' | 'slow' | 'snapshot' | 'virtInstall';
+const samples: Record<string, Record<Variant, number[]>> = {};
+const ratios: number[] = [];
+const ratiosSlow: number[] = [];
+const must = (what: string, r: { ok: boolean; err: string; ms: number }) => {
+  if (!r.ok) throw new Error(`${what} failed: ${r.err}`);
+  return r.ms;
+};
+// one warm-up each (page cache, libvirtd capabilities cache)
 for (const g of GUESTS) {
-  const row: Record<string, ReturnType<typeof stats> | null> = {};
-  const shipped: number[] = [];
-  const bundled: number[] = [];
-  const snapped: number[] = [];
-  const vi: number[] = [];
-  const viArgs = ['--connect', 'qemu:///system', '--print-xml', '--os-variant', g, '--import', '--disk', `path=${img}`, '--memory', String(memoryFor(g)), '--network', 'user', '--name', 'x'];
-  // one warm-up each (tsx compile cache, page cache, libvirtd capabilities cache)
-  time(process.execPath, [join(ROOT, 'bin/virtcompat.mjs'), ...planArgs(g)]);
-  if (viAvailable) time('virt-install', viArgs);
-  for (let i = 0; i < RUNS; i++) {
-    const a = time(process.execPath, [join(ROOT, 'bin/virtcompat.mjs'), ...planArgs(g)]);
-    if (!a.ok) throw new Error(`virtcompat plan ${g} failed: ${a.err}`);
-    shipped.push(a.ms);
-    if (bundle) {
-      const b = time(process.execPath, [bundle, ...planArgs(g)]);
-      if (!b.ok) throw new Error(`bundled plan ${g} failed: ${b.err}`);
-      bundled.push(b.ms);
-    }
-    if (blob) {
-      const b = time(process.execPath, ['--snapshot-blob', blob, ...planArgs(g)]);
-      if (!b.ok) throw new Error(`snapshot plan ${g} failed: ${b.err}`);
-      snapped.push(b.ms);
-    }
-    if (viAvailable) {
-      const c = time('virt-install', viArgs);
-      if (!c.ok) throw new Error(`virt-install ${g} failed: ${c.err}`);
-      vi.push(c.ms);
-    }
-  }
-  row.shipped = stats(shipped);
-  row.bundled = bundle ? stats(bundled) : null;
-  row.snapshot = blob ? stats(snapped) : null;
-  row.virtInstall = viAvailable ? stats(vi) : null;
-  cli[g] = row;
+  samples[g] = { shipped: [], slow: [], snapshot: [], virtInstall: [] };
+  must(`virtcompat plan ${g}`, time(process.execPath, [BIN, ...planArgs(g)]));
+  if (viAvailable) must(`virt-install ${g}`, time('virt-install', viArgs(g)));
 }
+const load0 = loadavg();
+for (let i = 0; i < RUNS; i++) {
+  for (const g of GUESTS) {
+    const s = samples[g]!;
+    const a = must(`virtcompat plan ${g}`, time(process.execPath, [BIN, ...planArgs(g)]));
+    s.shipped.push(a);
+    const c = viAvailable ? must(`virt-install ${g}`, time('virt-install', viArgs(g))) : null;
+    if (c !== null) {
+      s.virtInstall.push(c);
+      ratios.push(c / a);
+    }
+    if (!values['no-slow']) {
+      const b = must(`virtcompat plan ${g} (sources)`, time(process.execPath, [BIN, ...planArgs(g)], slowEnv));
+      s.slow.push(b);
+      if (c !== null) ratiosSlow.push(c / b);
+    }
+    if (blob) s.snapshot.push(must(`snapshot plan ${g}`, time(process.execPath, ['--snapshot-blob', blob, ...planArgs(g)])));
+  }
+}
+const load1 = loadavg();
 const nodeStart = stats(Array.from({ length: RUNS }, () => time(process.execPath, ['-e', '0']).ms));
+const spread = (r: number[]) => {
+  if (!r.length) return null;
+  const s = [...r].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  return { n: s.length, median: q(0.5), p10: q(0.1), p90: q(0.9), min: s[0]!, max: s[s.length - 1]! };
+};
+const cli = Object.fromEntries(
+  Object.entries(samples).map(([g, s]) => [g, Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.length ? stats(v) : null]))]),
+);
+const ratio = spread(ratios);
+const ratioSlow = spread(ratiosSlow);
 
 if (values.json) {
-  console.log(JSON.stringify({ iterations: N, cliRuns: RUNS, loadavg: loadavg(), inProcess: inproc, cli, nodeStart }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        iterations: N,
+        cliRuns: RUNS,
+        loadavg: { before: load0, after: load1 },
+        inProcess: inproc,
+        cli,
+        nodeStart,
+        virtInstallOverShipped: ratio,
+        virtInstallOverSlow: ratioSlow,
+      },
+      null,
+      2,
+    ),
+  );
 } else {
   console.log(`Planning from a warm snapshot, in-process (${N} iterations; target < 5 ms):`);
   console.log('  guest        decide only (median / p95)      snapshot read + decide + libvirt XML (median / p95)');
-  for (const [g, r] of Object.entries(inproc)) console.log(`  ${g.padEnd(12)} ${ms(r.decide.median).padEnd(10)} / ${ms(r.decide.p95).padEnd(16)} ${ms(r.warm.median).padEnd(10)} / ${ms(r.warm.p95)}`);
-  console.log(`\nCLI end to end, process start to output (median of ${RUNS}; node -e 0 alone: ${ms(nodeStart.median)}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}):`);
-  console.log('  guest        tsx (as shipped)   bundle (.cjs)   startup snapshot   virt-install --print-xml   virt-install ÷ snapshot   ÷ bundle   ÷ tsx');
-  const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(1)}x` : 'n/a');
-  for (const [g, r] of Object.entries(cli)) {
-    const vi = r.virtInstall?.median;
+  for (const [g, r] of Object.entries(inproc))
     console.log(
-      `  ${g.padEnd(12)} ${ms(r.shipped!.median).padEnd(18)} ${(r.bundled ? ms(r.bundled.median) : 'n/a').padEnd(15)} ${(r.snapshot ? ms(r.snapshot.median) : 'n/a').padEnd(18)} ${(vi ? ms(vi) : 'n/a (no virt-install/libvirtd)').padEnd(26)} ${ratio(vi, r.snapshot?.median).padEnd(25)} ${ratio(vi, r.bundled?.median).padEnd(10)} ${ratio(vi, r.shipped?.median)}`,
+      `  ${g.padEnd(12)} ${ms(r.decide.median).padEnd(10)} / ${ms(r.decide.p95).padEnd(16)} ${ms(r.warm.median).padEnd(10)} / ${ms(r.warm.p95)}`,
     );
-  }
+  console.log(
+    `\nCLI end to end, process start to output, interleaved (median of ${RUNS} per guest; node -e 0 alone: ${ms(nodeStart.median)}; load average ${load0.map((x) => x.toFixed(1)).join(' ')} → ${load1.map((x) => x.toFixed(1)).join(' ')}):`,
+  );
+  console.log('  guest        virtcompat (shipped)   sources (tsx)   startup snapshot   virt-install --print-xml');
+  const cell = (x: ReturnType<typeof stats> | null | undefined) => (x ? ms(x.median) : 'n/a');
+  for (const [g, r] of Object.entries(cli))
+    console.log(
+      `  ${g.padEnd(12)} ${cell(r.shipped).padEnd(22)} ${cell(r.slow).padEnd(15)} ${cell(r.snapshot).padEnd(18)} ${cell(r.virtInstall)}`,
+    );
+  const fmt = (r: ReturnType<typeof spread>) =>
+    r
+      ? `${r.median.toFixed(1)}x (p10–p90 ${r.p10.toFixed(1)}–${r.p90.toFixed(1)}x, min–max ${r.min.toFixed(1)}–${r.max.toFixed(1)}x, ${r.n} pairs)`
+      : 'n/a';
+  console.log(`\nvirt-install ÷ virtcompat plan (shipped bin), per interleaved pair: ${fmt(ratio)}; target ≥ 5x`);
+  if (ratioSlow) console.log(`virt-install ÷ virtcompat plan from the sources (VIRTCOMPAT_FAST_PLAN=0): ${fmt(ratioSlow)}`);
 }

@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// The fast `virtcompat plan`: src/cli/fast-plan.ts bundled by esbuild into one CommonJS file, with a V8
+// code cache taken after the planner has run, kept in .cache/fast-plan/. bin/virtcompat.mjs runs `plan`
+// from it when the build is current, so a plan costs a Node start and the plan, not a TypeScript compiler
+// and a module graph.
+//
+// Current means: built by this Node version, and every input esbuild read (sources and the bundled
+// packages, listed in the manifest with their SHA-256) is unchanged. A changed input makes the build stale:
+// the bin then builds again (or, when it cannot, runs the TypeScript sources); a stale bundle never runs.
+//
+//   node scripts/fast-plan.mjs build     (npm install runs it: postinstall)
+//   node scripts/fast-plan.mjs status
+//
+// Why not the Node startup snapshot (`--snapshot-blob`)? It must be given when node starts; the bin is
+// already a running node, and starting a second one costs more than the snapshot saves. The code cache
+// gives most of its gain in-process (bench/plan.ts measures both).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ENTRY = 'src/cli/fast-plan.ts';
+// bump when the bundle's shape or the way it is loaded changes
+const BUILD_FORMAT = 1;
+
+const outDir = (root) => join(root, '.cache', 'fast-plan');
+
+function sha256(data) {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function readManifest(root) {
+  try {
+    return JSON.parse(readFileSync(join(outDir(root), 'manifest.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The current build, or why there is none. Inputs whose size and mtime match the manifest are taken as
+ * unchanged; any other is hashed and compared (a touched but identical file is still current).
+ */
+export function currentBuild(root = ROOT) {
+  const m = readManifest(root);
+  if (!m) return { stale: 'no build' };
+  if (m.format !== BUILD_FORMAT || m.node !== process.version) return { stale: `built for ${m.node} (format ${m.format})` };
+  for (const i of m.inputs) {
+    let st;
+    try {
+      st = statSync(join(root, i.path));
+    } catch {
+      return { stale: `${i.path} is gone` };
+    }
+    if (st.size === i.size && st.mtimeMs === i.mtimeMs) continue;
+    if (st.size !== i.size || sha256(readFileSync(join(root, i.path))) !== i.sha256) return { stale: `${i.path} changed` };
+  }
+  const bundle = join(outDir(root), m.bundle);
+  if (!existsSync(bundle)) return { stale: `${m.bundle} is missing` };
+  return { key: m.key, bundle, cache: join(outDir(root), m.cache) };
+}
+
+/** Bundles the entry; returns the bundle path and what the manifest needs. Throws when esbuild cannot run. */
+async function bundle(root) {
+  const require = createRequire(join(root, 'package.json'));
+  const esbuild = require('esbuild');
+  const r = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [ENTRY],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: `node${process.versions.node.split('.')[0]}`,
+    minify: true,
+    keepNames: true,
+    // loaded only for YAML specs, from node_modules as usual
+    external: ['yaml'],
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const code = r.outputFiles[0].contents;
+  const inputs = Object.keys(r.metafile.inputs)
+    .sort()
+    .map((p) => {
+      const abs = join(root, p);
+      const st = statSync(abs);
+      return { path: p, size: st.size, mtimeMs: st.mtimeMs, sha256: sha256(readFileSync(abs)) };
+    });
+  const key = sha256(
+    JSON.stringify({ BUILD_FORMAT, node: process.version, inputs: inputs.map((i) => [i.path, i.sha256]), code: sha256(code) }),
+  ).slice(0, 20);
+  const dir = outDir(root);
+  mkdirSync(dir, { recursive: true });
+  const name = `plan-${key}.cjs`;
+  const tmp = join(dir, `${name}.${process.pid}.tmp`);
+  writeFileSync(tmp, code);
+  renameSync(tmp, join(dir, name));
+  return { key, bundle: join(dir, name), cache: join(dir, `plan-${key}.v8cache`), inputs };
+}
+
+/** Loads the bundle as a CommonJS module through vm.Script, with its code cache when there is one. */
+function load(bundlePath, cachePath) {
+  const source = readFileSync(bundlePath, 'utf8');
+  let cachedData;
+  try {
+    cachedData = readFileSync(cachePath);
+  } catch {
+    // no cache yet: V8 compiles as usual
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: bundlePath,
+    cachedData,
+  });
+  const mod = { exports: {} };
+  script.runInThisContext().call(mod.exports, mod.exports, createRequire(bundlePath), mod, bundlePath, dirname(bundlePath));
+  return { exports: mod.exports, script, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
+}
+
+function writeAtomic(path, data) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+function commit(root, b, script) {
+  writeAtomic(b.cache, script.createCachedData());
+  writeAtomic(
+    join(outDir(root), 'manifest.json'),
+    JSON.stringify(
+      {
+        format: BUILD_FORMAT,
+        node: process.version,
+        key: b.key,
+        bundle: relative(outDir(root), b.bundle),
+        cache: relative(outDir(root), b.cache),
+        inputs: b.inputs,
+      },
+      null,
+      1,
+    ),
+  );
+  // older builds
+  for (const f of readdirSync(outDir(root)))
+    if (/^plan-[0-9a-f]+\.(cjs|v8cache)$/.test(f) && !f.includes(b.key)) rmSync(join(outDir(root), f), { force: true });
+}
+
+/** Builds the bundle and its code cache (warmed on the runtime fixtures when they are there). */
+export async function build(root = ROOT) {
+  const b = await bundle(root);
+  const { exports, script } = load(b.bundle, b.cache);
+  const fixtures = join(root, 'test', 'fixtures', 'runtime');
+  const hostFile = join(root, 'examples', 'hosts', 'kvm-x86_64.json');
+  if (existsSync(fixtures) && existsSync(hostFile)) exports.warm(fixtures, hostFile);
+  commit(root, b, script);
+  return b;
+}
+
+/**
+ * Runs `virtcompat plan <args>` from the current build, building it first when it is missing or stale.
+ * Resolves to the exit code, or null when there is no usable build (the caller runs the sources instead);
+ * null is only ever returned before anything was written to io.
+ */
+export async function fastPlan(args, io, { root = ROOT, debug = false } = {}) {
+  const say = (m) => debug && io.stderr.write(`virtcompat: fast plan: ${m}\n`);
+  let cur = currentBuild(root);
+  let fresh = null;
+  if (!cur.bundle) {
+    say(`${cur.stale}; building`);
+    try {
+      fresh = await bundle(root);
+      cur = fresh;
+    } catch (err) {
+      say(`cannot build (${err.message.split('\n')[0]}); running the TypeScript sources`);
+      return null;
+    }
+  }
+  let loaded;
+  try {
+    loaded = load(cur.bundle, cur.cache);
+  } catch (err) {
+    say(`cannot load ${cur.bundle} (${err.message}); running the TypeScript sources`);
+    return null;
+  }
+  say(`${cur.bundle}${loaded.cacheUsed ? ' with its code cache' : ''}`);
+  const code = await loaded.exports.run(args, io);
+  if (fresh) {
+    try {
+      // the code cache taken now holds the functions this plan compiled
+      commit(root, fresh, loaded.script);
+    } catch (err) {
+      say(`build not kept (${err.message})`);
+    }
+  }
+  return code;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const what = process.argv[2] ?? 'build';
+  if (what === 'status') {
+    const c = currentBuild();
+    console.log(c.bundle ? `current: ${c.bundle}` : `stale: ${c.stale}`);
+  } else if (what === 'build') {
+    try {
+      const b = await build();
+      console.log(`virtcompat: fast plan built (${relative(ROOT, b.bundle)})`);
+    } catch (err) {
+      // never fails an install: `plan` then runs from the sources (or builds on its first run)
+      console.warn(`virtcompat: fast plan not built (${err.message.split('\n')[0]}); \`virtcompat plan\` runs from the TypeScript sources`);
+    }
+  } else {
+    console.error('usage: node scripts/fast-plan.mjs [build|status]');
+    process.exitCode = 2;
+  }
+}
