@@ -6,7 +6,7 @@
 // In-process: facts read from the snapshot file (fetchFacts --offline: read, parse, normalise) + decide
 // + render libvirt XML, per guest; target under 5 ms. CLI: process start to output, interleaved per round
 // and guest (A B C D, A B C D ...), so load on the machine hits every variant alike:
-//   - `node bin/virtcompat.mjs plan ...`, the shipped bin: the fast path (scripts/fast-plan.mjs: one bundle
+//   - `node bin/virtcompat.cjs plan ...`, the shipped bin: the fast path (scripts/fast-plan.cjs: one bundle
 //     with a V8 code cache, built by npm install or the first run)
 //   - the same bin with VIRTCOMPAT_FAST_PLAN=0: the TypeScript sources through tsx (the slow path)
 //   - the bundle captured in a Node startup snapshot (node --snapshot-blob ...), for reference: it needs
@@ -16,9 +16,9 @@
 // Target: the shipped bin at least 5x faster than virt-install. The ratio is taken per interleaved pair
 // (virt-install ÷ bin in the same round) and reported as median with p10–p90 and min–max.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { fetchFacts, writeSnapshotEntry } from '../src/hypervisor-runtime/client.ts';
@@ -100,19 +100,30 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 // the shipped bin's fast path, built as `npm install` builds it (a no-op when it is current)
-const built = spawnSync(process.execPath, [join(ROOT, 'scripts/fast-plan.mjs'), 'build'], { encoding: 'utf8' });
+const built = spawnSync(process.execPath, [join(ROOT, 'scripts/fast-plan.cjs'), 'build'], { encoding: 'utf8' });
 if (built.status !== 0) throw new Error(`fast plan build failed: ${built.stderr}`);
-const status = spawnSync(process.execPath, [join(ROOT, 'scripts/fast-plan.mjs'), 'status'], { encoding: 'utf8' }).stdout.trim();
+const status = spawnSync(process.execPath, [join(ROOT, 'scripts/fast-plan.cjs'), 'status'], { encoding: 'utf8' }).stdout.trim();
 if (!status.startsWith('current:')) throw new Error(`the fast plan build is not current: ${status}`);
 const bundle = status.slice('current: '.length);
 
 // for reference: the same bundle in a Node startup snapshot, warmed on the fixtures
 let blob: string | null = join(snap, 'virtcompat-plan.blob');
 {
-  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundle], {
-    encoding: 'utf8',
-    env: { ...process.env, VIRTCOMPAT_WARM_FIXTURES: join(ROOT, 'test/fixtures/runtime') },
-  });
+  // the bundle is a CommonJS module function (scripts/fast-plan.cjs); the snapshot builder runs a plain script
+  const entry = join(snap, 'snapshot-entry.cjs');
+  writeFileSync(
+    entry,
+    `const module = { exports: {} };
+(${readFileSync(bundle, 'utf8')})(module.exports, require, module, ${JSON.stringify(bundle)}, ${JSON.stringify(dirname(bundle))});
+const { run, warm } = module.exports;
+warm(${JSON.stringify(join(ROOT, 'test/fixtures/runtime'))}, ${JSON.stringify(join(ROOT, 'examples/hosts/kvm-x86_64.json'))});
+require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {
+  const argv = process.argv.slice(2);
+  run(argv[0] === 'plan' ? argv.slice(1) : argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then((code) => { process.exitCode = code; });
+});
+`,
+  );
+  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], { encoding: 'utf8' });
   if (r.status !== 0) {
     console.error(`startup snapshot skipped: ${r.stderr.slice(0, 300)}`);
     blob = null;
@@ -163,7 +174,7 @@ const viArgs = (g: string) => [
   'x',
 ];
 const slowEnv = { ...process.env, VIRTCOMPAT_FAST_PLAN: '0' };
-const BIN = join(ROOT, 'bin/virtcompat.mjs');
+const BIN = join(ROOT, 'bin/virtcompat.cjs');
 
 type Variant = 'shipped' | 'slow' | 'snapshot' | 'virtInstall';
 const samples: Record<string, Record<Variant, number[]>> = {};

@@ -1,4 +1,4 @@
-// The shipped `virtcompat plan` fast path (scripts/fast-plan.mjs, loaded by bin/virtcompat.mjs) answers
+// The shipped `virtcompat plan` fast path (scripts/fast-plan.cjs, loaded by bin/virtcompat.cjs) answers
 // byte for byte as the TypeScript sources do (VIRTCOMPAT_FAST_PLAN=0), and a build whose inputs changed
 // is never run: the bin rebuilds it, or runs the sources when it cannot build.
 import assert from 'node:assert/strict';
@@ -24,9 +24,15 @@ afterAll(() => {
 
 let snap: string;
 let home: string;
+let badSpec: string;
 beforeAll(() => {
   snap = temp('vc-fast-snap-');
   home = temp('vc-fast-home-');
+  // zod's messages (the bundle keeps zod's English messages only)
+  badSpec = join(snap, 'bad.json');
+  writeFileSync(badSpec, JSON.stringify({ memry: '2G', vcpus: -1, disks: [{ path: 1 }] }));
+  // a YAML spec (the yaml package is loaded when one is read)
+  writeFileSync(join(snap, 'vm.yaml'), 'name: web\nvcpus: 2\nmemory: 3GiB\ndisks:\n  - path: /vm/web.qcow2\nnics:\n  - backend: user\n');
   for (const [g, hv] of [
     ['debian11', 'kvm'],
     ['win11', 'kvm'],
@@ -45,7 +51,7 @@ interface Run {
 }
 /** `virtcompat plan` through the bin of `root`; `fast` false forces the sources. VIRTCOMPAT_DEBUG names the path taken. */
 function plan(root: string, args: string[], fast: boolean): Run & { path: string } {
-  const r = spawnSync(process.execPath, [join(root, 'bin/virtcompat.mjs'), 'plan', ...args], {
+  const r = spawnSync(process.execPath, [join(root, 'bin/virtcompat.cjs'), 'plan', ...args], {
     encoding: 'utf8',
     cwd: root,
     timeout: 180_000,
@@ -71,7 +77,7 @@ const common = (g: string, hv: string) => [
 
 describe('virtcompat plan: the shipped fast path', () => {
   beforeAll(() => {
-    const b = spawnSync(process.execPath, [join(ROOT, 'scripts/fast-plan.mjs'), 'build'], { encoding: 'utf8', timeout: 180_000 });
+    const b = spawnSync(process.execPath, [join(ROOT, 'scripts/fast-plan.cjs'), 'build'], { encoding: 'utf8', timeout: 180_000 });
     assert.equal(b.status, 0, b.stderr);
   });
 
@@ -84,12 +90,15 @@ describe('virtcompat plan: the shipped fast path', () => {
     ['winxp on Cloud Hypervisor, no plan (exit 1, the error as JSON)', [...common('winxp', 'cloud-hypervisor'), '--format', 'json']],
     ['a usage error (exit 2)', [...common('debian11', 'kvm'), '--format', 'yaml']],
     ['--help', ['--help']],
+    ['a VM spec with errors zod reports (exit 2)', [...common('debian11', 'kvm'), '--spec', 'SPEC']],
+    ['a YAML VM spec, QEMU argv', [...common('debian11', 'kvm'), '--spec', 'YAML', '--format', 'qemu']],
     ['no snapshot entry (exit 1)', [...common('rhel9.0', 'kvm')]],
   ];
   for (const [name, args] of cases) {
     it(`answers as the sources do: ${name}`, { timeout: 240_000 }, () => {
-      const fast = plan(ROOT, args, true);
-      const slow = plan(ROOT, args, false);
+      const argv = args.map((a) => (a === 'SPEC' ? badSpec : a === 'YAML' ? join(snap, 'vm.yaml') : a));
+      const fast = plan(ROOT, argv, true);
+      const slow = plan(ROOT, argv, false);
       assert.match(
         fast.path,
         /fast-plan\/plan-[0-9a-f]+\.cjs with its code cache$/,
@@ -122,7 +131,7 @@ describe('virtcompat plan: a stale build is not used', () => {
 
   beforeAll(() => {
     copy = copyProject((nm) => symlinkSync(join(ROOT, 'node_modules'), nm));
-    const b = spawnSync(process.execPath, [join(copy, 'scripts/fast-plan.mjs'), 'build'], { encoding: 'utf8', timeout: 180_000 });
+    const b = spawnSync(process.execPath, [join(copy, 'scripts/fast-plan.cjs'), 'build'], { encoding: 'utf8', timeout: 180_000 });
     assert.equal(b.status, 0, b.stderr);
   });
 

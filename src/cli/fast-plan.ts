@@ -1,14 +1,12 @@
-// The entry of the fast `virtcompat plan`: bundled by scripts/fast-plan.mjs into one CommonJS file (no
-// TypeScript compiler, no module graph to resolve at start) with a V8 code cache, which bin/virtcompat.mjs
+// The entry of the fast `virtcompat plan`: bundled by scripts/fast-plan.cjs into one CommonJS file (no
+// TypeScript compiler, no module graph to resolve at start) with a V8 code cache, which bin/virtcompat.cjs
 // loads for `plan` when the build is current. It runs the same command module as the slow path, through
 // the same runCommand, so both answer byte for byte alike (test/cli-fast-plan.test.ts).
 //
-// The same bundle can be captured in a Node startup snapshot (bench/plan.ts compares it):
-//   node --snapshot-blob plan.blob --build-snapshot <bundle>.cjs      (warm() runs the planner first)
-//   node --snapshot-blob plan.blob plan --guest debian12 ...
+// bench/plan.ts also captures the bundle in a Node startup snapshot (warm(), then run() as the snapshot's
+// main function) to compare with it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import v8 from 'node:v8';
 import { decide } from '../hypervisor-runtime/decide/index.ts';
 import { normalizeFacts } from '../hypervisor-runtime/facts.ts';
 import { parseHostProfile } from '../hypervisor-runtime/host.ts';
@@ -47,21 +45,4 @@ export function warm(fixtures: string, hostFile: string): void {
       if (r.ok) for (const f of ['json', 'qemu', 'libvirt'] as const) renderText(r.plan, f);
     }
   }
-}
-
-const processIO = (): CliIO => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
-const argsOf = (argv: string[]) => (argv[0] === 'plan' ? argv.slice(1) : argv);
-
-const snapshot = (
-  v8 as unknown as { startupSnapshot?: { isBuildingSnapshot(): boolean; setDeserializeMainFunction(fn: () => void): void } }
-).startupSnapshot;
-if (snapshot?.isBuildingSnapshot()) {
-  // the fixtures folder comes from the builder (bench/plan.ts); the entry reads nothing else from the environment
-  const fixtures = process.env.VIRTCOMPAT_WARM_FIXTURES;
-  if (fixtures) warm(fixtures, join(fixtures, '..', '..', '..', 'examples', 'hosts', 'kvm-x86_64.json'));
-  snapshot.setDeserializeMainFunction(() => {
-    void run(argsOf(process.argv.slice(2)), processIO()).then((code) => {
-      process.exitCode = code;
-    });
-  });
 }

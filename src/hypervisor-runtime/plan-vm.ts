@@ -4,12 +4,10 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { type FetchFactsResult, fetchFacts } from './client.ts';
 import { decide } from './decide/index.ts';
 import { type HostProfile, loadHostProfile, parseHostProfile } from './host.ts';
 import type { DecideResult } from './plan.ts';
-import { probeHost } from './probe.ts';
 import { HYPERVISOR_KEYS, loadSpecFile, parseSpec, type VmSpec } from './spec.ts';
 
 /** Options that cannot work together or name nothing usable (the CLI reports it as a usage error, exit 2). */
@@ -149,6 +147,8 @@ export async function localHost(opts: {
       // no cache or an unreadable one: probe
     }
   }
+  // imported here: only a probe needs child_process and the probe's code, and `plan --host` does not probe
+  const { probeHost } = await import('./probe.ts');
   const host = await probeHost({ searchPath: opts.searchPath });
   try {
     mkdirSync(opts.cacheDir, { recursive: true });

@@ -1,30 +1,30 @@
 #!/usr/bin/env node
 // The fast `virtcompat plan`: src/cli/fast-plan.ts bundled by esbuild into one CommonJS file, with a V8
-// code cache taken after the planner has run, kept in .cache/fast-plan/. bin/virtcompat.mjs runs `plan`
+// code cache taken after the planner has run, kept in .cache/fast-plan/. bin/virtcompat.cjs runs `plan`
 // from it when the build is current, so a plan costs a Node start and the plan, not a TypeScript compiler
 // and a module graph.
 //
-// Current means: built by this Node version, and every input esbuild read (sources and the bundled
-// packages, listed in the manifest with their SHA-256) is unchanged. A changed input makes the build stale:
+// Current means: built by this Node version, and every input esbuild read (the sources, and each bundled
+// package by its package.json; listed in the manifest with their SHA-256) is unchanged. A changed input makes the build stale:
 // the bin then builds again (or, when it cannot, runs the TypeScript sources); a stale bundle never runs.
 //
-//   node scripts/fast-plan.mjs build     (npm install runs it: postinstall)
-//   node scripts/fast-plan.mjs status
+//   node scripts/fast-plan.cjs build     (npm install runs it: postinstall)
+//   node scripts/fast-plan.cjs status
 //
 // Why not the Node startup snapshot (`--snapshot-blob`)? It must be given when node starts; the bin is
 // already a running node, and starting a second one costs more than the snapshot saves. The code cache
 // gives most of its gain in-process (bench/plan.ts measures both).
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+'use strict';
+const { createHash } = require('node:crypto');
+const { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname, join, relative } = require('node:path');
+const vm = require('node:vm');
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = join(__dirname, '..');
 const ENTRY = 'src/cli/fast-plan.ts';
 // bump when the bundle's shape or the way it is loaded changes
-const BUILD_FORMAT = 1;
+const BUILD_FORMAT = 5;
 
 const outDir = (root) => join(root, '.cache', 'fast-plan');
 
@@ -44,24 +44,46 @@ function readManifest(root) {
  * The current build, or why there is none. Inputs whose size and mtime match the manifest are taken as
  * unchanged; any other is hashed and compared (a touched but identical file is still current).
  */
-export function currentBuild(root = ROOT) {
+function currentBuild(root = ROOT) {
   const m = readManifest(root);
   if (!m) return { stale: 'no build' };
   if (m.format !== BUILD_FORMAT || m.node !== process.version) return { stale: `built for ${m.node} (format ${m.format})` };
+  const base = root.endsWith('/') ? root : `${root}/`;
   for (const i of m.inputs) {
     let st;
     try {
-      st = statSync(join(root, i.path));
+      st = statSync(base + i.path);
     } catch {
       return { stale: `${i.path} is gone` };
     }
     if (st.size === i.size && st.mtimeMs === i.mtimeMs) continue;
-    if (st.size !== i.size || sha256(readFileSync(join(root, i.path))) !== i.sha256) return { stale: `${i.path} changed` };
+    if (st.size !== i.size || sha256(readFileSync(base + i.path)) !== i.sha256) return { stale: `${i.path} changed` };
   }
   const bundle = join(outDir(root), m.bundle);
   if (!existsSync(bundle)) return { stale: `${m.bundle} is missing` };
   return { key: m.key, bundle, cache: join(outDir(root), m.cache) };
 }
+
+const WRAP_START = '(function (exports, require, module, __filename, __dirname) {';
+const WRAP_END = '\n})';
+
+// zod's `locales` namespace holds ~80 languages' messages, built at start; the CLI only ever uses the
+// English default (which zod imports on its own), so the bundle's namespace holds English only. The
+// test that compares the bundle with the sources covers zod's messages (spec errors).
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (a) =>
+      /[\\/]zod[\\/]v4[\\/]/.test(a.importer)
+        ? { path: join(a.resolveDir, '..', 'locales', 'index.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (a) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(a.path), 'en.js'))};`,
+      resolveDir: dirname(a.path),
+    }));
+  },
+};
 
 /** Bundles the entry; returns the bundle path and what the manifest needs. Throws when esbuild cannot run. */
 async function bundle(root) {
@@ -75,21 +97,32 @@ async function bundle(root) {
     format: 'cjs',
     target: `node${process.versions.node.split('.')[0]}`,
     minify: true,
-    keepNames: true,
     // loaded only for YAML specs, from node_modules as usual
     external: ['yaml'],
+    plugins: [zodEnglishOnly],
+    // import() of a package (yaml) as require(): code compiled by vm.Script has no dynamic import
+    supported: { 'dynamic-import': false },
+    // the bundle is the body of a CommonJS module function, so load() compiles the file as it is
+    banner: { js: WRAP_START },
+    footer: { js: WRAP_END },
     write: false,
     metafile: true,
     logLevel: 'silent',
   });
   const code = r.outputFiles[0].contents;
-  const inputs = Object.keys(r.metafile.inputs)
-    .sort()
-    .map((p) => {
-      const abs = join(root, p);
-      const st = statSync(abs);
-      return { path: p, size: st.size, mtimeMs: st.mtimeMs, sha256: sha256(readFileSync(abs)) };
-    });
+  // sources one by one; a bundled package by its package.json (npm replaces a package as a whole, and a
+  // hundred stat calls for zod's files would cost more than the check is worth)
+  const paths = new Set();
+  for (const p of Object.keys(r.metafile.inputs)) {
+    if (p.startsWith('zod-locales:')) continue; // made by the plugin from zod, which is an input
+    const pkg = /^(.*?node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(p);
+    paths.add(pkg ? `${pkg[1]}/package.json` : p);
+  }
+  const inputs = [...paths].sort().map((p) => {
+    const abs = join(root, p);
+    const st = statSync(abs);
+    return { path: p, size: st.size, mtimeMs: st.mtimeMs, sha256: sha256(readFileSync(abs)) };
+  });
   const key = sha256(
     JSON.stringify({ BUILD_FORMAT, node: process.version, inputs: inputs.map((i) => [i.path, i.sha256]), code: sha256(code) }),
   ).slice(0, 20);
@@ -111,10 +144,8 @@ function load(bundlePath, cachePath) {
   } catch {
     // no cache yet: V8 compiles as usual
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: bundlePath,
-    cachedData,
-  });
+  if (!source.startsWith(WRAP_START)) throw new Error(`${bundlePath} is not a bundle this script made`);
+  const script = new vm.Script(source, { filename: bundlePath, cachedData });
   const mod = { exports: {} };
   script.runInThisContext().call(mod.exports, mod.exports, createRequire(bundlePath), mod, bundlePath, dirname(bundlePath));
   return { exports: mod.exports, script, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
@@ -149,7 +180,7 @@ function commit(root, b, script) {
 }
 
 /** Builds the bundle and its code cache (warmed on the runtime fixtures when they are there). */
-export async function build(root = ROOT) {
+async function build(root = ROOT) {
   const b = await bundle(root);
   const { exports, script } = load(b.bundle, b.cache);
   const fixtures = join(root, 'test', 'fixtures', 'runtime');
@@ -164,7 +195,7 @@ export async function build(root = ROOT) {
  * Resolves to the exit code, or null when there is no usable build (the caller runs the sources instead);
  * null is only ever returned before anything was written to io.
  */
-export async function fastPlan(args, io, { root = ROOT, debug = false } = {}) {
+async function fastPlan(args, io, { root = ROOT, debug = false } = {}) {
   const say = (m) => debug && io.stderr.write(`virtcompat: fast plan: ${m}\n`);
   let cur = currentBuild(root);
   let fresh = null;
@@ -198,7 +229,13 @@ export async function fastPlan(args, io, { root = ROOT, debug = false } = {}) {
   return code;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+module.exports = { ROOT, currentBuild, build, fastPlan };
+
+if (require.main === module) {
+  main();
+}
+
+async function main() {
   const what = process.argv[2] ?? 'build';
   if (what === 'status') {
     const c = currentBuild();
@@ -212,7 +249,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       console.warn(`virtcompat: fast plan not built (${err.message.split('\n')[0]}); \`virtcompat plan\` runs from the TypeScript sources`);
     }
   } else {
-    console.error('usage: node scripts/fast-plan.mjs [build|status]');
+    console.error('usage: node scripts/fast-plan.cjs [build|status]');
     process.exitCode = 2;
   }
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Entry point: the package's `virtcompat` bin. `plan` runs from the prebuilt bundle when it is current
+// (scripts/fast-plan.cjs builds it at npm install, or here on first use, and never runs a stale one);
+// everything else, and `plan` when no bundle can be built, registers tsx so the TypeScript sources run as
+// they are, then dispatches. VIRTCOMPAT_FAST_PLAN=0 always takes the sources (the tests compare both ways).
+//
+// CommonJS on purpose: before the first line of an ES module entry runs, Node 20 spends about 30 ms of CPU
+// setting up its module loader, as much as the whole fast plan after it (bench/plan.ts). bin/virtcompat.mjs
+// loads this file, for the scripts and tests that start the CLI by that name.
+'use strict';
+
+const argv = process.argv.slice(2);
+const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+
+async function main() {
+  if (argv[0] === 'plan' && process.env.VIRTCOMPAT_FAST_PLAN !== '0') {
+    const { fastPlan } = require('../scripts/fast-plan.cjs');
+    const code = await fastPlan(argv.slice(1), io, { debug: Boolean(process.env.VIRTCOMPAT_DEBUG) });
+    if (code !== null) return code;
+  }
+  const { register } = await import('tsx/esm/api');
+  register();
+  const cli = await import('../src/cli/main.ts');
+  return cli.main(argv, io);
+}
+
+main().then((code) => {
+  process.exitCode = code;
+});
