@@ -8,6 +8,7 @@ import { explainError } from '../explain.ts';
 import type { DecideResult, Plan } from '../plan.ts';
 import { type FactsSourceOptions, type HostSource, loadVmSpec, parseSpecOverrides, planVm, VmOptionsError } from '../plan-vm.ts';
 import { shellQuote } from '../render/index.ts';
+import type { PrepareStep } from '../render/qemu.ts';
 import { RenderError } from '../render/common.ts';
 import { withManagement } from './argv.ts';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from './guest.ts';
@@ -52,6 +53,9 @@ export interface BootVmOptions extends FactsSourceOptions {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
+
+/** The run directory in --dry-run output: a shell variable the printed script sets. */
+const RUNDIR = '$RUNDIR';
 
 /** Exit code when --verify is given and the guest did not see what the plan promised. */
 export const EXIT_VERIFY_FAILED = 5;
@@ -181,7 +185,7 @@ async function bootVmInner(
   const t4 = performance.now();
   let dry;
   try {
-    dry = planArgv(plan, '$RUNDIR', a.qemu);
+    dry = planArgv(plan, RUNDIR, a.qemu);
   } catch (err) {
     if (err instanceof RenderError) {
       say(err.message);
@@ -203,14 +207,9 @@ async function bootVmInner(
   };
 
   if (a.dryRun) {
-    const args = withManagement(dry.args, '$RUNDIR/qmp.sock');
+    const args = withManagement(dry.args, `${RUNDIR}/qmp.sock`);
     if (a.json) io.stdout.write(JSON.stringify({ argv: [dry.binary, ...args], prepare: dry.prepare, plan }, null, 2) + '\n');
-    else {
-      for (const s of dry.prepare) if (s.kind === 'swtpm') io.stdout.write(`# before QEMU: ${s.argv.map(shellQuote).join(' ')}\n`);
-      for (const s of dry.prepare)
-        if (s.kind === 'copy-uefi-vars') io.stdout.write(`# before QEMU: cp ${shellQuote(s.from)} ${shellQuote(s.to)}\n`);
-      io.stdout.write([dry.binary, ...args].map(shellQuote).join(' ') + '\n');
-    }
+    else io.stdout.write(dryRunScript(dry.binary, args, dry.prepare));
     return 0;
   }
 
@@ -306,3 +305,27 @@ async function bootVmInner(
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** One argv word for sh, with `$RUNDIR` left for the shell to expand (the rest quoted as needed). */
+function shellWord(word: string): string {
+  return word
+    .split(RUNDIR)
+    .map((part) => (part === '' ? '' : shellQuote(part)))
+    .join('"$RUNDIR"');
+}
+
+/**
+ * What `boot` would start, as a shell script that runs as printed: it makes the run directory QEMU's
+ * sockets and the UEFI variable store live in (boot makes its own), then the steps before QEMU, then QEMU.
+ */
+export function dryRunScript(binary: string, args: string[], prepare: PrepareStep[]): string {
+  const lines = ['# virtcompat boot --dry-run: the commands boot would run', 'RUNDIR=$(mktemp -d -t virtcompat-XXXXXX)'];
+  for (const s of prepare) {
+    if (s.kind === 'mkdir') lines.push(`mkdir -p ${shellWord(s.path)}`);
+    else if (s.kind === 'copy-uefi-vars') lines.push(`cp ${shellWord(s.from)} ${shellWord(s.to)}`);
+    // --daemon: swtpm returns once its socket is there, so QEMU finds it
+    else lines.push([...s.argv, '--daemon'].map(shellWord).join(' '));
+  }
+  lines.push([binary, ...args].map(shellWord).join(' '));
+  return lines.join('\n') + '\n';
+}
