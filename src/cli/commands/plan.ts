@@ -19,8 +19,10 @@ facts, and prints the plan in the chosen format.
 Options:
   --guest ID         guest OS id (http://debian.org/debian/12) or short id (debian12); overrides the spec
   --hypervisor NAME  kvm, xen, vmware, hyperv, cloud-hypervisor or firecracker; overrides the spec
-  --host FILE        plan for the host described in FILE (see \`virtcompat probe --json\`);
-                     default: this machine, probed (cached for a day; --reprobe to refresh)
+  --host FILE        plan for the host described in FILE (see \`virtcompat probe --json\`); examples/hosts/
+                     has a typical host for each hypervisor (esxi-, xen-, hyperv-, cloud-hypervisor-,
+                     firecracker-, kvm-x86_64.json); default: this machine, probed (cached for a day;
+                     --reprobe to refresh)
   --spec FILE        VM spec (YAML or JSON): vcpus, memory, disks, nics, display, firmware, constraints
   --format F         json (the plan, default), qemu, libvirt, xl, vmx, cloud-hypervisor, firecracker
   --explain          explain every choice; alone it prints the explanation, with --format it goes to stderr
