@@ -39,7 +39,7 @@ export interface FetchFactsOptions {
   guest: string; // id or short id
   hypervisor: string; // key
   snapshotDir: string;
-  /** Per-request time limit; the snapshot is used when the service is slower. */
+  /** Per-request time limit; the snapshot is used when the service is slower (default 3 s, 30 s with no snapshot). */
   timeoutMs?: number;
   /** Plan from the snapshot only. */
   offline?: boolean;
@@ -231,10 +231,12 @@ function serviceErrorToFacts(errs: GqlResponse['errors'], opts: FetchFactsOption
 export async function fetchFacts(opts: FetchFactsOptions): Promise<FetchFactsResult> {
   const now = opts.now ?? (() => new Date());
   const maxAge = opts.maxAgeSeconds ?? 7 * 24 * 3600;
-  const timeoutMs = opts.timeoutMs ?? 3000;
   const path = entryPath(opts.snapshotDir, opts.service, opts.guest, opts.hypervisor);
   const metaPath = join(opts.snapshotDir, 'meta.json');
   const entry = readJson<SnapshotEntry>(path);
+  // With a snapshot to fall back to, a slow service is not waited for long; without one, waiting is the only
+  // way to a plan (a loaded machine, a service still starting), so the limit is generous.
+  const timeoutMs = opts.timeoutMs ?? (entry ? 3000 : 30000);
   if (entry && (entry.schema !== SNAPSHOT_SCHEMA || !entry.data)) throw new FactsError('SNAPSHOT_CORRUPT', `snapshot file ${path} has an unknown layout; delete it`);
   const client = new GraphQLClient(opts.service, timeoutMs, opts.fetchImpl);
 

@@ -29,7 +29,8 @@ Options:
   --service URL      GraphQL endpoint (default $VIRTCOMPAT_SERVICE or http://127.0.0.1:4000/graphql)
   --offline          plan from the local snapshot only
   --snapshot-dir DIR snapshot folder (default $VIRTCOMPAT_SNAPSHOT_DIR or ~/.cache/virtcompat/snapshot)
-  --timeout MS       service time limit before falling back to the snapshot (default 3000)
+  --timeout MS       service time limit before falling back to the snapshot (default 3000; 30000 when
+                     there is no snapshot to fall back to)
   --max-snapshot-age D  warn when the snapshot is older than D (e.g. 12h, 7d; default 7d)
   --release VERSION  hypervisor release to plan for (default: the host's QEMU, else the newest)
   --name NAME        VM name (default: the spec's, else the guest's short id)
