@@ -15,6 +15,7 @@ describe('client environment (src/cli/env.ts)', () => {
       searchPath: undefined,
       timing: false,
       debug: false,
+      apiKey: undefined,
     });
     const e = clientEnv({
       HOME: '/home/u',

@@ -30,6 +30,7 @@ const ClientEnvSchema = z.object({
   PATH: text,
   VIRTCOMPAT_TIMING: flag,
   VIRTCOMPAT_DEBUG: flag,
+  VIRTCOMPAT_API_KEY: text,
 });
 
 export interface ClientEnv {
@@ -45,6 +46,8 @@ export interface ClientEnv {
   timing: boolean;
   /** VIRTCOMPAT_DEBUG: stack traces for unexpected errors. */
   debug: boolean;
+  /** VIRTCOMPAT_API_KEY: the key `submit` sends when --key is not given. */
+  apiKey: string | undefined;
 }
 
 const parsed = new WeakMap<object, Readonly<ClientEnv>>();
@@ -71,6 +74,7 @@ export function clientEnv(env: NodeJS.ProcessEnv): Readonly<ClientEnv> {
     searchPath: e.PATH?.split(delimiter).filter(Boolean),
     timing: e.VIRTCOMPAT_TIMING,
     debug: e.VIRTCOMPAT_DEBUG,
+    apiKey: e.VIRTCOMPAT_API_KEY,
   });
   parsed.set(env, value);
   return value;

@@ -19,7 +19,18 @@ export async function runCommand(cmd: Command, rest: string[], io: CliIO): Promi
     }
     const e = err as Error & { code?: string };
     io.stderr.write(`virtcompat ${cmd.name}: ${e.code ? `[${e.code}] ` : ''}${e.message}\n`);
-    if (io.env.VIRTCOMPAT_DEBUG) io.stderr.write(`${e.stack}\n`);
+    if (await debugging(io.env)) io.stderr.write(`${e.stack}\n`);
     return 1;
+  }
+}
+
+/** VIRTCOMPAT_DEBUG from the client environment; an environment that does not parse has been reported already. */
+async function debugging(env: NodeJS.ProcessEnv): Promise<boolean> {
+  try {
+    // loaded here: only an unexpected error needs the environment model
+    const { clientEnv } = await import('./env.ts');
+    return clientEnv(env).debug;
+  } catch {
+    return false;
   }
 }

@@ -159,9 +159,10 @@ Exit codes: 0 all records stored, 1 something was not stored (see stderr), 2 usa
       true,
     );
     if (positionals.length !== 1) throw new UsageError('give exactly one FILE');
-    const apiKey = values.key ?? io.env.VIRTCOMPAT_API_KEY;
+    const env = (await import('../env.ts')).clientEnv(io.env);
+    const apiKey = values.key ?? env.apiKey;
     if (!apiKey) throw new UsageError('give --key or set VIRTCOMPAT_API_KEY');
-    const service = values.service ?? io.env.VIRTCOMPAT_SERVICE ?? DEFAULT_SERVICE;
+    const service = values.service ?? env.service;
     try {
       new URL(service);
     } catch {
