@@ -9,7 +9,6 @@
 // slow the snapshot is used and the plan says so; with no snapshot the error says what to do.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { normalizeFacts, type FactsProvenance, type PlanningFacts } from './facts.ts';
 import { CHANGES_QUERY, CHANGES_QUERY_HASH, guestVariables, PLANNING_QUERY, PLANNING_QUERY_HASH, VERSION_QUERY, VERSION_QUERY_HASH } from './query.ts';
@@ -76,12 +75,6 @@ interface SnapshotEntry {
   /** Catalogue ids this answer rests on (guest and ancestors, devices, releases, features). */
   entities: string[];
   data: Record<string, unknown>;
-}
-
-export function defaultSnapshotDir(env: NodeJS.ProcessEnv): string {
-  if (env.VIRTCOMPAT_SNAPSHOT_DIR) return env.VIRTCOMPAT_SNAPSHOT_DIR;
-  const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
-  return join(base, 'virtcompat', 'snapshot');
 }
 
 function entryPath(dir: string, service: string, guest: string, hypervisor: string): string {
