@@ -67,7 +67,7 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
     // subscribe resolver rejects (e.g. an unknown guest) instead of sending the error.
     useGraphQlJit({}, { cache: jitCache(), enableIf: (args) => !isSubscription(args) }) as Plugin,
   ];
-  if (config.responseCache.enabled) plugins.push(responseCachePlugin(cache, config.responseCache.ttlMs));
+  if (config.responseCache.enabled) plugins.push(responseCachePlugin(cache, config.responseCache.ttlMs, auth));
 
   const yoga = createYoga<Services, Record<string, unknown>>({
     schema: schemaSingleton,
