@@ -22,18 +22,26 @@ describe('API key format and hashing', () => {
   });
 
   it('rejects malformed keys', () => {
-    for (const bad of ['', 'vc_', 'vc_123_abc', `vc_${'g'.repeat(16)}_${'a'.repeat(43)}`, `xx_${'a'.repeat(16)}_${'a'.repeat(43)}`, `vc_${'a'.repeat(16)}_short`, `vc_${'a'.repeat(16)}_${'a'.repeat(42)}!`]) {
+    for (const bad of [
+      '',
+      'vc_',
+      'vc_123_abc',
+      `vc_${'g'.repeat(16)}_${'a'.repeat(43)}`,
+      `xx_${'a'.repeat(16)}_${'a'.repeat(43)}`,
+      `vc_${'a'.repeat(16)}_short`,
+      `vc_${'a'.repeat(16)}_${'a'.repeat(42)}!`,
+    ]) {
       assert.equal(parseApiKey(bad), null, bad);
     }
   });
 
-  it('stores a salted scrypt hash and verifies in constant time', async () => {
+  it('stores a salted keyed hash (sha256$) and verifies in constant time', async () => {
     const { secret } = generateApiKey();
     const a = await hashSecret(secret);
     const b = await hashSecret(secret);
     assert.notEqual(a.salt, b.salt);
     assert.notEqual(a.hash, b.hash, 'salted: same secret, different hashes');
-    assert.equal(a.hash.length, 64);
+    assert.match(a.hash, /^sha256\$[0-9a-f]{64}$/);
     assert.ok(!a.hash.includes(secret));
     assert.equal(await verifySecret(secret, a.salt, a.hash), true);
     assert.equal(await verifySecret(secret + 'x', a.salt, a.hash), false);
@@ -78,7 +86,10 @@ for (const kind of testTargets()) {
       const id = parseApiKey(t.keys.acme)!.keyId;
       await refused({ authorization: 'Basic dXNlcjpwYXNz' }, /Bearer/);
       await refused({ authorization: 'Bearer not-a-key' }, /malformed/);
-      await refused({ authorization: `Bearer vc_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}` }, /invalid API key/);
+      await refused(
+        { authorization: `Bearer vc_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}` },
+        /invalid API key/,
+      );
       await refused({ authorization: `Bearer vc_${id}_${randomBytes(32).toString('base64url')}` }, /invalid API key/);
     });
 
@@ -88,7 +99,10 @@ for (const kind of testTargets()) {
       await revokeApiKey({ db: t.db, actor: SYSTEM }, apiKey.id);
       await refused({ authorization: `Bearer ${key}` }, /revoked/);
 
-      const soon = await createApiKey({ db: t.db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: 'acme', expiresAt: new Date(Date.now() + 60_000).toISOString() });
+      const soon = await createApiKey(
+        { db: t.db, actor: SYSTEM },
+        { role: 'SUBMITTER', vendorId: 'acme', expiresAt: new Date(Date.now() + 60_000).toISOString() },
+      );
       assert.equal((await t.gql(whoami, {}, soon.key)).status, 200);
       await t.db.sql.query(`UPDATE "ApiKey" SET "expiresAt" = CURRENT_TIMESTAMP - interval '1 second' WHERE id = $1`, [soon.apiKey.id]);
       await refused({ authorization: `Bearer ${soon.key}` }, /expired/);
@@ -111,18 +125,16 @@ for (const kind of testTargets()) {
       assert.equal(await read(), first, 'a second request within the minute does not write again');
     });
 
-    it('verifies the secret once per process, but reads revocation on every request', async () => {
+    it('reads revocation on every request', async () => {
       const auth = createAuthenticator(t.db);
       const { key, apiKey } = await createApiKey({ db: t.db, actor: SYSTEM }, { role: 'ADMIN', vendorId: null });
-      let t0 = performance.now();
       await auth.verifyKey(key);
-      const slow = performance.now() - t0;
-      t0 = performance.now();
       await auth.verifyKey(key);
-      const fast = performance.now() - t0;
-      assert.ok(fast < slow, `cached verification (${fast.toFixed(1)} ms) is cheaper than scrypt (${slow.toFixed(1)} ms)`);
       await revokeApiKey({ db: t.db, actor: SYSTEM }, apiKey.id);
-      await assert.rejects(auth.verifyKey(key), (e: Error & { extensions?: { code?: string } }) => e.extensions?.code === 'UNAUTHENTICATED');
+      await assert.rejects(
+        auth.verifyKey(key),
+        (e: Error & { extensions?: { code?: string } }) => e.extensions?.code === 'UNAUTHENTICATED',
+      );
     });
   });
 }
@@ -167,7 +179,8 @@ describe('token-bucket rate limit (in process)', () => {
   it('throttles key guessing through the caller IP bucket', async () => {
     const t = await vendorApp('pglite', { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_PER_MINUTE: '6', RATE_LIMIT_BURST: '2' });
     try {
-      const bad = () => gqlOn(t.app, `{ viewer { role } }`, {}, `vc_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}`);
+      const bad = () =>
+        gqlOn(t.app, `{ viewer { role } }`, {}, `vc_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}`);
       assert.equal((await bad()).status, 401);
       assert.equal((await bad()).status, 401);
       const r = await bad();
@@ -202,7 +215,12 @@ describe('token-bucket rate limit shared through Redis', { skip: REDIS_URL ? fal
   });
 
   it('answers 429 on one instance after the other used the key\u2019s budget', async () => {
-    const t = await vendorApp('pglite', { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_PER_MINUTE: '6', RATE_LIMIT_BURST: '2', REDIS_URL: REDIS_URL! });
+    const t = await vendorApp('pglite', {
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_PER_MINUTE: '6',
+      RATE_LIMIT_BURST: '2',
+      REDIS_URL: REDIS_URL!,
+    });
     try {
       const { key } = await createApiKey({ db: t.db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: 'acme' });
       const other = t.sibling();

@@ -1,11 +1,11 @@
-// Per-caller token buckets: one per API key, one per client IP for anonymous callers (and for
-// requests whose key fails, so key guessing is throttled too). With REDIS_URL the buckets live in
+// Per-caller token buckets: one per API key, one per client IP for anonymous callers, and one per
+// client IP for keys not yet verified (so key guessing is throttled too; see useAccessControl). With REDIS_URL the buckets live in
 // Redis and a Lua script updates them atomically against Redis's clock, so several instances share
 // one budget; otherwise they live in this process.
 //
-// The check runs in yoga's onRequest, before parsing, so a flood of bad documents costs no more
-// than a flood of good ones. The caller is authenticated there too (memoised per request), and the
-// context factory reuses that answer.
+// The check runs in yoga's onRequest, before parsing and before the key is verified, so a flood of
+// bad documents or bad keys costs no more than a flood of good ones. The caller is authenticated
+// there too (memoised per request), and the context factory and the response cache reuse that answer.
 import type { Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -164,39 +164,56 @@ export function rateLimitedBody(retryAfter: number, who: string) {
 }
 
 /**
- * Authenticates the caller and takes a token from its bucket before yoga does anything else.
- * Refusals are answered right here: 401 for a bad key, 429 with Retry-After when the bucket is empty.
+ * Takes a token from the caller's bucket, then authenticates it, before yoga does anything else.
+ * Refusals are answered right here: 429 with Retry-After when the bucket is empty, 401 for a bad key.
+ *
+ * Which bucket pays, decided before the key is verified:
+ * - no key: the client address (`ip:`);
+ * - a key whose exact secret this process has already verified: the key's own bucket (`key:`);
+ * - any other key (first use here, a wrong secret, an unknown id, a malformed key): the client
+ *   address's bucket for unverified keys (`auth:`), and, once verified, the key's bucket as well.
+ * So a wrong secret for a real key id costs the sender's address, never the key's owner: guessing
+ * cannot drain someone else's budget, and unverified attempts are throttled per address before any
+ * database read or hash. `auth:` is apart from `ip:` so anonymous readers behind the same address
+ * do not pay for key holders' first requests, nor the reverse.
  */
 export function useAccessControl(opts: { auth: Authenticator; limiter: RateLimiter | null }): Plugin {
   return {
     async onRequest({ request, serverContext, endResponse, fetchAPI }) {
       const R = fetchAPI.Response as unknown as ResponseCtor;
       const ip = clientIp(serverContext);
-      let bucket: string;
-      let who: string;
+      const refuse = (t: TakeResult, who: string) =>
+        endResponse(errorResponse(R, 429, rateLimitedBody(t.retryAfter, who), { 'Retry-After': String(t.retryAfter) }));
+      const hasKey = (request.headers.get('authorization') ?? '').trim() !== '';
+      const claim = opts.auth.claim(request);
+      if (opts.limiter) {
+        const [bucket, who] = claim?.seen
+          ? [`key:${claim.keyId}`, `API key ${claim.keyId}`]
+          : hasKey
+            ? [`auth:${ip}`, `unverified API keys from ${ip}`]
+            : [`ip:${ip}`, `anonymous callers from ${ip}`];
+        const t = await opts.limiter.take(bucket);
+        if (!t.allowed) return refuse(t, who);
+      }
+      let keyId: string | null;
       try {
-        const actor = await opts.auth.authenticate(request);
-        bucket = actor.keyId ? `key:${actor.keyId}` : `ip:${ip}`;
-        who = actor.keyId ? `API key ${actor.keyId}` : `anonymous callers from ${ip}`;
+        keyId = (await opts.auth.authenticate(request)).keyId;
       } catch (err) {
         const e = err as { message: string; extensions?: { code?: string; http?: { status?: number; headers?: Record<string, string> } } };
         if (e.extensions?.code !== ErrorCode.UNAUTHENTICATED) throw err;
-        if (opts.limiter) {
-          const t = await opts.limiter.take(`ip:${ip}`);
-          if (!t.allowed) {
-            endResponse(errorResponse(R, 429, rateLimitedBody(t.retryAfter, `requests from ${ip}`), { 'Retry-After': String(t.retryAfter) }));
-            return;
-          }
-        }
         endResponse(
-          errorResponse(R, 401, { errors: [{ message: e.message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] }, e.extensions.http?.headers ?? {}),
+          errorResponse(
+            R,
+            401,
+            { errors: [{ message: e.message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] },
+            e.extensions.http?.headers ?? {},
+          ),
         );
         return;
       }
-      if (!opts.limiter) return;
-      const t = await opts.limiter.take(bucket);
-      if (!t.allowed) {
-        endResponse(errorResponse(R, 429, rateLimitedBody(t.retryAfter, who), { 'Retry-After': String(t.retryAfter) }));
+      if (opts.limiter && keyId && !claim?.seen) {
+        const t = await opts.limiter.take(`key:${keyId}`);
+        if (!t.allowed) return refuse(t, `API key ${keyId}`);
       }
     },
   };
