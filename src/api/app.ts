@@ -25,6 +25,8 @@ import { classifyClientError } from './plugins/input-errors.ts';
 import type { VendorServices } from '../schema/vendor/resolvers.ts';
 import { ClearableCache, responseCachePlugin } from './plugins/response-cache.ts';
 import { GRAPHIQL_ASSETS, graphiqlAssets, renderGraphiQL } from './graphiql.ts';
+import { useHttpErrors } from './plugins/http-errors.ts';
+import { useFieldCost } from './plugins/field-cost.ts';
 
 export interface App {
   app: express.Express;
@@ -57,11 +59,13 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
 
   const plugins: Plugin[] = [
     useAccessControl({ auth, limiter }),
+    useHttpErrors(),
     usePersistedQueries(),
     maxTokensPlugin({ n: config.limits.maxTokens }) as Plugin,
     maxDepthPlugin({ n: config.limits.maxDepth, flattenFragments: true }) as Plugin,
     maxAliasesPlugin({ n: config.limits.maxAliases }) as Plugin,
     costLimitPlugin({ maxCost: config.limits.maxCost }) as Plugin,
+    useFieldCost(),
     blockFieldSuggestionsPlugin() as Plugin,
     // Subscriptions run on graphql-js: graphql-jit's subscribe leaves a stream hanging when the
     // subscribe resolver rejects (e.g. an unknown guest) instead of sending the error.

@@ -7,6 +7,7 @@ import type { Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/index.ts';
 import { buildApp, type App } from './app.ts';
 import { prepareDatabase } from './startup.ts';
+import { answerClientErrors } from './plugins/http-errors.ts';
 
 export interface RunningServer {
   url: string;
@@ -34,6 +35,7 @@ async function bind(config: Config): Promise<Server> {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
     res.end(JSON.stringify({ status: 'starting' }));
   });
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new PortInUseError(config.host, config.port) : err),

@@ -40,6 +40,21 @@ export function decodeCursor(cursor: string): [string, string] {
   throw appError(ErrorCode.BAD_CURSOR, `cursor ${JSON.stringify(cursor.slice(0, 80))} is not one this service issued`);
 }
 
+const MAX_BIGINT = 9223372036854775807n;
+
+/**
+ * A sequence cursor (the audit log's and the change feed's: a bigint id as decimal digits), checked
+ * here so a value PostgreSQL would refuse (not digits, or past the bigint range) is BAD_CURSOR
+ * before any SQL runs. Null or empty: from the start, '0'.
+ */
+export function decodeSeqCursor(after: string | null | undefined): string {
+  if (after == null || after === '') return '0';
+  if (!/^\d{1,19}$/.test(after) || BigInt(after) > MAX_BIGINT) {
+    throw appError(ErrorCode.BAD_CURSOR, `cursor ${JSON.stringify(after.slice(0, 40))} is not one this service issued`);
+  }
+  return after;
+}
+
 /** Builds WHERE/ORDER/LIMIT for a keyset page; params are appended to `params`. */
 export function keysetClause(
   keyset: Keyset,

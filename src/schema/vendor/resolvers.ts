@@ -9,6 +9,7 @@ import { canSee } from '../compatibility/resolvers.ts';
 import { guestByIdOrShortId } from '../guest-os/resolvers.ts';
 import { releaseByRef } from '../hypervisor/resolvers.ts';
 import { ts } from '../common/sql-fragments.ts';
+import { decodeSeqCursor } from '../common/pagination.ts';
 import type { Authenticator } from '../../api/auth.ts';
 import { CATALOGUE_TOPIC, type CatalogueEvent, type EventBus } from '../../api/pubsub.ts';
 import {
@@ -103,12 +104,7 @@ function requireRole(ctx: Ctx, roles: Array<'SUBMITTER' | 'MAINTAINER' | 'ADMIN'
   if (!roles.includes(ctx.actor.role)) throw appError(ErrorCode.FORBIDDEN, `${what} is for ${roles.map((r) => r.toLowerCase()).join(' and ')} keys`);
 }
 
-const DIGITS = /^\d{1,19}$/;
-function cursorSeq(after: string | null | undefined): string {
-  if (after == null || after === '') return '0';
-  if (!DIGITS.test(after)) throw appError(ErrorCode.BAD_CURSOR, `cursor ${JSON.stringify(after.slice(0, 40))} is not one this service issued`);
-  return after;
-}
+const cursorSeq = decodeSeqCursor;
 function pageSize(first: number | null | undefined, fallback: number, max: number): number {
   const n = first ?? fallback;
   if (!Number.isInteger(n) || n < 0 || n > max) throw badInput(`first must be between 0 and ${max}, got ${n}`, 'first');
