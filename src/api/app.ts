@@ -21,7 +21,7 @@ import { usePersistedQueries } from './plugins/persisted-queries.ts';
 import { createAuthenticator } from './auth.ts';
 import { createEventBus } from './pubsub.ts';
 import { createRateLimiter, useAccessControl } from './plugins/rate-limit.ts';
-import { classifyClientError } from './plugins/input-errors.ts';
+import { classifyClientError, useInputGuards } from './plugins/input-errors.ts';
 import type { VendorServices } from '../schema/vendor/resolvers.ts';
 import { ClearableCache, responseCachePlugin } from './plugins/response-cache.ts';
 import { GRAPHIQL_ASSETS, graphiqlAssets, renderGraphiQL } from './graphiql.ts';
@@ -60,6 +60,7 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
   const plugins: Plugin[] = [
     useAccessControl({ auth, limiter }),
     useHttpErrors(),
+    useInputGuards(),
     usePersistedQueries(),
     maxTokensPlugin({ n: config.limits.maxTokens }) as Plugin,
     maxDepthPlugin({ n: config.limits.maxDepth, flattenFragments: true }) as Plugin,

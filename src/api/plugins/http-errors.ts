@@ -57,6 +57,19 @@ function withoutInternals(err: unknown): unknown {
 
 export function useHttpErrors(): Plugin {
   return {
+    // A subscription asked for as plain JSON would hold the connection until the first event (maybe
+    // forever): it needs a streaming answer.
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const accept = (args.contextValue as { request?: Request }).request?.headers.get('accept') ?? '';
+      if (/text\/event-stream|multipart\/mixed/i.test(accept)) return;
+      setResultAndStopExecution({
+        errors: [
+          createGraphQLError('subscriptions stream their events: send `Accept: text/event-stream` (Server-Sent Events)', {
+            extensions: { code: HttpErrorCode.BAD_REQUEST, http: { status: 406 } },
+          }),
+        ],
+      });
+    },
     onRequestParse({ request, url, requestParser, serverContext, setRequestParser, endResponse, fetchAPI }) {
       const refuse = (status: number, message: string, code: string) =>
         endResponse(
@@ -109,6 +122,9 @@ const STATUS_TEXT: Record<number, string> = {
  * took too long, 400 for anything malformed.
  */
 export function answerClientErrors(server: Server): void {
+  // No separate cap on the number of headers: past it Node drops the rest (Host included) and
+  // answers an empty 400. Their total size stays capped (maxHeaderSize), answered 431 below.
+  server.maxHeadersCount = 0;
   server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();

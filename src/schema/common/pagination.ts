@@ -33,7 +33,16 @@ export function encodeCursor(sortValue: string, id: string): string {
 export function decodeCursor(cursor: string): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
+    // A NUL byte could never have been issued (PostgreSQL text cannot hold one) and must not reach it.
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      typeof v[0] === 'string' &&
+      typeof v[1] === 'string' &&
+      !`${v[0]}${v[1]}`.includes('\u0000')
+    ) {
+      return [v[0], v[1]];
+    }
   } catch {
     // fall through
   }

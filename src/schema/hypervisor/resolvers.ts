@@ -88,7 +88,8 @@ export const hypervisorResolvers = {
     feature: (r: HostFeatureReqRow, _: unknown, ctx: GraphQLContext) => ctx.loaders.hwFeature.load(r.featureId),
   },
   ParavirtFeature: {
-    dependsOnKeys: (p: ParavirtRow) => p.dependsOn,
+    // The column is nullable (a row written without the list); the field is a list, empty when none.
+    dependsOnKeys: (p: ParavirtRow) => p.dependsOn ?? [],
     dependsOn: async (p: ParavirtRow, _: unknown, ctx: GraphQLContext) =>
       (await ctx.loaders.paravirtByKey.loadMany(p.dependsOn)).filter((x) => x && !(x instanceof Error)),
   },
