@@ -3,8 +3,13 @@
 // off and on, next to a raw floor (bench/floor.ts: node:http + pg + hand-written SQL). Prints
 // requests/s, p50/p99 latency, the server's peak memory, and the ratio ours/floor.
 //
+// Then authenticated vs anonymous reads: the same question with and without an API key, measured
+// interleaved (anonymous, keyed, anonymous, keyed ... BENCH_AUTH_ROUNDS rounds of BENCH_AUTH_SECONDS
+// each), cache off and on, printed as the ratio keyed/anonymous per round with its mean and spread.
+//
 // Environment: BENCH_DATABASE_URL (a PostgreSQL server to create a scratch database on; default
-// postgresql://postgres@127.0.0.1:5432/postgres), BENCH_SECONDS (default 10), BENCH_CONNECTIONS (10).
+// postgresql://postgres@127.0.0.1:5432/postgres), BENCH_SECONDS (default 10), BENCH_CONNECTIONS (10),
+// BENCH_AUTH_ROUNDS (4), BENCH_AUTH_SECONDS (3), BENCH_ONLY=auth (only the authenticated-reads part).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
@@ -13,11 +18,15 @@ import pg from 'pg';
 import { openDatabase } from '../src/db/index.ts';
 import { prepareDatabase } from '../src/api/startup.ts';
 import { QUERIES, type QueryName } from './queries.ts';
+import { createApiKey, SYSTEM } from '../src/schema/vendor/service.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Math.max(2, Math.round(SECONDS / 4));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const AUTH_ROUNDS = Number(process.env.BENCH_AUTH_ROUNDS ?? 4);
+const AUTH_SECONDS = Number(process.env.BENCH_AUTH_SECONDS ?? 3);
+const ONLY = process.env.BENCH_ONLY;
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 // The load comes from one address; the per-client rate limit would measure itself, not the service.
 const SERVICE_ENV = { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '1000000', LOG_LEVEL: 'info', SEED_ON_START: 'false' };
@@ -69,7 +78,11 @@ interface Target {
 function graphqlTarget(name: string): Target {
   return {
     name,
-    request: (q) => ({ path: '/graphql', method: 'POST', body: JSON.stringify({ query: QUERIES[q].query, variables: QUERIES[q].variables }) }),
+    request: (q) => ({
+      path: '/graphql',
+      method: 'POST',
+      body: JSON.stringify({ query: QUERIES[q].query, variables: QUERIES[q].variables }),
+    }),
   };
 }
 
@@ -95,12 +108,12 @@ async function fetchOnce(port: number, t: Target, q: QueryName): Promise<unknown
   return json.data;
 }
 
-async function measure(port: number, t: Target, q: QueryName, seconds: number) {
+async function measure(port: number, t: Target, q: QueryName, seconds: number, extraHeaders: Record<string, string> = {}) {
   const r = t.request(q);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${r.path}`,
     method: r.method,
-    headers: r.body ? { 'content-type': 'application/json' } : {},
+    headers: { ...(r.body ? { 'content-type': 'application/json' } : {}), ...extraHeaders },
     body: r.body,
     connections: CONNECTIONS,
     duration: seconds,
@@ -115,6 +128,7 @@ async function run() {
   const url = await scratchDatabase();
   const db = await openDatabase({ kind: 'postgres', url, poolSize: 2 });
   await prepareDatabase(db, { seed: true });
+  const { key } = await createApiKey({ db, actor: SYSTEM }, { role: 'MAINTAINER', vendorId: null, label: 'bench' });
   const [{ guests, devices }] = await db.sql.query<{ guests: number; devices: number }>(
     `SELECT (SELECT count(*)::int FROM "GuestOS") AS guests, (SELECT count(*)::int FROM "GuestOSDevice") AS devices`,
   );
@@ -123,6 +137,7 @@ async function run() {
   console.log(`load average before the run: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   console.log(`${CONNECTIONS} connections, ${WARMUP}s warm-up then ${SECONDS}s per query\n`);
 
+  if (ONLY === 'auth') return authReads(url, key);
   const rows: Row[] = [];
   const memory: Record<string, number> = {};
   const answers: Record<string, Record<string, unknown>> = {};
@@ -167,7 +182,9 @@ async function run() {
     const floor = answers['raw floor'][q];
     for (const name of ['virtcompat, cache off', 'virtcompat, cache on']) {
       if (!isDeepStrictEqual(answers[name][q], floor)) {
-        throw new Error(`${name} and the raw floor answer ${q} differently:\n${JSON.stringify(answers[name][q])}\n${JSON.stringify(floor)}`);
+        throw new Error(
+          `${name} and the raw floor answer ${q} differently:\n${JSON.stringify(answers[name][q])}\n${JSON.stringify(floor)}`,
+        );
       }
     }
   }
@@ -184,6 +201,57 @@ async function run() {
     }
   }
   console.log('\ntargets: cache off >= 0.40 of floor with p99 < 10 ms; cache on >= 1.00 of floor');
+  await authReads(url, key);
+}
+
+/** Authenticated vs anonymous reads of the compatibility question, interleaved, per cache setting. */
+async function authReads(url: string, key: string) {
+  const t = graphqlTarget('virtcompat');
+  const q: QueryName = 'compatibility';
+  const auth = { authorization: `Bearer ${key}` };
+  console.log(`\nauthenticated vs anonymous reads (${q}): ${AUTH_ROUNDS} rounds of ${AUTH_SECONDS}s each way, interleaved`);
+  console.log('| cache | round | anonymous req/s | keyed req/s | keyed/anonymous |');
+  console.log('|---|---:|---:|---:|---:|');
+  const summary: string[] = [];
+  for (const cache of ['false', 'true']) {
+    const { child, port } = await startProcess(
+      ['bin/virtcompat.mjs', 'serve'],
+      { ...SERVICE_ENV, DATABASE_URL: url, PORT: '0', RESPONSE_CACHE: cache },
+      /"url":"http:\/\/127\.0\.0\.1:(\d+)\/graphql"/,
+    );
+    try {
+      const anonAnswer = await fetchOnce(port, t, q);
+      const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: t.request(q).body,
+      });
+      const keyed = (await res.json()) as { data?: unknown; errors?: unknown };
+      if (res.status !== 200 || keyed.errors || !isDeepStrictEqual(keyed.data, anonAnswer)) {
+        throw new Error(`the keyed answer differs from the anonymous one: ${res.status} ${JSON.stringify(keyed).slice(0, 300)}`);
+      }
+      await measure(port, t, q, WARMUP);
+      await measure(port, t, q, WARMUP, auth);
+      const ratios: number[] = [];
+      for (let round = 1; round <= AUTH_ROUNDS; round++) {
+        const a = await measure(port, t, q, AUTH_SECONDS);
+        const k = await measure(port, t, q, AUTH_SECONDS, auth);
+        ratios.push(k.rps / a.rps);
+        console.log(
+          `| ${cache === 'true' ? 'on' : 'off'} | ${round} | ${a.rps.toFixed(0)} | ${k.rps.toFixed(0)} | ${(k.rps / a.rps).toFixed(2)} |`,
+        );
+      }
+      const mean = ratios.reduce((x, y) => x + y, 0) / ratios.length;
+      const sd = Math.sqrt(ratios.reduce((x, y) => x + (y - mean) ** 2, 0) / Math.max(1, ratios.length - 1));
+      summary.push(
+        `cache ${cache === 'true' ? 'on ' : 'off'}: keyed/anonymous = ${mean.toFixed(2)} ± ${sd.toFixed(2)} (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}, ${ratios.length} rounds)`,
+      );
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+  console.log(`\n${summary.join('\n')}\ntarget: keyed/anonymous >= 0.80`);
 }
 
 run().catch((err) => {

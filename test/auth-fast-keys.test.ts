@@ -101,6 +101,26 @@ for (const kind of testTargets()) {
       assert.equal((await t.gql(WHOAMI, {}, wrong)).status, 401);
     });
 
+    it('requests arriving together share key reads, and each gets its own identity; a revoked key among them is refused', async () => {
+      const made = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          createApiKey({ db: t.db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: i % 2 ? 'acme' : 'other' }),
+        ),
+      );
+      const revoked = made[3];
+      assert.ok(revoked);
+      await t.db.sql.query(`UPDATE "ApiKey" SET "revokedAt" = CURRENT_TIMESTAMP WHERE id = $1`, [revoked.apiKey.id]);
+      const wrong = `vc_${made[5]?.apiKey.id}_${randomBytes(32).toString('base64url')}`;
+      const asked = [...made.map((m) => m.key), ...made.map((m) => m.key), wrong, null];
+      const answers = await Promise.all(asked.map((k) => t.gql(WHOAMI, {}, k)));
+      answers.forEach((r, i) => {
+        const k = asked[i];
+        if (k === null) return assert.equal(r.data?.viewer.keyId, null);
+        if (k === wrong || k === revoked.key) return assert.equal(r.status, 401, `request ${i}`);
+        assert.equal(r.data?.viewer.keyId, parseApiKey(k)?.keyId, `request ${i} got another caller's identity`);
+      });
+    });
+
     it('new keys are created with the fast scheme', async () => {
       const { apiKey } = await createApiKey({ db: t.db, actor: SYSTEM }, { role: 'MAINTAINER', vendorId: null });
       assert.match((await row(apiKey.id))?.hash ?? '', /^sha256\$[0-9a-f]{64}$/);
@@ -119,7 +139,7 @@ describe('the rate limit is charged before a key is verified', () => {
       ...t.db,
       sql: {
         query(text, params) {
-          if (/FROM "ApiKey" WHERE id = \$1/.test(text)) stats.apiKeyReads++;
+          if (/FROM "ApiKey" WHERE id = ANY/.test(text)) stats.apiKeyReads++;
           return t.db.sql.query(text, params);
         },
         transaction: (fn) => t.db.sql.transaction(fn),

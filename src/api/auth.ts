@@ -114,8 +114,9 @@ const NO_SUCH_KEY_SALT = 'no-such-key';
 const NO_SUCH_KEY_DIGEST = Buffer.alloc(32);
 
 /**
- * Every request with a key reads its row (by primary key), so revocation and expiry take effect at
- * once on every instance; checking the secret against it costs one HMAC (microseconds).
+ * Every request with a key reads its row (by primary key; requests arriving together share one
+ * read), so revocation and expiry take effect at once on every instance; checking the secret
+ * against it costs one HMAC (microseconds).
  */
 export function createAuthenticator(db: Pick<Database, 'sql'>, opts: { now?: () => number } = {}): Authenticator {
   const now = opts.now ?? Date.now;
@@ -123,18 +124,12 @@ export function createAuthenticator(db: Pick<Database, 'sql'>, opts: { now?: () 
   // every request is still verified against the row.
   const seen = new Map<string, Buffer>();
   const memo = new WeakMap<Request, Promise<Actor>>();
+  const rows = keyRowBatcher(db.sql);
 
   async function verifyKey(key: string): Promise<Actor> {
     const parsed = parseApiKey(key);
     if (!parsed) throw unauthenticated('malformed API key: expected vc_<key id>_<secret>');
-    const [row] = await db.sql.query<KeyRow>(
-      `SELECT id, "vendorId", role::text AS role, hash, salt,
-              to_char("expiresAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "expiresAt",
-              to_char("revokedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "revokedAt",
-              to_char("lastUsedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastUsedAt"
-         FROM "ApiKey" WHERE id = $1`,
-      [parsed.keyId],
-    );
+    const row = await rows.load(parsed.keyId);
     if (!row) {
       // Same work as checking a real key, so a wrong key id is not told apart by timing.
       timingSafeEqual(hmac(parsed.secret, NO_SUCH_KEY_SALT), NO_SUCH_KEY_DIGEST);
@@ -189,6 +184,47 @@ export function createAuthenticator(db: Pick<Database, 'sql'>, opts: { now?: () 
       if (!parsed) return null;
       const digest = seen.get(parsed.keyId);
       return { keyId: parsed.keyId, seen: digest !== undefined && timingSafeEqual(digest, sha256(parsed.secret)) };
+    },
+  };
+}
+
+const KEY_ROW_SQL = `SELECT id, "vendorId", role::text AS role, hash, salt,
+         to_char("expiresAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "expiresAt",
+         to_char("revokedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "revokedAt",
+         to_char("lastUsedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastUsedAt"
+    FROM "ApiKey" WHERE id = ANY($1::text[])`;
+
+/**
+ * Reads key rows for the requests that arrive together with one statement: lookups queued while
+ * the event loop handles one batch of I/O are sent as one `id = ANY(...)` read once that I/O is
+ * done (setImmediate). Every read starts after the request asking for it arrived, so a revocation
+ * committed before a request arrives is always seen; the batching only saves round trips.
+ */
+function keyRowBatcher(sql: Sql) {
+  let queue: Map<string, Array<{ resolve: (r: KeyRow | undefined) => void; reject: (e: unknown) => void }>> | null = null;
+  const flush = async (batch: NonNullable<typeof queue>) => {
+    try {
+      const found = new Map((await sql.query<KeyRow>(KEY_ROW_SQL, [[...batch.keys()]])).map((r) => [r.id, r]));
+      for (const [id, waiters] of batch) for (const w of waiters) w.resolve(found.get(id));
+    } catch (err) {
+      for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
+    }
+  };
+  return {
+    load(id: string): Promise<KeyRow | undefined> {
+      return new Promise((resolve, reject) => {
+        if (!queue) {
+          const batch = new Map<string, Array<{ resolve: (r: KeyRow | undefined) => void; reject: (e: unknown) => void }>>();
+          queue = batch;
+          setImmediate(() => {
+            queue = null;
+            void flush(batch);
+          });
+        }
+        const waiters = queue.get(id);
+        if (waiters) waiters.push({ resolve, reject });
+        else queue.set(id, [{ resolve, reject }]);
+      });
     },
   };
 }
