@@ -93,12 +93,21 @@ function documentStrings(doc: DocumentNode): string[] {
   return out;
 }
 
+/** Whether the operation to run is a mutation (they validate their input themselves, per field). */
+function isMutation(args: { document: DocumentNode; operationName?: string | null }): boolean {
+  const ops = args.document.definitions.filter((d) => d.kind === 'OperationDefinition');
+  const op = args.operationName ? ops.find((o) => o.name?.value === args.operationName) : ops[0];
+  return op?.operation === 'mutation';
+}
+
 /**
- * No catalogue value can hold a NUL byte (PostgreSQL text cannot), so a request carrying one is
+ * No catalogue value can hold a NUL byte (PostgreSQL text cannot), so a read carrying one is
  * refused with BAD_USER_INPUT before any resolver runs, instead of failing inside a statement.
+ * Mutations are left to their own validation, which names the field in a typed input error.
  */
 export function useInputGuards(): Plugin {
-  const check = (args: { document: DocumentNode; variableValues?: unknown }): GraphQLError | undefined => {
+  const check = (args: { document: DocumentNode; variableValues?: unknown; operationName?: string | null }): GraphQLError | undefined => {
+    if (isMutation(args)) return undefined;
     const where =
       findNul(args.variableValues ?? {}, '$') ??
       (documentStrings(args.document).some((x) => x.includes('\u0000')) ? 'a string in the document' : undefined);
