@@ -242,9 +242,11 @@ async function authReads(url: string, key: string) {
         );
       }
       const mean = ratios.reduce((x, y) => x + y, 0) / ratios.length;
+      const sorted = [...ratios].sort((x, y) => x - y);
+      const median = ((sorted[Math.floor((sorted.length - 1) / 2)] ?? 0) + (sorted[Math.ceil((sorted.length - 1) / 2)] ?? 0)) / 2;
       const sd = Math.sqrt(ratios.reduce((x, y) => x + (y - mean) ** 2, 0) / Math.max(1, ratios.length - 1));
       summary.push(
-        `cache ${cache === 'true' ? 'on ' : 'off'}: keyed/anonymous = ${mean.toFixed(2)} ± ${sd.toFixed(2)} (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}, ${ratios.length} rounds)`,
+        `cache ${cache === 'true' ? 'on ' : 'off'}: keyed/anonymous = ${mean.toFixed(2)} ± ${sd.toFixed(2)}, median ${median.toFixed(2)} (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}, ${ratios.length} rounds)`,
       );
     } finally {
       child.kill('SIGTERM');
