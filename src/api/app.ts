@@ -12,7 +12,6 @@ import type { Logger } from 'pino';
 import { Kind, type ExecutionArgs, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
-import { checkHistory } from '../db/migrate.ts';
 import { buildSchema } from '../schema/index.ts';
 import { createLoaders } from '../schema/loaders.ts';
 import type { GraphQLContext, Services } from '../schema/context.ts';
@@ -22,6 +21,7 @@ import { createAuthenticator } from './auth.ts';
 import { createEventBus } from './pubsub.ts';
 import { createRateLimiter, useAccessControl } from './plugins/rate-limit.ts';
 import { classifyClientError, useInputGuards } from './plugins/input-errors.ts';
+import { databaseErrorFor, outageLog, readiness } from './database-health.ts';
 import type { VendorServices } from '../schema/vendor/resolvers.ts';
 import { ClearableCache, responseCachePlugin } from './plugins/response-cache.ts';
 import { GRAPHIQL_ASSETS, graphiqlAssets, renderGraphiQL } from './graphiql.ts';
@@ -42,6 +42,7 @@ let schemaSingleton: GraphQLSchema | undefined;
 export function buildApp(config: Config, db: Database, logger: Logger): App {
   schemaSingleton ??= buildSchema();
   const cache = new ClearableCache();
+  const outage = outageLog(logger);
   const events = createEventBus({ redisUrl: config.redisUrl, logger });
   const auth = createAuthenticator(db);
   const limiter = config.limits.rateLimitEnabled
@@ -98,6 +99,8 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
         if (ext?.code) return error as Error;
         const clientError = classifyClientError(error);
         if (clientError) return clientError;
+        const dbError = databaseErrorFor(error, outage);
+        if (dbError) return dbError;
         logger.error({ err: original ?? error }, 'unexpected error in GraphQL execution');
         return createGraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
       },
@@ -112,16 +115,8 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    try {
-      const status = await checkHistory(db);
-      if (status.pending.length) {
-        res.status(503).json({ status: 'migrations pending', pending: status.pending });
-        return;
-      }
-      res.json({ status: 'ready', database: db.kind });
-    } catch (err) {
-      res.status(503).json({ status: 'database unavailable', error: (err as Error).message });
-    }
+    const r = await readiness(db, outage);
+    res.status(r.status).set(r.headers).json(r.body);
   });
 
   app.use(GRAPHIQL_ASSETS, graphiqlAssets());

@@ -1,7 +1,7 @@
 // Builds the database handle: a PostgreSQL pool or an embedded PGlite in a data folder, with one
 // Prisma client (through the matching driver adapter) and one raw SQL interface over the same
 // connections. The rest of the code never knows which one it got.
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
@@ -70,7 +70,16 @@ function wholeScriptAdapter<F extends SqlMigrationAwareDriverAdapterFactory>(fac
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
+  // connectionTimeoutMillis: a request waiting for a connection during an outage (or behind a
+  // full pool) gets DATABASE_UNAVAILABLE after a bounded wait instead of hanging. keepAlive finds
+  // connections whose server vanished without closing them.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+  });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
@@ -89,7 +98,15 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     prisma,
     migrationAdapter: () => {
       // The engine may keep a connection it no longer uses; a short idle timeout closes it.
-      const own = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 50, allowExitOnIdle: true });
+      const own = new pg.Pool({
+        connectionString: url,
+        max: 2,
+        idleTimeoutMillis: 50,
+        allowExitOnIdle: true,
+        connectionTimeoutMillis: 10_000,
+      });
+      // Same as the main pool: a lost idle connection is replaced, never an unhandled 'error'.
+      own.on('error', () => {});
       return { factory: wholeScriptAdapter(new PrismaPg(own), (script) => own.query(script)), release: () => own.end() };
     },
     description: `PostgreSQL ${redact(url)}`,
@@ -109,20 +126,75 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** PGlite keeps one process per data folder; a second opener would corrupt it. */
-function takeLock(dataDir: string): () => void {
+/**
+ * PGlite keeps one process per data folder; a second opener would corrupt it. The lock file is
+ * created exclusively (O_CREAT|O_EXCL), so of two openers exactly one wins. A lock left by a dead
+ * process is taken over by renaming it aside under a name only this process uses (rename is atomic:
+ * of two processes recovering the same stale lock only one moves it), then creating afresh.
+ */
+export function takeLock(dataDir: string): () => void {
   const lock = join(dataDir, 'virtcompat.lock');
-  if (existsSync(lock)) {
-    const pid = Number(readFileSync(lock, 'utf8').trim());
-    if (pid && pid !== process.pid && pidAlive(pid)) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
+      return () => {
+        // Remove only our own lock: a stale-lock recovery elsewhere may have replaced it.
+        if (readPid(lock) === process.pid) rmSync(lock, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = readPid(lock);
+    if (pid === undefined) {
+      // Created but not yet written by its owner (or removed meanwhile): look again shortly.
+      sleepSync(10 + attempt * 5);
+      continue;
+    }
+    if (pid !== process.pid && pidAlive(pid)) {
       throw new DatabaseError(
         'DB_LOCKED',
         `the embedded database in ${dataDir} is in use by process ${pid}; stop it first, or point DATABASE_URL at a PostgreSQL server for several processes`,
       );
     }
+    // Stale (its process is gone) or left by this very process: move it aside and try again. If
+    // another process moved it first, the rename fails and the next exclusive create decides.
+    const aside = `${lock}.stale.${process.pid}`;
+    try {
+      renameSync(lock, aside);
+      // Another recoverer may have replaced the stale lock with its live one between our read
+      // and the rename: then put it back and let the create fail against it.
+      const moved = readPid(aside);
+      if (moved !== undefined && moved !== pid && moved !== process.pid && pidAlive(moved)) {
+        try {
+          linkSync(aside, lock);
+        } catch {
+          // a third process created a lock meanwhile; it holds.
+        }
+      }
+      rmSync(aside, { force: true });
+    } catch {
+      // gone already
+    }
   }
-  writeFileSync(lock, String(process.pid));
-  return () => rmSync(lock, { force: true });
+  throw new DatabaseError('DB_LOCKED', `could not take the lock file ${lock}: it keeps changing hands`);
+}
+
+function readPid(lock: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(lock, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 async function openPglite(dataDir: string): Promise<Database> {

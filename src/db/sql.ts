@@ -2,6 +2,7 @@
 // measured SQL beats the ORM. Parameters are always bound ($1, $2 ...), never interpolated.
 import type pg from 'pg';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { classifyDbError, DatabaseUnavailableError } from './classify.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -19,28 +20,55 @@ export function pgSql(pool: pg.Pool): Sql {
     },
     async transaction<T>(fn: (tx: Sql) => Promise<T>) {
       const client = await pool.connect();
-      let broken = false;
+      // pg-pool listens for 'error' only on idle clients: a checked-out client whose backend dies
+      // (server restart, pg_terminate_backend, idle-in-transaction timeout) would otherwise emit
+      // an unhandled 'error' and end the process. The failing query rejects on its own; this
+      // listener only records that the connection is gone, so it is discarded, not reused.
+      let lost: Error | undefined;
+      const onError = (err: Error) => {
+        lost ??= err;
+      };
+      client.on('error', onError);
+      let discard: Error | undefined;
       try {
         await client.query('BEGIN');
+        // One connection runs one statement at a time; pg warns (and pg 9 will refuse) when a
+        // second query is sent while one is running, as Promise.all over tx.query does. Queue them.
+        let tail: Promise<unknown> = Promise.resolve();
         const tx: Sql = {
-          async query<R>(text: string, params?: readonly unknown[]) {
-            const res = await client.query(text, params as unknown[] | undefined);
-            return res.rows as R[];
+          query<R>(text: string, params?: readonly unknown[]) {
+            const run = tail.then(() => client.query(text, params as unknown[] | undefined));
+            tail = run.catch(() => {});
+            return run.then((res) => res.rows as R[]);
           },
           transaction: (inner) => inner(tx),
         };
         const out = await fn(tx);
-        await client.query('COMMIT');
+        try {
+          await client.query('COMMIT');
+        } catch (err) {
+          // The server may or may not have committed before the connection went: say so, so only
+          // an idempotent write is retried.
+          if (classifyDbError(err)?.kind === 'UNAVAILABLE') {
+            discard = err as Error;
+            throw new DatabaseUnavailableError('the connection was lost while committing; the outcome is unknown', true, { cause: err });
+          }
+          throw err;
+        }
         return out;
       } catch (err) {
-        try {
-          await client.query('ROLLBACK');
-        } catch {
-          broken = true;
+        if (!discard && !lost) {
+          try {
+            await client.query('ROLLBACK');
+          } catch (rollbackErr) {
+            discard = rollbackErr as Error;
+          }
         }
         throw err;
       } finally {
-        client.release(broken);
+        client.removeListener('error', onError);
+        // release(err) makes the pool destroy the client instead of handing a dead one out again.
+        client.release(lost ?? discard);
       }
     },
   };

@@ -5,6 +5,7 @@
 import { GraphQLError, type DocumentNode } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { ErrorCode } from '../../errors.ts';
+import { classifyDbError } from '../../db/classify.ts';
 
 /**
  * By name, not instanceof: graphql-jit brings its own copy of graphql, whose variable-coercion
@@ -17,15 +18,6 @@ function isGraphQLErrorLike(e: unknown): e is GraphQLError {
 function isPlainGraphQLError(e: unknown): boolean {
   if (!isGraphQLErrorLike(e)) return false;
   return e.originalError == null || isPlainGraphQLError(e.originalError);
-}
-
-/** SQLSTATE class 22 (data exception): the value, not the server, is at fault. */
-function dataException(e: unknown): { code: string } | undefined {
-  for (let cur = e as { code?: unknown; originalError?: unknown; cause?: unknown } | undefined, i = 0; cur && i < 5; i++) {
-    if (typeof cur.code === 'string' && /^22[0-9A-Z]{3}$/.test(cur.code)) return { code: cur.code };
-    cur = (cur.originalError ?? cur.cause) as typeof cur;
-  }
-  return undefined;
 }
 
 export function classifyClientError(error: unknown): GraphQLError | undefined {
@@ -43,13 +35,13 @@ export function classifyClientError(error: unknown): GraphQLError | undefined {
       extensions: { ...error.extensions, code: ErrorCode.BAD_USER_INPUT },
     });
   }
-  const data = dataException(error.originalError);
-  if (data) {
+  const data = classifyDbError(error.originalError);
+  if (data?.kind === 'BAD_INPUT') {
     return createGraphQLError(
-      data.code === '22021'
+      data.sqlState === '22021'
         ? 'a value in the request contains a character the database cannot store (a NUL byte or invalid UTF-8)'
         : 'a value in the request is out of range or malformed',
-      { nodes: error.nodes, path: error.path, extensions: { code: ErrorCode.BAD_USER_INPUT, sqlState: data.code } },
+      { nodes: error.nodes, path: error.path, extensions: { code: ErrorCode.BAD_USER_INPUT } },
     );
   }
   return undefined;

@@ -9,6 +9,7 @@ import { appError, ErrorCode } from '../../errors.ts';
 import type { CatalogueEvent } from '../../api/pubsub.ts';
 import { ANCESTORS_CTE } from '../../catalogue/effective.ts';
 import { date } from '../common/sql-fragments.ts';
+import { classifyDbError } from '../../db/classify.ts';
 import { appendChanges, authorize, forbidden, inTransaction, writeAudit, type WriteEnv } from './service.ts';
 import { canonical, int, list, Problems, RULES, text, unique, url, type InputError, type TextRule } from './validate.ts';
 
@@ -114,7 +115,7 @@ async function publish<S extends Owned>(env: WriteEnv, spec: Spec<S>, preProblem
       return none([...problems.list]);
     }
     if (err instanceof Refused) throw await forbidden(env, spec.action, spec.entityType, err.entityId, err.message);
-    if ((err as { code?: string }).code === '23505') {
+    if (classifyDbError(err)?.kind === 'CONFLICT') {
       throw appError(ErrorCode.CONFLICT, `${spec.entityType}: another entity already has this id or key`, {}, err);
     }
     throw err;

@@ -14,6 +14,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Database } from '../../db/index.ts';
 import type { Sql } from '../../db/sql.ts';
+import { runTransaction, type RetryOptions } from '../../db/retry.ts';
 import type { Actor } from '../context.ts';
 import { appError, badInput, ErrorCode } from '../../errors.ts';
 import { RECORD_COLS, ts, type RecordRow } from '../common/sql-fragments.ts';
@@ -115,19 +116,9 @@ export async function appendChanges(sql: Sql, changes: ChangeInput[]): Promise<C
     .map((r) => ({ seq: r.seq, at: r.at, entityType: r.entityType, entityId: r.entityId, op: r.op, ...affected(r.entityType, r.entityId, r.data) }));
 }
 
-const RETRYABLE = new Set(['40001', '40P01']);
-
-/** One transaction, retried on deadlock or serialization failure. */
-export async function inTransaction<T>(db: Database, fn: (tx: Sql) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.sql.transaction(fn);
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (!code || !RETRYABLE.has(code) || attempt >= 6) throw err;
-      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20 * attempt));
-    }
-  }
+/** One transaction, retried where that is safe (deadlocks, serialization failures, lost connections: src/db/retry.ts). */
+export async function inTransaction<T>(db: Database, fn: (tx: Sql) => Promise<T>, opts?: RetryOptions): Promise<T> {
+  return runTransaction(db.sql, fn, opts);
 }
 
 /** Thrown inside a transaction to roll it back and answer with input errors. */
@@ -186,9 +177,10 @@ async function guarded<T>(
   action: string,
   entityType: string,
   fn: (tx: Sql) => Promise<T>,
+  opts?: RetryOptions,
 ): Promise<{ ok: true; value: T } | { ok: false; problems: InputError[] }> {
   try {
-    return { ok: true, value: await inTransaction(env.db, fn) };
+    return { ok: true, value: await inTransaction(env.db, fn, opts) };
   } catch (err) {
     if (err instanceof Invalid) {
       await writeAudit(env.db.sql, env.actor, [
@@ -574,7 +566,8 @@ export async function submitRecords(env: WriteEnv, records: RecordInput[], idemp
     const response: SubmitResponse = { ok: true, replayed: false, idempotencyKey: key, records: results, inputErrors: [] };
     await tx.query(`UPDATE "IdempotencyKey" SET response = $3::jsonb WHERE scope = $1 AND key = $2`, [scope, key, JSON.stringify(response)]);
     return response;
-  });
+    // Idempotent: a second run after a COMMIT of unknown outcome finds the key and replays.
+  }, { idempotent: true });
   return out.ok ? out.value : invalid(out.problems);
 }
 
