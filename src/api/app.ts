@@ -21,7 +21,7 @@ import { createAuthenticator } from './auth.ts';
 import { createEventBus } from './pubsub.ts';
 import { createRateLimiter, useAccessControl } from './plugins/rate-limit.ts';
 import { classifyClientError, useInputGuards } from './plugins/input-errors.ts';
-import { databaseErrorFor, outageLog, readiness } from './database-health.ts';
+import { databaseErrorFor, outageLog, readiness, useDatabaseOutage } from './database-health.ts';
 import type { VendorServices } from '../schema/vendor/resolvers.ts';
 import { ClearableCache, responseCachePlugin } from './plugins/response-cache.ts';
 import { GRAPHIQL_ASSETS, graphiqlAssets, renderGraphiQL } from './graphiql.ts';
@@ -59,6 +59,7 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
   events.onEvent(() => cache.clear());
 
   const plugins: Plugin[] = [
+    useDatabaseOutage(auth, outage),
     useAccessControl({ auth, limiter }),
     useHttpErrors(),
     useInputGuards(),

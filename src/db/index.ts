@@ -31,6 +31,10 @@ pg.types.setTypeParser(1082, (v) => v);
 // int8 (counts, bigserial): numbers; our values stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+function ignoreClientError(): void {
+  // See openPostgres: the failing statement reports the error; this only keeps the process alive.
+}
+
 function redact(url: string): string {
   try {
     const u = new URL(url);
@@ -80,6 +84,12 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     connectionTimeoutMillis: 10_000,
     keepAlive: true,
   });
+  // Every client, for its whole life, has an 'error' listener of its own: pg-pool listens only
+  // while a client is idle, and a backend that dies while its client is checked out (between two
+  // statements of a transaction, or between pool.query's checkout and its statement) would
+  // otherwise emit an unhandled 'error' and end the process. The statement in flight still fails
+  // on its own, and a dead client handed back is discarded by the pool (it is not queryable).
+  pool.on('connect', (client) => client.on('error', ignoreClientError));
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
@@ -107,6 +117,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       });
       // Same as the main pool: a lost idle connection is replaced, never an unhandled 'error'.
       own.on('error', () => {});
+      own.on('connect', (client) => client.on('error', ignoreClientError));
       return { factory: wholeScriptAdapter(new PrismaPg(own), (script) => own.query(script)), release: () => own.end() };
     },
     description: `PostgreSQL ${redact(url)}`,

@@ -30,20 +30,31 @@ export function pgSql(pool: pg.Pool): Sql {
       };
       client.on('error', onError);
       let discard: Error | undefined;
+      // One connection runs one statement at a time; pg warns (and pg 9 will refuse) when a second
+      // query is sent while one is running, as Promise.all over tx.query does. Queue them; once the
+      // transaction is over (fn settled) no queued statement may reach the connection, which by
+      // then may be back in the pool serving someone else.
+      let tail: Promise<unknown> = Promise.resolve();
+      let over = false;
+      const settle = async () => {
+        over = true;
+        await tail;
+      };
       try {
         await client.query('BEGIN');
-        // One connection runs one statement at a time; pg warns (and pg 9 will refuse) when a
-        // second query is sent while one is running, as Promise.all over tx.query does. Queue them.
-        let tail: Promise<unknown> = Promise.resolve();
         const tx: Sql = {
           query<R>(text: string, params?: readonly unknown[]) {
-            const run = tail.then(() => client.query(text, params as unknown[] | undefined));
+            const run = tail.then(() => {
+              if (over) throw new Error('query sent after its transaction ended');
+              return client.query(text, params as unknown[] | undefined);
+            });
             tail = run.catch(() => {});
             return run.then((res) => res.rows as R[]);
           },
           transaction: (inner) => inner(tx),
         };
         const out = await fn(tx);
+        await settle();
         try {
           await client.query('COMMIT');
         } catch (err) {
@@ -57,6 +68,7 @@ export function pgSql(pool: pg.Pool): Sql {
         }
         return out;
       } catch (err) {
+        await settle();
         if (!discard && !lost) {
           try {
             await client.query('ROLLBACK');
