@@ -9,6 +9,10 @@
 // database accepting connections; every acknowledged record is stored exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { openDatabase } from '../src/db/index.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createApiKey, SYSTEM } from '../src/schema/vendor/service.ts';
@@ -307,5 +311,59 @@ describe.skipIf(!!skipReason)('database outages under load (private PostgreSQL, 
     expect(acked.size).toBeGreaterThan(0);
     expect(present).toBe(acked.size);
     expect(duplicated).toBe(0);
+  });
+
+  it('the submit CLI retries DATABASE_UNAVAILABLE through an outage, and a second run reports the batch stored', async () => {
+    assert.ok(cluster && svc);
+    const c = cluster;
+    const s = svc;
+    const dir = mkdtempSync(join(tmpdir(), 'vc-submit-'));
+    const file = join(dir, 'records.json');
+    const notes = ['outage cli r0', 'outage cli r1'];
+    writeFileSync(file, JSON.stringify(notes.map((note) => goodRecord({ evidence: { notes: note, date: '2024-05-01' } }))));
+    const submit = () => {
+      const p = spawn(
+        process.execPath,
+        [resolve(import.meta.dirname, '../bin/virtcompat.mjs'), 'submit', file, '--key', keys[0] ?? '', '--service', `${s.url}/graphql`],
+        {
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const out = { stdout: '', stderr: '', code: null as number | null };
+      p.stdout.on('data', (b: Buffer) => (out.stdout += b.toString()));
+      p.stderr.on('data', (b: Buffer) => (out.stderr += b.toString()));
+      const done = new Promise<typeof out>((r) => p.once('exit', (code) => r({ ...out, code })));
+      return { out, done };
+    };
+    try {
+      await c.stop('immediate');
+      const first = submit();
+      try {
+        await waitFor(
+          'the CLI to be told DATABASE_UNAVAILABLE',
+          async () => (/DATABASE_UNAVAILABLE/.test(first.out.stderr) ? true : undefined),
+          300_000,
+          50,
+        );
+      } finally {
+        await c.start();
+      }
+      const r1 = await first.done;
+      console.log(`submit during an outage: exit ${r1.code}\n${r1.stderr.trim()}\n${r1.stdout.trim()}`);
+      expect(r1.code).toBe(0);
+      expect(r1.stdout).toMatch(/2 new/);
+      const r2 = await submit().done;
+      expect(r2.code).toBe(0);
+      expect(r2.stdout).toMatch(/1 batch\(es\) stored by an earlier run/);
+      const rows = await c.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "CompatibilityRecord" WHERE "evidenceNotes" = ANY($1::text[])`,
+        [notes],
+        'vc',
+      );
+      expect(rows[0]?.n).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

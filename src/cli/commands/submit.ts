@@ -136,7 +136,7 @@ Options:
   --key KEY         a submitter API key (default $VIRTCOMPAT_API_KEY)
   --service URL     GraphQL endpoint (default $VIRTCOMPAT_SERVICE or ${DEFAULT_SERVICE})
   --batch-size N    records per request (default: the service's maximum, at most 500)
-  --retries N       retries per batch on network errors and 5xx answers (default 5);
+  --retries N       retries per batch on network errors, 5xx answers and DATABASE_UNAVAILABLE (default 8);
                     rate-limit answers are waited out as the service asks
   --keep-going      report batches with input errors and go on with the next ones
   --json            print the summary as JSON on stdout
@@ -174,7 +174,7 @@ Exit codes: 0 all records stored, 1 something was not stored (see stderr), 2 usa
       return Number(v);
     };
     const wantBatch = num(values['batch-size'], 'batch-size', 1, 100_000);
-    const retries = num(values.retries, 'retries', 0, 100) ?? 5;
+    const retries = num(values.retries, 'retries', 0, 100) ?? 8;
 
     const path = resolve(io.cwd, positionals[0]);
     let content: string;
@@ -226,10 +226,14 @@ Exit codes: 0 all records stored, 1 something was not stored (see stderr), 2 usa
           await sleep(Math.max(1, wait) * 1000);
           continue;
         }
-        if (res.status >= 500 || !body) {
+        // DATABASE_UNAVAILABLE (503 with Retry-After): the service is up, its database is not; the
+        // same batch with the same idempotency key is safe to send again (a stored one replays).
+        if (res.status >= 500 || !body || code === 'DATABASE_UNAVAILABLE') {
           if (++failures > retries) throw new Stop(`${label}: the service answered ${res.status}${err0 ? `: ${err0.message}` : ''} (gave up after ${retries} retries)`);
-          show.line(`${label}: the service answered ${res.status}; retry ${failures}/${retries}`);
-          await sleep(Math.min(30_000, 500 * 2 ** (failures - 1)));
+          const asked = Number(res.headers.get('retry-after'));
+          const wait = Math.min(30_000, Math.max(500 * 2 ** (failures - 1), Number.isFinite(asked) ? asked * 1000 : 0));
+          show.line(`${label}: the service answered ${res.status}${code ? ` ${code}` : ''}; retry ${failures}/${retries} in ${Math.round(wait / 100) / 10} s`);
+          await sleep(wait);
           continue;
         }
         if (err0) {
