@@ -77,8 +77,11 @@ interface SnapshotEntry {
   data: Record<string, unknown>;
 }
 
-function entryPath(dir: string, service: string, guest: string, hypervisor: string): string {
-  const h = createHash('sha256').update(`${service}\n${hypervisor}\n${guest}`).digest('hex').slice(0, 24);
+// Keyed by what is planned, not by where it came from: `--offline` (or a service that is down) finds
+// the entry whichever --service URL is given or defaulted; the entry records its service, and an
+// online lookup against another service refetches.
+function entryPath(dir: string, guest: string, hypervisor: string): string {
+  const h = createHash('sha256').update(`${hypervisor}\n${guest}`).digest('hex').slice(0, 24);
   return join(dir, 'facts', `${hypervisor.replace(/[^a-z0-9-]/gi, '_')}-${guest.replace(/[^a-z0-9.-]/gi, '_').slice(-40)}-${h}.json`);
 }
 
@@ -109,7 +112,7 @@ function writeJsonAtomic(path: string, value: unknown) {
  */
 export function writeSnapshotEntry(dir: string, service: string, guest: string, hypervisor: string, data: Record<string, unknown>, fetchedAt: Date): string {
   normalizeFacts(data); // refuse what the planner could not read
-  const path = entryPath(dir, service, guest, hypervisor);
+  const path = entryPath(dir, guest, hypervisor);
   const t = fetchedAt.toISOString();
   writeJsonAtomic(path, {
     schema: SNAPSHOT_SCHEMA, service, key: { guest, hypervisor }, catalogueVersion: String(data.catalogueVersion ?? 'unknown'),
@@ -224,16 +227,29 @@ function serviceErrorToFacts(errs: GqlResponse['errors'], opts: FetchFactsOption
 export async function fetchFacts(opts: FetchFactsOptions): Promise<FetchFactsResult> {
   const now = opts.now ?? (() => new Date());
   const maxAge = opts.maxAgeSeconds ?? 7 * 24 * 3600;
-  const path = entryPath(opts.snapshotDir, opts.service, opts.guest, opts.hypervisor);
+  const path = entryPath(opts.snapshotDir, opts.guest, opts.hypervisor);
   const metaPath = join(opts.snapshotDir, 'meta.json');
-  const entry = readJson<SnapshotEntry>(path);
+  // A corrupt entry blocks nothing while the service answers: it is refetched and overwritten. It
+  // is reported only when the snapshot is all there is (offline, or the service is down).
+  let entry: SnapshotEntry | null = null;
+  let corrupt: FactsError | null = null;
+  try {
+    entry = readJson<SnapshotEntry>(path);
+    if (entry && (entry.schema !== SNAPSHOT_SCHEMA || !entry.data || typeof entry.catalogueVersion !== 'string' || !Array.isArray(entry.entities))) {
+      throw new FactsError('SNAPSHOT_CORRUPT', `snapshot file ${path} has an unknown layout; delete it`);
+    }
+  } catch (err) {
+    if (!(err instanceof FactsError)) throw err;
+    entry = null;
+    corrupt = err;
+  }
   // With a snapshot to fall back to, a slow service is not waited for long; without one, waiting is the only
   // way to a plan (a loaded machine, a service still starting), so the limit is generous.
   const timeoutMs = opts.timeoutMs ?? (entry ? 3000 : 30000);
-  if (entry && (entry.schema !== SNAPSHOT_SCHEMA || !entry.data)) throw new FactsError('SNAPSHOT_CORRUPT', `snapshot file ${path} has an unknown layout; delete it`);
   const client = new GraphQLClient(opts.service, timeoutMs, opts.fetchImpl);
 
   const fromSnapshot = (fallbackReason: string): FetchFactsResult => {
+    if (corrupt) throw new FactsError('SNAPSHOT_CORRUPT', `${fallbackReason}, and ${corrupt.message}`);
     if (!entry)
       throw new FactsError(
         'NO_SNAPSHOT',
@@ -265,7 +281,7 @@ export async function fetchFacts(opts: FetchFactsOptions): Promise<FetchFactsRes
   });
 
   try {
-    if (entry) {
+    if (entry && entry.service === opts.service) {
       // Is the entry still current? One cheap operation, then the change feed if the version moved.
       const v = await client.request('VirtcompatCatalogueVersion', VERSION_QUERY, VERSION_QUERY_HASH, {});
       const version = v.data?.catalogueVersion;
