@@ -54,9 +54,38 @@ export function createEventBus(opts: { redisUrl?: string; logger?: Logger }): Ev
   const publishClient = new Redis(opts.redisUrl, redisOpts);
   const subscribeClient = new Redis(opts.redisUrl, redisOpts);
   for (const c of [publishClient, subscribeClient]) {
-    c.on('error', (err: Error) => opts.logger?.warn({ err: err.message }, 'redis (pub/sub) connection error'));
+    // Every reconnect attempt fails while Redis is down: debug, not one warning per attempt.
+    c.on('error', (err: Error) => opts.logger?.debug({ err: err.message }, 'redis (pub/sub) connection error'));
     unrefOnConnect(c);
   }
+  // ioredis resubscribes by itself when the connection comes back; say so once per outage.
+  let lost = false;
+  let everReady = false;
+  subscribeClient.on('ready', () => {
+    if (lost) opts.logger?.info({ event: 'pubsub_reconnected' }, 'subscriptions: redis is back; resubscribed, events flow again');
+    lost = false;
+    everReady = true;
+  });
+  subscribeClient.on('close', () => {
+    if (lost || !everReady) return;
+    lost = true;
+    opts.logger?.warn({ event: 'pubsub_lost' }, 'subscriptions: redis connection lost; events from other instances pause until it is back');
+  });
+  // The event target neither awaits publish nor subscribe: a rejected command (Redis down) would be
+  // an unhandled rejection and end the process. The write itself is committed; only the
+  // notification is lost, which the outage line above already says.
+  const quiet = <T>(p: Promise<T>) => {
+    p.catch((err: Error) => opts.logger?.debug({ err: err.message }, 'redis (pub/sub) command failed'));
+    return p;
+  };
+  const publish = publishClient.publish.bind(publishClient);
+  const subscribe = subscribeClient.subscribe.bind(subscribeClient);
+  const unsubscribe = subscribeClient.unsubscribe.bind(subscribeClient);
+  Object.assign(publishClient, { publish: (...a: Parameters<typeof publish>) => quiet(publish(...a)) });
+  Object.assign(subscribeClient, {
+    subscribe: (...a: Parameters<typeof subscribe>) => quiet(subscribe(...a)),
+    unsubscribe: (...a: Parameters<typeof unsubscribe>) => quiet(unsubscribe(...a)),
+  });
   const target = createRedisEventTarget<CustomEvent<CatalogueEvent>>({ publishClient, subscribeClient });
   const pubsub: CataloguePubSub = createPubSub({ eventTarget: target as never, repeaterBuffer: new SlidingBuffer(1000) });
   // Subscribing here, once, means the channel is live before the first client subscribes.

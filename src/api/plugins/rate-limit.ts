@@ -95,7 +95,19 @@ type TakeCommand = (key: string, capacity: string, perMs: string) => Promise<[nu
 
 export function redisRateLimiter(cfg: BucketConfig, url: string, logger?: Logger, prefix = 'virtcompat:rl:'): RateLimiter {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
-  redis.on('error', (err: Error) => logger?.warn({ err: err.message }, 'redis (rate limit) connection error'));
+  // Every reconnect attempt fails while Redis is down: debug; the fallback is announced once below.
+  redis.on('error', (err: Error) => logger?.debug({ err: err.message }, 'redis (rate limit) connection error'));
+  let degraded = false;
+  const degrade = (why: string) => {
+    if (degraded) return;
+    degraded = true;
+    logger?.warn({ event: 'rate_limit_fallback', err: why }, 'rate limit: redis unavailable; using per-instance buckets until it is back');
+  };
+  redis.on('ready', () => {
+    if (!degraded) return;
+    degraded = false;
+    logger?.info({ event: 'rate_limit_redis_restored' }, 'rate limit: redis is back; buckets are shared again');
+  });
   redis.defineCommand('vcTakeToken', { numberOfKeys: 1, lua: TAKE_LUA });
   const take = (redis as unknown as { vcTakeToken: TakeCommand }).vcTakeToken.bind(redis);
   const perMs = String(cfg.perMinute / 60_000);
@@ -118,12 +130,14 @@ export function redisRateLimiter(cfg: BucketConfig, url: string, logger?: Logger
   return {
     kind: 'redis',
     async take(bucket) {
+      // Known to be down (after having connected): do not make every request wait for a reconnect.
+      if (degraded && redis.status !== 'ready') return fallback.take(bucket);
       try {
         const [allowed, waitMs, remaining] = await busy(() => take(prefix + bucket, String(cfg.burst), perMs));
         return { allowed: allowed === 1, retryAfter: allowed === 1 ? 0 : Math.max(1, Math.ceil(waitMs / 1000)), remaining };
       } catch (err) {
         // Redis unreachable: keep limiting, per instance, rather than refuse or wave everyone through.
-        logger?.warn({ err: (err as Error).message }, 'rate limit: redis unavailable, using the in-process bucket');
+        degrade((err as Error).message);
         return fallback.take(bucket);
       }
     },
