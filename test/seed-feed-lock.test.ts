@@ -53,7 +53,7 @@ describe.skipIf(!!skipReason)('seed writes the change feed under its lock', () =
 
     try {
       let seedDone = false;
-      const seed = applyCuratedSeed(db.prisma).then((s) => {
+      const seed = applyCuratedSeed(db).then((s) => {
         seedDone = true;
         return s;
       });

@@ -108,19 +108,3 @@ export function pgliteSql(db: PGlite): Sql {
   };
 }
 
-/** The part of a Prisma transaction client that runs raw SQL. */
-export interface PrismaRawTx {
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-}
-
-/**
- * The Sql interface over a Prisma interactive transaction, so code written for Sql (the change
- * feed's appendChanges) runs inside a Prisma transaction too (the seed loader).
- */
-export function prismaTxSql(tx: PrismaRawTx): Sql {
-  const sql: Sql = {
-    query: <T>(text: string, params: readonly unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...params),
-    transaction: (inner) => inner(sql),
-  };
-  return sql;
-}

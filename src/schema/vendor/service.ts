@@ -102,8 +102,7 @@ export function affected(entityType: string, entityId: string, data: unknown): {
 /** Appends change-feed rows; call it last in the transaction (the lock is held until commit). */
 export async function appendChanges(sql: Sql, changes: ChangeInput[]): Promise<CatalogueEvent[]> {
   if (changes.length === 0) return [];
-  // A row, not a void column: Prisma's raw queries (the seed loader) cannot return void.
-  await sql.query(`SELECT 1 AS locked FROM pg_advisory_xact_lock(${FEED_LOCK}::bigint)`);
+  await sql.query(`SELECT pg_advisory_xact_lock(${FEED_LOCK}::bigint)`);
   const rows = await sql.query<{ seq: string; at: string; entityType: string; entityId: string; op: string; data: unknown }>(
     `INSERT INTO "Change" ("entityType", "entityId", op, data)
      SELECT e->>'entityType', e->>'entityId', e->>'op', e->'data'
