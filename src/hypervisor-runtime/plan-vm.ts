@@ -3,7 +3,7 @@
 // src/cli/ owns those. `virtcompat plan` renders what planVm returns, `virtcompat boot` (bootVm) boots it.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { type FetchFactsResult, fetchFacts } from './client.ts';
 import { decide } from './decide/index.ts';
 import { type HostProfile, loadHostProfile, parseHostProfile } from './host.ts';
@@ -43,7 +43,10 @@ export interface FactsSourceOptions {
 export interface PlanVmOptions extends FactsSourceOptions {
   /** The VM spec with the command line's choices already applied (loadVmSpec). */
   spec: VmSpec;
-  /** Folder that relative paths inside the spec resolve against (constraints.migrateAcross). */
+  /**
+   * Folder that relative paths inside the spec resolve against: disk paths, boot.kernel/initrd and
+   * constraints.migrateAcross (the CLI passes the spec file's folder, else the working directory).
+   */
   specDir: string;
   host: HostSource;
   /** Called as each step ends (the CLI's VIRTCOMPAT_TIMING report). */
@@ -82,9 +85,27 @@ export function parseSpecOverrides(raw: Record<string, unknown>, source = 'comma
   return Object.fromEntries(Object.keys(raw).map((k) => [k, parsed[k]])) as Partial<VmSpec>;
 }
 
+/**
+ * The spec with its file paths (disks, boot.kernel, boot.initrd) made absolute against `dir`. Every format
+ * needs it: libvirt's schema accepts only absolute disk paths (virt-xml-validate fails on `vm.qcow2`), and
+ * QEMU, xl, Firecracker and Cloud Hypervisor would read a relative path against wherever they happen to be
+ * started, not where the spec is. A VMware datastore path (`[datastore1] vm/vm.vmdk`) is kept. Pure.
+ */
+export function resolveSpecPaths(spec: VmSpec, dir: string): VmSpec {
+  // `[datastore1] vm/vm.vmdk` is a VMware datastore path, absolute in its own way: left as written
+  const abs = (p: string) => (isAbsolute(p) || p.startsWith('[') ? p : resolve(dir, p));
+  return {
+    ...spec,
+    ...(spec.disks ? { disks: spec.disks.map((d) => ({ ...d, path: abs(d.path) })) } : {}),
+    ...(spec.boot
+      ? { boot: { ...spec.boot, kernel: abs(spec.boot.kernel), ...(spec.boot.initrd ? { initrd: abs(spec.boot.initrd) } : {}) } }
+      : {}),
+  };
+}
+
 /** Host → facts → decide for a resolved spec. Throws HostProfileError (bad profile) and FactsError (no facts). */
 export async function planVm(o: PlanVmOptions): Promise<PlannedVm> {
-  const spec = o.spec;
+  const spec = resolveSpecPaths(o.spec, o.specDir);
   if (!spec.guest) throw new VmOptionsError('which guest? give --guest <id|short-id> or `guest:` in the spec');
   if (!spec.hypervisor)
     throw new VmOptionsError(`which hypervisor? give --hypervisor <${HYPERVISOR_KEYS.join('|')}> or \`hypervisor:\` in the spec`);
