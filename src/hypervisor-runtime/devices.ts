@@ -90,6 +90,14 @@ function idx(guest: GuestFacts) {
  */
 export const DEVICE_ID_ALIASES: Record<string, { ids: string[]; note: string }> = {
   'http://pcisig.com/pci/1b36/000d': { ids: ['http://pcisig.com/pci/1b36/0004'], note: 'osinfo-db records qemu-xhci as 1b36:0004' },
+  // VMware's E1000 is the 82545EM (8086:100f); osinfo-db records guests' Intel PRO/1000 support as QEMU's
+  // 82540EM (8086:100e). One driver drives both (Linux e1000, Windows PRO/1000 MT), and VMware documents the
+  // E1000 as driven by Windows XP and later and Linux 2.4.19 and later:
+  // https://knowledge.broadcom.com/external/article?legacyId=1001805
+  'http://pcisig.com/pci/8086/100f': {
+    ids: ['http://pcisig.com/pci/8086/100e'],
+    note: 'the 82545EM and 82540EM share one driver (Intel PRO/1000 MT; VMware KB 1001805: E1000 drivers in Windows XP and later, Linux 2.4.19 and later)',
+  },
 };
 
 export function guestSupport(ctx: DeviceContext, deviceId: string): Support {

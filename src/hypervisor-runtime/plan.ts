@@ -43,7 +43,15 @@ export interface PlannedDevice {
   driver: { source: 'INBOX' | 'ADDON' | 'RULE'; name: string | null } | null;
   /** Id of the planned controller this device hangs on (disks on ahci0, scsi0 ...). */
   controller?: string;
-  disk?: { source: string; format: 'raw' | 'qcow2' | 'vmdk' | 'vhdx'; readonly: boolean; bootIndex: number | null; sizeBytes: number | null };
+  disk?: {
+    source: string;
+    format: 'raw' | 'qcow2' | 'vmdk' | 'vhdx';
+    readonly: boolean;
+    bootIndex: number | null;
+    sizeBytes: number | null;
+    /** The spec's image is in a format the hypervisor does not run: convert it to `source` first (argv). */
+    convertFrom?: { path: string; format: 'raw' | 'qcow2' | 'vmdk' | 'vhdx'; argv: string[] };
+  };
   nic?: { backend: 'user' | 'bridge' | 'tap' | 'none'; bridge: string | null; tap: string | null; mac: string };
   passthrough?: { hostAddress: string; vf: boolean; iommuGroup: number | null; physfn: string | null };
   /** Model options the renderers apply (usb ports, rng source, spinlock retries ...). */
@@ -110,7 +118,11 @@ export interface Plan {
   devices: PlannedDevice[];
   /** Optional devices left out, each with why (no guest driver, SPICE-only extras ...). */
   omitted: { id: string; role: DeviceRole; because: Because }[];
-  boot: { kernel: string; initrd: string | null; cmdline: string | null } | null;
+  /**
+   * Direct kernel boot. `toProvide` is set when the spec named no kernel and the plan chose a default path:
+   * the file is the user's to put there (what it must be is the sentence).
+   */
+  boot: { kernel: string; initrd: string | null; cmdline: string | null; toProvide?: string } | null;
   migration: { hosts: string[]; because: Because } | null;
 }
 

@@ -34,6 +34,25 @@ export function attachNic(ctx: Ctx, dev: PlannedDevice, n: NicSpec, index: numbe
   };
 }
 
+/**
+ * The spec's disk image is in a format the hypervisor does not run: the plan's disk becomes `<image><ext>` beside
+ * it (the image's extension replaced), and `disk.convertFrom` plus a warning say how to make it with
+ * `qemu-img convert`. CD-ROM images are used as they are. `after` adds a step to the warning.
+ */
+export function convertDisk(ctx: Ctx, dev: PlannedDevice, format: 'vmdk' | 'raw', ext: string, after?: (to: string) => string) {
+  const disk = dev.disk;
+  if (!disk || dev.role !== 'disk' || disk.format === format) return;
+  const from = disk.source;
+  const to = /\.(qcow2|raw|img|vmdk|vhdx)$/i.test(from) ? from.replace(/\.[^.]+$/, ext) : `${from}${ext}`;
+  const argv = ['qemu-img', 'convert', '-f', disk.format === 'vhdx' ? 'vhdx' : disk.format, '-O', format, from, to];
+  disk.convertFrom = { path: from, format: disk.format, argv };
+  disk.source = to;
+  disk.format = format;
+  ctx.warnings.push(
+    `${dev.id}: ${ctx.release.name} runs ${format === 'vmdk' ? 'VMDK' : 'raw'} disks; convert ${from} first: ${argv.join(' ')}${after ? ` (${after(to)})` : ''}`,
+  );
+}
+
 /** A supported release device by key (DEVICE_KEYS), model or device name. */
 export function byName(rel: HypervisorReleaseFacts, key: string): ReleaseDeviceFact | undefined {
   return rel.devices.find((d) => d.supported && matchesKey(d, key));

@@ -7,7 +7,7 @@ import { PlanError, type FirmwareChoice, type PlannedDevice } from '../plan.ts';
 import { type Ctx, type FamilyPlan, type FamilyPlanner, because } from './context.ts';
 import { guestFirmware } from './firmware.ts';
 import { kvmAcceleration } from './acceleration.ts';
-import { nicSpecs, diskSpecs, attachDisk, attachNic } from './attach.ts';
+import { nicSpecs, diskSpecs, attachDisk, attachNic, convertDisk } from './attach.ts';
 import { paravirtChoices } from './paravirt.ts';
 import { decideOtherTpm } from './tpm.ts';
 import { OSINFO } from './kvm/virt-install.ts';
@@ -25,13 +25,6 @@ function decideMicro(ctx: Ctx, vcpus: number): FamilyPlan {
   const fc = ctx.facts.hypervisor.family === 'FIRECRACKER';
   const records = [guest.id, release.id];
   const acceleration = kvmAcceleration(ctx, false);
-  if (fc && !spec.boot)
-    throw new PlanError(
-      'KERNEL_REQUIRED',
-      'boot.kernel',
-      `${release.name} boots only a Linux kernel image given in the spec (boot.kernel); it has no firmware`,
-      records,
-    );
   if (fc && guest.family !== 'linux')
     throw new PlanError(
       'NO_BACKEND',
@@ -39,15 +32,36 @@ function decideMicro(ctx: Ctx, vcpus: number): FamilyPlan {
       `${release.name} runs Linux guests only (virtio-mmio, kernel boot); ${label} is ${guest.family ?? 'unknown family'}`,
       records,
     );
+  // Firecracker has no firmware: it boots an uncompressed kernel (vmlinux). A spec without boot.kernel gets
+  // the layout of Firecracker's getting-started guide, a `vmlinux` beside the root filesystem image, marked
+  // `toProvide` (and warned about): a Firecracker user brings that kernel (the distribution's installer kernel
+  // does not boot here), so the plan says where it goes rather than refusing to plan.
+  let boot: NonNullable<FamilyPlan['boot']> | null = spec.boot
+    ? { kernel: spec.boot.kernel, initrd: spec.boot.initrd ?? null, cmdline: spec.boot.cmdline ?? null }
+    : null;
+  if (fc && !boot) {
+    const root = diskSpecs(spec).find((d) => d.device !== 'cdrom')?.path;
+    const slash = root ? root.lastIndexOf('/') : -1;
+    const kernel = root && slash >= 0 ? `${root.slice(0, slash + 1)}vmlinux` : 'vmlinux';
+    const toProvide = `an uncompressed Linux kernel (vmlinux) built for Firecracker, with virtio-mmio block and net drivers built in; set boot.kernel in the spec to use another path`;
+    boot = { kernel, initrd: null, cmdline: null, toProvide };
+    ctx.warnings.push(`boot.kernel not given: the plan boots ${kernel}, to provide: ${toProvide}`);
+  }
   let firmware: FirmwareChoice;
-  if (spec.boot)
+  if (boot)
     firmware = {
       type: 'direct-kernel',
       secureBoot: false,
       code: null,
       varsTemplate: null,
       descriptor: null,
-      because: because(`boots the kernel ${spec.boot.kernel} directly`, 'firmware.direct-kernel', records),
+      because: boot.toProvide
+        ? because(
+            `boots a kernel directly (${release.name} has no firmware); no boot.kernel in the spec, so the default ${boot.kernel}, to provide`,
+            'firmware.direct-kernel-default',
+            records,
+          )
+        : because(`boots the kernel ${boot.kernel} directly`, 'firmware.direct-kernel', records),
     };
   else {
     const g = guestFirmware(ctx);
@@ -102,11 +116,20 @@ function decideMicro(ctx: Ctx, vcpus: number): FamilyPlan {
       busOf: () => (fc ? 'virtio-mmio' : 'virtio'),
     });
     attachDisk(device!, d, i, i === 0 ? 1 : null);
+    // Firecracker's block device reads raw images only (Cloud Hypervisor also reads qcow2 and VHD/VHDX)
+    if (fc) convertDisk(ctx, device!, 'raw', '.raw');
     devices.push(device!);
   }
-  for (const [i, n] of nicSpecs(spec).entries()) {
-    const nicId = n.name ?? (fc ? `eth${i}` : `net${i}`);
-    if (n.backend === 'user')
+  for (const [i, spec_n] of nicSpecs(spec).entries()) {
+    const nicId = spec_n.name ?? (fc ? `eth${i}` : `net${i}`);
+    // Firecracker attaches host tap devices only. The NIC a spec without `nics` gets (user-mode in nicSpecs)
+    // becomes the tap its getting-started guide creates, tap<i>, and the plan says to create it; a NIC the spec
+    // itself declares as `backend: user` is left for the renderer to refuse.
+    let n = spec_n;
+    if (fc && !spec.nics && n.backend === 'user') {
+      n = { ...n, backend: 'tap', tap: `tap${i}` };
+      ctx.warnings.push(`${nicId}: no nics in the spec: attached to tap${i}, to create on the host (ip tuntap add dev tap${i} mode tap)`);
+    } else if (n.backend === 'user')
       ctx.warnings.push(`${nicId}: ${release.name} has no user-mode networking; it needs a tap device (backend: tap)`);
     const { device } = chooseDevice(ctx.devctx, {
       role: 'nic',
@@ -194,7 +217,7 @@ function decideMicro(ctx: Ctx, vcpus: number): FamilyPlan {
     tpm,
     graphics: { type: 'none' as const, because: because(`${release.name} has no display; serial console only`, 'graphics.none', records) },
     devices,
-    boot: spec.boot ? { kernel: spec.boot.kernel, initrd: spec.boot.initrd ?? null, cmdline: spec.boot.cmdline ?? null } : null,
+    boot,
   };
 }
 

@@ -405,8 +405,10 @@ describe('decide: other hypervisors', () => {
     assert.match(e.message, /runs only with KVM/);
   });
 
-  it('Firecracker: a kernel is required; virtio-mmio by rule for Linux ≥ 3.2 only', () => {
-    assert.equal(fail('debian11', 'firecracker').code, 'KERNEL_REQUIRED');
+  it('Firecracker: a kernel (default vmlinux beside the root image, to provide); virtio-mmio by rule for Linux ≥ 3.2 only', () => {
+    const dflt = plan('debian11', 'firecracker', { disks: [{ path: '/srv/fc/rootfs.ext4' }], nics: [{ backend: 'tap', tap: 'tap0' }] });
+    assert.equal(dflt.boot?.kernel, '/srv/fc/vmlinux');
+    assert.match(dflt.boot?.toProvide ?? '', /uncompressed Linux kernel/);
     assert.equal(fail('win11', 'firecracker', { boot: { kernel: '/k' } }).code, 'NO_BACKEND');
     const p = plan('debian11', 'firecracker', { boot: { kernel: '/k' }, nics: [{ backend: 'tap', tap: 'tap0' }] });
     assert.equal(one(p, 'disk').bus, 'virtio-mmio');

@@ -3,7 +3,7 @@ import { PlanError, type Acceleration, type FirmwareChoice, type ParavirtChoice,
 import { type Ctx, type FamilyPlan, type FamilyPlanner, because } from './context.ts';
 import { firmwareWish } from './firmware.ts';
 import { hostHasRequired, hwVirtRecords } from './acceleration.ts';
-import { nicSpecs, diskSpecs, attachDisk, attachNic, byName } from './attach.ts';
+import { nicSpecs, diskSpecs, attachDisk, attachNic, byName, convertDisk } from './attach.ts';
 import { decideGraphics } from './graphics.ts';
 import { OSINFO } from './kvm/virt-install.ts';
 
@@ -54,6 +54,9 @@ function decideVmware(ctx: Ctx, vcpus: number): FamilyPlan {
       },
     });
     attachDisk(device!, d, i, d.boot === false ? null : boot++);
+    // VMware runs VMDK disks only; `qemu-img convert` reads every format the spec accepts. ESXi wants it
+    // imported into a datastore afterwards (a hosted sparse VMDK is not a VMFS disk).
+    convertDisk(ctx, device!, 'vmdk', '.vmdk', (to) => `on ESXi, then import it into a datastore with vmkfstools -i ${to} -d thin`);
     devices.push(device!);
   }
   for (const [i, n] of nicSpecs(spec).entries()) {
@@ -61,7 +64,8 @@ function decideVmware(ctx: Ctx, vcpus: number): FamilyPlan {
       role: 'nic',
       id: n.name ?? `ethernet${i}`,
       classes: ['NETWORK'],
-      emulatedOrder: ['e1000e', 'e1000'],
+      // Vlance (PCnet32) last: 10 Mbit/s, for 32-bit guests with no Intel PRO/1000 driver (VMware KB 1001805)
+      emulatedOrder: ['e1000e', 'e1000', 'pcnet'],
       prefer: n.prefer,
       passthrough: n.passthrough,
       required: true,

@@ -63,6 +63,7 @@ export function renderVmx(plan: Plan): string {
     if (d.role === 'cdrom') {
       kv(`${slot}.deviceType`, 'cdrom-image');
     }
+    if (d.disk!.convertFrom) c(`${d.id}: convert the image first: ${d.disk!.convertFrom.argv.join(' ')}`);
     kv(`${slot}.fileName`, d.disk!.source);
     if (d.disk!.readonly && d.role !== 'cdrom') kv(`${slot}.mode`, 'independent-nonpersistent');
   }
