@@ -16,6 +16,7 @@ import { main } from '../src/cli/main.ts';
 import { writeSnapshotEntry } from '../src/hypervisor-runtime/client.ts';
 import { decide } from '../src/hypervisor-runtime/decide/index.ts';
 import { loadHostProfile } from '../src/hypervisor-runtime/host.ts';
+import { explainPlan } from '../src/hypervisor-runtime/explain.ts';
 import { normalizeFacts } from '../src/hypervisor-runtime/facts.ts';
 import type { Plan } from '../src/hypervisor-runtime/plan.ts';
 import { executePrepare } from '../src/hypervisor-runtime/prepare.ts';
@@ -477,6 +478,10 @@ describe('every plan --format renders out of the box and its tool accepts it', (
             assert.equal(cfg['boot-source'].kernel_image_path, join(cwd, 'vmlinux'));
             assert.equal(cfg.drives[0]?.path_on_host, join(cwd, `${g}.raw`));
             assert.match(r.err, /boot\.kernel not given: the plan boots .*vmlinux, to provide: an uncompressed Linux kernel/);
+            const ex = await plan(g, hv, 'json');
+            const fcPlan = JSON.parse(ex.out) as Plan;
+            assert.equal(fcPlan.boot?.toProvide?.startsWith('an uncompressed Linux kernel (vmlinux)'), true);
+            assert.match(explainPlan(fcPlan), /Direct kernel boot: .*vmlinux \(to provide: an uncompressed Linux kernel/);
           }
         });
     }

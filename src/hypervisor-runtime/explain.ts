@@ -84,7 +84,7 @@ export function explainPlan(plan: Plan): string {
       L.push(...why(o.because, '      '));
     }
   }
-  if (plan.boot) L.push('', `Direct kernel boot: ${plan.boot.kernel}${plan.boot.initrd ? ` + ${plan.boot.initrd}` : ''}${plan.boot.cmdline ? ` — "${plan.boot.cmdline}"` : ''}`);
+  if (plan.boot) L.push('', `Direct kernel boot: ${plan.boot.kernel}${plan.boot.initrd ? ` + ${plan.boot.initrd}` : ''}${plan.boot.cmdline ? ` — "${plan.boot.cmdline}"` : ''}${plan.boot.toProvide ? ` (to provide: ${plan.boot.toProvide})` : ''}`);
   return L.join('\n') + '\n';
 }
 
