@@ -18,6 +18,7 @@ import { decide } from '../src/hypervisor-runtime/decide/index.ts';
 import { loadHostProfile } from '../src/hypervisor-runtime/host.ts';
 import { explainPlan } from '../src/hypervisor-runtime/explain.ts';
 import { normalizeFacts } from '../src/hypervisor-runtime/facts.ts';
+import { resolveSpecPaths } from '../src/hypervisor-runtime/plan-vm.ts';
 import type { Plan } from '../src/hypervisor-runtime/plan.ts';
 import { executePrepare } from '../src/hypervisor-runtime/prepare.ts';
 import { renderText } from '../src/hypervisor-runtime/render/index.ts';
@@ -447,6 +448,11 @@ describe('every plan --format renders out of the box and its tool accepts it', (
             // the CLI's default disk is <name>.qcow2 in the working directory
             const disk0 = p.devices.find((d) => d.role === 'disk');
             assert.equal(disk0?.disk?.convertFrom?.path ?? disk0?.disk?.source, join(cwd, `${g}.qcow2`));
+            // each hypervisor's disk format: VMware VMDK, Hyper-V VHDX, Firecracker raw (converted from the qcow2)
+            const want = { vmware: 'vmdk', hyperv: 'vhdx', firecracker: 'raw' }[hv as string] ?? 'qcow2';
+            assert.equal(disk0?.disk?.format, want);
+            if (want !== 'qcow2')
+              assert.deepEqual(disk0?.disk?.convertFrom?.argv.slice(0, 6), ['qemu-img', 'convert', '-f', 'qcow2', '-O', want]);
           } else if (f === 'libvirt') {
             if (!hasValidator) return ctx.skip('virt-xml-validate not installed (Debian package libvirt-clients)');
             const v = spawnSync('virt-xml-validate', [file, 'domain'], { encoding: 'utf8' });
@@ -560,6 +566,26 @@ describe('every plan --format renders out of the box and its tool accepts it', (
     const m = parseVmx(renderVmx(d.plan));
     assert.equal(m.get('ethernet0.virtualDev'), 'e1000');
     assert.equal(m.get('guestOS'), 'winxppro');
+  });
+
+  it('paths already absolute in their own way are kept: /…, a VMware datastore, a Windows drive or share', () => {
+    const spec = parseSpec({
+      disks: [
+        { path: '/srv/a.qcow2' },
+        { path: '[datastore1] vm/vm.vmdk' },
+        { path: 'D:\\VMs\\a.vhdx' },
+        { path: '\\\\srv\\vms\\b.vhdx' },
+        { path: 'rel/c.raw' },
+      ],
+      boot: { kernel: 'k/vmlinux', initrd: 'k/initrd' },
+    });
+    const r = resolveSpecPaths(spec, '/base');
+    assert.deepEqual(
+      r.disks?.map((d) => d.path),
+      ['/srv/a.qcow2', '[datastore1] vm/vm.vmdk', 'D:\\VMs\\a.vhdx', '\\\\srv\\vms\\b.vhdx', '/base/rel/c.raw'],
+    );
+    assert.equal(r.boot?.kernel, '/base/k/vmlinux');
+    assert.equal(r.boot?.initrd, '/base/k/initrd');
   });
 
   it('a spec with relative paths plans them against its own folder (libvirt validates)', async () => {

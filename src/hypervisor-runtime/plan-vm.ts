@@ -89,11 +89,12 @@ export function parseSpecOverrides(raw: Record<string, unknown>, source = 'comma
  * The spec with its file paths (disks, boot.kernel, boot.initrd) made absolute against `dir`. Every format
  * needs it: libvirt's schema accepts only absolute disk paths (virt-xml-validate fails on `vm.qcow2`), and
  * QEMU, xl, Firecracker and Cloud Hypervisor would read a relative path against wherever they happen to be
- * started, not where the spec is. A VMware datastore path (`[datastore1] vm/vm.vmdk`) is kept. Pure.
+ * started, not where the spec is. A VMware datastore path and a Windows path are kept. Pure.
  */
 export function resolveSpecPaths(spec: VmSpec, dir: string): VmSpec {
-  // `[datastore1] vm/vm.vmdk` is a VMware datastore path, absolute in its own way: left as written
-  const abs = (p: string) => (isAbsolute(p) || p.startsWith('[') ? p : resolve(dir, p));
+  // `[datastore1] vm/vm.vmdk` (a VMware datastore) and `D:\VMs\a.vhdx` or `\\server\share\...` (a Hyper-V host's)
+  // are absolute in their own way: left as written
+  const abs = (p: string) => (isAbsolute(p) || /^(\[|[A-Za-z]:[\\/]|\\\\)/.test(p) ? p : resolve(dir, p));
   return {
     ...spec,
     ...(spec.disks ? { disks: spec.disks.map((d) => ({ ...d, path: abs(d.path) })) } : {}),

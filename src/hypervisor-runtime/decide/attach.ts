@@ -39,17 +39,18 @@ export function attachNic(ctx: Ctx, dev: PlannedDevice, n: NicSpec, index: numbe
  * it (the image's extension replaced), and `disk.convertFrom` plus a warning say how to make it with
  * `qemu-img convert`. CD-ROM images are used as they are. `after` adds a step to the warning.
  */
-export function convertDisk(ctx: Ctx, dev: PlannedDevice, format: 'vmdk' | 'raw', ext: string, after?: (to: string) => string) {
+export function convertDisk(ctx: Ctx, dev: PlannedDevice, format: 'vmdk' | 'raw' | 'vhdx', ext: string, after?: (to: string) => string) {
   const disk = dev.disk;
-  if (!disk || dev.role !== 'disk' || disk.format === format) return;
+  // a block device (/dev/...) is the host's disk itself, not an image to convert
+  if (!disk || dev.role !== 'disk' || disk.format === format || disk.source.startsWith('/dev/')) return;
   const from = disk.source;
   const to = /\.(qcow2|raw|img|vmdk|vhdx)$/i.test(from) ? from.replace(/\.[^.]+$/, ext) : `${from}${ext}`;
-  const argv = ['qemu-img', 'convert', '-f', disk.format === 'vhdx' ? 'vhdx' : disk.format, '-O', format, from, to];
+  const argv = ['qemu-img', 'convert', '-f', disk.format, '-O', format, from, to];
   disk.convertFrom = { path: from, format: disk.format, argv };
   disk.source = to;
   disk.format = format;
   ctx.warnings.push(
-    `${dev.id}: ${ctx.release.name} runs ${format === 'vmdk' ? 'VMDK' : 'raw'} disks; convert ${from} first: ${argv.join(' ')}${after ? ` (${after(to)})` : ''}`,
+    `${dev.id}: ${ctx.release.name} runs ${format === 'raw' ? 'raw' : format.toUpperCase()} disks; convert ${from} first: ${argv.join(' ')}${after ? ` (${after(to)})` : ''}`,
   );
 }
 

@@ -5,7 +5,7 @@ import { PlanError, type Acceleration, type FirmwareChoice, type Plan, type Plan
 import { type Ctx, type FamilyPlan, type FamilyPlanner, because } from './context.ts';
 import { guestFirmware } from './firmware.ts';
 import { hostHasRequired } from './acceleration.ts';
-import { nicSpecs, diskSpecs, attachDisk, attachNic } from './attach.ts';
+import { nicSpecs, diskSpecs, attachDisk, attachNic, convertDisk } from './attach.ts';
 import { paravirtChoices } from './paravirt.ts';
 import { decideGraphics } from './graphics.ts';
 
@@ -70,6 +70,8 @@ function decideHyperv(ctx: Ctx, vcpus: number): FamilyPlan {
       busOf: (rd) => (rd.device.bus === 'vmbus' ? 'scsi' : 'ide'),
     });
     attachDisk(device!, d, i, i === 0 ? 1 : null);
+    // Hyper-V attaches VHD/VHDX files (or physical disks); a qcow2/raw/vmdk image is converted to VHDX first
+    convertDisk(ctx, device!, 'vhdx', '.vhdx');
     devices.push(device!);
   }
   for (const [i, n] of nicSpecs(spec).entries()) {
