@@ -7,6 +7,7 @@ import type { Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/index.ts';
 import { buildApp, type App } from './app.ts';
 import { prepareDatabase } from './startup.ts';
+import { startAdminChannel } from './admin.ts';
 import { answerClientErrors } from './plugins/http-errors.ts';
 
 export interface RunningServer {
@@ -75,6 +76,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   server.removeAllListeners('request');
   server.on('request', app.app);
   server.keepAliveTimeout = 65_000;
+  // CLI commands on the embedded database run here while the service holds it (src/api/admin.ts).
+  const admin = await startAdminChannel(config, db, app, logger);
   logger.info({ url: `${url}/graphql`, database: db.description }, 'virtcompat is listening');
   const database = db;
 
@@ -93,6 +96,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         });
         server.closeIdleConnections();
       });
+      await admin?.close();
       await app.close();
       await database.close();
       logger.info('virtcompat stopped');

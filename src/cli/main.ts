@@ -1,6 +1,7 @@
 import { entries as commands } from './commands/index.ts';
 import { runCommand } from './run-command.ts';
 import type { CliIO } from './types.ts';
+import { DELEGABLE, delegate } from './remote.ts';
 
 function topUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
@@ -30,5 +31,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return 2;
   }
   const rest = argv.slice(entry.name.split(' ').length);
-  return runCommand(await entry.load(), rest, io);
+  const cmd = await entry.load();
+  if (io.service || !(DELEGABLE as readonly string[]).includes(entry.name)) return runCommand(cmd, rest, io);
+  // A running service holds the embedded database: it runs the command for us (src/cli/remote.ts);
+  // --help and errors of the hand-over itself are answered here, as for any command.
+  return runCommand({ ...cmd, run: async (args, io) => (await delegate(argv, io)) ?? cmd.run(args, io) }, rest, io);
 }

@@ -1,9 +1,21 @@
+import type { Database } from '../db/index.ts';
+import type { CatalogueEvent } from '../api/pubsub.ts';
+
 /** Streams and environment a subcommand works with; tests pass their own. */
 export interface CliIO {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Set when a running service runs the command for a client over its admin channel (src/api/admin.ts). */
+  service?: ServiceHost;
+}
+
+/** The running service's side of a handed-over command: its open database and its event bus. */
+export interface ServiceHost {
+  db: Database;
+  /** Tells the service's subscribers (and other instances) of committed changes, and clears its response cache. */
+  announce(events: CatalogueEvent[]): void;
 }
 
 export interface Command {

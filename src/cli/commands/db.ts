@@ -17,8 +17,8 @@ Options:
 `,
   async run(args, io) {
     const { values } = parseCommandArgs(args, { status: { type: 'boolean' } });
-    const config = loadConfig(io.env, io.cwd);
-    const db = await openDatabase(config.database);
+    // Run by the service for a client (admin channel): its database, which it migrated at start.
+    const db = io.service?.db ?? (await openDatabase(loadConfig(io.env, io.cwd).database));
     try {
       if (values.status) {
         const s = await checkHistory(db);
@@ -29,7 +29,7 @@ Options:
       io.stdout.write(applied.length ? `applied ${applied.join(', ')} to ${db.description}\n` : `${db.description} is up to date\n`);
       return 0;
     } finally {
-      await db.close();
+      if (!io.service) await db.close();
     }
   },
 };

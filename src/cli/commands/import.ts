@@ -2,6 +2,7 @@
 // uses (DATABASE_URL, else the embedded one in DATA_DIR). Progress goes to stderr (a bar on a
 // terminal, plain lines otherwise), the summary to stdout (a table, or JSON with --json).
 // Exit codes: 0 imported, 1 failed (nothing written), 2 usage.
+import { resolve } from 'node:path';
 import type { Command, CliIO } from '../types.ts';
 import { UsageError } from '../types.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -15,6 +16,11 @@ import type { ImportSummary } from '../../../seed/importers/runs.ts';
 const COMMON = `  --strict    fail (and write nothing) if any file or value is malformed
   --json      print the summary as JSON on stdout
   --quiet     no progress on stderr`;
+
+/** Paths given on the command line are the caller's: relative to its cwd (the service's differs when it runs the command). */
+function pathArg(io: CliIO, p: string | undefined): string | undefined {
+  return p === undefined ? undefined : resolve(io.cwd, p);
+}
 
 function progressFor(io: CliIO, label: string, quiet: boolean | undefined): Progress {
   return quiet ? silentProgress : createProgress(io.stderr, label);
@@ -39,7 +45,9 @@ async function report(io: CliIO, json: boolean | undefined, work: () => Promise<
 
 export function formatSummary(s: ImportSummary): string {
   const lines: string[] = [];
-  lines.push(`${s.source} ${s.sourceVersion ?? '(no version)'} from ${s.path}: ${s.status} in ${s.durationMs} ms${s.runId !== null ? ` (import run ${s.runId})` : ''}`);
+  lines.push(
+    `${s.source} ${s.sourceVersion ?? '(no version)'} from ${s.path}: ${s.status} in ${s.durationMs} ms${s.runId !== null ? ` (import run ${s.runId})` : ''}`,
+  );
   if (s.files) lines.push(`files: ${s.files.read} read, ${s.files.skipped} skipped`);
   const kinds = Object.keys(s.counts);
   if (kinds.length) {
@@ -94,10 +102,10 @@ ${COMMON}
     return withDatabase(io, (db) =>
       report(io, values.json, () =>
         importOsinfo(db, {
-          path: positionals[0],
+          path: pathArg(io, positionals[0]),
           strict: values.strict,
-          pciIds: values['no-hwids'] ? null : values['pci-ids'],
-          usbIds: values['no-hwids'] ? null : values['usb-ids'],
+          pciIds: values['no-hwids'] ? null : pathArg(io, values['pci-ids']),
+          usbIds: values['no-hwids'] ? null : pathArg(io, values['usb-ids']),
           progress: progressFor(io, 'osinfo', values.quiet),
         }),
       ),
@@ -126,7 +134,7 @@ ${COMMON}
     if (positionals.length > 1) throw new UsageError(`one PATH at most, got ${positionals.length}`);
     return withDatabase(io, (db) =>
       report(io, values.json, () =>
-        importPciIds(db, { path: positionals[0], strict: values.strict, progress: progressFor(io, 'pci.ids', values.quiet) }),
+        importPciIds(db, { path: pathArg(io, positionals[0]), strict: values.strict, progress: progressFor(io, 'pci.ids', values.quiet) }),
       ),
     );
   },
@@ -154,7 +162,11 @@ ${COMMON}
     });
     return withDatabase(io, (db) =>
       report(io, values.json, () =>
-        importQemu(db, { binary: values.binary, strict: values.strict, progress: progressFor(io, 'qemu', values.quiet) }),
+        importQemu(db, {
+          binary: values.binary?.includes('/') ? pathArg(io, values.binary) : values.binary,
+          strict: values.strict,
+          progress: progressFor(io, 'qemu', values.quiet),
+        }),
       ),
     );
   },

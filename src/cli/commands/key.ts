@@ -1,26 +1,32 @@
-// `virtcompat key create|revoke|list`: API keys, from the server's machine, straight on the database the service uses (DATABASE_URL, else the embedded one
-// in DATA_DIR; stop an embedded service first, it holds the data folder). This is how the first
-// admin key comes to exist; later ones can also be made over GraphQL (createApiKey).
+// `virtcompat key create|revoke|list`: API keys, from the server's machine, straight on the database
+// the service uses (DATABASE_URL, else the embedded one in DATA_DIR; while a service holds that
+// data folder, the command runs inside it over its admin channel, src/cli/remote.ts). This is how
+// the first admin key comes to exist; later ones can also be made over GraphQL (createApiKey).
 import type { Command, CliIO } from '../types.ts';
 import { UsageError } from '../types.ts';
 import { parseCommandArgs } from '../args.ts';
 import { withDatabase } from '../database.ts';
 import { loadConfig } from '../../config/index.ts';
-import { Redis } from 'ioredis';
 import { CATALOGUE_TOPIC, type CatalogueEvent } from '../../api/pubsub.ts';
 import { createApiKey, listApiKeys, revokeApiKey, SYSTEM, type ApiKeyRow } from '../../schema/vendor/service.ts';
 
 /** With REDIS_URL, running service instances hear about the change (caches, subscriptions). */
 export async function announce(io: CliIO, events: CatalogueEvent[]) {
+  // Run by the service itself (admin channel): its own bus reaches its subscribers and other instances.
+  if (io.service) return io.service.announce(events);
   const config = loadConfig(io.env, io.cwd);
   if (!config.redisUrl || events.length === 0) return;
   // The same message the services' Redis event target publishes: the JSON of the event.
+  // ioredis is loaded only here: most runs have no REDIS_URL and need not pay for it.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', () => {});
   try {
     for (const e of events) await redis.publish(CATALOGUE_TOPIC, JSON.stringify(e));
   } catch (err) {
-    io.stderr.write(`warning: could not tell running services through Redis (${(err as Error).message}); their caches expire on their own\n`);
+    io.stderr.write(
+      `warning: could not tell running services through Redis (${(err as Error).message}); their caches expire on their own\n`,
+    );
   } finally {
     await redis.quit().catch(() => redis.disconnect());
   }
@@ -38,8 +44,19 @@ export function parseExpiry(v: string, now = Date.now()): string {
 }
 
 function keyLine(k: ApiKeyRow): string {
-  const state = k.revokedAt ? `revoked ${k.revokedAt}` : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? `expired ${k.expiresAt}` : 'active';
-  return [k.id, k.role.toLowerCase().padEnd(10), (k.vendorId ?? '-').padEnd(16), state.padEnd(8), `last used ${k.lastUsedAt ?? 'never'}`, k.label ?? '']
+  const state = k.revokedAt
+    ? `revoked ${k.revokedAt}`
+    : k.expiresAt && Date.parse(k.expiresAt) <= Date.now()
+      ? `expired ${k.expiresAt}`
+      : 'active';
+  return [
+    k.id,
+    k.role.toLowerCase().padEnd(10),
+    (k.vendorId ?? '-').padEnd(16),
+    state.padEnd(8),
+    `last used ${k.lastUsedAt ?? 'never'}`,
+    k.label ?? '',
+  ]
     .join('  ')
     .trimEnd();
 }
@@ -63,7 +80,7 @@ Options:
   --expires WHEN   YYYY-MM-DD, an ISO 8601 instant, or Nd (days from now)
   --json           print key id, key and details as JSON
 
-Uses DATABASE_URL, else the embedded database in DATA_DIR (stop an embedded service first).
+Uses DATABASE_URL, else the embedded database in DATA_DIR (run by the service itself while it runs).
 `,
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
