@@ -3,10 +3,10 @@
 // connections. The rest of the code never knows which one it got.
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
+// Each driver is loaded when a database of its kind is opened: a CLI command pays for one (PGlite
+// alone takes a second to load), not both.
+import type pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import type { Config } from '../config/index.ts';
@@ -26,10 +26,14 @@ export interface Database {
   close(): Promise<void>;
 }
 
-// DATE columns come back as 'YYYY-MM-DD' strings, not local-midnight Date objects.
-pg.types.setTypeParser(1082, (v) => v);
-// int8 (counts, bigserial): numbers; our values stay far below 2^53.
-pg.types.setTypeParser(20, (v) => Number(v));
+async function loadPg(): Promise<typeof pg> {
+  const { default: pgModule } = await import('pg');
+  // DATE columns come back as 'YYYY-MM-DD' strings, not local-midnight Date objects.
+  pgModule.types.setTypeParser(1082, (v) => v);
+  // int8 (counts, bigserial): numbers; our values stay far below 2^53.
+  pgModule.types.setTypeParser(20, (v) => Number(v));
+  return pgModule;
+}
 
 function ignoreClientError(): void {
   // See openPostgres: the failing statement reports the error; this only keeps the process alive.
@@ -74,6 +78,7 @@ function wholeScriptAdapter<F extends SqlMigrationAwareDriverAdapterFactory>(fac
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const [pg, { PrismaPg }] = await Promise.all([loadPg(), import('@prisma/adapter-pg')]);
   // connectionTimeoutMillis: a request waiting for a connection during an outage (or behind a
   // full pool) gets DATABASE_UNAVAILABLE after a bounded wait instead of hanging. keepAlive finds
   // connections whose server vanished without closing them.
@@ -216,7 +221,10 @@ async function openPglite(dataDir: string): Promise<Database> {
     release = takeLock(dataDir);
   }
   let db: PGlite;
+  let PrismaPGlite: typeof import('pglite-prisma-adapter').PrismaPGlite;
   try {
+    const [{ PGlite }, adapter] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
+    PrismaPGlite = adapter.PrismaPGlite;
     db = await PGlite.create(memory ? dataDir : join(dataDir, 'pgdata'));
   } catch (err) {
     release();

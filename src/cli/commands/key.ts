@@ -7,7 +7,7 @@ import { UsageError } from '../types.ts';
 import { parseCommandArgs } from '../args.ts';
 import { withDatabase } from '../database.ts';
 import { loadConfig } from '../../config/index.ts';
-import { CATALOGUE_TOPIC, type CatalogueEvent } from '../../api/pubsub.ts';
+import type { CatalogueEvent } from '../../api/pubsub.ts';
 import { createApiKey, listApiKeys, revokeApiKey, SYSTEM, type ApiKeyRow } from '../../schema/vendor/service.ts';
 
 /** With REDIS_URL, running service instances hear about the change (caches, subscriptions). */
@@ -18,7 +18,8 @@ export async function announce(io: CliIO, events: CatalogueEvent[]) {
   if (!config.redisUrl || events.length === 0) return;
   // The same message the services' Redis event target publishes: the JSON of the event.
   // ioredis is loaded only here: most runs have no REDIS_URL and need not pay for it.
-  const { Redis } = await import('ioredis');
+  // (pubsub.ts loads graphql-yoga: only for its topic name, and only here.)
+  const [{ Redis }, { CATALOGUE_TOPIC }] = await Promise.all([import('ioredis'), import('../../api/pubsub.ts')]);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', () => {});
   try {
