@@ -13,14 +13,15 @@
 // host features, review data) is counted in the result, not silently lost.
 // File names follow libosinfo's rule (osinfo_loader_check_id): the id without http://, its path
 // after the host with every character other than [A-Za-z0-9._-] turned into '-'.
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Sql } from '../../../src/db/sql.ts';
 import { CLASS_TO_OSINFO, type DeviceClass } from '../devices.ts';
 import { parsePlatformNotes } from './rows.ts';
 import type { OsDriver, OsImage, OsMedia, OsTree } from './parse.ts';
 import { catalogueVersion } from '../runs.ts';
+import { silentProgress, type Progress } from '../progress.ts';
 
 export interface ExportResult {
   dir: string;
@@ -108,22 +109,76 @@ interface GuestRow {
   sourceVersion: string | null;
 }
 
-const KIND_TAG: Record<string, string> = { MINIMUM: 'minimum', RECOMMENDED: 'recommended', MAXIMUM: 'maximum', NETWORK_INSTALL: 'network-install' };
+const KIND_TAG: Record<string, string> = {
+  MINIMUM: 'minimum',
+  RECOMMENDED: 'recommended',
+  MAXIMUM: 'maximum',
+  NETWORK_INSTALL: 'network-install',
+};
 const KIND_ORDER = ['MINIMUM', 'RECOMMENDED', 'MAXIMUM', 'NETWORK_INSTALL'];
 
-async function prepareDir(dir: string, force: boolean) {
-  if (existsSync(dir)) {
-    const entries = await readdir(dir);
-    if (entries.length > 0) {
-      if (!force) throw new Error(`${dir} is not empty; give an empty or new directory, or --force to replace its os/, device/, platform/ and deployment/ trees`);
-      for (const sub of ['os', 'device', 'platform', 'deployment', 'VERSION']) await rm(join(dir, sub), { recursive: true, force: true });
-    }
-  }
-  await mkdir(dir, { recursive: true });
+/** The entries of DIR an export owns: --force replaces these and leaves anything else alone. */
+export const EXPORT_ENTRIES = ['os', 'device', 'platform', 'deployment', 'VERSION'] as const;
+
+/** A DIR that is not empty, without --force; thrown before anything is read or written. */
+export class ExportDirError extends Error {
+  override name = 'ExportDirError';
+  readonly code = 'EXPORT_DIR_NOT_EMPTY';
 }
 
-export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolean } = {}): Promise<ExportResult> {
-  await prepareDir(dir, !!opts.force);
+/** Throws ExportDirError when dir has entries and force is not set. */
+export async function checkExportDir(dir: string, force: boolean): Promise<void> {
+  if (!existsSync(dir) || force) return;
+  if ((await readdir(dir)).length > 0) {
+    throw new ExportDirError(
+      `${dir} is not empty; give an empty or new directory, or --force to replace its os/, device/, platform/ and deployment/ trees`,
+    );
+  }
+}
+
+/**
+ * Puts the tree written in `fresh` (a sibling of dir, same filesystem) in place of dir's export
+ * entries by renames: a new or empty dir becomes the fresh tree in one rename; otherwise each old
+ * entry is moved aside (to `old`, also a sibling) and the fresh one renamed in, and a failed rename
+ * puts back what was moved. The old tree is deleted only once the new one is in place.
+ */
+async function swapIn(fresh: string, dir: string, old: string): Promise<void> {
+  if (!existsSync(dir) || (await readdir(dir)).length === 0) {
+    if (existsSync(dir)) await rmdir(dir);
+    await rename(fresh, dir);
+    return;
+  }
+  await mkdir(old);
+  const moved: string[] = [];
+  const placed: string[] = [];
+  try {
+    for (const name of EXPORT_ENTRIES) {
+      if (existsSync(join(dir, name))) {
+        await rename(join(dir, name), join(old, name));
+        moved.push(name);
+      }
+      if (existsSync(join(fresh, name))) {
+        await rename(join(fresh, name), join(dir, name));
+        placed.push(name);
+      }
+    }
+  } catch (err) {
+    for (const name of placed) await rename(join(dir, name), join(fresh, name)).catch(() => {});
+    for (const name of moved) await rename(join(old, name), join(dir, name)).catch(() => {});
+    throw err;
+  }
+  await rm(old, { recursive: true, force: true });
+  await rm(fresh, { recursive: true, force: true });
+}
+
+/**
+ * Reads the catalogue in one read-only snapshot, writes the tree beside DIR and swaps it in (see
+ * swapIn): a failure before the swap, reading or writing, leaves DIR as it was.
+ */
+export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolean; progress?: Progress } = {}): Promise<ExportResult> {
+  const progress = opts.progress ?? silentProgress;
+  await checkExportDir(dir, !!opts.force);
+  progress.phase('reading the catalogue');
   const notExported: Record<string, number> = {};
   const skip = (k: string, n = 1) => {
     if (n > 0) notExported[k] = (notExported[k] ?? 0) + n;
@@ -139,14 +194,31 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
               media, source, "sourceVersion"
          FROM "GuestOS" ORDER BY id`,
     );
-    const resources = await tx.query<{ guestId: string; arch: string; kind: string; cpus: number | null; cpuHz: string | null; ramBytes: string | null; storageBytes: string | null }>(
+    const resources = await tx.query<{
+      guestId: string;
+      arch: string;
+      kind: string;
+      cpus: number | null;
+      cpuHz: string | null;
+      ramBytes: string | null;
+      storageBytes: string | null;
+    }>(
       `SELECT "guestId", arch, kind::text AS kind, cpus, "cpuHz"::text AS "cpuHz", "ramBytes"::text AS "ramBytes", "storageBytes"::text AS "storageBytes"
          FROM "GuestOSResources" ORDER BY "guestId", arch, kind`,
     );
     const firmware = await tx.query<{ guestId: string; arch: string; type: string; supported: boolean; secureBoot: boolean | null }>(
       `SELECT "guestId", arch, type::text AS type, supported, "secureBoot" FROM "GuestOSFirmware" ORDER BY "guestId", arch, type`,
     );
-    const links = await tx.query<{ guestId: string; deviceId: string; supported: boolean; driverSource: string; driverName: string | null; minDriverVersion: string | null; notes: string | null; source: string }>(
+    const links = await tx.query<{
+      guestId: string;
+      deviceId: string;
+      supported: boolean;
+      driverSource: string;
+      driverName: string | null;
+      minDriverVersion: string | null;
+      notes: string | null;
+      source: string;
+    }>(
       `SELECT "guestId", "deviceId", supported, "driverSource"::text AS "driverSource", "driverName", "minDriverVersion", notes, source
          FROM "GuestOSDevice" ORDER BY "guestId", "deviceId"`,
     );
@@ -249,7 +321,8 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
       // Install scripts are not imported (templates, not catalogue facts), so references to them
       // would dangle: counted instead of written.
       skip('install script references (scripts are not imported)', ((media.installScripts as string[]) ?? []).length);
-      for (const m of (media.media as OsMedia[]) ?? []) skip('install script references (scripts are not imported)', m.installScripts?.length ?? 0);
+      for (const m of (media.media as OsMedia[]) ?? [])
+        skip('install script references (scripts are not imported)', m.installScripts?.length ?? 0);
       x.leaf('cloud-image-username', media.cloudImageUsername as string | undefined);
       x.leaf('kernel-url-argument', media.kernelUrlArgument as string | undefined);
       for (const [k, vs] of Object.entries((media.custom as Record<string, string[]>) ?? {})) for (const v of vs) x.leaf(k, v);
@@ -309,7 +382,14 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
     }
 
     // deployments: current (not superseded), accepted, positive records
-    const records = await tx.query<{ id: string; guestId: string; hypervisorReleaseId: string; status: string; testedDevices: string[] | null; submitterVendorId: string | null }>(
+    const records = await tx.query<{
+      id: string;
+      guestId: string;
+      hypervisorReleaseId: string;
+      status: string;
+      testedDevices: string[] | null;
+      submitterVendorId: string | null;
+    }>(
       `SELECT c.id, c."guestId", c."hypervisorReleaseId", c.status::text AS status, c."testedDevices", c."submitterVendorId"
          FROM "CompatibilityRecord" c
         WHERE c."reviewState" = 'ACCEPTED' AND c.status IN ('CERTIFIED', 'SUPPORTED', 'WORKS')
@@ -322,7 +402,9 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
     for (const c of records) {
       const id = `http://virtcompat.org/compatibility/${c.id}`;
       const x = new Xml().open('libosinfo', { version: '0.0.1' });
-      x.comment(`exported by virtcompat: compatibility record ${c.id}, ${c.status.toLowerCase()}${c.submitterVendorId ? `, submitted by ${c.submitterVendorId}` : ''}`);
+      x.comment(
+        `exported by virtcompat: compatibility record ${c.id}, ${c.status.toLowerCase()}${c.submitterVendorId ? `, submitted by ${c.submitterVendorId}` : ''}`,
+      );
       x.open('deployment', { id });
       x.open('os', { id: c.guestId }, true);
       x.open('platform', { id: c.hypervisorReleaseId }, true);
@@ -374,11 +456,28 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
     files.set('VERSION', version.label);
   });
 
-  for (const [rel, text] of files) {
-    const p = join(dir, rel);
-    await mkdir(dirname(p), { recursive: true });
-    await writeFile(p, text);
+  // Beside DIR, so the final renames stay on one filesystem; hidden, so nothing mistakes it for a tree.
+  const parent = dirname(dir);
+  await mkdir(parent, { recursive: true });
+  const fresh = await mkdtemp(join(parent, `.${basename(dir)}.export-new-`));
+  const old = `${fresh.replace(/export-new-/, 'export-old-')}`;
+  try {
+    progress.phase('writing', files.size);
+    let done = 0;
+    for (const [rel, text] of files) {
+      const p = join(fresh, rel);
+      await mkdir(dirname(p), { recursive: true });
+      await writeFile(p, text);
+      progress.tick(++done, files.size);
+    }
+    progress.step(`replacing the tree in ${dir}`);
+    await swapIn(fresh, dir, old);
+  } catch (err) {
+    await rm(fresh, { recursive: true, force: true });
+    progress.end();
+    throw err;
   }
+  progress.end();
   const count = (prefix: string) => [...files.keys()].filter((k) => k.startsWith(prefix)).length;
   return {
     dir,
@@ -405,7 +504,8 @@ function writeMedia(x: Xml, m: OsMedia) {
     x.open('iso');
     for (const [k, v] of Object.entries(m.iso)) {
       if (k === 'l10n-language') for (const l of v as string[]) x.leaf('l10n-language', l);
-      else if (k === 'l10n-language-regex') x.leaf('l10n-language', v as string, { regex: 'true', 'l10n-language-map': m.iso['l10n-language-map'] as string | undefined });
+      else if (k === 'l10n-language-regex')
+        x.leaf('l10n-language', v as string, { regex: 'true', 'l10n-language-map': m.iso['l10n-language-map'] as string | undefined });
       else if (k !== 'l10n-language-map') x.leaf(k, v as string);
     }
     x.close('iso');
