@@ -94,10 +94,10 @@ describe('virtcompat import / export commands', () => {
     assert.match(second.stdout, /^change feed: 0 entities$/m);
   });
 
-  it('fails with the path and reason, exit 1, when the data is not there', async () => {
+  it('fails with the path and reason, exit 2 (usage), when the data is not there', async () => {
     const r = await runCli(['import', 'osinfo', join(subset.dir, 'missing'), '--quiet'], cdb.env);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /\[IMPORT_FAILED\] .*missing: no such file or directory/);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /PATH .*missing: no such file or directory/);
   });
 
   it('exports the catalogue, and refuses a non-empty directory', async () => {
@@ -106,7 +106,7 @@ describe('virtcompat import / export commands', () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, new RegExp(`wrote \\d+ files to .*: ${subset.oses.size} OS`));
     const again = await runCli(['export', 'osinfo', dir], cdb.env);
-    assert.equal(again.code, 1);
+    assert.equal(again.code, 2);
     assert.match(again.stderr, /not empty/);
   });
 });

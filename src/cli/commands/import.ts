@@ -2,10 +2,9 @@
 // uses (DATABASE_URL, else the embedded one in DATA_DIR). Progress goes to stderr (a bar on a
 // terminal, plain lines otherwise), the summary to stdout (a table, or JSON with --json).
 // Exit codes: 0 imported, 1 failed (nothing written), 2 usage.
-import { resolve } from 'node:path';
 import type { Command, CliIO } from '../types.ts';
 import { UsageError } from '../types.ts';
-import { parseCommandArgs } from '../args.ts';
+import { inputPath, parseCommandArgs } from '../args.ts';
 import { withDatabase } from '../database.ts';
 import { importOsinfo, DEFAULT_OSINFO_PATH, DEFAULT_PCI_IDS, DEFAULT_USB_IDS } from '../../../seed/importers/osinfo/import.ts';
 import { importPciIds, DEFAULT_PCI_IDS_PATH } from '../../../seed/importers/pci-ids.ts';
@@ -17,9 +16,9 @@ const COMMON = `  --strict    fail (and write nothing) if any file or value is m
   --json      print the summary as JSON on stdout
   --quiet     no progress on stderr`;
 
-/** Paths given on the command line are the caller's: relative to its cwd (the service's differs when it runs the command). */
-function pathArg(io: CliIO, p: string | undefined): string | undefined {
-  return p === undefined ? undefined : resolve(io.cwd, p);
+/** Paths given on the command line: the caller's (relative to its cwd), and a missing one is a usage error. */
+function pathArg(io: CliIO, p: string | undefined, what = 'PATH'): string | undefined {
+  return p === undefined ? undefined : inputPath(io, p, what);
 }
 
 function progressFor(io: CliIO, label: string, quiet: boolean | undefined): Progress {
@@ -99,13 +98,16 @@ ${COMMON}
       true,
     );
     if (positionals.length > 1) throw new UsageError(`one PATH at most, got ${positionals.length}`);
+    const path = pathArg(io, positionals[0]);
+    const pciIds = values['no-hwids'] ? null : pathArg(io, values['pci-ids'], '--pci-ids');
+    const usbIds = values['no-hwids'] ? null : pathArg(io, values['usb-ids'], '--usb-ids');
     return withDatabase(io, (db) =>
       report(io, values.json, () =>
         importOsinfo(db, {
-          path: pathArg(io, positionals[0]),
+          path,
           strict: values.strict,
-          pciIds: values['no-hwids'] ? null : pathArg(io, values['pci-ids']),
-          usbIds: values['no-hwids'] ? null : pathArg(io, values['usb-ids']),
+          pciIds,
+          usbIds,
           progress: progressFor(io, 'osinfo', values.quiet),
         }),
       ),
@@ -132,10 +134,9 @@ ${COMMON}
       true,
     );
     if (positionals.length > 1) throw new UsageError(`one PATH at most, got ${positionals.length}`);
+    const path = pathArg(io, positionals[0]);
     return withDatabase(io, (db) =>
-      report(io, values.json, () =>
-        importPciIds(db, { path: pathArg(io, positionals[0]), strict: values.strict, progress: progressFor(io, 'pci.ids', values.quiet) }),
-      ),
+      report(io, values.json, () => importPciIds(db, { path, strict: values.strict, progress: progressFor(io, 'pci.ids', values.quiet) })),
     );
   },
 };
@@ -160,10 +161,12 @@ ${COMMON}
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
     });
+    // A path to a binary is the caller's; a bare name is looked up on PATH.
+    const binary = values.binary?.includes('/') ? pathArg(io, values.binary, '--binary') : values.binary;
     return withDatabase(io, (db) =>
       report(io, values.json, () =>
         importQemu(db, {
-          binary: values.binary?.includes('/') ? pathArg(io, values.binary) : values.binary,
+          binary,
           strict: values.strict,
           progress: progressFor(io, 'qemu', values.quiet),
         }),

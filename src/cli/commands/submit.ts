@@ -176,13 +176,14 @@ Exit codes: 0 all records stored, 1 something was not stored (see stderr), 2 usa
     const wantBatch = num(values['batch-size'], 'batch-size', 1, 100_000);
     const retries = num(values.retries, 'retries', 0, 100) ?? 8;
 
+    // A missing or unreadable FILE is a usage error (exit 2), as in every command; records the
+    // file gets wrong are input errors (exit 1), as the service's own answers are.
     const path = resolve(io.cwd, positionals[0]);
     let content: string;
     try {
       content = readFileSync(path, 'utf8');
     } catch (err) {
-      io.stderr.write(`virtcompat submit: cannot read ${positionals[0]}: ${(err as Error).message}\n`);
-      return 1;
+      throw new UsageError(`cannot read ${positionals[0]}: ${(err as Error).message}`);
     }
     let records: Array<Record<string, unknown>>;
     try {
