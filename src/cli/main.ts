@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { entries as commands } from './commands/index.ts';
 import { runCommand } from './run-command.ts';
 import type { CliIO } from './types.ts';
@@ -11,8 +12,14 @@ function topUsage(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    "Run 'virtcompat <command> --help' for a command's options.",
+    "Run 'virtcompat <command> --help' for a command's options; 'virtcompat --version' for the version.",
   ].join('\n');
+}
+
+/** The version in package.json (the one file that states it). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 /** Dispatches argv to a subcommand. Multi-word commands (`db migrate`) match longest first. */
@@ -20,6 +27,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.stdout.write(topUsage() + '\n');
     return argv.length === 0 ? 2 : 0;
+  }
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    io.stdout.write(`virtcompat ${packageVersion()}\n`);
+    return 0;
   }
   const sorted = [...commands].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
   const entry = sorted.find((c) => {

@@ -9,7 +9,6 @@
 // token. Every request carries it; the service refuses requests without it and commands it does not
 // run for clients.
 import { readFileSync, statSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import type { CliIO } from './types.ts';
 
@@ -121,7 +120,9 @@ export async function delegate(argv: string[], io: CliIO): Promise<number | null
 }
 
 /** POST /run and relay the frames. Exported for the tests (a wrong token, a refused command). */
-export function runRemote(ep: AdminEndpoint, body: RunRequest, io: Pick<CliIO, 'stdout' | 'stderr'>): Promise<number | null> {
+export async function runRemote(ep: AdminEndpoint, body: RunRequest, io: Pick<CliIO, 'stdout' | 'stderr'>): Promise<number | null> {
+  // Loaded here: `virtcompat --help` and every command that finds no service need not pay for it.
+  const { request } = await import('node:http');
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body);
     const req = request(

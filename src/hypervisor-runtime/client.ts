@@ -310,7 +310,11 @@ export async function fetchFacts(opts: FetchFactsOptions): Promise<FetchFactsRes
     }
     const r = await client.request('VirtcompatPlanningFacts', PLANNING_QUERY, PLANNING_QUERY_HASH, { ...guestVariables(opts.guest), hypervisor: opts.hypervisor });
     if (!r.data) throw serviceErrorToFacts(r.errors, opts);
-    if (r.data.guestOS === null) throw new FactsError('GUEST_NOT_FOUND', `the catalogue at ${opts.service} has no guest OS '${opts.guest}'`);
+    if (r.data.guestOS === null) {
+      // The service names the closest guests it has (extensions.suggestions of GUEST_OS_NOT_FOUND).
+      const near = (r.errors?.find((e) => e.extensions?.code === 'GUEST_OS_NOT_FOUND')?.extensions as { suggestions?: string[] } | undefined)?.suggestions ?? [];
+      throw new FactsError('GUEST_NOT_FOUND', `the catalogue at ${opts.service} has no guest OS '${opts.guest}'${near.length ? `; did you mean ${near.join(' or ')}?` : ''}`);
+    }
     if (r.data.hypervisor === null) throw new FactsError('HYPERVISOR_NOT_FOUND', `the catalogue at ${opts.service} has no hypervisor '${opts.hypervisor}'`);
     if (r.errors?.length) throw serviceErrorToFacts(r.errors, opts);
     const fetchedAt = now().toISOString();

@@ -26,9 +26,19 @@ const lazy = (name: string, summary: string, load: () => Promise<CommandModule>)
 
 // Sorted by name.
 export const entries: CommandEntry[] = [
-  lazy('boot', 'plan a VM and boot it with QEMU on a serial console; with the test guest, check the plan from inside', () => import('./boot.ts')),
-  lazy('db migrate', 'apply pending migrations (embedded database, or DATABASE_URL)', async () => ({ command: (await import('./db.ts')).migrateCommand })),
-  lazy('export osinfo', 'write the catalogue as an osinfo-db tree libosinfo loads', async () => ({ command: (await import('./export.ts')).exportOsinfoCommand })),
+  lazy(
+    'boot',
+    'plan a VM and boot it with QEMU on a serial console; with the test guest, check the plan from inside',
+    () => import('./boot.ts'),
+  ),
+  lazy('db migrate', 'apply pending migrations (embedded database, or DATABASE_URL)', async () => ({
+    command: (await import('./db.ts')).migrateCommand,
+  })),
+  lazy('export osinfo', 'write the catalogue as an osinfo-db tree libosinfo loads', async () => ({
+    command: (await import('./export.ts')).exportOsinfoCommand,
+  })),
+  lazy('guests', 'list or search guest OSes (short id, name, version, family), as osinfo-query os does', () => import('./catalogue.ts')),
+  lazy('hypervisors', 'list the hypervisors and their releases (the keys plan --hypervisor takes)', () => import('./catalogue.ts')),
   lazy('import osinfo', 'import an osinfo-db tree (OSes, devices, platforms)', () => import('./import.ts')),
   lazy('import pci-ids', 'import the PCI ID repository (vendors, devices, subsystems)', () => import('./import.ts')),
   lazy('import qemu', "record the installed QEMU's machine types and device models", () => import('./import.ts')),

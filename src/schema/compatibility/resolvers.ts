@@ -3,6 +3,7 @@ import { RECORD_COLS, type RecordRow } from '../common/sql-fragments.ts';
 import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { appError, ErrorCode, notFound, badInput } from '../../errors.ts';
 import { guestByIdOrShortId } from '../guest-os/resolvers.ts';
+import { guestNotFound } from '../guest-os/suggest.ts';
 import { releaseByRef } from '../hypervisor/resolvers.ts';
 import { deriveVerdict, type Status } from './verdict.ts';
 
@@ -48,7 +49,7 @@ export const compatibilityResolvers = {
       }
       if (f.guest != null) {
         const g = await guestByIdOrShortId(ctx, f.guest);
-        if (!g) throw notFound(ErrorCode.GUEST_OS_NOT_FOUND, 'guest OS', f.guest);
+        if (!g) throw await guestNotFound(ctx.db.sql, f.guest);
         w.add(`c."guestId" = $?`, g.id);
       }
       if (f.hypervisorRelease != null) w.add(`c."hypervisorReleaseId" = $?`, f.hypervisorRelease);
@@ -74,7 +75,7 @@ export const compatibilityResolvers = {
         guestByIdOrShortId(ctx, args.guest),
         releaseByRef(ctx, args.hypervisorRelease),
       ]);
-      if (!guest) throw notFound(ErrorCode.GUEST_OS_NOT_FOUND, 'guest OS', args.guest);
+      if (!guest) throw await guestNotFound(ctx.db.sql, args.guest);
       if (!release) throw notFound(ErrorCode.HYPERVISOR_RELEASE_NOT_FOUND, 'hypervisor release', args.hypervisorRelease);
 
       // Everything else depends only on the two ids: one round of statements, run together.

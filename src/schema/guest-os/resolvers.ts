@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { guestNotFound } from './suggest.ts';
 import type { GraphQLContext } from '../context.ts';
 import { refById } from '../common/lookahead.ts';
 import { GUEST_COLS, type GuestRow } from '../common/sql-fragments.ts';
@@ -34,7 +35,11 @@ const SORTS: Record<string, (dir: 'ASC' | 'DESC') => Keyset> = {
 /** A guest by exactly one of id / short id. */
 export async function findGuest(ctx: GraphQLContext, args: { id?: string | null; shortId?: string | null }) {
   if ((args.id == null) === (args.shortId == null)) throw badInput('give exactly one of id or shortId');
-  return args.id != null ? ctx.loaders.guest.load(args.id) : ctx.loaders.guestByShortId.load(args.shortId!);
+  const key = args.id ?? args.shortId ?? '';
+  const g = args.id != null ? await ctx.loaders.guest.load(args.id) : await ctx.loaders.guestByShortId.load(key);
+  // null for the field, and an error that says what was meant (extensions.suggestions).
+  if (!g) throw await guestNotFound(ctx.db.sql, key);
+  return g;
 }
 
 /** A guest by id or short id in one string (runtime and compatibility arguments). */
