@@ -24,6 +24,11 @@ async function main() {
   return cli.main(argv, io);
 }
 
-main().then((code) => {
+main().then(async (code) => {
   process.exitCode = code;
+  // Every command has awaited its work (databases closed, files written, children stopped) when main
+  // returns; the embedded database still leaves a timer of up to a second behind its close. Exit once
+  // the output is flushed instead of waiting for it.
+  await new Promise((resolve) => process.stdout.write('', () => process.stderr.write('', resolve)));
+  process.exit(code);
 });
