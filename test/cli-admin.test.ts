@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync, chmodSync } from 'node:fs';
+import { existsSync, statSync, chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/index.ts';
 import { findService, runRemote, type AdminEndpoint } from '../src/cli/remote.ts';
@@ -219,4 +219,24 @@ describe('CLI commands hand over to a running service on the embedded database',
     },
     DEADLINE_MS * 2,
   );
+});
+
+describe('admin channel start-up', () => {
+  it('a channel that cannot open leaves the service running, with a warning', async () => {
+    const { startAdminChannel } = await import('../src/api/admin.ts');
+    const { loadConfig } = await import('../src/config/index.ts');
+    const { pino } = await import('pino');
+    const dir = tempDir('vc-admin-fail-');
+    try {
+      // A folder where the channel file should go: writing it fails.
+      mkdirSync(join(dir.dir, 'admin.json'));
+      let log = '';
+      const logger = pino({ level: 'warn' }, { write: (s: string) => void (log += s) });
+      const channel = await startAdminChannel(loadConfig({ DATA_DIR: dir.dir }, dir.dir), {} as never, {} as never, logger);
+      expect(channel).toBeNull();
+      expect(log).toMatch(/admin channel could not open/);
+    } finally {
+      dir.cleanup();
+    }
+  });
 });

@@ -138,13 +138,11 @@ export async function startAdminChannel(config: Config, db: Database, app: App, 
     }
     const name = delegableCommand(body.argv);
     if (!name) {
-      res
-        .writeHead(403, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            error: `'${body.argv.slice(0, 2).join(' ')}' is not a command the service runs for clients (${DELEGABLE.join(', ')})`,
-          }),
-        );
+      res.writeHead(403, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: `'${body.argv.slice(0, 2).join(' ')}' is not a command the service runs for clients (${DELEGABLE.join(', ')})`,
+        }),
+      );
       return;
     }
 
@@ -211,12 +209,23 @@ export async function startAdminChannel(config: Config, db: Database, app: App, 
       else res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  writePrivate(file, JSON.stringify({ pid: process.pid, port, token }) + '\n');
+  let port: number;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    port = (server.address() as AddressInfo).port;
+    writePrivate(file, JSON.stringify({ pid: process.pid, port, token }) + '\n');
+  } catch (err) {
+    // The service still serves; CLI commands on its database then stop with DB_LOCKED, as before.
+    server.close();
+    logger.warn(
+      { err: (err as Error).message, file },
+      'admin channel could not open; CLI commands cannot run while the service holds the embedded database',
+    );
+    return null;
+  }
   logger.info({ port, file }, 'admin channel for CLI commands on the embedded database is open');
 
   return {
