@@ -43,7 +43,7 @@ function smallPciIds(dir: string): string {
     if (keep) out.push(line);
   }
   const path = join(dir, 'pci.ids');
-  writeFileSync(path, out.join('\n') + '\n');
+  writeFileSync(path, `${out.join('\n')}\n`);
   return path;
 }
 

@@ -231,7 +231,14 @@ describe('admin channel start-up', () => {
       // A folder where the channel file should go: writing it fails.
       mkdirSync(join(dir.dir, 'admin.json'));
       let log = '';
-      const logger = pino({ level: 'warn' }, { write: (s: string) => void (log += s) });
+      const logger = pino(
+        { level: 'warn' },
+        {
+          write: (s: string) => {
+            log += s;
+          },
+        },
+      );
       const channel = await startAdminChannel(loadConfig({ DATA_DIR: dir.dir }, dir.dir), {} as never, {} as never, logger);
       expect(channel).toBeNull();
       expect(log).toMatch(/admin channel could not open/);

@@ -156,7 +156,7 @@ export async function startAdminChannel(config: Config, db: Database, app: App, 
     req.socket.once('close', leave);
     res.once('close', leave);
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-    const send = (f: RunFrame) => res.write(JSON.stringify(f) + '\n');
+    const send = (f: RunFrame) => res.write(`${JSON.stringify(f)}\n`);
     const stream = (fd: 1 | 2, t: RunRequest['stdout']) =>
       ({
         isTTY: t.isTTY,
@@ -216,7 +216,7 @@ export async function startAdminChannel(config: Config, db: Database, app: App, 
       server.listen(0, '127.0.0.1', () => resolve());
     });
     port = (server.address() as AddressInfo).port;
-    writePrivate(file, JSON.stringify({ pid: process.pid, port, token }) + '\n');
+    writePrivate(file, `${JSON.stringify({ pid: process.pid, port, token })}\n`);
   } catch (err) {
     // The service still serves; CLI commands on its database then stop with DB_LOCKED, as before.
     server.close();

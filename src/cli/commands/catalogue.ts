@@ -87,7 +87,7 @@ function table(head: string[], rows: string[][]): string {
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join(' | ')
       .trimEnd();
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map(line)].join('\n') + '\n';
+  return `${[line(head), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map(line)].join('\n')}\n`;
 }
 
 interface GuestNode {
@@ -160,7 +160,7 @@ Exit status: 0 guests listed, 1 none matched or the service failed, 2 usage.
       if (!r.data.guestOSes.pageInfo.hasNextPage || !r.data.guestOSes.pageInfo.endCursor) break;
       after = r.data.guestOSes.pageInfo.endCursor;
     }
-    if (values.json) io.stdout.write(JSON.stringify(guests, null, 2) + '\n');
+    if (values.json) io.stdout.write(`${JSON.stringify(guests, null, 2)}\n`);
     else if (guests.length) {
       io.stdout.write(
         table(
@@ -230,7 +230,7 @@ Options:
       if (!r.data.hypervisors.pageInfo.hasNextPage || !r.data.hypervisors.pageInfo.endCursor) break;
       after = r.data.hypervisors.pageInfo.endCursor;
     }
-    if (values.json) io.stdout.write(JSON.stringify(list, null, 2) + '\n');
+    if (values.json) io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
     else {
       io.stdout.write(
         table(
