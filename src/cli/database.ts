@@ -11,7 +11,9 @@ import type { CliIO } from './types.ts';
 export async function withDatabase<T>(io: CliIO, fn: (db: Database) => Promise<T>): Promise<T> {
   if (io.service) return fn(io.service.db);
   // VIRTCOMPAT_TIMING=1: where a command's time goes (bench/cli.ts reads this line).
-  const t = io.env.VIRTCOMPAT_TIMING ? [performance.now()] : null;
+  // (The client environment model is loaded only when the variable is there at all.)
+  const timing = io.env.VIRTCOMPAT_TIMING !== undefined && (await import('./env.ts')).clientEnv(io.env).timing;
+  const t = timing ? [performance.now()] : null;
   const lap = () => t?.push(performance.now());
   const config = loadConfig(io.env, io.cwd);
   const db = await openDatabase(config.database);

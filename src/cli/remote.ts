@@ -114,7 +114,7 @@ export async function delegate(argv: string[], io: CliIO): Promise<number | null
     cwd: io.cwd,
     stdout: { isTTY: !!io.stdout.isTTY, columns: io.stdout.columns },
     stderr: { isTTY: !!io.stderr.isTTY, columns: io.stderr.columns },
-    debug: !!io.env.VIRTCOMPAT_DEBUG,
+    debug: io.env.VIRTCOMPAT_DEBUG !== undefined && (await import('./env.ts')).clientEnv(io.env).debug,
   };
   return runRemote(ep, body, io);
 }

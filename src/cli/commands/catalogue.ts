@@ -5,8 +5,9 @@
 import type { CliIO, Command } from '../types.ts';
 import { UsageError } from '../types.ts';
 import { parseCommandArgs } from '../args.ts';
+import { clientEnv } from '../env.ts';
+import { DEFAULT_SERVICE } from '../../hypervisor-runtime/client.ts';
 
-const DEFAULT_SERVICE = 'http://127.0.0.1:4000/graphql';
 const PAGE = 100;
 
 /** A failure to get an answer from the service: exit 1 with what to do. */
@@ -26,13 +27,13 @@ interface GqlError {
 }
 
 function serviceOf(io: CliIO, given: string | undefined): string {
-  const url = given ?? io.env.VIRTCOMPAT_SERVICE ?? DEFAULT_SERVICE;
+  if (given === undefined) return clientEnv(io.env).service;
   try {
-    new URL(url);
+    new URL(given);
   } catch {
-    throw new UsageError(`--service: not a URL: ${url}`);
+    throw new UsageError(`--service: not a URL: ${given}`);
   }
-  return url;
+  return given;
 }
 
 function timeoutOf(v: string | undefined): number {
