@@ -28,7 +28,9 @@ async function startService(dataDir: string): Promise<Service> {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
       DATA_DIR: dataDir,
+      // An empty catalogue: what the commands write is all there is.
       SEED_ON_START: 'false',
+      IMPORT_OSINFO_ON_START: 'false',
       RATE_LIMIT_ENABLED: 'false',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
