@@ -18,7 +18,8 @@ import pg from 'pg';
 import { openDatabase } from '../src/db/index.ts';
 import { prepareDatabase } from '../src/api/startup.ts';
 import { QUERIES, type QueryName } from './queries.ts';
-import { createApiKey, SYSTEM } from '../src/schema/vendor/service.ts';
+import { createApiKey } from '../src/catalogue/accounts.ts';
+import { SYSTEM } from '../src/catalogue/actor.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

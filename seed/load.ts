@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { Sql } from '../src/db/sql.ts';
-import { appendChanges } from '../src/schema/vendor/service.ts';
+import { appendChanges } from '../src/catalogue/changes.ts';
 import { syncTable, type ColumnType, type TableSpec } from './importers/sync.ts';
 import {
   CompatibilityFileSchema,

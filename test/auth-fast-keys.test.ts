@@ -4,11 +4,12 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { randomBytes, scryptSync } from 'node:crypto';
-import { hashSecret, verifySecret, parseApiKey, isLegacyHash } from '../src/api/auth.ts';
+import { hashSecret, verifySecret, parseApiKey, isLegacyHash } from '../src/catalogue/accounts.ts';
 import { buildApp, type App } from '../src/api/app.ts';
 import { loadConfig } from '../src/config/index.ts';
 import type { Database } from '../src/db/index.ts';
-import { createApiKey, SYSTEM } from '../src/schema/vendor/service.ts';
+import { createApiKey } from '../src/catalogue/accounts.ts';
+import { SYSTEM } from '../src/catalogue/actor.ts';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, quiet, type VendorTestApp } from './helpers/vendor-fixtures.ts';
 

@@ -5,9 +5,11 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { generateApiKey, parseApiKey, hashSecret, verifySecret, createAuthenticator } from '../src/api/auth.ts';
+import { createAuthenticator } from '../src/api/auth.ts';
+import { generateApiKey, parseApiKey, hashSecret, verifySecret } from '../src/catalogue/accounts.ts';
 import { memoryRateLimiter, redisRateLimiter } from '../src/api/plugins/rate-limit.ts';
-import { createApiKey, revokeApiKey, SYSTEM } from '../src/schema/vendor/service.ts';
+import { createApiKey, revokeApiKey } from '../src/catalogue/accounts.ts';
+import { SYSTEM } from '../src/catalogue/actor.ts';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, gqlOn, type VendorTestApp } from './helpers/vendor-fixtures.ts';
 

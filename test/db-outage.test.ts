@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openDatabase } from '../src/db/index.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { createApiKey, SYSTEM } from '../src/schema/vendor/service.ts';
+import { createApiKey } from '../src/catalogue/accounts.ts';
+import { SYSTEM } from '../src/catalogue/actor.ts';
 import { goodRecord, loadFixtures, SUBMIT } from './helpers/vendor-fixtures.ts';
 import {
   privatePostgresUnavailable,

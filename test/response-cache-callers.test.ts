@@ -6,7 +6,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { buildSchema } from '../src/schema/index.ts';
-import { createApiKey, SYSTEM } from '../src/schema/vendor/service.ts';
+import { createApiKey } from '../src/catalogue/accounts.ts';
+import { SYSTEM } from '../src/catalogue/actor.ts';
 import type { App } from '../src/api/app.ts';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, gqlOn, goodRecord, IDS, SUBMIT, REVIEW, type VendorTestApp } from './helpers/vendor-fixtures.ts';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/index.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { appendChanges } from '../src/schema/vendor/service.ts';
+import { appendChanges } from '../src/catalogue/changes.ts';
 import { applyCuratedSeed } from '../seed/load.ts';
 import { freshDatabase, type TestDatabase } from './helpers/db.ts';
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from './helpers/private-services.ts';

@@ -123,7 +123,8 @@ const CASES: Case[] = [
   {
     mutation: 'revokeApiKey',
     op: async (t) => {
-      const { createApiKey, SYSTEM } = await import('../src/schema/vendor/service.ts');
+      const { createApiKey } = await import('../src/catalogue/accounts.ts');
+      const { SYSTEM } = await import('../src/catalogue/actor.ts');
       const { apiKey } = await createApiKey({ db: t.db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: 'acme' });
       return { query: `mutation($id: ID!) { revokeApiKey(id: $id) { id active } }`, variables: { id: apiKey.id } };
     },

@@ -10,7 +10,7 @@
 // versions, no updatedAt bumps, no Change rows, no statement triggers. Measured in
 // bench/import.ts against INSERT .. ON CONFLICT DO UPDATE (see the figures in the README).
 import type { Sql } from '../../src/db/sql.ts';
-import { appendChanges } from '../../src/schema/vendor/service.ts';
+import { appendChanges } from '../../src/catalogue/changes.ts';
 
 export type ColumnType = 'text' | 'int4' | 'int8' | 'bool' | 'date' | 'jsonb' | 'text[]' | { enum: string } | { enumArray: string };
 

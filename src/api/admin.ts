@@ -20,7 +20,7 @@ import type { Database } from '../db/index.ts';
 import type { Sql } from '../db/sql.ts';
 import { ADMIN_FILE, DELEGABLE, type RunFrame, type RunRequest } from '../cli/remote.ts';
 import type { CliIO } from '../cli/types.ts';
-import { CATALOGUE_TOPIC, type CatalogueEvent } from './pubsub.ts';
+import { CATALOGUE_TOPIC, type CatalogueEvent } from '../catalogue/events.ts';
 import type { App } from './app.ts';
 
 export interface AdminChannel {

@@ -17,8 +17,8 @@ import { createLoaders } from '../schema/loaders.ts';
 import type { GraphQLContext, Services } from '../schema/context.ts';
 import { fromPrismaError } from '../errors.ts';
 import { usePersistedQueries } from './plugins/persisted-queries.ts';
-import { createAuthenticator } from './auth.ts';
-import { createEventBus } from './pubsub.ts';
+import { createAuthenticator, type Authenticator } from './auth.ts';
+import { createEventBus, type EventBus } from './pubsub.ts';
 import { createRateLimiter, useAccessControl } from './plugins/rate-limit.ts';
 import { classifyClientError, useInputGuards } from './plugins/input-errors.ts';
 import { databaseErrorFor, outageLog, readiness, useDatabaseOutage } from './database-health.ts';
@@ -31,11 +31,14 @@ import { useFieldCost } from './plugins/field-cost.ts';
 export interface App {
   app: express.Express;
   yoga: YogaServerInstance<Services, Record<string, unknown>>;
-  services: Services & VendorServices;
+  services: AppServices;
   cache: ClearableCache;
   /** Releases what the app holds besides the database (Redis connections); call before db.close(). */
   close(): Promise<void>;
 }
+
+/** What the resolvers receive (Services, VendorServices) plus what the app's plugins use. */
+export type AppServices = Services & VendorServices & { auth: Authenticator; events: EventBus };
 
 let schemaSingleton: GraphQLSchema | undefined;
 
@@ -48,7 +51,7 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
   const limiter = config.limits.rateLimitEnabled
     ? createRateLimiter({ perMinute: config.limits.ratePerMinute, burst: config.limits.rateBurst, redisUrl: config.redisUrl }, logger)
     : null;
-  const services: Services & VendorServices = {
+  const services: AppServices = {
     db,
     config,
     onCatalogueChange: () => cache.clear(),

@@ -1,79 +1,20 @@
-// API keys: `vc_<keyId>_<secret>`. The key id is public (it names the ApiKey row); the secret is 32
-// random bytes. A request with a bad, expired or revoked key is refused (401), never served as
-// anonymous.
-//
-// Storage: `sha256$<hex>` = HMAC-SHA-256 keyed by a per-key random salt over the secret, compared in
-// constant time. The secret is 256 bits of randomness, not a password: nobody can search that space,
-// so a slow password hash buys nothing and cost every request tens of milliseconds (and made wrong
-// keys an easy way to burn CPU). Keys made before this scheme hold a bare hex scrypt hash; they are
-// still accepted and rewritten to the fast scheme on their first successful use. The scheme lives in
-// the hash string, so no schema change was needed.
-import { createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+// Request authentication: who is calling, from the Authorization header. The key format, its
+// generation and hashing (HMAC-SHA-256 with a per-key salt; legacy scrypt hashes still verified)
+// are the catalogue's (src/catalogue/accounts.ts); this file checks a presented key against its
+// row and upgrades a legacy hash on first use. A request with a bad, expired or revoked key is
+// refused (401), never served as anonymous.
+import { createHash, timingSafeEqual } from 'node:crypto';
 // graphql's own error class (what graphql-yoga's createGraphQLError makes): loading graphql-yoga
 // costs every CLI command that touches the domain code over a second.
 import { GraphQLError } from 'graphql';
 import type { Database } from '../db/index.ts';
 import type { Sql } from '../db/sql.ts';
-import { ANONYMOUS, type Actor } from '../schema/context.ts';
+import { hashSecret, isLegacyHash, keyedDigest, parseApiKey, verifySecret, type KeyRole } from '../catalogue/accounts.ts';
+import { ANONYMOUS, type Actor } from '../catalogue/actor.ts';
 import { ErrorCode } from '../errors.ts';
 
-export const KEY_PREFIX = 'vc_';
-const KEY_RE = /^vc_([0-9a-f]{16})_([A-Za-z0-9_-]{43,128})$/;
-/** The legacy scheme's parameters (N=2^15, r=8: some tens of milliseconds), kept to verify old hashes. */
-const SCRYPT: ScryptOptions = { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
-const SCRYPT_LEN = 32;
 /** lastUsedAt is written at most once a minute per key. */
 const LAST_USED_EVERY_MS = 60_000;
-
-export type KeyRole = 'SUBMITTER' | 'MAINTAINER' | 'ADMIN';
-
-export interface ParsedKey {
-  keyId: string;
-  secret: string;
-}
-
-/** A fresh key: the id names the row, the full key is shown once and never stored. */
-export function generateApiKey(): ParsedKey & { key: string } {
-  const keyId = randomBytes(8).toString('hex');
-  const secret = randomBytes(32).toString('base64url');
-  return { keyId, secret, key: `${KEY_PREFIX}${keyId}_${secret}` };
-}
-
-export function parseApiKey(key: string): ParsedKey | null {
-  const m = KEY_RE.exec(key);
-  const keyId = m?.[1];
-  const secret = m?.[2];
-  return keyId && secret ? { keyId, secret } : null;
-}
-
-function scrypt(secret: string, salt: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => scryptCb(secret, salt, SCRYPT_LEN, SCRYPT, (err, out) => (err ? reject(err) : resolve(out))));
-}
-
-const FAST_PREFIX = 'sha256$';
-const hmac = (secret: string, salt: string) => createHmac('sha256', salt).update(secret).digest();
-
-/** True for a hash in the legacy scrypt scheme (bare hex), which verification upgrades. */
-export function isLegacyHash(hash: string): boolean {
-  return !hash.startsWith(FAST_PREFIX);
-}
-
-/** The stored form of a secret: `sha256$<hex HMAC-SHA-256(salt, secret)>` and its salt. */
-export async function hashSecret(secret: string, salt = randomBytes(16).toString('hex')): Promise<{ hash: string; salt: string }> {
-  return { hash: FAST_PREFIX + hmac(secret, salt).toString('hex'), salt };
-}
-
-/** Whether `secret` matches a stored hash of either scheme; constant time in the comparison. */
-export async function verifySecret(secret: string, salt: string, hash: string): Promise<boolean> {
-  if (!isLegacyHash(hash)) {
-    const want = Buffer.from(hash.slice(FAST_PREFIX.length), 'hex');
-    const got = hmac(secret, salt);
-    return want.length === got.length && timingSafeEqual(want, got);
-  }
-  const want = Buffer.from(hash, 'hex');
-  const got = await scrypt(secret, salt);
-  return want.length === got.length && timingSafeEqual(want, got);
-}
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
@@ -134,7 +75,7 @@ export function createAuthenticator(db: Pick<Database, 'sql'>, opts: { now?: () 
     const row = await rows.load(parsed.keyId);
     if (!row) {
       // Same work as checking a real key, so a wrong key id is not told apart by timing.
-      timingSafeEqual(hmac(parsed.secret, NO_SUCH_KEY_SALT), NO_SUCH_KEY_DIGEST);
+      timingSafeEqual(keyedDigest(parsed.secret, NO_SUCH_KEY_SALT), NO_SUCH_KEY_DIGEST);
       throw unauthenticated('invalid API key');
     }
     if (!(await verifySecret(parsed.secret, row.salt, row.hash))) throw unauthenticated('invalid API key');

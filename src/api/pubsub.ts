@@ -1,26 +1,15 @@
-// Catalogue change events for subscriptions and cache invalidation. In one process an in-memory
-// event target; with REDIS_URL the events go through Redis pub/sub, so a write on one service
-// instance reaches the subscribers (and clears the response cache) of every instance.
-import { createPubSub, SlidingBuffer, type PubSub } from 'graphql-yoga';
+// The transport of catalogue change events (src/catalogue/events.ts) for subscriptions and cache
+// invalidation. In one process an in-memory event target; with REDIS_URL the events go through
+// Redis pub/sub, so a write on one service instance reaches the subscribers (and clears the
+// response cache) of every instance.
+import { createPubSub, SlidingBuffer } from 'graphql-yoga';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { CATALOGUE_TOPIC, type CatalogueEvent } from '../catalogue/events.ts';
+import type { CataloguePubSub } from '../schema/context.ts';
 
-/** One committed change to accepted catalogue data (a Change row), as subscribers receive it. */
-export interface CatalogueEvent {
-  seq: string;
-  at: string;
-  entityType: string;
-  entityId: string;
-  op: string;
-  /** Guests and hypervisor releases whose compatibility answers the change can alter. */
-  guestIds: string[];
-  hypervisorReleaseIds: string[];
-}
-
-export const CATALOGUE_TOPIC = 'virtcompat:catalogue-change';
-
-export type CataloguePubSub = PubSub<{ [CATALOGUE_TOPIC]: [CatalogueEvent] }>;
+export type { CataloguePubSub };
 
 export interface EventBus {
   pubsub: CataloguePubSub;

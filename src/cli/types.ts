@@ -1,5 +1,5 @@
 import type { Database } from '../db/index.ts';
-import type { CatalogueEvent } from '../api/pubsub.ts';
+import type { CatalogueEvent } from '../catalogue/events.ts';
 
 /** Streams and environment a subcommand works with; tests pass their own. */
 export interface CliIO {

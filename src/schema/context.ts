@@ -1,15 +1,17 @@
 import type { Database } from '../db/index.ts';
 import type { Config } from '../config/index.ts';
+import type { PubSub } from 'graphql-yoga';
+import type { Actor } from '../catalogue/actor.ts';
+import type { CATALOGUE_TOPIC, CatalogueEvent } from '../catalogue/events.ts';
 import type { Loaders } from './loaders.ts';
 
-/** Who is calling. Anonymous callers read accepted data only. */
-export interface Actor {
-  role: 'ANONYMOUS' | 'SUBMITTER' | 'MAINTAINER' | 'ADMIN';
-  keyId: string | null;
-  vendorId: string | null;
-}
+export { ANONYMOUS, type Actor } from '../catalogue/actor.ts';
 
-export const ANONYMOUS: Actor = Object.freeze({ role: 'ANONYMOUS', keyId: null, vendorId: null });
+/**
+ * The pub/sub the change subscription reads and the write mutations publish to. The schema says
+ * what it needs; src/api/pubsub.ts provides it (in memory or through Redis).
+ */
+export type CataloguePubSub = PubSub<{ [CATALOGUE_TOPIC]: [CatalogueEvent] }>;
 
 export interface Services {
   db: Database;

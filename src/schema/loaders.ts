@@ -18,7 +18,7 @@ import {
   type ParavirtRow,
   type RecordRow,
   type ReleaseRow,
-} from './common/sql-fragments.ts';
+} from '../catalogue/rows.ts';
 
 export interface EffectiveDevice {
   guestId: string;

@@ -7,7 +7,8 @@ import { loadConfig } from '../../src/config/index.ts';
 import type { Database } from '../../src/db/index.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { buildApp, type App } from '../../src/api/app.ts';
-import { createApiKey, SYSTEM } from '../../src/schema/vendor/service.ts';
+import { createApiKey } from '../../src/catalogue/accounts.ts';
+import { SYSTEM } from '../../src/catalogue/actor.ts';
 import { freshDatabase, type TargetKind, type TestDatabase } from './db.ts';
 
 export const quiet = (): Logger => pino({ level: 'silent' });

@@ -7,8 +7,9 @@ import { UsageError } from '../types.ts';
 import { parseCommandArgs } from '../args.ts';
 import { withDatabase } from '../database.ts';
 import { loadConfig } from '../../config/index.ts';
-import type { CatalogueEvent } from '../../api/pubsub.ts';
-import { createApiKey, listApiKeys, revokeApiKey, SYSTEM, type ApiKeyRow } from '../../schema/vendor/service.ts';
+import { CATALOGUE_TOPIC, type CatalogueEvent } from '../../catalogue/events.ts';
+import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from '../../catalogue/accounts.ts';
+import { SYSTEM } from '../../catalogue/actor.ts';
 
 /** With REDIS_URL, running service instances hear about the change (caches, subscriptions). */
 export async function announce(io: CliIO, events: CatalogueEvent[]) {
@@ -18,8 +19,7 @@ export async function announce(io: CliIO, events: CatalogueEvent[]) {
   if (!config.redisUrl || events.length === 0) return;
   // The same message the services' Redis event target publishes: the JSON of the event.
   // ioredis is loaded only here: most runs have no REDIS_URL and need not pay for it.
-  // (pubsub.ts loads graphql-yoga: only for its topic name, and only here.)
-  const [{ Redis }, { CATALOGUE_TOPIC }] = await Promise.all([import('ioredis'), import('../../api/pubsub.ts')]);
+  const { Redis } = await import('ioredis');
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', () => {});
   try {

@@ -3,7 +3,8 @@
 import type { Command } from '../types.ts';
 import { UsageError } from '../types.ts';
 import { parseCommandArgs } from '../args.ts';
-import { createVendor, listVendors, SYSTEM } from '../../schema/vendor/service.ts';
+import { createVendor, listVendors } from '../../catalogue/accounts.ts';
+import { SYSTEM } from '../../catalogue/actor.ts';
 import { withDatabase } from '../database.ts';
 import { announce } from './key.ts';
 

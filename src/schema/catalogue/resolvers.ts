@@ -1,6 +1,6 @@
 import type { GraphQLContext } from '../context.ts';
 import { pageSize } from '../common/pagination.ts';
-import { ts } from '../common/sql-fragments.ts';
+import { ts } from '../../catalogue/rows.ts';
 
 export const catalogueResolvers = {
   Query: {

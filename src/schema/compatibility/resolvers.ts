@@ -1,5 +1,5 @@
 import type { GraphQLContext, Actor } from '../context.ts';
-import { RECORD_COLS, type RecordRow } from '../common/sql-fragments.ts';
+import { RECORD_COLS, type RecordRow } from '../../catalogue/rows.ts';
 import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { appError, ErrorCode, notFound, badInput } from '../../errors.ts';
 import { guestByIdOrShortId } from '../guest-os/resolvers.ts';

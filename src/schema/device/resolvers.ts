@@ -1,5 +1,5 @@
 import type { GraphQLContext } from '../context.ts';
-import { DEVICE_COLS, type DeviceRow } from '../common/sql-fragments.ts';
+import { DEVICE_COLS, type DeviceRow } from '../../catalogue/rows.ts';
 import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
 import type { ReleaseDeviceRow } from '../loaders.ts';

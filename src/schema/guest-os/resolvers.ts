@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { guestNotFound } from './suggest.ts';
 import type { GraphQLContext } from '../context.ts';
 import { refById } from '../common/lookahead.ts';
-import { GUEST_COLS, type GuestRow } from '../common/sql-fragments.ts';
+import { GUEST_COLS, type GuestRow } from '../../catalogue/rows.ts';
 import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
 import { ANCESTORS_CTE } from '../../catalogue/effective.ts';

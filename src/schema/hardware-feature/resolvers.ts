@@ -1,5 +1,5 @@
 import type { GraphQLContext } from '../context.ts';
-import { HW_FEATURE_COLS, type HwFeatureRow } from '../common/sql-fragments.ts';
+import { HW_FEATURE_COLS, type HwFeatureRow } from '../../catalogue/rows.ts';
 import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
 

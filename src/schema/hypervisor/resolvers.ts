@@ -1,5 +1,5 @@
 import type { GraphQLContext } from '../context.ts';
-import { HYPERVISOR_COLS, PARAVIRT_COLS, RELEASE_COLS, type HypervisorRow, type ParavirtRow, type ReleaseRow } from '../common/sql-fragments.ts';
+import { HYPERVISOR_COLS, PARAVIRT_COLS, RELEASE_COLS, type HypervisorRow, type ParavirtRow, type ReleaseRow } from '../../catalogue/rows.ts';
 import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
 import type { HostFeatureReqRow, ReleaseParavirtRow } from '../loaders.ts';

@@ -1,51 +1,30 @@
 // Thin resolvers for vendor writes, review, audit log, change feed and the change subscription:
-// they translate arguments, call the service, then announce committed changes (subscriptions on
-// every instance, response caches cleared).
+// they translate arguments, call the catalogue domain (src/catalogue), then announce committed
+// changes (subscriptions on every instance, response caches cleared).
 import DataLoader from 'dataloader';
 import { filter, pipe } from 'graphql-yoga';
-import type { GraphQLContext } from '../context.ts';
+import type { CataloguePubSub, GraphQLContext } from '../context.ts';
 import { appError, badInput, ErrorCode, notFound } from '../../errors.ts';
 import { canSee } from '../compatibility/resolvers.ts';
 import { guestByIdOrShortId } from '../guest-os/resolvers.ts';
 import { releaseByRef } from '../hypervisor/resolvers.ts';
-import { ts } from '../common/sql-fragments.ts';
 import { decodeSeqCursor } from '../common/pagination.ts';
-import type { Authenticator } from '../../api/auth.ts';
-import { CATALOGUE_TOPIC, type CatalogueEvent, type EventBus } from '../../api/pubsub.ts';
-import {
-  affected,
-  assignOwner,
-  createApiKey,
-  createVendor,
-  listApiKeys,
-  listVendors,
-  reviewRecord,
-  revokeApiKey,
-  submitRecords,
-  OWNED_TABLES,
-  type ApiKeyRow,
-  type RecordInput,
-  type VendorInput,
-  type WriteEnv,
-} from './service.ts';
-import {
-  publishDevice,
-  publishGuestOS,
-  publishHardwareFeature,
-  publishHypervisor,
-  publishHypervisorRelease,
-  type DeviceInput,
-  type GuestOSInput,
-  type HardwareFeatureInput,
-  type HypervisorInput,
-  type HypervisorReleaseInput,
-} from './publish.ts';
-import { Problems, RULES, text } from './validate.ts';
+import { assignOwner, createApiKey, createVendor, listApiKeys, listVendors, OWNED_TABLES, revokeApiKey, type ApiKeyRow, type VendorInput } from '../../catalogue/accounts.ts';
+import type { WriteEnv } from '../../catalogue/authorize.ts';
+import { affected } from '../../catalogue/changes.ts';
+import { CATALOGUE_TOPIC, type CatalogueEvent } from '../../catalogue/events.ts';
+import { reviewRecord, submitRecords, type RecordInput } from '../../catalogue/records.ts';
+import { publishDevice, type DeviceInput } from '../../catalogue/publish/device.ts';
+import { publishGuestOS, type GuestOSInput } from '../../catalogue/publish/guest-os.ts';
+import { publishHardwareFeature, type HardwareFeatureInput } from '../../catalogue/publish/hardware-feature.ts';
+import { publishHypervisor, type HypervisorInput } from '../../catalogue/publish/hypervisor.ts';
+import { publishHypervisorRelease, type HypervisorReleaseInput } from '../../catalogue/publish/hypervisor-release.ts';
+import { ts } from '../../catalogue/rows.ts';
+import { Problems, RULES, text } from '../../catalogue/validate.ts';
 
 /** What this module needs beyond the shared services; app.ts puts it into the context. */
 export interface VendorServices {
-  auth: Authenticator;
-  events: EventBus;
+  events: { pubsub: CataloguePubSub };
 }
 
 type Ctx = GraphQLContext & VendorServices;

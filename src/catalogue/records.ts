@@ -1,5 +1,7 @@
-// Vendor writes, each in one transaction: authorization, validation with typed input errors, the
-// write itself, its audit entries and the change-feed rows commit together or not at all.
+// Compatibility records: a vendor's submission (a batch of claims) and a maintainer's review. Each
+// runs in one transaction (tx.ts): authorization (authorize.ts), validation with typed input errors
+// (validate.ts), the write itself, its audit entries (audit.ts) and the change-feed rows
+// (changes.ts) commit together or not at all.
 //
 // Concurrency
 // - Idempotency: the (scope, key) row is inserted first, ON CONFLICT DO NOTHING. A concurrent
@@ -12,114 +14,17 @@
 //   sequence numbers are handed out in commit order and a reader following `seq` skips nothing.
 // - Deadlocks and serialization failures are retried a few times.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Database } from '../../db/index.ts';
-import type { Sql } from '../../db/sql.ts';
-import { runTransaction, type RetryOptions } from '../../db/retry.ts';
-import type { Actor } from '../context.ts';
-import { appError, badInput, ErrorCode } from '../../errors.ts';
-import { RECORD_COLS, ts, type RecordRow } from '../common/sql-fragments.ts';
-import { effectiveDevices, effectiveParavirt } from '../../catalogue/effective.ts';
-import type { CatalogueEvent } from '../../api/pubsub.ts';
-import { generateApiKey, hashSecret } from '../../api/auth.ts';
+import type { RetryOptions } from '../db/retry.ts';
+import type { Sql } from '../db/sql.ts';
+import { appError, badInput, ErrorCode } from '../errors.ts';
+import { invalidEntry, writeAudit } from './audit.ts';
+import { authorize, gate, Refused, writingVendor, type WriteEnv } from './authorize.ts';
+import { appendChanges, type ChangeInput } from './changes.ts';
+import { effectiveDevices, effectiveParavirt } from './effective.ts';
+import type { CatalogueEvent } from './events.ts';
+import { RECORD_COLS, type RecordRow } from './rows.ts';
+import { inTransaction } from './tx.ts';
 import { canonical, list, Problems, RULES, text, today, unique, url, type InputError } from './validate.ts';
-
-// ───────────────────────────── plumbing ─────────────────────────────
-
-/** Who is writing, for authorization and the audit log. The CLI writes as SYSTEM. */
-export interface AuditActor {
-  role: Actor['role'] | 'SYSTEM';
-  keyId: string | null;
-  vendorId: string | null;
-}
-
-export const SYSTEM: AuditActor = Object.freeze({ role: 'SYSTEM', keyId: null, vendorId: null });
-
-export interface WriteEnv {
-  db: Database;
-  actor: AuditActor;
-  limits: { maxRecordsPerRequest: number };
-}
-
-export interface AuditInput {
-  action: string;
-  entityType: string;
-  entityId?: string | null;
-  outcome: 'OK' | 'FORBIDDEN' | 'INVALID';
-  before?: unknown;
-  after?: unknown;
-  detail?: string | null;
-}
-
-export async function writeAudit(sql: Sql, actor: AuditActor, entries: AuditInput[]): Promise<void> {
-  if (entries.length === 0) return;
-  await sql.query(
-    `INSERT INTO "AuditEntry" ("actorKeyId", "actorVendor", "actorRole", action, "entityType", "entityId", outcome, before, after, detail)
-     SELECT $1, $2, $3, x.action, x."entityType", x."entityId", x.outcome, x.before, x.after, x.detail
-       FROM jsonb_to_recordset($4::jsonb) AS x(action text, "entityType" text, "entityId" text, outcome text, before jsonb, after jsonb, detail text)`,
-    [
-      actor.keyId,
-      actor.vendorId,
-      actor.role,
-      JSON.stringify(
-        entries.map((e) => ({
-          action: e.action,
-          entityType: e.entityType,
-          entityId: e.entityId ?? null,
-          outcome: e.outcome,
-          before: e.before ?? null,
-          after: e.after ?? null,
-          detail: e.detail ?? null,
-        })),
-      ),
-    ],
-  );
-}
-
-export interface ChangeInput {
-  entityType: string;
-  entityId: string;
-  op: 'UPSERT' | 'SUPERSEDE' | 'DELETE';
-  data: unknown;
-}
-
-/** Advisory lock id of the change feed ("vccf"). */
-const FEED_LOCK = '1986225254';
-
-/** Guests and releases a change is about, from the stored row alone (so the feed can say it too). */
-export function affected(entityType: string, entityId: string, data: unknown): { guestIds: string[]; hypervisorReleaseIds: string[] } {
-  const d = (data ?? {}) as { guestId?: unknown; hypervisorReleaseId?: unknown };
-  if (entityType === 'CompatibilityRecord') {
-    return {
-      guestIds: typeof d.guestId === 'string' ? [d.guestId] : [],
-      hypervisorReleaseIds: typeof d.hypervisorReleaseId === 'string' ? [d.hypervisorReleaseId] : [],
-    };
-  }
-  if (entityType === 'GuestOS') return { guestIds: [entityId], hypervisorReleaseIds: [] };
-  if (entityType === 'HypervisorRelease') return { guestIds: [], hypervisorReleaseIds: [entityId] };
-  return { guestIds: [], hypervisorReleaseIds: [] };
-}
-
-/** Appends change-feed rows; call it last in the transaction (the lock is held until commit). */
-export async function appendChanges(sql: Sql, changes: ChangeInput[]): Promise<CatalogueEvent[]> {
-  if (changes.length === 0) return [];
-  await sql.query(`SELECT pg_advisory_xact_lock(${FEED_LOCK}::bigint)`);
-  const rows = await sql.query<{ seq: string; at: string; entityType: string; entityId: string; op: string; data: unknown }>(
-    `INSERT INTO "Change" ("entityType", "entityId", op, data)
-     SELECT e->>'entityType', e->>'entityId', e->>'op', e->'data'
-       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n)
-      ORDER BY n
-     RETURNING seq::text AS seq, ${ts('at')} AS at, "entityType", "entityId", op, data`,
-    [JSON.stringify(changes)],
-  );
-  return rows
-    .sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq)))
-    .map((r) => ({ seq: r.seq, at: r.at, entityType: r.entityType, entityId: r.entityId, op: r.op, ...affected(r.entityType, r.entityId, r.data) }));
-}
-
-/** One transaction, retried where that is safe (deadlocks, serialization failures, lost connections: src/db/retry.ts). */
-export async function inTransaction<T>(db: Database, fn: (tx: Sql) => Promise<T>, opts?: RetryOptions): Promise<T> {
-  return runTransaction(db.sql, fn, opts);
-}
 
 /** Thrown inside a transaction to roll it back and answer with input errors. */
 class Invalid extends Error {
@@ -128,50 +33,7 @@ class Invalid extends Error {
   }
 }
 
-/** Thrown inside a transaction to roll it back; the FORBIDDEN audit entry is written afterwards. */
-class Refused extends Error {
-  constructor(
-    message: string,
-    readonly entityType: string,
-    readonly entityId: string | null,
-  ) {
-    super(message);
-  }
-}
-
-/** Writes the FORBIDDEN audit entry (in its own transaction) and returns the error to throw. */
-export async function forbidden(env: Pick<WriteEnv, 'db' | 'actor'>, action: string, entityType: string, entityId: string | null, message: string) {
-  await writeAudit(env.db.sql, env.actor, [{ action, entityType, entityId, outcome: 'FORBIDDEN', detail: message }]);
-  return appError(ErrorCode.FORBIDDEN, message, { action });
-}
-
-const ROLE_TEXT: Record<string, string> = {
-  SUBMITTER: 'a submitter key (a vendor\u2019s writes)',
-  MAINTAINER: 'a maintainer key',
-  ADMIN: 'an admin key',
-};
-
-/** Anonymous callers get UNAUTHENTICATED; a key with the wrong role FORBIDDEN, with an audit entry. */
-export async function authorize(
-  env: Pick<WriteEnv, 'db' | 'actor'>,
-  allowed: Array<'SUBMITTER' | 'MAINTAINER' | 'ADMIN'>,
-  action: string,
-  entityType: string,
-): Promise<void> {
-  const role = env.actor.role;
-  if (role === 'SYSTEM') return;
-  if (role === 'ANONYMOUS') {
-    throw appError(ErrorCode.UNAUTHENTICATED, `${action} needs an API key (Authorization: Bearer vc_...)`);
-  }
-  if (!allowed.includes(role)) {
-    throw await forbidden(env, action, entityType, null, `${action} needs ${allowed.map((r) => ROLE_TEXT[r]).join(' or ')}; this key is ${role.toLowerCase()}`);
-  }
-  if (allowed.length === 1 && allowed[0] === 'SUBMITTER' && !env.actor.vendorId) {
-    throw await forbidden(env, action, entityType, null, `${action} needs a key that belongs to a vendor`);
-  }
-}
-
-/** Runs a write; turns Invalid into input errors (+ INVALID audit) and Refused into FORBIDDEN (+ audit). */
+/** Runs a write through the gate; turns Invalid into input errors (+ INVALID audit). */
 async function guarded<T>(
   env: Pick<WriteEnv, 'db' | 'actor'>,
   action: string,
@@ -179,23 +41,15 @@ async function guarded<T>(
   fn: (tx: Sql) => Promise<T>,
   opts?: RetryOptions,
 ): Promise<{ ok: true; value: T } | { ok: false; problems: InputError[] }> {
-  try {
-    return { ok: true, value: await inTransaction(env.db, fn, opts) };
-  } catch (err) {
-    if (err instanceof Invalid) {
-      await writeAudit(env.db.sql, env.actor, [
-        {
-          action,
-          entityType,
-          outcome: 'INVALID',
-          detail: `${err.problems.length} input error(s); first: ${err.problems[0].path.join('.')}: ${err.problems[0].message}`.slice(0, 2000),
-        },
-      ]);
-      return { ok: false, problems: err.problems };
+  return gate(env, action, async () => {
+    try {
+      return { ok: true as const, value: await inTransaction(env.db, fn, opts) };
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      await writeAudit(env.db.sql, env.actor, [invalidEntry(action, entityType, err.problems)]);
+      return { ok: false as const, problems: err.problems };
     }
-    if (err instanceof Refused) throw await forbidden(env, action, err.entityType, err.entityId, err.message);
-    throw err;
-  }
+  });
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -457,7 +311,7 @@ async function resolveRecords(tx: Sql, vendorId: string, recs: CheckedRecord[], 
 export async function submitRecords(env: WriteEnv, records: RecordInput[], idempotencyKey: string): Promise<SubmitResponse> {
   const action = 'submitCompatibilityRecords';
   await authorize(env, ['SUBMITTER'], action, 'CompatibilityRecord');
-  const vendorId = env.actor.vendorId!;
+  const vendorId = writingVendor(env, action);
   const max = env.limits.maxRecordsPerRequest;
   if (records.length > max) {
     throw appError(ErrorCode.TOO_MANY_RECORDS, `at most ${max} records per request, got ${records.length}; split the submission into batches`, {
@@ -586,7 +440,7 @@ export async function reviewRecord(
   const why = text(p, ['reason'], reason, { max: 2000, multiline: true }, true);
   if (!rid || !why) throw badInput(p.list.map((e) => `${e.path.join('.')}: ${e.message}`).join('; '), p.list[0]?.path.join('.'));
 
-  return inTransaction(env.db, async (tx) => {
+  return gate(env, action, () => inTransaction(env.db, async (tx) => {
     const [before] = await tx.query<RecordWithProposal>(`SELECT ${RECORD_SELECT} FROM "CompatibilityRecord" c WHERE c.id = $1 FOR UPDATE OF c`, [rid]);
     if (!before) throw appError(ErrorCode.NOT_FOUND, `compatibility record ${JSON.stringify(rid)} does not exist`, { id: rid });
     if (env.actor.vendorId && before.submitterVendorId === env.actor.vendorId) {
@@ -636,168 +490,6 @@ export async function reviewRecord(
     }
     const events = await appendChanges(tx, changes);
     return { record: after, events };
-  }).catch(async (err) => {
-    if (err instanceof Refused) throw await forbidden(env, action, err.entityType, err.entityId, err.message);
-    throw err;
-  });
+  }));
 }
 
-// ───────────────────────────── vendors and keys (admin) ─────────────────────────────
-
-export interface VendorRow {
-  id: string;
-  name: string;
-  url: string | null;
-  kinds: string[];
-}
-
-export interface VendorInput {
-  id: string;
-  name: string;
-  kinds: string[];
-  url?: string | null;
-}
-
-const VENDOR_SELECT = `SELECT id, name, url, kinds::text[] AS kinds FROM "Vendor"`;
-
-function checkVendor(input: VendorInput): VendorInput {
-  const p = new Problems([], ['input']);
-  const id = text(p, ['id'], input.id, RULES.slug, true);
-  const name = text(p, ['name'], input.name, RULES.name, true);
-  const u = url(p, ['url'], input.url);
-  if (!input.kinds?.length) p.add(['kinds'], 'REQUIRED', 'at least one kind (HYPERVISOR, OS, HARDWARE, OTHER)');
-  unique(p, ['kinds'], input.kinds ?? [], (k) => k, 'kind');
-  if (p.count) throw badInput(p.list.map((e) => `${e.path.join('.')}: ${e.message}`).join('; '), p.list[0].path.join('.'));
-  return { id: id!, name: name!, kinds: [...input.kinds], url: u ?? null };
-}
-
-export async function createVendor(env: Pick<WriteEnv, 'db' | 'actor'>, input: VendorInput, update = false): Promise<{ vendor: VendorRow; events: CatalogueEvent[] }> {
-  const action = update ? 'vendor.update' : 'vendor.create';
-  await authorize(env, ['ADMIN'], action, 'Vendor');
-  const v = checkVendor(input);
-  return inTransaction(env.db, async (tx) => {
-    const [before] = await tx.query<VendorRow>(`${VENDOR_SELECT} WHERE id = $1 FOR UPDATE`, [v.id]);
-    if (before && !update) throw appError(ErrorCode.CONFLICT, `vendor ${v.id} already exists`, { id: v.id });
-    if (!before && update) throw appError(ErrorCode.NOT_FOUND, `vendor ${JSON.stringify(v.id)} does not exist`, { id: v.id });
-    await tx.query(
-      `INSERT INTO "Vendor" (id, name, kinds, url, "updatedAt") VALUES ($1, $2, $3::text[]::"VendorKind"[], $4, CURRENT_TIMESTAMP)
-       ON CONFLICT (id) DO UPDATE SET name = excluded.name, kinds = excluded.kinds, url = excluded.url, "updatedAt" = CURRENT_TIMESTAMP`,
-      [v.id, v.name, v.kinds, v.url],
-    );
-    const [after] = await tx.query<VendorRow>(`${VENDOR_SELECT} WHERE id = $1`, [v.id]);
-    await writeAudit(tx, env.actor, [{ action, entityType: 'Vendor', entityId: v.id, outcome: 'OK', before: before ?? null, after }]);
-    const events = await appendChanges(tx, [{ entityType: 'Vendor', entityId: v.id, op: 'UPSERT', data: after }]);
-    return { vendor: after, events };
-  });
-}
-
-export async function listVendors(sql: Sql): Promise<VendorRow[]> {
-  return sql.query<VendorRow>(`${VENDOR_SELECT} ORDER BY id`);
-}
-
-export interface ApiKeyRow {
-  id: string;
-  vendorId: string | null;
-  role: string;
-  label: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
-
-export const API_KEY_SELECT = `SELECT id, "vendorId", role::text AS role, label, ${ts('"createdAt"')} AS "createdAt",
-  ${ts('"lastUsedAt"')} AS "lastUsedAt", ${ts('"expiresAt"')} AS "expiresAt", ${ts('"revokedAt"')} AS "revokedAt" FROM "ApiKey"`;
-
-export async function createApiKey(
-  env: Pick<WriteEnv, 'db' | 'actor'>,
-  input: { vendorId?: string | null; role: 'SUBMITTER' | 'MAINTAINER' | 'ADMIN'; label?: string | null; expiresAt?: string | null },
-): Promise<{ key: string; apiKey: ApiKeyRow }> {
-  const action = 'key.create';
-  await authorize(env, ['ADMIN'], action, 'ApiKey');
-  const p = new Problems();
-  const vendorId = text(p, ['vendor'], input.vendorId, RULES.slug);
-  const label = text(p, ['label'], input.label, RULES.short);
-  if (input.role === 'SUBMITTER' && !input.vendorId) p.add(['vendor'], 'REQUIRED', 'a SUBMITTER key writes for a vendor: give the vendor');
-  if (!['SUBMITTER', 'MAINTAINER', 'ADMIN'].includes(input.role)) p.add(['role'], 'INVALID_FORMAT', 'role is SUBMITTER, MAINTAINER or ADMIN');
-  if (input.expiresAt != null && !(Date.parse(input.expiresAt) > Date.now())) p.add(['expiresAt'], 'OUT_OF_RANGE', 'expiresAt must be in the future');
-  if (p.count) throw badInput(p.list.map((e) => `${e.path.join('.')}: ${e.message}`).join('; '), p.list[0].path.join('.'));
-  const { keyId, secret, key } = generateApiKey();
-  const { hash, salt } = await hashSecret(secret);
-  return inTransaction(env.db, async (tx) => {
-    if (vendorId) {
-      const [v] = await tx.query(`SELECT 1 FROM "Vendor" WHERE id = $1`, [vendorId]);
-      if (!v) throw appError(ErrorCode.NOT_FOUND, `vendor ${JSON.stringify(vendorId)} does not exist; create it first`, { field: 'vendor' });
-    }
-    await tx.query(
-      `INSERT INTO "ApiKey" (id, "vendorId", role, label, hash, salt, "expiresAt") VALUES ($1, $2, $3::"Role", $4, $5, $6, ($7::timestamptz AT TIME ZONE 'UTC'))`,
-      [keyId, vendorId ?? null, input.role, label ?? null, hash, salt, input.expiresAt ?? null],
-    );
-    const [row] = await tx.query<ApiKeyRow>(`${API_KEY_SELECT} WHERE id = $1`, [keyId]);
-    await writeAudit(tx, env.actor, [{ action, entityType: 'ApiKey', entityId: keyId, outcome: 'OK', after: row }]);
-    return { key, apiKey: row };
-  });
-}
-
-export async function revokeApiKey(env: Pick<WriteEnv, 'db' | 'actor'>, id: string): Promise<ApiKeyRow> {
-  const action = 'key.revoke';
-  await authorize(env, ['ADMIN'], action, 'ApiKey');
-  if (typeof id !== 'string' || !/^[0-9a-f]{16}$/.test(id)) {
-    throw appError(ErrorCode.NOT_FOUND, `API key ${JSON.stringify(String(id).slice(0, 40))} does not exist (key ids are 16 hex digits)`);
-  }
-  return inTransaction(env.db, async (tx) => {
-    const [before] = await tx.query<ApiKeyRow>(`${API_KEY_SELECT} WHERE id = $1 FOR UPDATE`, [id]);
-    if (!before) throw appError(ErrorCode.NOT_FOUND, `API key ${id} does not exist`);
-    if (before.revokedAt) return before;
-    await tx.query(`UPDATE "ApiKey" SET "revokedAt" = CURRENT_TIMESTAMP WHERE id = $1`, [id]);
-    const [after] = await tx.query<ApiKeyRow>(`${API_KEY_SELECT} WHERE id = $1`, [id]);
-    await writeAudit(tx, env.actor, [{ action, entityType: 'ApiKey', entityId: id, outcome: 'OK', before, after }]);
-    return after;
-  });
-}
-
-export async function listApiKeys(sql: Sql, opts: { vendorId?: string | null; includeRevoked?: boolean | null } = {}): Promise<ApiKeyRow[]> {
-  const conds: string[] = [];
-  const params: unknown[] = [];
-  if (opts.vendorId) {
-    params.push(opts.vendorId);
-    conds.push(`"vendorId" = $${params.length}`);
-  }
-  if (!opts.includeRevoked) conds.push(`"revokedAt" IS NULL`);
-  return sql.query<ApiKeyRow>(`${API_KEY_SELECT} ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY "createdAt", id`, params);
-}
-
-export const OWNED_TABLES = {
-  GUEST_OS: { table: 'GuestOS', entityType: 'GuestOS' },
-  DEVICE: { table: 'Device', entityType: 'Device' },
-  HYPERVISOR: { table: 'Hypervisor', entityType: 'Hypervisor' },
-  HARDWARE_FEATURE: { table: 'HardwareFeature', entityType: 'HardwareFeature' },
-} as const;
-
-export async function assignOwner(
-  env: Pick<WriteEnv, 'db' | 'actor'>,
-  entityType: keyof typeof OWNED_TABLES,
-  id: string,
-  vendorId: string | null,
-): Promise<{ entityType: string; id: string; vendorId: string | null }> {
-  const action = 'owner.assign';
-  const t = OWNED_TABLES[entityType];
-  await authorize(env, ['ADMIN'], action, t.entityType);
-  const p = new Problems();
-  const eid = text(p, ['id'], id, RULES.ref, true);
-  const vid = text(p, ['vendor'], vendorId, RULES.slug);
-  if (!eid || p.count) throw badInput(p.list.map((e) => `${e.path.join('.')}: ${e.message}`).join('; '));
-  return inTransaction(env.db, async (tx) => {
-    const [before] = await tx.query<{ ownerVendorId: string | null }>(`SELECT "ownerVendorId" FROM "${t.table}" WHERE id = $1 FOR UPDATE`, [eid]);
-    if (!before) throw appError(ErrorCode.NOT_FOUND, `${t.entityType} ${JSON.stringify(eid)} does not exist`);
-    if (vid) {
-      const [v] = await tx.query(`SELECT 1 FROM "Vendor" WHERE id = $1`, [vid]);
-      if (!v) throw appError(ErrorCode.NOT_FOUND, `vendor ${JSON.stringify(vid)} does not exist`, { field: 'vendor' });
-    }
-    await tx.query(`UPDATE "${t.table}" SET "ownerVendorId" = $2, "updatedAt" = CURRENT_TIMESTAMP WHERE id = $1`, [eid, vid ?? null]);
-    await writeAudit(tx, env.actor, [
-      { action, entityType: t.entityType, entityId: eid, outcome: 'OK', before, after: { ownerVendorId: vid ?? null } },
-    ]);
-    return { entityType, id: eid, vendorId: vid ?? null };
-  });
-}

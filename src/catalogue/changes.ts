@@ -1,0 +1,57 @@
+// The change feed: one Change row per committed change to accepted catalogue data, numbered by
+// `seq`. appendChanges is its only writer (vendor writes, review, the CLI, the seed loader and the
+// importers all call it), so every row gets its sequence number the same way.
+//
+// Rows are inserted under one transaction advisory lock taken just before, so sequence numbers are
+// handed out in commit order and a reader following `seq` skips nothing.
+import type { Sql } from '../db/sql.ts';
+import type { CatalogueEvent } from './events.ts';
+import { ts } from './rows.ts';
+
+export interface ChangeInput {
+  entityType: string;
+  entityId: string;
+  op: 'UPSERT' | 'SUPERSEDE' | 'DELETE';
+  data: unknown;
+}
+
+/** Advisory lock id of the change feed ("vccf"). */
+const FEED_LOCK = '1986225254';
+
+/** Guests and releases a change is about, from the stored row alone (so the feed can say it too). */
+export function affected(entityType: string, entityId: string, data: unknown): { guestIds: string[]; hypervisorReleaseIds: string[] } {
+  const d = (data ?? {}) as { guestId?: unknown; hypervisorReleaseId?: unknown };
+  if (entityType === 'CompatibilityRecord') {
+    return {
+      guestIds: typeof d.guestId === 'string' ? [d.guestId] : [],
+      hypervisorReleaseIds: typeof d.hypervisorReleaseId === 'string' ? [d.hypervisorReleaseId] : [],
+    };
+  }
+  if (entityType === 'GuestOS') return { guestIds: [entityId], hypervisorReleaseIds: [] };
+  if (entityType === 'HypervisorRelease') return { guestIds: [], hypervisorReleaseIds: [entityId] };
+  return { guestIds: [], hypervisorReleaseIds: [] };
+}
+
+/** Appends change-feed rows; call it last in the transaction (the lock is held until commit). */
+export async function appendChanges(sql: Sql, changes: ChangeInput[]): Promise<CatalogueEvent[]> {
+  if (changes.length === 0) return [];
+  await sql.query(`SELECT pg_advisory_xact_lock(${FEED_LOCK}::bigint)`);
+  const rows = await sql.query<{ seq: string; at: string; entityType: string; entityId: string; op: string; data: unknown }>(
+    `INSERT INTO "Change" ("entityType", "entityId", op, data)
+     SELECT e->>'entityType', e->>'entityId', e->>'op', e->'data'
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n)
+      ORDER BY n
+     RETURNING seq::text AS seq, ${ts('at')} AS at, "entityType", "entityId", op, data`,
+    [JSON.stringify(changes)],
+  );
+  return rows
+    .sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq)))
+    .map((r) => ({
+      seq: r.seq,
+      at: r.at,
+      entityType: r.entityType,
+      entityId: r.entityId,
+      op: r.op,
+      ...affected(r.entityType, r.entityId, r.data),
+    }));
+}
