@@ -17,7 +17,9 @@ import { writeAudit } from './audit.ts';
 import { authorize, type WriteEnv } from './authorize.ts';
 import { appendChanges } from './changes.ts';
 import type { CatalogueEvent } from './events.ts';
-import { ts } from './rows.ts';
+import { ts, type ApiKeyRow, type VendorRow } from './rows.ts';
+
+export type { ApiKeyRow, VendorRow };
 import { inTransaction } from './tx.ts';
 import { Problems, RULES, text, unique, url } from './validate.ts';
 
@@ -81,13 +83,6 @@ export async function verifySecret(secret: string, salt: string, hash: string): 
 
 // ───────────────────────────── vendors and keys (admin) ─────────────────────────────
 
-export interface VendorRow {
-  id: string;
-  name: string;
-  url: string | null;
-  kinds: string[];
-}
-
 export interface VendorInput {
   id: string;
   name: string;
@@ -134,17 +129,6 @@ export async function createVendor(
 
 export async function listVendors(sql: Sql): Promise<VendorRow[]> {
   return sql.query<VendorRow>(`${VENDOR_SELECT} ORDER BY id`);
-}
-
-export interface ApiKeyRow {
-  id: string;
-  vendorId: string | null;
-  role: string;
-  label: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-  revokedAt: string | null;
 }
 
 export const API_KEY_SELECT = `SELECT id, "vendorId", role::text AS role, label, ${ts('"createdAt"')} AS "createdAt",

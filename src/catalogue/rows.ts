@@ -1,5 +1,32 @@
-// Column lists shared by the loaders, written once so every query returns the same row shapes.
-// Timestamps are rendered as ISO strings and dates as YYYY-MM-DD in SQL, so both drivers agree.
+// Column lists and row types of the catalogue, written once so every query returns the same row
+// shapes. Timestamps are rendered as ISO strings and dates as YYYY-MM-DD in SQL, so both drivers
+// agree. The entity rows are derived from the Prisma model (prisma/schema.prisma is their one
+// source): the fields a column list selects, with the types the SQL renders them as.
+import type {
+  CompatibilityRecordModel,
+  DeviceModel,
+  GuestOSModel,
+  HardwareFeatureModel,
+  HypervisorModel,
+  HypervisorReleaseModel,
+  ParavirtFeatureModel,
+  ApiKeyModel,
+  VendorModel,
+} from '../generated/prisma/models.ts';
+
+/** How SQL renders a model field: dates and timestamps as strings, enums as text, big integers as float8. */
+type SqlValue<V> = V extends Date
+  ? string
+  : V extends bigint
+    ? number
+    : V extends string
+      ? string
+      : V extends readonly (infer U)[]
+        ? SqlValue<U>[]
+        : V;
+
+/** The fields K of a Prisma model M, as the column lists render them. */
+export type SqlRow<M, K extends keyof M> = { [P in K]: SqlValue<M[P]> };
 
 export const ts = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 export const date = (col: string) => `to_char(${col}, 'YYYY-MM-DD')`;
@@ -45,127 +72,198 @@ export const RECORD_COLS = (t = 'c') => `
   ${t}."supersedesId", (SELECT s.id FROM "CompatibilityRecord" s WHERE s."supersedesId" = ${t}.id) AS "supersededById",
   ${t}.source, ${ts(`${t}."createdAt"`)} AS "createdAt"`;
 
-export interface GuestRow {
-  id: string;
-  shortIds: string[];
-  name: string;
-  vendor: string | null;
-  family: string | null;
-  distro: string | null;
-  version: string | null;
-  codename: string | null;
-  kernel: string | null;
-  architectures: string[];
-  releaseStatus: string;
-  releaseDate: string | null;
-  eolDate: string | null;
-  derivesFromId: string | null;
-  clonedFromId: string | null;
-  upgradesId: string | null;
-  cloudInit: boolean | null;
-  tpmRequired: boolean | null;
-  source: string;
-  sourceVersion: string | null;
-  sourceRef: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type GuestRow = SqlRow<
+  GuestOSModel,
+  | 'id'
+  | 'shortIds'
+  | 'name'
+  | 'vendor'
+  | 'family'
+  | 'distro'
+  | 'version'
+  | 'codename'
+  | 'kernel'
+  | 'architectures'
+  | 'releaseStatus'
+  | 'releaseDate'
+  | 'eolDate'
+  | 'derivesFromId'
+  | 'clonedFromId'
+  | 'upgradesId'
+  | 'cloudInit'
+  | 'tpmRequired'
+  | 'source'
+  | 'sourceVersion'
+  | 'sourceRef'
+  | 'createdAt'
+  | 'updatedAt'
+>;
 
-export interface DeviceRow {
-  id: string;
-  name: string;
-  vendorName: string | null;
-  bus: string;
-  vendorId: string | null;
-  productId: string | null;
-  subsystemVendorId: string | null;
-  subsystemId: string | null;
-  class: string;
-  rawClass: string | null;
-  kind: string;
-  paravirtInterface: string;
-  description: string | null;
-  source: string;
-  sourceVersion: string | null;
-  sourceRef: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type DeviceRow = SqlRow<
+  DeviceModel,
+  | 'id'
+  | 'name'
+  | 'vendorName'
+  | 'bus'
+  | 'vendorId'
+  | 'productId'
+  | 'subsystemVendorId'
+  | 'subsystemId'
+  | 'class'
+  | 'rawClass'
+  | 'kind'
+  | 'paravirtInterface'
+  | 'description'
+  | 'source'
+  | 'sourceVersion'
+  | 'sourceRef'
+  | 'createdAt'
+  | 'updatedAt'
+>;
 
-export interface HypervisorRow {
-  id: string;
-  key: string;
-  name: string;
-  family: string;
-  vendor: string | null;
-  homepage: string | null;
-}
+export type HypervisorRow = SqlRow<HypervisorModel, 'id' | 'key' | 'name' | 'family' | 'vendor' | 'homepage'>;
 
-export interface ReleaseRow {
-  id: string;
-  hypervisorId: string;
-  version: string;
-  versionOrder: number;
-  name: string;
-  releaseDate: string | null;
-  eolDate: string | null;
-  maxVcpus: number | null;
-  maxMemoryMiB: number | null;
-  machineTypes: string[];
-  firmware: string[];
-  virtualHardwareVersion: number | null;
-  vfio: boolean;
-  sriov: boolean;
+export type ReleaseRow = SqlRow<
+  HypervisorReleaseModel,
+  | 'id'
+  | 'hypervisorId'
+  | 'version'
+  | 'versionOrder'
+  | 'name'
+  | 'releaseDate'
+  | 'eolDate'
+  | 'maxVcpus'
+  | 'maxMemoryMiB'
+  | 'machineTypes'
+  | 'firmware'
+  | 'virtualHardwareVersion'
+  | 'vfio'
+  | 'sriov'
+  | 'notes'
+  | 'source'
+  | 'sourceRef'
+>;
+
+export type HwFeatureRow = SqlRow<
+  HardwareFeatureModel,
+  | 'id'
+  | 'key'
+  | 'name'
+  | 'vendor'
+  | 'architectures'
+  | 'category'
+  | 'detectionMethod'
+  | 'detectionValue'
+  | 'description'
+  | 'requires'
+  | 'source'
+  | 'sourceRef'
+>;
+
+export type ParavirtRow = SqlRow<
+  ParavirtFeatureModel,
+  'id' | 'key' | 'name' | 'family' | 'kind' | 'dependsOn' | 'description' | 'sourceRef'
+>;
+
+export type RecordRow = SqlRow<
+  CompatibilityRecordModel,
+  | 'id'
+  | 'guestId'
+  | 'hypervisorReleaseId'
+  | 'hostFeatureId'
+  | 'deviceId'
+  | 'status'
+  | 'backend'
+  | 'testedDevices'
+  | 'evidenceNotes'
+  | 'evidenceUrl'
+  | 'evidenceDate'
+  | 'submitterVendorId'
+  | 'submittedByKeyId'
+  | 'reviewState'
+  | 'reviewReason'
+  | 'reviewedAt'
+  | 'supersedesId'
+  | 'source'
+  | 'createdAt'
+> & {
+  /** The record that superseded this one (computed: the row whose supersedesId points here). */
+  supersededById: string | null;
+};
+
+export type VendorRow = SqlRow<VendorModel, 'id' | 'name' | 'url' | 'kinds'>;
+
+export type ApiKeyRow = SqlRow<ApiKeyModel, 'id' | 'vendorId' | 'role' | 'label' | 'createdAt' | 'lastUsedAt' | 'expiresAt' | 'revokedAt'>;
+
+// Rows of the link tables, as the loaders return them (with the inherited ones for a guest).
+
+export interface EffectiveDevice {
+  guestId: string;
+  deviceId: string;
+  supported: boolean;
+  driverSource: string;
+  driverName: string | null;
+  minDriverVersion: string | null;
   notes: string | null;
   source: string;
-  sourceRef: string | null;
+  fromGuestId: string;
+  device: DeviceRow;
 }
 
-export interface HwFeatureRow {
-  id: string;
-  key: string;
-  name: string;
-  vendor: string | null;
-  architectures: string[];
-  category: string;
-  detectionMethod: string;
-  detectionValue: string;
-  description: string | null;
-  requires: string[];
-  source: string;
-  sourceRef: string | null;
-}
-
-export interface ParavirtRow {
-  id: string;
-  key: string;
-  name: string;
-  family: string;
-  kind: string;
-  dependsOn: string[];
-  description: string | null;
-  sourceRef: string | null;
-}
-
-export interface RecordRow {
-  id: string;
+export interface EffectiveParavirt {
   guestId: string;
-  hypervisorReleaseId: string;
-  hostFeatureId: string | null;
-  deviceId: string | null;
-  status: string;
-  backend: string | null;
-  testedDevices: string[];
-  evidenceNotes: string | null;
-  evidenceUrl: string | null;
-  evidenceDate: string | null;
-  submitterVendorId: string | null;
-  submittedByKeyId: string | null;
-  reviewState: string;
-  reviewReason: string | null;
-  reviewedAt: string | null;
-  supersedesId: string | null;
-  supersededById: string | null;
-  source: string;
-  createdAt: string;
+  featureId: string;
+  supported: boolean;
+  minKernel: string | null;
+  minDriverVersion: string | null;
+  notes: string | null;
+  fromGuestId: string;
+}
+
+export interface ResourceRow {
+  guestId: string;
+  arch: string;
+  kind: string;
+  cpus: number | null;
+  cpuHz: number | null;
+  ramBytes: number | null;
+  storageBytes: number | null;
+  fromGuestId: string;
+}
+
+export interface FirmwareRow {
+  guestId: string;
+  arch: string;
+  type: string;
+  supported: boolean;
+  secureBoot: boolean | null;
+  fromGuestId: string;
+}
+
+export interface ReleaseDeviceRow {
+  releaseId: string;
+  deviceId: string;
+  model: string;
+  supported: boolean;
+  notes: string | null;
+  sourceRef: string | null;
+  device: DeviceRow;
+}
+
+export interface ReleaseParavirtRow {
+  releaseId: string;
+  featureId: string;
+  supported: boolean;
+  notes: string | null;
+  sourceRef: string | null;
+}
+
+export interface HostFeatureReqRow {
+  releaseId: string;
+  featureId: string;
+  featureKey: string;
+  requirement: string;
+  anyOf: string | null;
+  notes: string | null;
+  sourceRef: string | null;
 }

@@ -35,7 +35,7 @@ export function buildSchema(): GraphQLSchema {
       compatibilityResolvers,
       catalogueResolvers,
       vendorResolvers,
-    ] as never,
+    ],
     inheritResolversFromInterfaces: true,
   });
 }

@@ -1,6 +1,7 @@
 import type { GraphQLContext } from '../context.ts';
 import { pageSize } from '../common/pagination.ts';
 import { ts } from '../../catalogue/rows.ts';
+import type { Resolvers } from '../resolvers.generated.ts';
 
 export const catalogueResolvers = {
   Query: {
@@ -32,4 +33,4 @@ export const catalogueResolvers = {
       );
     },
   },
-};
+} satisfies Resolvers<GraphQLContext>;

@@ -1,6 +1,7 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import type { GraphQLContext } from '../context.ts';
 import { canSee } from '../compatibility/resolvers.ts';
+import type { Resolvers } from '../resolvers.generated.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -110,7 +111,7 @@ export const commonResolvers = {
     },
     catalogueVersion: (_: unknown, __: unknown, ctx: GraphQLContext) => catalogueVersion(ctx),
   },
-};
+} satisfies Resolvers<GraphQLContext>;
 
 /** Connections resolve totalCount lazily: the COUNT runs only when a client asks for it. */
 export const connectionResolvers = Object.fromEntries(

@@ -6,6 +6,7 @@ import { guestByIdOrShortId } from '../guest-os/resolvers.ts';
 import { guestNotFound } from '../guest-os/suggest.ts';
 import { releaseByRef } from '../hypervisor/resolvers.ts';
 import { deriveVerdict, type Status } from './verdict.ts';
+import type { Resolvers } from '../resolvers.generated.ts';
 
 const BY_CREATED: Keyset = {
   expr: `to_char(c."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`,
@@ -186,4 +187,4 @@ export const compatibilityResolvers = {
     },
     current: (r: RecordRow) => r.supersededById == null,
   },
-};
+} satisfies Resolvers<GraphQLContext>;

@@ -2,7 +2,8 @@ import type { GraphQLContext } from '../context.ts';
 import { DEVICE_COLS, type DeviceRow } from '../../catalogue/rows.ts';
 import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
-import type { ReleaseDeviceRow } from '../loaders.ts';
+import type { ReleaseDeviceRow } from '../../catalogue/rows.ts';
+import type { Resolvers } from '../resolvers.generated.ts';
 
 interface DeviceFilter {
   class?: string | null;
@@ -85,4 +86,4 @@ export const deviceResolvers = {
     release: (r: ReleaseDeviceRow, _: unknown, ctx: GraphQLContext) => ctx.loaders.release.load(r.releaseId),
     device: (r: ReleaseDeviceRow, _: unknown, ctx: GraphQLContext) => r.device ?? ctx.loaders.device.load(r.deviceId),
   },
-};
+} satisfies Resolvers<GraphQLContext>;

@@ -6,7 +6,8 @@ import { GUEST_COLS, type GuestRow } from '../../catalogue/rows.ts';
 import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
 import { ANCESTORS_CTE } from '../../catalogue/effective.ts';
-import type { EffectiveDevice, EffectiveParavirt, FirmwareRow, ResourceRow } from '../loaders.ts';
+import type { EffectiveDevice, EffectiveParavirt, FirmwareRow, ResourceRow } from '../../catalogue/rows.ts';
+import type { Resolvers } from '../resolvers.generated.ts';
 
 interface GuestFilter {
   family?: string | null;
@@ -95,7 +96,7 @@ const inheritedFrom = (row: { guestId: string; fromGuestId: string }, ctx: Graph
 
 export const guestOSResolvers = {
   Query: {
-    guestOS: (_: unknown, args: { id?: string; shortId?: string }, ctx: GraphQLContext) => findGuest(ctx, args),
+    guestOS: (_: unknown, args: { id?: string | null; shortId?: string | null }, ctx: GraphQLContext) => findGuest(ctx, args),
     guestOSes: (_: unknown, args: Parameters<typeof listGuests>[1], ctx: GraphQLContext) => listGuests(ctx, args),
   },
   GuestOS: {
@@ -202,4 +203,4 @@ export const guestOSResolvers = {
     inherited: (r: EffectiveParavirt) => r.fromGuestId !== r.guestId,
     inheritedFrom: (r: EffectiveParavirt, _: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo) => inheritedFrom(r, ctx, info),
   },
-};
+} satisfies Resolvers<GraphQLContext>;

@@ -2,6 +2,7 @@ import type { GraphQLContext } from '../context.ts';
 import { HW_FEATURE_COLS, type HwFeatureRow } from '../../catalogue/rows.ts';
 import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
+import type { Resolvers } from '../resolvers.generated.ts';
 
 const BY_KEY: Keyset = { expr: 'f.key', value: (r) => String(r.key), direction: 'ASC' };
 
@@ -34,4 +35,4 @@ export const hardwareFeatureResolvers = {
       (await ctx.loaders.hwFeatureByKey.loadMany(f.requires)).filter((x) => x && !(x instanceof Error)),
     provenance: (f: HwFeatureRow) => ({ source: f.source, sourceVersion: null, sourceRef: f.sourceRef }),
   },
-};
+} satisfies Resolvers<GraphQLContext>;

@@ -2,7 +2,8 @@ import type { GraphQLContext } from '../context.ts';
 import { HYPERVISOR_COLS, PARAVIRT_COLS, RELEASE_COLS, type HypervisorRow, type ParavirtRow, type ReleaseRow } from '../../catalogue/rows.ts';
 import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
-import type { HostFeatureReqRow, ReleaseParavirtRow } from '../loaders.ts';
+import type { HostFeatureReqRow, ReleaseParavirtRow } from '../../catalogue/rows.ts';
+import type { Resolvers } from '../resolvers.generated.ts';
 
 const BY_KEY: Keyset = { expr: 'h.key', value: (r) => String(r.key), direction: 'ASC' };
 
@@ -93,4 +94,4 @@ export const hypervisorResolvers = {
     dependsOn: async (p: ParavirtRow, _: unknown, ctx: GraphQLContext) =>
       (await ctx.loaders.paravirtByKey.loadMany(p.dependsOn)).filter((x) => x && !(x instanceof Error)),
   },
-};
+} satisfies Resolvers<GraphQLContext>;

@@ -1,7 +1,6 @@
 // Thin resolvers for vendor writes, review, audit log, change feed and the change subscription:
 // they translate arguments, call the catalogue domain (src/catalogue), then announce committed
 // changes (subscriptions on every instance, response caches cleared).
-import DataLoader from 'dataloader';
 import { filter, pipe } from 'graphql-yoga';
 import type { CataloguePubSub, GraphQLContext } from '../context.ts';
 import { appError, badInput, ErrorCode, notFound } from '../../errors.ts';
@@ -21,6 +20,7 @@ import { publishHypervisor, type HypervisorInput } from '../../catalogue/publish
 import { publishHypervisorRelease, type HypervisorReleaseInput } from '../../catalogue/publish/hypervisor-release.ts';
 import { ts } from '../../catalogue/rows.ts';
 import { Problems, RULES, text } from '../../catalogue/validate.ts';
+import type { Resolvers } from '../resolvers.generated.ts';
 
 /** What this module needs beyond the shared services; app.ts puts it into the context. */
 export interface VendorServices {
@@ -47,36 +47,6 @@ interface ChangeRow {
   guestIds?: string[];
   hypervisorReleaseIds?: string[];
 }
-
-// Per-request loaders for what the shared ones do not cover.
-const perRequest = new WeakMap<object, ReturnType<typeof makeLoaders>>();
-function makeLoaders(ctx: Ctx) {
-  return {
-    vendorKinds: new DataLoader<string, string[]>(async (ids) => {
-      const rows = await ctx.db.sql.query<{ id: string; kinds: string[] }>(`SELECT id, kinds::text[] AS kinds FROM "Vendor" WHERE id = ANY($1::text[])`, [ids]);
-      const m = new Map(rows.map((r) => [r.id, r.kinds]));
-      return ids.map((id) => m.get(id) ?? []);
-    }),
-    proposed: new DataLoader<string, string | null>(async (ids) => {
-      const rows = await ctx.db.sql.query<{ id: string; p: string | null }>(
-        `SELECT id, "proposedSupersedesId" AS p FROM "CompatibilityRecord" WHERE id = ANY($1::text[])`,
-        [ids],
-      );
-      const m = new Map(rows.map((r) => [r.id, r.p]));
-      return ids.map((id) => m.get(id) ?? null);
-    }),
-    changeData: new DataLoader<string, unknown>(async (seqs) => {
-      const rows = await ctx.db.sql.query<{ seq: string; data: unknown }>(`SELECT seq::text AS seq, data FROM "Change" WHERE seq = ANY($1::bigint[])`, [seqs]);
-      const m = new Map(rows.map((r) => [r.seq, r.data]));
-      return seqs.map((s) => m.get(s) ?? null);
-    }),
-  };
-}
-const loaders = (ctx: Ctx) => {
-  let l = perRequest.get(ctx);
-  if (!l) perRequest.set(ctx, (l = makeLoaders(ctx)));
-  return l;
-};
 
 function requireRole(ctx: Ctx, roles: Array<'SUBMITTER' | 'MAINTAINER' | 'ADMIN'>, what: string) {
   if (ctx.actor.role === 'ANONYMOUS') throw appError(ErrorCode.UNAUTHENTICATED, `${what} needs an API key (Authorization: Bearer vc_...)`);
@@ -288,7 +258,7 @@ export const vendorResolvers = {
   },
 
   Vendor: {
-    kinds: (v: { id: string; kinds?: string[] }, _: unknown, ctx: Ctx) => v.kinds ?? loaders(ctx).vendorKinds.load(v.id),
+    kinds: (v: { id: string; kinds?: string[] }, _: unknown, ctx: Ctx) => v.kinds ?? ctx.loaders.vendorKinds.load(v.id),
     apiKeys: (v: { id: string }, args: { includeRevoked?: boolean | null }, ctx: Ctx) => {
       requireRole(ctx, ['ADMIN'], 'Vendor.apiKeys');
       return listApiKeys(ctx.db.sql, { vendorId: v.id, includeRevoked: args.includeRevoked });
@@ -307,7 +277,7 @@ export const vendorResolvers = {
   },
   Change: {
     cursor: (c: ChangeRow) => c.seq,
-    data: (c: ChangeRow, _: unknown, ctx: Ctx) => (c.data !== undefined ? c.data : loaders(ctx).changeData.load(c.seq)),
+    data: (c: ChangeRow, _: unknown, ctx: Ctx) => (c.data !== undefined ? c.data : ctx.loaders.changeData.load(c.seq)),
     record: async (c: ChangeRow, _: unknown, ctx: Ctx) => {
       if (c.entityType !== 'CompatibilityRecord') return null;
       const r = await ctx.loaders.record.load(c.entityId);
@@ -318,10 +288,10 @@ export const vendorResolvers = {
   },
   CompatibilityRecord: {
     proposedSupersedes: async (r: { id: string; proposedSupersedesId?: string | null }, _: unknown, ctx: Ctx) => {
-      const pid = r.proposedSupersedesId !== undefined ? r.proposedSupersedesId : await loaders(ctx).proposed.load(r.id);
+      const pid = r.proposedSupersedesId !== undefined ? r.proposedSupersedesId : await ctx.loaders.proposedSupersedesId.load(r.id);
       if (!pid) return null;
       const rec = await ctx.loaders.record.load(pid);
       return rec && canSee(ctx.actor, rec) ? rec : null;
     },
   },
-};
+} satisfies Resolvers<Ctx>;
