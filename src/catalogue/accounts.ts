@@ -20,7 +20,7 @@ import type { CatalogueEvent } from './events.ts';
 import { ts, type ApiKeyRow, type VendorRow } from './rows.ts';
 
 export type { ApiKeyRow, VendorRow };
-import { inTransaction } from './tx.ts';
+import { inTransaction, theRow } from './tx.ts';
 import { Problems, RULES, text, unique, url } from './validate.ts';
 
 // ───────────────────────────── key format and hashing ─────────────────────────────
@@ -99,7 +99,7 @@ function checkVendor(input: VendorInput): VendorInput {
   const u = url(p, ['url'], input.url);
   if (!input.kinds?.length) p.add(['kinds'], 'REQUIRED', 'at least one kind (HYPERVISOR, OS, HARDWARE, OTHER)');
   unique(p, ['kinds'], input.kinds ?? [], (k) => k, 'kind');
-  if (p.count) throw badInput(p.list.map((e) => `${e.path.join('.')}: ${e.message}`).join('; '), p.list[0].path.join('.'));
+  if (p.count) throw badInput(p.list.map((e) => `${e.path.join('.')}: ${e.message}`).join('; '), p.list[0]?.path.join('.'));
   return { id: id!, name: name!, kinds: [...input.kinds], url: u ?? null };
 }
 
@@ -120,7 +120,7 @@ export async function createVendor(
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, kinds = excluded.kinds, url = excluded.url, "updatedAt" = CURRENT_TIMESTAMP`,
       [v.id, v.name, v.kinds, v.url],
     );
-    const [after] = await tx.query<VendorRow>(`${VENDOR_SELECT} WHERE id = $1`, [v.id]);
+    const after = theRow(await tx.query<VendorRow>(`${VENDOR_SELECT} WHERE id = $1`, [v.id]), `vendor ${v.id}`);
     await writeAudit(tx, env.actor, [{ action, entityType: 'Vendor', entityId: v.id, outcome: 'OK', before: before ?? null, after }]);
     const events = await appendChanges(tx, [{ entityType: 'Vendor', entityId: v.id, op: 'UPSERT', data: after }]);
     return { vendor: after, events };
@@ -148,7 +148,7 @@ export async function createApiKey(
     p.add(['role'], 'INVALID_FORMAT', 'role is SUBMITTER, MAINTAINER or ADMIN');
   if (input.expiresAt != null && !(Date.parse(input.expiresAt) > Date.now()))
     p.add(['expiresAt'], 'OUT_OF_RANGE', 'expiresAt must be in the future');
-  if (p.count) throw badInput(p.list.map((e) => `${e.path.join('.')}: ${e.message}`).join('; '), p.list[0].path.join('.'));
+  if (p.count) throw badInput(p.list.map((e) => `${e.path.join('.')}: ${e.message}`).join('; '), p.list[0]?.path.join('.'));
   const { keyId, secret, key } = generateApiKey();
   const { hash, salt } = await hashSecret(secret);
   return inTransaction(env.db, async (tx) => {
@@ -161,7 +161,7 @@ export async function createApiKey(
       `INSERT INTO "ApiKey" (id, "vendorId", role, label, hash, salt, "expiresAt") VALUES ($1, $2, $3::"Role", $4, $5, $6, ($7::timestamptz AT TIME ZONE 'UTC'))`,
       [keyId, vendorId ?? null, input.role, label ?? null, hash, salt, input.expiresAt ?? null],
     );
-    const [row] = await tx.query<ApiKeyRow>(`${API_KEY_SELECT} WHERE id = $1`, [keyId]);
+    const row = theRow(await tx.query<ApiKeyRow>(`${API_KEY_SELECT} WHERE id = $1`, [keyId]), `API key ${keyId}`);
     await writeAudit(tx, env.actor, [{ action, entityType: 'ApiKey', entityId: keyId, outcome: 'OK', after: row }]);
     return { key, apiKey: row };
   });
@@ -178,7 +178,7 @@ export async function revokeApiKey(env: Pick<WriteEnv, 'db' | 'actor'>, id: stri
     if (!before) throw appError(ErrorCode.NOT_FOUND, `API key ${id} does not exist`);
     if (before.revokedAt) return before;
     await tx.query(`UPDATE "ApiKey" SET "revokedAt" = CURRENT_TIMESTAMP WHERE id = $1`, [id]);
-    const [after] = await tx.query<ApiKeyRow>(`${API_KEY_SELECT} WHERE id = $1`, [id]);
+    const after = theRow(await tx.query<ApiKeyRow>(`${API_KEY_SELECT} WHERE id = $1`, [id]), `API key ${id}`);
     await writeAudit(tx, env.actor, [{ action, entityType: 'ApiKey', entityId: id, outcome: 'OK', before, after }]);
     return after;
   });

@@ -23,7 +23,7 @@ import { appendChanges, type ChangeInput } from './changes.ts';
 import { effectiveDevices, effectiveParavirt } from './effective.ts';
 import type { CatalogueEvent } from './events.ts';
 import { RECORD_COLS, type RecordRow } from './rows.ts';
-import { inTransaction } from './tx.ts';
+import { inTransaction, theRow } from './tx.ts';
 import { canonical, list, Problems, RULES, text, today, unique, url, type InputError } from './validate.ts';
 
 /** Thrown inside a transaction to roll it back and answer with input errors. */
@@ -322,7 +322,7 @@ export async function submitRecords(env: WriteEnv, records: RecordInput[], idemp
   if (records.length === 0) throw badInput('records must not be empty', 'records');
   const keyProblems = new Problems();
   const key = text(keyProblems, ['idempotencyKey'], idempotencyKey, { max: 200, pattern: /^[!-~]+$/, hint: 'printable ASCII without spaces' }, true);
-  if (!key) throw badInput(`idempotencyKey: ${keyProblems.list[0].message}`, 'idempotencyKey');
+  if (!key) throw badInput(`idempotencyKey: ${keyProblems.list[0]?.message}`, 'idempotencyKey');
 
   const problems = new Problems();
   const shaped = checkRecordShapes(records, problems);
@@ -338,9 +338,12 @@ export async function submitRecords(env: WriteEnv, records: RecordInput[], idemp
       [scope, key, action, requestHash],
     );
     if (claimed.length === 0) {
-      const [prior] = await tx.query<{ requestHash: string; operation: string; response: SubmitResponse }>(
-        `SELECT "requestHash", operation, response FROM "IdempotencyKey" WHERE scope = $1 AND key = $2`,
-        [scope, key],
+      const prior = theRow(
+        await tx.query<{ requestHash: string; operation: string; response: SubmitResponse }>(
+          `SELECT "requestHash", operation, response FROM "IdempotencyKey" WHERE scope = $1 AND key = $2`,
+          [scope, key],
+        ),
+        `idempotency key ${key}`,
       );
       if (prior.requestHash !== requestHash || prior.operation !== action) {
         throw appError(
@@ -474,7 +477,7 @@ export async function reviewRecord(
         WHERE id = $1`,
       [rid, decision, why, env.actor.keyId, supersedes?.id ?? null],
     );
-    const [after] = await tx.query<RecordWithProposal>(`SELECT ${RECORD_SELECT} FROM "CompatibilityRecord" c WHERE c.id = $1`, [rid]);
+    const after = theRow(await tx.query<RecordWithProposal>(`SELECT ${RECORD_SELECT} FROM "CompatibilityRecord" c WHERE c.id = $1`, [rid]), `record ${rid}`);
     await writeAudit(tx, env.actor, [{ action, entityType: 'CompatibilityRecord', entityId: rid, outcome: 'OK', before, after, detail: `${decision}: ${why}` }]);
     const changes: ChangeInput[] = [];
     if (decision === 'ACCEPTED') {

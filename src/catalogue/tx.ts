@@ -8,3 +8,10 @@ import type { Sql } from '../db/sql.ts';
 export async function inTransaction<T>(db: Database, fn: (tx: Sql) => Promise<T>, opts?: RetryOptions): Promise<T> {
   return runTransaction(db.sql, fn, opts);
 }
+
+/** The row a statement must return (one just written, or locked in this transaction); none is a bug, not bad input. */
+export function theRow<T>(rows: readonly T[], what: string): T {
+  const row = rows[0];
+  if (row === undefined) throw new Error(`${what}: expected a row, got none`);
+  return row;
+}
