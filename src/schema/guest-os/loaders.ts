@@ -87,7 +87,9 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
       [guestIds],
     );
     const devs = await device.loadMany(rows.map((r) => r.deviceId));
-    rows.forEach((r, i) => (r.device = devs[i] as DeviceRow));
+    rows.forEach((r, i) => {
+      r.device = devs[i] as DeviceRow;
+    });
     return groupBy(guestIds, rows, (r) => r.guestId);
   });
   const effectiveParavirt = new DataLoader<string, EffectiveParavirt[]>(async (guestIds) =>
