@@ -10,6 +10,8 @@ import { CATALOGUE_TOPIC, type CatalogueEvent } from '../catalogue/events.ts';
 import type { CataloguePubSub } from '../schema/context.ts';
 
 export type { CataloguePubSub };
+// The event itself is the catalogue's; re-exported for the app's own modules.
+export { CATALOGUE_TOPIC, type CatalogueEvent } from '../catalogue/events.ts';
 
 export interface EventBus {
   pubsub: CataloguePubSub;
