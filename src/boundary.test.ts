@@ -57,9 +57,18 @@ function layer(path: string): string | null {
 }
 
 /** Cycles in the layer graph, each as the list of layers on it (depth-first search). */
+/**
+ * The admin channel runs CLI commands inside the service that holds an embedded database
+ * (src/api/admin.ts imports src/cli/main.ts and its protocol), while the serve command starts the
+ * service: the CLI and the API wrap each other by design. That one pair of edges is kept out of
+ * the cycle check, and pinned to that one file by its own test below.
+ */
+const ADMIN_CHANNEL = 'src/api/admin.ts';
+
 function layerCycles(): string[][] {
   const graph = new Map<string, Set<string>>();
   for (const e of EDGES) {
+    if (e.from === ADMIN_CHANNEL && under(e.to, 'src/cli')) continue;
     const a = layer(e.from);
     const b = layer(e.to);
     if (!a || !b || a === b) continue;
@@ -136,6 +145,10 @@ describe('the import graph', () => {
 
   it('has no cycle between layers', () => {
     expect(layerCycles()).toEqual([]);
+  });
+
+  it('the API reaches the CLI only through the admin channel', () => {
+    expect(EDGES.filter((e) => under(e.from, 'src/api') && under(e.to, 'src/cli') && e.from !== ADMIN_CHANNEL).map(show)).toEqual([]);
   });
 });
 
