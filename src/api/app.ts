@@ -21,7 +21,7 @@ import { createAuthenticator, type Authenticator } from './auth.ts';
 import { createEventBus, type EventBus } from './pubsub.ts';
 import { createRateLimiter, useAccessControl } from './plugins/rate-limit.ts';
 import { classifyClientError, useInputGuards } from './plugins/input-errors.ts';
-import { databaseErrorFor, outageLog, readiness, useDatabaseOutage } from './database-health.ts';
+import { databaseErrorFor, outageLog, outageResponse, readiness } from './database-health.ts';
 import type { VendorServices } from '../schema/vendor/resolvers.ts';
 import { ClearableCache, responseCachePlugin } from './plugins/response-cache.ts';
 import { GRAPHIQL_ASSETS, graphiqlAssets, renderGraphiQL } from './graphiql.ts';
@@ -62,8 +62,8 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
   events.onEvent(() => cache.clear());
 
   const plugins: Plugin[] = [
-    useDatabaseOutage(auth, outage),
-    useAccessControl({ auth, limiter }),
+    // The rate-limit token is taken before any key lookup; a lookup the database cannot answer is 503.
+    useAccessControl({ auth, limiter, unavailable: (err, R) => outageResponse(err, outage, R) }),
     useHttpErrors(),
     useInputGuards(),
     usePersistedQueries(),
@@ -124,7 +124,10 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
   });
 
   app.use(GRAPHIQL_ASSETS, graphiqlAssets());
-  app.use(yoga.graphqlEndpoint, express.json({ limit: config.limits.maxBodyBytes, type: ['application/json', 'application/graphql-response+json'] }));
+  app.use(
+    yoga.graphqlEndpoint,
+    express.json({ limit: config.limits.maxBodyBytes, type: ['application/json', 'application/graphql-response+json'] }),
+  );
   app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
   app.use((req, res) => {
     res.status(404).json({ errors: [{ message: `no route ${req.method} ${req.path}`, extensions: { code: 'NOT_FOUND' } }] });
@@ -133,7 +136,13 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
     const status = err.status ?? 500;
     const code =
-      err.type === 'entity.too.large' ? 'BODY_TOO_LARGE' : err.type === 'entity.parse.failed' ? 'BAD_REQUEST_BODY' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+      err.type === 'entity.too.large'
+        ? 'BODY_TOO_LARGE'
+        : err.type === 'entity.parse.failed'
+          ? 'BAD_REQUEST_BODY'
+          : status >= 500
+            ? 'INTERNAL_SERVER_ERROR'
+            : 'BAD_REQUEST';
     if (status >= 500) logger.error({ err }, 'unexpected error in request handling');
     const message =
       code === 'BODY_TOO_LARGE'

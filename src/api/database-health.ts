@@ -2,7 +2,6 @@
 // DATABASE_UNAVAILABLE, HTTP 503 with Retry-After, never INTERNAL_SERVER_ERROR), and /readyz says
 // whether the database answers now, so it turns unready during an outage and ready again by itself.
 import type { GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.ts';
 import { checkHistory } from '../db/migrate.ts';
@@ -67,29 +66,19 @@ export async function readiness(db: Database, outage: OutageLog): Promise<Readin
 }
 
 /**
- * Answers 503 DATABASE_UNAVAILABLE (with Retry-After) when authenticating the caller needs the
- * database and it is gone. Authentication runs in onRequest, before yoga's error masking, where a
- * thrown error would become a bare 500; register this before access control. The authenticator
- * memoises its answer per request, so this costs nothing extra.
+ * The 503 DATABASE_UNAVAILABLE answer (with Retry-After) for a failure while authenticating the
+ * caller, or undefined when the failure is not the database's. Authentication runs in access
+ * control's onRequest, before yoga's error masking, where a thrown error would become a bare 500;
+ * access control calls this after it has charged the caller's rate-limit token.
  */
-export function useDatabaseOutage(auth: { authenticate(request: Request): Promise<unknown> }, outage: OutageLog): Plugin {
-  return {
-    async onRequest({ request, endResponse, fetchAPI }) {
-      try {
-        await auth.authenticate(request);
-      } catch (err) {
-        const e = databaseErrorFor(err, outage);
-        if (e?.extensions.code !== 'DATABASE_UNAVAILABLE') return; // a bad key: access control answers it
-        endResponse(
-          new fetchAPI.Response(
-            JSON.stringify({ errors: [{ message: e.message, extensions: { code: e.extensions.code, retryAfter: RETRY_AFTER_SECONDS } }] }),
-            {
-              status: 503,
-              headers: { 'content-type': 'application/json; charset=utf-8', 'Retry-After': String(RETRY_AFTER_SECONDS) },
-            },
-          ),
-        );
-      }
+export function outageResponse(err: unknown, outage: OutageLog, R: typeof Response): Response | undefined {
+  const e = databaseErrorFor(err, outage);
+  if (e?.extensions.code !== 'DATABASE_UNAVAILABLE') return undefined;
+  return new R(
+    JSON.stringify({ errors: [{ message: e.message, extensions: { code: e.extensions.code, retryAfter: RETRY_AFTER_SECONDS } }] }),
+    {
+      status: 503,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'Retry-After': String(RETRY_AFTER_SECONDS) },
     },
-  };
+  );
 }

@@ -191,7 +191,12 @@ export function rateLimitedBody(retryAfter: number, who: string) {
  * database read or hash. `auth:` is apart from `ip:` so anonymous readers behind the same address
  * do not pay for key holders' first requests, nor the reverse.
  */
-export function useAccessControl(opts: { auth: Authenticator; limiter: RateLimiter | null }): Plugin {
+export function useAccessControl(opts: {
+  auth: Authenticator;
+  limiter: RateLimiter | null;
+  /** The answer when authentication failed because the database is gone (503), else undefined. */
+  unavailable?: (err: unknown, R: typeof Response) => Response | undefined;
+}): Plugin {
   return {
     async onRequest({ request, serverContext, endResponse, fetchAPI }) {
       const R = fetchAPI.Response as unknown as ResponseCtor;
@@ -214,7 +219,11 @@ export function useAccessControl(opts: { auth: Authenticator; limiter: RateLimit
         keyId = (await opts.auth.authenticate(request)).keyId;
       } catch (err) {
         const e = err as { message: string; extensions?: { code?: string; http?: { status?: number; headers?: Record<string, string> } } };
-        if (e.extensions?.code !== ErrorCode.UNAUTHENTICATED) throw err;
+        if (e.extensions?.code !== ErrorCode.UNAUTHENTICATED) {
+          const down = opts.unavailable?.(err, fetchAPI.Response as typeof Response);
+          if (down) return endResponse(down);
+          throw err;
+        }
         endResponse(
           errorResponse(
             R,
