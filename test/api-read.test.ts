@@ -1,5 +1,5 @@
 // The GraphQL read API on a seeded catalogue, on every database this run covers.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { seededApp, type TestApp } from './helpers/app.ts';
@@ -43,10 +43,10 @@ function expectedEffective(
 for (const kind of testTargets()) {
   describe(`GraphQL read API on ${kind}`, () => {
     let t: TestApp;
-    before(async () => {
+    beforeAll(async () => {
       t = await seededApp(kind);
     });
-    after(async () => {
+    afterAll(async () => {
       await t?.close();
     });
 

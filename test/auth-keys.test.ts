@@ -1,7 +1,8 @@
 // API keys and request protection: key format and hashing, authentication of requests (bad,
 // revoked and expired keys are refused with 401, never served as anonymous), lastUsedAt, and the
 // token-bucket rate limit in process and shared through Redis (REDIS_URL).
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
+import { skipWith } from './helpers/skip.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -45,10 +46,10 @@ describe('API key format and hashing', () => {
 for (const kind of testTargets()) {
   describe(`authentication on requests (${kind})`, () => {
     let t: VendorTestApp;
-    before(async () => {
+    beforeAll(async () => {
       t = await vendorApp(kind);
     });
-    after(async () => {
+    afterAll(async () => {
       await t?.close();
     });
 
@@ -176,7 +177,7 @@ describe('token-bucket rate limit (in process)', () => {
   });
 });
 
-describe('token-bucket rate limit shared through Redis', { skip: REDIS_URL ? false : 'REDIS_URL is not set' }, () => {
+describe('token-bucket rate limit shared through Redis', { skip: skipWith(REDIS_URL ? false : 'REDIS_URL is not set') }, () => {
   it('two service instances draw from one bucket (atomic Lua update)', async () => {
     const prefix = `virtcompat:test:${randomBytes(4).toString('hex')}:`;
     const a = redisRateLimiter({ perMinute: 60, burst: 5 }, REDIS_URL!, undefined, prefix);

@@ -7,7 +7,8 @@
 // Needs QEMU (qemu-system-x86), OVMF (ovmf) and swtpm for the UEFI profile, and the test guest
 // (scripts/guest/build-test-guest.sh: apt-get download of a Debian kernel, busybox-static, cpio,
 // kmod, xz-utils). Skips only when QEMU itself is missing.
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { afterAll, beforeAll, describe, test, type TestContext } from 'vitest';
+import { skipWith } from './helpers/skip.ts';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -34,14 +35,14 @@ let probed: HostProfile;
 let bootHost: HostProfile;
 let work: string;
 
-before(async () => {
+beforeAll(async () => {
   if (skip) return;
   guest = await ensureTestGuest();
   probed = await probeHost();
   bootHost = probed;
   work = mkdtempSync(join(tmpdir(), 'virtcompat-e2e-'));
 });
-after(() => {
+afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -87,11 +88,11 @@ async function bootAndCheck(t: TestContext, plan: Plan, host: HostProfile): Prom
   assert.ok(r.verification.ok, `the guest did not see what the plan promised:\n${formatVerification(r.verification)}`);
   for (const a of r.attempts) if (a.pid) assert.throws(() => process.kill(a.pid!, 0), { code: 'ESRCH' }, 'no QEMU left behind');
   const tm = r.attempts.at(-1)!.timings;
-  t.diagnostic(`${plan.guest.shortId}: ${r.accel.toUpperCase()}${r.fallback ? ' after KVM failed' : ''}, guest init ${tm.guestInit} ms, report ${tm.reportEnd} ms, ${r.verification!.checks.length} checks`);
+  t.annotate(`${plan.guest.shortId}: ${r.accel.toUpperCase()}${r.fallback ? ' after KVM failed' : ''}, guest init ${tm.guestInit} ms, report ${tm.reportEnd} ms, ${r.verification!.checks.length} checks`);
   return r;
 }
 
-test('acceleration: KVM when the probe says usable and KVM runs the guest, else TCG — the guest tells which', { skip, timeout: 240_000 }, async (t) => {
+test('acceleration: KVM when the probe says usable and KVM runs the guest, else TCG — the guest tells which', { skip: skipWith(skip) }, async (t) => {
   const plan = planFor('debian11', probed);
   assert.equal(plan.acceleration.mode, probed.kvm.usable ? 'kvm' : 'tcg', plan.acceleration.because.reason);
   const r = await bootAndCheck(t, plan, probed);
@@ -117,7 +118,7 @@ test('acceleration: KVM when the probe says usable and KVM runs the guest, else 
 });
 
 describe('guest profiles whose right answers differ', () => {
-  test('modern Linux (debian11): q35, virtio 1.0 network, block, RNG and balloon', { skip, timeout: 240_000 }, async (t) => {
+  test('modern Linux (debian11): q35, virtio 1.0 network, block, RNG and balloon', { skip: skipWith(skip) }, async (t) => {
     const plan = planFor('debian11', bootHost);
     assert.equal(plan.machine.type, 'q35');
     for (const role of ['nic', 'disk', 'rng', 'balloon'] as const) {
@@ -135,7 +136,7 @@ describe('guest profiles whose right answers differ', () => {
     assert.deepEqual(rep.block.map((b) => b.bus), ['virtio']);
   });
 
-  test('legacy OS without virtio (winxp): pc (i440FX), e1000 and IDE', { skip, timeout: 240_000 }, async (t) => {
+  test('legacy OS without virtio (winxp): pc (i440FX), e1000 and IDE', { skip: skipWith(skip) }, async (t) => {
     const plan = planFor('winxp', bootHost);
     assert.equal(plan.machine.type, 'pc');
     assert.equal(plan.devices.find((d) => d.role === 'nic')?.model, 'e1000');
@@ -148,7 +149,7 @@ describe('guest profiles whose right answers differ', () => {
     assert.deepEqual(rep.block.map((b) => [b.bus, b.controllerDriver]), [['ata', 'ata_piix']]);
   });
 
-  test('old Linux with legacy virtio only (rhel6.0): transitional virtio functions', { skip, timeout: 240_000 }, async (t) => {
+  test('old Linux with legacy virtio only (rhel6.0): transitional virtio functions', { skip: skipWith(skip) }, async (t) => {
     const plan = planFor('rhel6.0', bootHost);
     assert.equal(plan.devices.find((d) => d.role === 'nic')?.paravirtInterface, 'VIRTIO_TRANSITIONAL');
     const r = await bootAndCheck(t, plan, bootHost);
@@ -156,7 +157,7 @@ describe('guest profiles whose right answers differ', () => {
     assert.equal(net?.pci?.device, '1000', 'transitional virtio-net (1af4:1000), which a virtio 0.9 driver can drive');
   });
 
-  test('UEFI (win11): OVMF with Secure Boot, booted through UEFI, and the planned TPM 2.0', { skip, timeout: 240_000 }, async (t) => {
+  test('UEFI (win11): OVMF with Secure Boot, booted through UEFI, and the planned TPM 2.0', { skip: skipWith(skip) }, async (t) => {
     // win11's minimums (2 vCPUs, 4 GiB), not the recommended 4 vCPUs: under TCG on a 2-core machine
     // every extra vCPU slows OVMF's SMM rendezvous a lot.
     const plan = planFor('win11', bootHost, { vcpus: 2, memory: '4GiB' });
@@ -174,7 +175,7 @@ describe('guest profiles whose right answers differ', () => {
   });
 });
 
-test('the CLI: --dry-run prints the argv; a boot from a facts snapshot exits 0 and passes --verify', { skip, timeout: 240_000 }, async (t) => {
+test('the CLI: --dry-run prints the argv; a boot from a facts snapshot exits 0 and passes --verify', { skip: skipWith(skip) }, async () => {
   const snap = join(work, 'snapshot');
   writeSnapshotEntry(snap, DEFAULT_SERVICE, 'winxp', 'kvm', planningData('winxp', 'kvm'), new Date());
   const img = sparse('cli-disk', 32 << 20);
@@ -198,7 +199,7 @@ test('the CLI: --dry-run prints the argv; a boot from a facts snapshot exits 0 a
   assert.match(run.stderr, /the guest saw what the plan promised/);
 });
 
-test('the CLI: SIGINT powers the guest off and leaves no QEMU (exit 130)', { skip, timeout: 240_000 }, async (t) => {
+test('the CLI: SIGINT powers the guest off and leaves no QEMU (exit 130)', { skip: skipWith(skip) }, async () => {
   const snap = join(work, 'snapshot');
   writeSnapshotEntry(snap, DEFAULT_SERVICE, 'winxp', 'kvm', planningData('winxp', 'kvm'), new Date());
   const resultFile = join(work, 'sigint-result.json');

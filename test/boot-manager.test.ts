@@ -1,7 +1,8 @@
 // The boot manager against a real QEMU and the real test guest: how the guest ends decides the
 // outcome and exit code; an interrupt powers the guest off over ACPI; a timeout or a crash is
 // non-zero; no QEMU is left behind. Skips only when QEMU is not installed.
-import { test, before } from 'node:test';
+import { test, beforeAll } from 'vitest';
+import { skipWith } from './helpers/skip.ts';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -12,7 +13,7 @@ const QEMU = '/usr/bin/qemu-system-x86_64';
 const skip = existsSync(QEMU) ? false : `QEMU is not installed (${QEMU}); apt-get install qemu-system-x86`;
 
 let guest: TestGuest;
-before(async () => {
+beforeAll(async () => {
   if (!skip) guest = await ensureTestGuest();
 });
 
@@ -42,7 +43,7 @@ function assertGone(r: BootResult) {
   }
 }
 
-test('an interrupt powers the guest off through ACPI; SIGTERM gives exit 143', { skip, timeout: 90_000 }, async () => {
+test('an interrupt powers the guest off through ACPI; SIGTERM gives exit 143', { skip: skipWith(skip) }, async () => {
   const ac = new AbortController();
   const logs: string[] = [];
   const r = await boot({
@@ -63,7 +64,7 @@ test('an interrupt powers the guest off through ACPI; SIGTERM gives exit 143', {
   assertGone(r);
 });
 
-test('a guest that ignores the power button is quit after the grace period', { skip, timeout: 90_000 }, async () => {
+test('a guest that ignores the power button is quit after the grace period', { skip: skipWith(skip) }, async () => {
   const ac = new AbortController();
   const logs: string[] = [];
   const r = await boot({
@@ -84,7 +85,7 @@ test('a guest that ignores the power button is quit after the grace period', { s
   assertGone(r);
 });
 
-test('a timeout stops the guest with exit 4', { skip, timeout: 60_000 }, async () => {
+test('a timeout stops the guest with exit 4', { skip: skipWith(skip) }, async () => {
   const r = await boot({ argv: base, directKernel: kernel(`${TEST_GUEST_CMDLINE} virtcompat.hold=1`), timeoutMs: 2500 });
   assert.equal(r.outcome, 'timeout');
   assert.equal(r.exitCode, 4);
@@ -93,9 +94,9 @@ test('a timeout stops the guest with exit 4', { skip, timeout: 60_000 }, async (
   assertGone(r);
 });
 
-test('a guest kernel panic is a crash with exit 3', { skip, timeout: 60_000 }, async () => {
+test('a guest kernel panic is a crash with exit 3', { skip: skipWith(skip) }, async () => {
   // No init at that path: the kernel panics, panic=-1 resets, -no-reboot ends QEMU.
-  const r = await boot({ argv: base, directKernel: kernel(`${TEST_GUEST_CMDLINE} rdinit=/no/such/init`), timeoutMs: 45_000 });
+  const r = await boot({ argv: base, directKernel: kernel(`${TEST_GUEST_CMDLINE} rdinit=/no/such/init`), timeoutMs: 150_000 });
   assert.equal(r.outcome, 'crash', r.message);
   assert.equal(r.exitCode, 3);
   assert.equal(r.shutdownReason, 'guest-reset');
@@ -103,7 +104,7 @@ test('a guest kernel panic is a crash with exit 3', { skip, timeout: 60_000 }, a
   assertGone(r);
 });
 
-test('a QEMU that cannot start is a failure with its own message', { skip, timeout: 30_000 }, async () => {
+test('a QEMU that cannot start is a failure with its own message', { skip: skipWith(skip) }, async () => {
   const r = await boot({ argv: [...base, '-device', 'no-such-device'] });
   assert.equal(r.outcome, 'qemu-failed');
   assert.equal(r.exitCode, 1);

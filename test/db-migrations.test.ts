@@ -1,4 +1,4 @@
-import { describe, it, after } from 'node:test';
+import { describe, it, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -133,7 +133,7 @@ for (const kind of testTargets()) {
 
 describe('embedded database folder', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vc-pglite-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps data across reopen', async () => {
     const db = await openDatabase({ kind: 'pglite', dataDir: dir });

@@ -1,6 +1,7 @@
 // `export osinfo`: import real osinfo-db files, export, and libosinfo loads the export and sees
 // the same OSes with the same effective devices; vendor-submitted facts travel along.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
+import { skipWith } from './helpers/skip.ts';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,12 +46,12 @@ it('names files as libosinfo expects them', () => {
 });
 
 for (const kind of testTargets()) {
-  describe(`export osinfo on ${kind}`, { skip: noPython }, () => {
+  describe(`export osinfo on ${kind}`, { skip: skipWith(noPython) }, () => {
     let t: TestDatabase;
     let db: Database;
     let subset: Awaited<ReturnType<typeof osinfoSubset>>;
     let out: ReturnType<typeof tempDir>;
-    before(async () => {
+    beforeAll(async () => {
       t = await freshDatabase(kind);
       db = await t.open();
       await migrate(db);
@@ -58,7 +59,7 @@ for (const kind of testTargets()) {
       out = tempDir('vc-export-');
       await importOsinfo(db, { path: subset.dir, ...NO_HW });
     });
-    after(async () => {
+    afterAll(async () => {
       await db?.close();
       await t?.drop();
       subset?.cleanup();

@@ -1,7 +1,7 @@
 // The import and export commands as a user runs them (through the CLI dispatcher, with their own
 // streams and environment): plain progress lines on stderr when it is not a terminal, a summary
 // table or --json on stdout, exit codes. test/import-kill.test.ts runs the CLI as a process.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createProgress } from '../seed/importers/progress.ts';
@@ -26,7 +26,7 @@ async function runCli(args: string[], env: Record<string, string>): Promise<CliR
 describe('progress output', () => {
   const sink = (isTTY: boolean) => {
     const chunks: string[] = [];
-    return { chunks, stream: Object.assign({ write: (s: string) => (chunks.push(s), true) }, { isTTY, columns: 100 }) as unknown as NodeJS.WritableStream & { isTTY: boolean } };
+    return { chunks, stream: Object.assign({ write: (s: string) => chunks.push(s) > 0 }, { isTTY, columns: 100 }) as unknown as NodeJS.WritableStream & { isTTY: boolean } };
   };
   it('draws a bar in place on a terminal', () => {
     const { chunks, stream } = sink(true);
@@ -36,7 +36,8 @@ describe('progress output', () => {
     p.line('transaction started');
     p.end();
     const out = chunks.join('');
-    assert.match(out, /\r\x1b\[Kosinfo reading files \[#+\] 10\/10  9 entities/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the progress line is redrawn with CR + ESC[K, which is what this checks
+    assert.match(out, /\r\x1b\[Kosinfo reading files \[#+\] 10\/10 {2}9 entities/);
     assert.match(out, /osinfo: transaction started\n/);
   });
   it('prints plain lines otherwise, one per tenth', () => {
@@ -54,11 +55,11 @@ describe('virtcompat import / export commands', () => {
   let cdb: CliDatabase;
   let subset: Awaited<ReturnType<typeof osinfoSubset>>;
   const out = tempDir('vc-cli-export-');
-  before(async () => {
+  beforeAll(async () => {
     cdb = await cliDatabase('pglite');
     subset = await osinfoSubset(await idsForShortIds(['debian11', 'win11']));
   });
-  after(async () => {
+  afterAll(async () => {
     await cdb?.drop();
     subset?.cleanup();
     out.cleanup();

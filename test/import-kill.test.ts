@@ -1,7 +1,8 @@
 // An import killed mid-way (SIGKILL, after its transaction has started and written) leaves the
 // database exactly as it was. The CLI runs as a separate process; its plain progress lines on
 // stderr (not a terminal) say when the transaction is open and which table it is writing.
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
+import { skipWith } from './helpers/skip.ts';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { openDatabase, type Database } from '../src/db/index.ts';
@@ -55,7 +56,7 @@ describe('import killed mid-transaction', () => {
     }
   });
 
-  it('PostgreSQL: an osinfo import killed while blocked inside its transaction changes nothing', { skip: !process.env.DATABASE_URL && 'DATABASE_URL not set' }, async () => {
+  it('PostgreSQL: an osinfo import killed while blocked inside its transaction changes nothing', { skip: skipWith(!process.env.DATABASE_URL && 'DATABASE_URL not set') }, async () => {
     const cdb = await cliDatabase('postgres');
     const subset = await osinfoSubset(await idsForShortIds(['debian11', 'win11']));
     const locker = new pg.Client({ connectionString: cdb.env.DATABASE_URL });

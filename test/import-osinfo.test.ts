@@ -1,6 +1,7 @@
 // `import osinfo` on real osinfo-db files: counts, idempotence, a newer release, protection of
 // curated and vendor rows, malformed files, --strict, and agreement with libosinfo.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
+import { skipWith } from './helpers/skip.ts';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, rmSync, mkdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,14 +67,14 @@ for (const kind of testTargets()) {
     let db: Database;
     let subset: Awaited<ReturnType<typeof osinfoSubset>>;
     let representative: string[];
-    before(async () => {
+    beforeAll(async () => {
       t = await freshDatabase(kind);
       db = await t.open();
       await migrate(db);
       representative = await idsForShortIds(REPRESENTATIVE_SHORT_IDS);
       subset = await osinfoSubset(representative);
     });
-    after(async () => {
+    afterAll(async () => {
       await db?.close();
       await t?.drop();
       subset?.cleanup();
@@ -160,7 +161,7 @@ for (const kind of testTargets()) {
       ]);
     });
 
-    it('effective devices equal libosinfo for the representative OSes', { skip: !findPython() && 'python3-gi with Libosinfo missing' }, async () => {
+    it('effective devices equal libosinfo for the representative OSes', { skip: skipWith(!findPython() && 'python3-gi with Libosinfo missing') }, async () => {
       const dump = await libosinfoDump(subset.dir, representative);
       assert.deepEqual(dump.missing, []);
       const agreement = await compareWithLibosinfo(db.sql, dump, representative);
@@ -304,7 +305,7 @@ for (const kind of testTargets()) {
 }
 
 describe('full osinfo-db import', () => {
-  it('imports all of /usr/share/osinfo into PGlite and agrees with libosinfo', { skip: !findPython() && 'python3-gi with Libosinfo missing' }, async () => {
+  it('imports all of /usr/share/osinfo into PGlite and agrees with libosinfo', { skip: skipWith(!findPython() && 'python3-gi with Libosinfo missing') }, async () => {
     const t = await freshDatabase('pglite');
     const db = await t.open();
     try {

@@ -1,6 +1,6 @@
 // `import pci-ids` on the real pci.ids: vendors, devices and subsystems, idempotence, the
 // precedence against osinfo-db and curated rows, malformed lines.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { freshDatabase, testTargets, type TestDatabase } from './helpers/db.ts';
 import type { Database } from '../src/db/index.ts';
@@ -36,12 +36,12 @@ for (const kind of testTargets()) {
     let t: TestDatabase;
     let db: Database;
     const small = writeTemp('pci.ids', pciIdsSubset(['1af4', '1b36', '15ad', '5853', '10ec', '1013']));
-    before(async () => {
+    beforeAll(async () => {
       t = await freshDatabase(kind);
       db = await t.open();
       await migrate(db);
     });
-    after(async () => {
+    afterAll(async () => {
       await db?.close();
       await t?.drop();
       small.cleanup();

@@ -1,6 +1,7 @@
 // `import qemu` against the installed qemu-system-x86_64: its help output parsed, the model ->
 // PCI id table checked against the running emulator (QMP query-pci), and the release recorded.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
+import { skipWith } from './helpers/skip.ts';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { freshDatabase, testTargets, type TestDatabase } from './helpers/db.ts';
@@ -57,7 +58,7 @@ function queryPci(machine: string, devices: { id: string; model: string }[]): Pr
   });
 }
 
-describe('QEMU help output', { skip: !haveQemu && `${QEMU} not installed` }, () => {
+describe('QEMU help output', { skip: skipWith(!haveQemu && `${QEMU} not installed`) }, () => {
   it('parses version, machines, CPU models and device models of the installed binary', () => {
     const f = probeQemu(QEMU);
     assert.match(f.version.version, /^\d+\.\d+\.\d+$/);
@@ -101,7 +102,10 @@ describe('QEMU help output', { skip: !haveQemu && `${QEMU} not installed` }, () 
     for (const c of checks) {
       const family = familyOf(c.model);
       let b = batches.find((x) => x.machine === c.machine && x.items.length < 12 && !x.items.some((i) => familyOf(i.model) === family));
-      if (!b) batches.push((b = { machine: c.machine, items: [] }));
+      if (!b) {
+        b = { machine: c.machine, items: [] };
+        batches.push(b);
+      }
       b.items.push(c);
     }
     const wrong: string[] = [];
@@ -116,17 +120,17 @@ describe('QEMU help output', { skip: !haveQemu && `${QEMU} not installed` }, () 
 });
 
 for (const kind of testTargets()) {
-  describe(`import qemu on ${kind}`, { skip: !haveQemu && `${QEMU} not installed` }, () => {
+  describe(`import qemu on ${kind}`, { skip: skipWith(!haveQemu && `${QEMU} not installed`) }, () => {
     let t: TestDatabase;
     let db: Database;
     let facts: QemuFacts;
-    before(async () => {
+    beforeAll(async () => {
       t = await freshDatabase(kind);
       db = await t.open();
       await migrate(db);
       facts = probeQemu(QEMU);
     });
-    after(async () => {
+    afterAll(async () => {
       await db?.close();
       await t?.drop();
     });

@@ -1,6 +1,7 @@
 // `virtcompat plan` and `virtcompat probe` from the command line: exit codes, usage errors, formats,
 // the example specs, planning from a snapshot (--offline).
-import { describe, it, before } from 'node:test';
+import { describe, it, beforeAll } from 'vitest';
+import { skipWith } from './helpers/skip.ts';
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,12 @@ const TCG_HOST = join(ROOT, 'examples', 'hosts', 'tcg-x86_64.json');
 async function run(args: string[], cwd = ROOT) {
   let out = '';
   let err = '';
-  const mk = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
+  const mk = (f: (s: string) => void) => new Writable({
+      write: (c, _e, cb) => {
+        f(String(c));
+        cb();
+      },
+    });
   const code = await main(args, { stdout: mk((s) => (out += s)), stderr: mk((s) => (err += s)), env: { HOME: tempDir('vc-home-') }, cwd });
   return { code, out, err };
 }
@@ -28,7 +34,7 @@ describe('virtcompat plan / probe', () => {
   const snap = tempDir('vc-cli-snap-');
   const base = (guest: string, hv: string, ...rest: string[]) => ['plan', '--guest', guest, '--hypervisor', hv, '--service', SERVICE, '--snapshot-dir', snap, '--offline', ...rest];
 
-  before(() => {
+  beforeAll(() => {
     const when = new Date();
     for (const [g, hv] of [['debian11', 'kvm'], ['win11', 'kvm'], ['winxp', 'kvm'], ['debian11', 'xen'], ['debian11', 'firecracker'], ['rhel9.0', 'kvm']] as const) {
       const data = planningData(g, hv);
@@ -129,7 +135,7 @@ describe('virtcompat plan / probe', () => {
     assert.equal(JSON.parse(fc.out)['machine-config'].mem_size_mib, 1024);
   });
 
-  it('probe --json prints a host profile `plan --host` accepts', { skip: process.platform === 'linux' ? false : 'Linux only' }, async () => {
+  it('probe --json prints a host profile `plan --host` accepts', { skip: skipWith(process.platform === 'linux' ? false : 'Linux only') }, async () => {
     const r = await run(['probe', '--json', '--timeout', '8000']);
     assert.equal(r.code, 0, r.err);
     const h = parseHostProfile(JSON.parse(r.out));

@@ -1,7 +1,8 @@
 // Renderers against golden files (test/fixtures/golden/). Regenerate after an intended change with
 //   UPDATE_GOLDEN=1 npm test -- runtime-plan-render
 // and review the diff. libvirt XML is also checked with virt-xml-validate when libvirt-clients is installed.
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
+import { skipWith } from './helpers/skip.ts';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -109,7 +110,7 @@ describe('renderers (golden)', () => {
     assert.throws(() => renderQemu(xen), RenderError);
   });
 
-  it('libvirt XML validates with virt-xml-validate', { skip: hasValidator ? false : 'virt-xml-validate not installed (Debian package libvirt-clients)' }, () => {
+  it('libvirt XML validates with virt-xml-validate', { skip: skipWith(hasValidator ? false : 'virt-xml-validate not installed (Debian package libvirt-clients)') }, () => {
     for (const s of SCENARIOS.filter((x) => x.formats.includes('libvirt'))) {
       const file = join(GOLDEN, `${s.name}.libvirt.xml`);
       const r = spawnSync('virt-xml-validate', [file, 'domain'], { encoding: 'utf8' });

@@ -1,7 +1,7 @@
 // The runtime as a client of the real service: seeded catalogue (embedded database), GraphQL over HTTP,
 // persisted query, snapshot refresh by catalogue version, fallback to the snapshot when the service is
 // down or slow, and the `plan` command end to end.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
@@ -19,7 +19,12 @@ const KVM_HOST = join(import.meta.dirname, '..', 'examples', 'hosts', 'kvm-x86_6
 function capture() {
   let out = '';
   let err = '';
-  const mk = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
+  const mk = (f: (s: string) => void) => new Writable({
+      write: (c, _e, cb) => {
+        f(String(c));
+        cb();
+      },
+    });
   return {
     io: { stdout: mk((s) => (out += s)), stderr: mk((s) => (err += s)), env: { HOME: tmpdir() } as NodeJS.ProcessEnv, cwd: process.cwd() },
     get out() {
@@ -37,14 +42,14 @@ describe('runtime ↔ service', () => {
   let url: string;
   const snap = tempDir('vc-snap-');
 
-  before(async () => {
+  beforeAll(async () => {
     // rate limiting off for this app: the sweep below sends a few hundred queries (the limit is tested on its own app)
     app = await seededApp('pglite', { RATE_LIMIT_ENABLED: 'false' });
     server = app.app.app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;
   });
-  after(async () => {
+  afterAll(async () => {
     server?.close();
     await app?.close();
   });
@@ -104,7 +109,7 @@ describe('runtime ↔ service', () => {
         if (r.ok) assert.ok(renderText(r.plan, format[hv]).length > 0);
       }
     }
-    t.diagnostic(`outcomes over ${guests.length} guests: ${JSON.stringify(outcome)}`);
+    t.annotate(`outcomes over ${guests.length} guests: ${JSON.stringify(outcome)}`);
     // the catalogue's guests all run on KVM
     assert.equal(outcome['kvm:ok'], guests.length, JSON.stringify(outcome));
   });

@@ -6,7 +6,8 @@
 //   printf 'user = "root"\ngroup = "root"\n' > /etc/libvirt/qemu.conf; useradd --system libvirt-qemu
 //   mkdir -p /var/log/libvirt /var/lib/libvirt /var/cache/libvirt /run/libvirt; libvirtd -d
 // The guest fixtures must come from the installed osinfo-db (test/fixtures/runtime/gen-guest-facts.py).
-import { describe, it, before } from 'node:test';
+import { describe, it, beforeAll } from 'vitest';
+import { skipWith } from './helpers/skip.ts';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -131,10 +132,10 @@ function ourChoices(p: Plan): Record<string, { value: string; because: Because |
   };
 }
 
-describe('choices match virt-install from the same osinfo data, or say why not', { skip: skipReason() }, () => {
+describe('choices match virt-install from the same osinfo data, or say why not', { skip: skipWith(skipReason()) }, () => {
   let host: HostProfile;
   let img: string;
-  before(async () => {
+  beforeAll(async () => {
     host = await probeHost({ timeoutMs: 8000 });
     const dir = tempDir('vc-vi-');
     img = join(dir, 'disk.img');
@@ -171,10 +172,10 @@ describe('choices match virt-install from the same osinfo data, or say why not',
         rows.push(`${aspect}: virt-install ${their}, plan ${o.value} — ${explained ? `explained: ${d!.why}` : 'NOT EXPLAINED'}`);
         if (!explained) unexplained.push(`${aspect}: virt-install ${their}, plan ${o.value}${o.because ? ` (${o.because.reason})` : ''}`);
       }
-      t.diagnostic(`${guest}: ${same}/${Object.keys(theirs).length} choices equal${rows.length ? `; ${rows.join('; ')}` : ''}`);
+      t.annotate(`${guest}: ${same}/${Object.keys(theirs).length} choices equal${rows.length ? `; ${rows.join('; ')}` : ''}`);
       summary.push(`${guest}: ${same}/${Object.keys(theirs).length}`);
       assert.deepEqual(unexplained, [], `${guest}: choices that differ from virt-install without an explanation`);
     });
   }
-  it('summary', (t) => t.diagnostic(summary.join(', ')));
+  it('summary', (t) => t.annotate(summary.join(', ')));
 });

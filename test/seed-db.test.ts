@@ -2,7 +2,7 @@
 // applying it twice changes nothing the second time; an edited seed updates in place, supersedes
 // compatibility records instead of editing them, prunes dropped child rows and leaves vendor-owned
 // rows alone.
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,13 +69,13 @@ for (const kind of testTargets()) {
     let first: SeedSummary;
     const dirs: string[] = [];
 
-    before(async () => {
+    beforeAll(async () => {
       target = await freshDatabase(kind);
       db = await target.open();
       await migrate(db);
       first = await applyCuratedSeed(db);
     });
-    after(async () => {
+    afterAll(async () => {
       await db?.close();
       await target?.drop();
       for (const d of dirs) rmSync(d, { recursive: true, force: true });

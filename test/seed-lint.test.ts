@@ -1,6 +1,7 @@
 // Data lint of the curated seed (no database): the real files must be clean, and the lint must catch
 // each kind of problem when fed a small broken seed.
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
+import { skipWith } from './helpers/skip.ts';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,7 +94,7 @@ describe('curated seed files', () => {
 
   // osinfo-db is the Debian package osinfo-db (installed data in /usr/share/osinfo).
   const OSINFO = '/usr/share/osinfo/os';
-  it('uses osinfo-db ids, short ids and derives-from links where osinfo-db has the OS', { skip: !existsSync(OSINFO) && 'osinfo-db not installed' }, () => {
+  it('uses osinfo-db ids, short ids and derives-from links where osinfo-db has the OS', { skip: skipWith(!existsSync(OSINFO) && 'osinfo-db not installed') }, () => {
     const facts = new Map<string, { short: string[]; derives: string[] }>();
     const walk = (dir: string) => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -123,7 +124,7 @@ describe('curated seed files', () => {
 
   // pci.ids is the Debian package pci.ids.
   const PCI_IDS = '/usr/share/misc/pci.ids';
-  it('uses PCI vendor and device ids that pci.ids knows (or QEMU documents)', { skip: !existsSync(PCI_IDS) && 'pci.ids not installed' }, () => {
+  it('uses PCI vendor and device ids that pci.ids knows (or QEMU documents)', { skip: skipWith(!existsSync(PCI_IDS) && 'pci.ids not installed') }, () => {
     const known = new Set<string>();
     let vendor = '';
     for (const line of readFileSync(PCI_IDS, 'latin1').split('\n')) {

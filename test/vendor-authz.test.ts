@@ -1,7 +1,7 @@
 // Authorization matrix: every mutation tried as every role and as the wrong vendor. Anonymous
 // callers get UNAUTHENTICATED (401); keys with the wrong role or vendor get FORBIDDEN (403), leave
 // an audit entry with outcome FORBIDDEN, and change nothing.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, IDS, SUBMIT, REVIEW, goodRecord, type KeyName, type VendorTestApp } from './helpers/vendor-fixtures.ts';
@@ -141,10 +141,10 @@ for (const kind of testTargets()) {
   describe(`authorization matrix (${kind})`, () => {
     let t: VendorTestApp;
     let n = 0;
-    before(async () => {
+    beforeAll(async () => {
       t = await vendorApp(kind);
     });
-    after(async () => {
+    afterAll(async () => {
       await t?.close();
     });
 

@@ -1,7 +1,7 @@
 // The account commands (vendor, key) on an embedded database folder, and `virtcompat submit`
 // against a real listening service: batches, progress, input errors, and resuming after an
 // interruption without writing anything twice.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,11 +33,11 @@ async function run(args: string[], env: Record<string, string>, cwd = process.cw
 describe('virtcompat vendor / key (embedded database)', () => {
   let dir: string;
   let env: Record<string, string>;
-  before(() => {
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'vc-cli-'));
     env = { DATA_DIR: join(dir, 'data') };
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints usage with --help', async () => {
     for (const cmd of [['key', 'create'], ['key', 'revoke'], ['key', 'list'], ['vendor', 'create'], ['vendor', 'list'], ['submit']]) {
@@ -94,14 +94,14 @@ describe('virtcompat submit', () => {
   let server: Server;
   let url: string;
   let dir: string;
-  before(async () => {
+  beforeAll(async () => {
     t = await vendorApp('pglite', { MAX_RECORDS_PER_REQUEST: '10' });
     server = createServer(t.app.app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
     dir = mkdtempSync(join(tmpdir(), 'vc-submit-'));
   });
-  after(async () => {
+  afterAll(async () => {
     await new Promise((r) => server?.close(r));
     await t?.close();
     rmSync(dir, { recursive: true, force: true });

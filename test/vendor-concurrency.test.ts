@@ -3,7 +3,7 @@
 // every claim exactly once, and every retry got the first answer. Then 20 maintainers race to
 // review every record while a follower reads the change feed: each record is accepted once, and
 // the follower, reading `changes(after:)` as it goes, misses nothing.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, IDS, SUBMIT, REVIEW, type VendorTestApp } from './helpers/vendor-fixtures.ts';
@@ -32,10 +32,10 @@ const otherClaim = (i: number) => ({
 for (const kind of testTargets()) {
   describe(`concurrent vendors and maintainers (${kind})`, () => {
     let t: VendorTestApp;
-    before(async () => {
+    beforeAll(async () => {
       t = await vendorApp(kind);
     });
-    after(async () => {
+    afterAll(async () => {
       await t?.close();
     });
 

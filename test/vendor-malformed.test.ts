@@ -1,7 +1,7 @@
 // Malformed input over real HTTP: wrong types, huge strings, unknown ids, odd unicode, SQL and
 // script injection strings, deep nesting. Every answer is a typed error (a code a client can
 // branch on) or typed input errors; never a 500, never a stack trace, and nothing is damaged.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,13 +21,13 @@ for (const kind of testTargets()) {
     let t: VendorTestApp;
     let server: Server;
     let base: string;
-    before(async () => {
+    beforeAll(async () => {
       t = await vendorApp(kind, { MAX_BODY_BYTES: '262144' });
       server = createServer(t.app.app);
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
     });
-    after(async () => {
+    afterAll(async () => {
       await new Promise((r) => server?.close(r));
       await t?.close();
     });

@@ -1,7 +1,7 @@
 // Vendor submissions end to end on the real databases: validation with typed, per-record input
 // errors (and nothing written), idempotency, duplicate claims, review, supersession, conflicting
 // claims side by side, vendors publishing what they own, the audit log and the change feed.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, IDS, SUBMIT, REVIEW, goodRecord, type VendorTestApp } from './helpers/vendor-fixtures.ts';
@@ -32,10 +32,10 @@ for (const kind of testTargets()) {
       return id;
     };
 
-    before(async () => {
+    beforeAll(async () => {
       t = await vendorApp(kind);
     });
-    after(async () => {
+    afterAll(async () => {
       await t?.close();
     });
 

@@ -1,7 +1,7 @@
 // The runtime ships alone: nothing under src/hypervisor-runtime/ imports the service's code
 // (src/api, src/schema, src/db, src/config, the generated Prisma client) or Prisma itself, nor the CLI;
 // and it is a library: argv and the environment are the CLI's (src/cli/env.ts), never read here.
-import { it } from 'node:test';
+import { it } from 'vitest';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';

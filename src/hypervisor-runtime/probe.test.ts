@@ -1,5 +1,6 @@
 // probe on a prepared filesystem tree (real files, real symlinks) and on this machine's QEMU.
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
+import { skipWith } from '../../test/helpers/skip.ts';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,7 +107,7 @@ describe('probe', () => {
     assert.match(f.detail, /failed to initialize kvm: Permission denied/);
   });
 
-  it('probes the installed QEMU (device, machine and CPU models), when there is one', { skip: spawnSync('qemu-system-x86_64', ['-version']).status === 0 ? false : 'qemu-system-x86_64 is not installed (Debian package qemu-system-x86)' }, async () => {
+  it('probes the installed QEMU (device, machine and CPU models), when there is one', { skip: skipWith(spawnSync('qemu-system-x86_64', ['-version']).status === 0 ? false : 'qemu-system-x86_64 is not installed (Debian package qemu-system-x86)') }, async () => {
     const h = await probeHost({ timeoutMs: 8000 });
     assert.ok(h.qemu);
     assert.match(h.qemu!.version, /^\d+\.\d+/);

@@ -1,6 +1,6 @@
 // decide() on facts built from osinfo-db (libosinfo) and the sourced hypervisor tables, for hosts
 // from examples/hosts. No I/O in decide; these tests only read fixture files.
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { FIXED_PROVENANCE, host, loadFacts } from '../../../test/fixtures/runtime/load.ts';
 import { decide, hostHasRequired } from './index.ts';
