@@ -78,7 +78,7 @@ function pgliteTarget(): Target {
 }
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN; // NaN: no runs
 const fmt = (x: number) => `${(x / 1000).toFixed(2)} s`;
 
 async function withDb<T>(t: Target, fn: (db: Database) => Promise<T>): Promise<T> {
@@ -191,7 +191,10 @@ const say = (s: string) => {
 
 say(`import benchmark: ${RUNS} run(s) per figure, median; ${new Date().toISOString()}`);
 for (const make of [pgTarget, pgliteTarget] as (() => Promise<Target> | Target)[]) {
-  const label = (await Promise.resolve(make()).then(async (t) => (await t.drop(), t.label)));
+  const label = await Promise.resolve(make()).then(async (t) => {
+    await t.drop();
+    return t.label;
+  });
   const osinfo = await libraryRuns(make, (db) => importOsinfo(db, {}));
   say(`${label.padEnd(10)} osinfo-db  import ${fmt(osinfo.first)}   re-import ${fmt(osinfo.again)}   (library call)`);
   const pci = await libraryRuns(make, (db) => importPciIds(db, {}));
@@ -204,7 +207,10 @@ for (const make of [pgTarget, pgliteTarget] as (() => Promise<Target> | Target)[
 }
 const rows = await pciDeviceRows();
 for (const make of [pgTarget, pgliteTarget] as (() => Promise<Target> | Target)[]) {
-  const label = (await Promise.resolve(make()).then(async (t) => (await t.drop(), t.label)));
+  const label = await Promise.resolve(make()).then(async (t) => {
+    await t.drop();
+    return t.label;
+  });
   const s = await strategyRuns(make, rows);
   for (const [name, r] of Object.entries(s)) {
     say(`${label.padEnd(10)} ${rows.length} Device rows, ${name.padEnd(32)} first ${fmt(r.first)}   re-run ${fmt(r.again)}`);

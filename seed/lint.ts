@@ -2,6 +2,7 @@
 // file is well formed; this says the files agree with each other. Every problem names the file, the
 // path inside it and what is wrong, and all problems are reported at once.
 import type { CuratedSeed } from './format.ts';
+import { at as nth, must } from '../src/util/must.ts';
 
 export interface SeedProblem {
   file: string;
@@ -192,9 +193,10 @@ export function lintSeed(seed: CuratedSeed): SeedProblem[] {
       }
     });
     const dated = data.releases.filter((r) => r.releaseDate).sort((a, b) => a.versionOrder - b.versionOrder);
-    for (let k = 1; k < dated.length; k++) {
-      if (dated[k].releaseDate! < dated[k - 1].releaseDate!) {
-        report(file, 'releases', `${dated[k].version} sorts after ${dated[k - 1].version} but was released earlier`);
+    for (const [k, r] of dated.entries()) {
+      const prev = dated[k - 1];
+      if (prev?.releaseDate && r.releaseDate && r.releaseDate < prev.releaseDate) {
+        report(file, 'releases', `${r.version} sorts after ${prev.version} but was released earlier`);
       }
     }
   }
@@ -231,7 +233,9 @@ export function lintSeed(seed: CuratedSeed): SeedProblem[] {
       uniq(g.firmware, 'firmware', (f) => `${f.arch}/${f.type}`);
       uniq(g.devices, 'devices', (d) => d.deviceId);
       uniq(g.paravirt, 'paravirt', (x) => x.featureKey);
-      g.devices.forEach((d, j) => checkDevice(file, `${p}.${at('devices', j, d.deviceId)}.deviceId`, d.deviceId));
+      g.devices.forEach((d, j) => {
+        checkDevice(file, `${p}.${at('devices', j, d.deviceId)}.deviceId`, d.deviceId);
+      });
       g.paravirt.forEach((x, j) => {
         if (!pvByKey.has(x.featureKey)) report(file, `${p}.${at('paravirt', j, x.featureKey)}.featureKey`, `unknown paravirt feature ${x.featureKey}`);
       });
@@ -255,9 +259,9 @@ export function lintSeed(seed: CuratedSeed): SeedProblem[] {
     upgrade.set(id, [g.upgrades].filter((x): x is string => !!x && guests.has(x)));
   }
   const ic = findCycle(inherit);
-  if (ic) report(guests.get(ic[0])!.file, 'guests', `inheritance cycle: ${ic.join(' -> ')}`);
+  if (ic) report(must(guests.get(nth(ic, 0)), 'the guest a cycle starts at').file, 'guests', `inheritance cycle: ${ic.join(' -> ')}`);
   const uc = findCycle(upgrade);
-  if (uc) report(guests.get(uc[0])!.file, 'guests', `upgrade cycle: ${uc.join(' -> ')}`);
+  if (uc) report(must(guests.get(nth(uc, 0)), 'the guest a cycle starts at').file, 'guests', `upgrade cycle: ${uc.join(' -> ')}`);
 
   // ── equivalence ──
   const groupKeys = new Set<string>();
@@ -289,7 +293,9 @@ export function lintSeed(seed: CuratedSeed): SeedProblem[] {
     if (!releases.has(r.hypervisorReleaseId)) report(f, `${p}.hypervisorReleaseId`, `unknown hypervisor release ${r.hypervisorReleaseId}`);
     if (r.deviceId !== undefined) checkDevice(f, `${p}.deviceId`, r.deviceId);
     if (r.hostFeatureKey !== undefined && !hwByKey.has(r.hostFeatureKey)) report(f, `${p}.hostFeatureKey`, `unknown hardware feature ${r.hostFeatureKey}`);
-    r.testedDevices.forEach((d, j) => checkDevice(f, `${p}.testedDevices[${j}]`, d));
+    r.testedDevices.forEach((d, j) => {
+      checkDevice(f, `${p}.testedDevices[${j}]`, d);
+    });
     checkVendor(f, `${p}.submitterVendorId`, r.submitterVendorId);
     if (r.backend !== undefined) {
       const b = pvByKey.get(r.backend);

@@ -3,6 +3,7 @@
 // are recognised and skipped. Lines that fit no rule are reported with their number, never dropped
 // silently.
 import { readFile } from 'node:fs/promises';
+import { captures } from '../../src/util/must.ts';
 
 export interface HwVendor {
   id: string; // lower-case hex
@@ -36,13 +37,16 @@ export function parseHwIds(text: string, path: string, kind: 'pci' | 'usb'): HwI
   let device: HwDevice | null = null;
   let otherSection = false;
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].replace(/\r$/, '');
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.replace(/\r$/, '');
     if (line === '' || /^\s*$/.test(line)) continue;
     if (line.startsWith('#')) {
       const m = /^#\s*(Version|Date):\s*(.+?)\s*$/.exec(line);
-      if (m && m[1] === 'Version') out.version ??= m[2];
-      if (m && m[1] === 'Date') out.date ??= m[2];
+      if (m) {
+        const [key, value] = captures(m, 2);
+        if (key === 'Version') out.version ??= value;
+        else out.date ??= value;
+      }
       continue;
     }
     if (otherSection) continue;
@@ -50,39 +54,47 @@ export function parseHwIds(text: string, path: string, kind: 'pci' | 'usb'): HwI
       otherSection = true;
       continue;
     }
-    let m: RegExpExecArray | null;
     if (kind === 'usb' && line.startsWith('\t\t')) {
       // usb.ids interface lines under a device are not modelled; they are not errors either.
       continue;
     }
-    if ((m = SUBSYS.exec(line))) {
+    // Tried in this order: a subsystem line also looks like a device line with more tabs.
+    const ss = SUBSYS.exec(line);
+    const dev = ss ? null : DEVICE.exec(line);
+    const ven = ss || dev ? null : VENDOR.exec(line);
+    if (ss) {
       if (!device) {
         out.problems.push({ line: i + 1, reason: 'subsystem line outside a device' });
         continue;
       }
-      device.subsystems.push({ subsystemVendorId: m[1].toLowerCase(), subsystemId: m[2].toLowerCase(), name: m[3] });
-    } else if ((m = DEVICE.exec(line))) {
+      const [subsystemVendorId, subsystemId, name] = captures(ss, 3);
+      device.subsystems.push({ subsystemVendorId: subsystemVendorId.toLowerCase(), subsystemId: subsystemId.toLowerCase(), name });
+    } else if (dev) {
       if (!vendor) {
         out.problems.push({ line: i + 1, reason: 'device line outside a vendor' });
         continue;
       }
-      const id = m[1].toLowerCase();
-      if (vendor.devices.has(id)) {
+      const [rawId, name] = captures(dev, 2);
+      const id = rawId.toLowerCase();
+      const seen = vendor.devices.get(id);
+      if (seen) {
         out.problems.push({ line: i + 1, reason: `duplicate device ${vendor.id}:${id}` });
-        device = vendor.devices.get(id)!;
+        device = seen;
         continue;
       }
-      device = { id, name: m[2], subsystems: [] };
+      device = { id, name, subsystems: [] };
       vendor.devices.set(id, device);
-    } else if ((m = VENDOR.exec(line))) {
-      const id = m[1].toLowerCase();
+    } else if (ven) {
+      const [rawId, name] = captures(ven, 2);
+      const id = rawId.toLowerCase();
       device = null;
-      if (out.vendors.has(id)) {
+      const seen = out.vendors.get(id);
+      if (seen) {
         out.problems.push({ line: i + 1, reason: `duplicate vendor ${id}` });
-        vendor = out.vendors.get(id)!;
+        vendor = seen;
         continue;
       }
-      vendor = { id, name: m[2], devices: new Map() };
+      vendor = { id, name, devices: new Map() };
       out.vendors.set(id, vendor);
     } else {
       out.problems.push({ line: i + 1, reason: `unrecognised line: ${JSON.stringify(line.slice(0, 80))}` });

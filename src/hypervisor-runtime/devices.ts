@@ -337,7 +337,7 @@ export function planPassthrough(ctx: DeviceContext, slot: Slot): { device: Plann
   let vf = false;
   if (pt.vf) {
     if (!dev.sriovTotalVfs) return { why: `${addr} is not SR-IOV capable (no sriov_totalvfs)` };
-    const vfs = ctx.host.pci.filter((d) => d.physfn === addr || (d.physfn && d.physfn.endsWith(addr)));
+    const vfs = ctx.host.pci.filter((d) => d.physfn === addr || d.physfn?.endsWith(addr));
     const free = vfs.find((d) => d.driver === null || d.driver === 'vfio-pci');
     if (!free) {
       return {

@@ -11,6 +11,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parseXml, childText, childrenNamed, XmlError, type XmlElement } from './xml.ts';
+import { at, must } from '../../../src/util/must.ts';
 
 export interface Problem {
   path: string;
@@ -159,7 +160,8 @@ export async function findRoot(path: string): Promise<string> {
     throw new Error(`${path}: looks like an osinfo-db source checkout (data/*.xml.in); build it first or give the built data directory`);
   }
   const subdirs = (await readdir(path, { withFileTypes: true })).filter((d) => d.isDirectory());
-  if (subdirs.length === 1 && looksLikeRoot(join(path, subdirs[0].name))) return join(path, subdirs[0].name);
+  const [only] = subdirs;
+  if (subdirs.length === 1 && only && looksLikeRoot(join(path, only.name))) return join(path, only.name);
   throw new Error(`${path}: no osinfo data here (expected os/, device/ or platform/ directories)`);
 }
 
@@ -184,10 +186,10 @@ export async function listXmlFiles(root: string): Promise<string[]> {
   const sortKey = (rel: string) => {
     const parts = rel.split('/');
     const dir = parts.slice(0, -1);
-    const last = dir.length ? dir[dir.length - 1] : '';
+    const last = dir.at(-1) ?? '';
     if (last.endsWith('.d')) {
       // a/b.d/c.xml sorts right after a/b.xml
-      return [...dir.slice(0, -1), `${last.slice(0, -2)}.xml`].join('/') + '\u0001' + parts[parts.length - 1];
+      return [...dir.slice(0, -1), `${last.slice(0, -2)}.xml`].join('/') + '\u0001' + at(parts, -1);
     }
     return rel;
   };
@@ -333,7 +335,7 @@ class Reader {
   }
 
   private os(el: XmlElement, path: string) {
-    const id = el.attrs.id;
+    const id = idOf(el);
     let os = this.data.oses.get(id);
     if (!os) {
       os = newOs(id);
@@ -352,13 +354,13 @@ class Reader {
           addUnique(os.shortIds, c.text.trim());
           break;
         case 'derives-from':
-          addUnique(os.derivesFrom, c.attrs.id);
+          addUnique(os.derivesFrom, idOf(c));
           break;
         case 'clones':
-          addUnique(os.clones, c.attrs.id);
+          addUnique(os.clones, idOf(c));
           break;
         case 'upgrades':
-          addUnique(os.upgrades, c.attrs.id);
+          addUnique(os.upgrades, idOf(c));
           break;
         case 'devices':
           for (const d of c.children) {
@@ -367,7 +369,8 @@ class Reader {
               continue;
             }
             const supported = d.attrs.supported !== 'false';
-            os.devices.set(d.attrs.id, (os.devices.get(d.attrs.id) ?? true) && supported);
+            const devId = idOf(d);
+            os.devices.set(devId, (os.devices.get(devId) ?? true) && supported);
           }
           break;
         case 'resources':
@@ -387,6 +390,10 @@ class Reader {
           break;
         }
         case 'variant':
+          if (!c.attrs.id) {
+            this.warn(path, `${id}: <variant> without an id (line ${c.line}) left out`);
+            break;
+          }
           os.variants.push({ id: c.attrs.id, ...(childText(c, 'name') ? { name: childText(c, 'name') } : {}) });
           break;
         case 'media':
@@ -399,13 +406,16 @@ class Reader {
           os.images.push(this.image(c));
           break;
         case 'installer':
-          for (const s of childrenNamed(c, 'script')) addUnique(os.installScripts, s.attrs.id);
+          for (const s of childrenNamed(c, 'script')) {
+            if (s.attrs.id) addUnique(os.installScripts, s.attrs.id);
+            else this.warn(path, `${id}: <script> without an id (line ${s.line}) left out`);
+          }
           break;
         case 'driver':
           os.drivers.push(this.driver(c));
           break;
         default:
-          if (c.name.startsWith('x-')) (os.custom[c.name] ??= []).push(c.text.trim());
+          if (c.name.startsWith('x-')) os.custom[c.name] = [...(os.custom[c.name] ?? []), c.text.trim()];
           else this.unknown('os', c);
       }
     }
@@ -449,7 +459,7 @@ class Reader {
 
   private media(el: XmlElement): OsMedia {
     const m: OsMedia = { arch: el.attrs.arch ?? 'all' };
-    const variants = childrenNamed(el, 'variant').map((v) => v.attrs.id).filter(Boolean);
+    const variants = childrenNamed(el, 'variant').flatMap((v) => v.attrs.id || []);
     if (variants.length) m.variants = variants;
     for (const k of ['url', 'kernel', 'initrd'] as const) {
       const v = childText(el, k);
@@ -478,7 +488,7 @@ class Reader {
       m.iso = out;
     }
     const installer = childrenNamed(el, 'installer')[0];
-    if (installer) m.installScripts = childrenNamed(installer, 'script').map((s) => s.attrs.id);
+    if (installer) m.installScripts = childrenNamed(installer, 'script').flatMap((s) => s.attrs.id || []);
     for (const c of el.children) {
       if (!['variant', 'url', 'kernel', 'initrd', 'iso', 'installer'].includes(c.name)) this.unknown('os/media', c);
     }
@@ -487,7 +497,7 @@ class Reader {
 
   private tree(el: XmlElement): OsTree {
     const t: OsTree = { arch: el.attrs.arch ?? 'all' };
-    const variants = childrenNamed(el, 'variant').map((v) => v.attrs.id).filter(Boolean);
+    const variants = childrenNamed(el, 'variant').flatMap((v) => v.attrs.id || []);
     if (variants.length) t.variants = variants;
     for (const [xml, key] of [
       ['url', 'url'],
@@ -518,7 +528,7 @@ class Reader {
     if (el.attrs['cloud-init'] !== undefined) i.cloudInit = bool(el.attrs['cloud-init']);
     const url = childText(el, 'url');
     if (url) i.url = url;
-    const variants = childrenNamed(el, 'variant').map((v) => v.attrs.id).filter(Boolean);
+    const variants = childrenNamed(el, 'variant').flatMap((v) => v.attrs.id || []);
     if (variants.length) i.variants = variants;
     for (const c of el.children) if (!['variant', 'url'].includes(c.name)) this.unknown('os/image', c);
     return i;
@@ -538,7 +548,7 @@ class Reader {
   }
 
   private device(el: XmlElement, path: string) {
-    const id = el.attrs.id;
+    const id = idOf(el);
     let dev = this.data.devices.get(id);
     if (!dev) {
       dev = { id, files: [] };
@@ -567,7 +577,7 @@ class Reader {
   }
 
   private platform(el: XmlElement, path: string) {
-    const id = el.attrs.id;
+    const id = idOf(el);
     let p = this.data.platforms.get(id);
     if (!p) {
       p = { id, files: [], shortIds: [], derivesFrom: [], upgrades: [], devices: new Map() };
@@ -596,15 +606,16 @@ class Reader {
           if (v) p.eolDate = v;
           break;
         case 'derives-from':
-          addUnique(p.derivesFrom, c.attrs.id);
+          addUnique(p.derivesFrom, idOf(c));
           break;
         case 'upgrades':
-          addUnique(p.upgrades, c.attrs.id);
+          addUnique(p.upgrades, idOf(c));
           break;
         case 'devices':
           for (const d of childrenNamed(c, 'device')) {
             const supported = d.attrs.supported !== 'false';
-            p.devices.set(d.attrs.id, (p.devices.get(d.attrs.id) ?? true) && supported);
+            const devId = idOf(d);
+            p.devices.set(devId, (p.devices.get(devId) ?? true) && supported);
           }
           break;
         default:
@@ -628,9 +639,8 @@ export async function readOsinfo(path: string, onProgress?: ParseProgress): Prom
   for (let i = 0; i < files.length; i += BATCH) {
     const slice = files.slice(i, i + BATCH);
     const texts = await Promise.all(slice.map((f) => readFile(join(root, f), 'utf8').then((t) => t, (e: Error) => e)));
-    for (let j = 0; j < slice.length; j++) {
-      const rel = slice[j];
-      const t = texts[j];
+    for (const [j, rel] of slice.entries()) {
+      const t = at(texts, j);
       if (t instanceof Error) {
         reader.data.problems.push({ path: rel, reason: `cannot read: ${t.message}`, severity: 'error' });
         reader.data.filesSkipped++;
@@ -660,22 +670,27 @@ export async function readOsinfo(path: string, onProgress?: ParseProgress): Prom
 function checkReferences(data: OsinfoData) {
   for (const os of data.oses.values()) {
     for (const list of [os.derivesFrom, os.clones, os.upgrades]) {
-      for (let i = list.length - 1; i >= 0; i--) {
-        if (!data.oses.has(list[i])) {
-          data.problems.push({ path: os.files[0], reason: `${os.id}: refers to undefined OS ${list[i]}; relation left out`, severity: 'warning' });
-          list.splice(i, 1);
+      for (const target of [...list].reverse()) {
+        if (!data.oses.has(target)) {
+          data.problems.push({ path: at(os.files, 0), reason: `${os.id}: refers to undefined OS ${target}; relation left out`, severity: 'warning' });
+          list.splice(list.indexOf(target), 1);
         }
       }
     }
   }
   for (const p of data.platforms.values()) {
     for (const list of [p.derivesFrom, p.upgrades]) {
-      for (let i = list.length - 1; i >= 0; i--) {
-        if (!data.platforms.has(list[i])) {
-          data.problems.push({ path: p.files[0], reason: `${p.id}: refers to undefined platform ${list[i]}; relation left out`, severity: 'warning' });
-          list.splice(i, 1);
+      for (const target of [...list].reverse()) {
+        if (!data.platforms.has(target)) {
+          data.problems.push({ path: at(p.files, 0), reason: `${p.id}: refers to undefined platform ${target}; relation left out`, severity: 'warning' });
+          list.splice(list.indexOf(target), 1);
         }
       }
     }
   }
+}
+
+/** The id of an element validate() has checked carries one (os, device, platform and their links). */
+function idOf(el: XmlElement): string {
+  return must(el.attrs.id, `the id of <${el.name}> at line ${el.line}, which validate() checked`);
 }

@@ -287,8 +287,7 @@ async function runOnce(
   child.stderr!.on('data', (s: string) => {
     if (stderr.length < 65536) stderr += s;
     errTail += s;
-    let nl: number;
-    while ((nl = errTail.indexOf('\n')) >= 0) {
+    for (let nl = errTail.indexOf('\n'); nl >= 0; nl = errTail.indexOf('\n')) {
       const line = errTail.slice(0, nl).trimEnd();
       errTail = errTail.slice(nl + 1);
       if (line) log(`qemu: ${line}`);

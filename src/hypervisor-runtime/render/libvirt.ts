@@ -59,10 +59,13 @@ export function renderLibvirt(plan: Plan, opts: LibvirtRenderOptions = {}): stri
   const feat: XmlNode[] = [];
   if (plan.features.acpi) feat.push(el('acpi'));
   if (plan.features.apic) feat.push(el('apic'));
-  const hv = plan.paravirt.filter((p) => p.family === 'HYPERV' && p.enabled && HYPERV_ELEMENT[p.key]);
+  const hv = plan.paravirt.flatMap((p) => {
+    const name = p.family === 'HYPERV' && p.enabled ? HYPERV_ELEMENT[p.key] : undefined;
+    return name ? [{ ...p, name }] : [];
+  });
   if (hv.length) {
     hv.sort((a, b) => HYPERV_ORDER.indexOf(a.key) - HYPERV_ORDER.indexOf(b.key));
-    feat.push(el('hyperv', { mode: 'custom' }, ...hv.map((p) => el(HYPERV_ELEMENT[p.key], { state: 'on', retries: p.key === 'hv-spinlocks' ? Number(p.options?.retries ?? 8191) : undefined }))));
+    feat.push(el('hyperv', { mode: 'custom' }, ...hv.map((p) => el(p.name, { state: 'on', retries: p.key === 'hv-spinlocks' ? Number(p.options?.retries ?? 8191) : undefined }))));
   }
   const kvmFeat = plan.paravirt.filter((p) => p.family === 'KVM' && p.enabled && (p.key === 'kvm-pv-ipi' || p.key === 'kvm-poll-control'));
   if (kvm && kvmFeat.length) feat.push(el('kvm', {}, ...kvmFeat.map((p) => el(p.key === 'kvm-pv-ipi' ? 'pv-ipi' : 'poll-control', { state: 'on' }))));
@@ -86,13 +89,16 @@ export function renderLibvirt(plan: Plan, opts: LibvirtRenderOptions = {}): stri
 
   // <devices>
   const dev: XmlNode[] = [el('emulator', {}, opts.emulator ?? `/usr/bin/qemu-system-${plan.arch}`)];
-  const letters = { virtio: 0, sata: 0, scsi: 0, ide: 0 } as Record<string, number>;
+  const letters: Record<string, number> = { virtio: 0, sata: 0, scsi: 0, ide: 0 };
   const prefix: Record<string, string> = { virtio: 'vd', sata: 'sd', scsi: 'sd', ide: 'hd' };
   for (const d of plan.devices.filter((x) => x.role === 'disk' || x.role === 'cdrom')) {
     if (!d.disk) throw new RenderError(`${d.id}: disk without a source`);
-    if (!(d.bus in prefix)) throw new RenderError(`${d.id}: libvirt 9.0 has no disk bus ${d.bus}`);
+    const devPrefix = prefix[d.bus];
+    if (devPrefix === undefined) throw new RenderError(`${d.id}: libvirt 9.0 has no disk bus ${d.bus}`);
     const key = d.bus === 'scsi' || d.bus === 'sata' ? 'sata' : d.bus;
-    const target = `${prefix[d.bus]}${String.fromCharCode(97 + letters[key]++)}`;
+    const letter = letters[key] ?? 0; // every bus prefix knows has a counter
+    letters[key] = letter + 1;
+    const target = `${devPrefix}${String.fromCharCode(97 + letter)}`;
     dev.push(
       el(
         'disk',
@@ -116,7 +122,9 @@ export function renderLibvirt(plan: Plan, opts: LibvirtRenderOptions = {}): stri
       String(d.options?.companions ?? '')
         .split(',')
         .filter(Boolean)
-        .forEach((c, i) => dev.push(el('controller', { type: 'usb', index: 0, model: c.replace('ich9-usb-', 'ich9-') }, el('master', { startport: i * 2 }))));
+        .forEach((c, i) => {
+          dev.push(el('controller', { type: 'usb', index: 0, model: c.replace('ich9-usb-', 'ich9-') }, el('master', { startport: i * 2 })));
+        });
     } else dev.push(el('controller', { type: 'usb', index: 0, model, ports: d.options?.ports as number | undefined }));
   }
   const agent = plan.devices.find((x) => x.role === 'guest-agent');

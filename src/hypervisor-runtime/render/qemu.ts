@@ -206,7 +206,9 @@ export function renderQemu(plan: Plan, opts: QemuRenderOptions = {}): QemuComman
     } else if (key === 'ehci' || d.model === 'ich9-usb-ehci1') {
       a.push('-device', `ich9-usb-ehci1,id=${d.id},bus=${rootBus},addr=0x1d.0x7,multifunction=on`); // model fixed: companions below are ICH9's
       const comps = String(d.options?.companions ?? '').split(',').filter(Boolean);
-      comps.forEach((c, i) => a.push('-device', `${c},masterbus=${d.id}.0,firstport=${i * 2},bus=${rootBus},addr=0x1d.0x${i},multifunction=on`));
+      comps.forEach((c, i) => {
+        a.push('-device', `${c},masterbus=${d.id}.0,firstport=${i * 2},bus=${rootBus},addr=0x1d.0x${i},multifunction=on`);
+      });
     } else a.push('-device', `${d.model},id=${d.id}${busFor(d)}`);
   }
   const usb = plan.devices.find((x) => x.role === 'usb');
