@@ -19,6 +19,7 @@ import { probeHost } from '../src/hypervisor-runtime/probe.ts';
 import { checkGuestCodeRuns } from '../src/hypervisor-runtime/boot/kvm-check.ts';
 import { ensureTestGuest } from '../src/hypervisor-runtime/boot/guest.ts';
 import { planningData } from '../test/fixtures/runtime/load.ts';
+import { at } from '../src/util/must.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -119,5 +120,5 @@ async function once(guest: string, hostFile: string, fallback: boolean, facts: s
 function median(xs: number[]): number {
   if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return at(s, Math.floor(s.length / 2));
 }

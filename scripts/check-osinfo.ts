@@ -33,7 +33,8 @@ try {
   if (!values.database) {
     await migrate(db);
     const s = await importOsinfo(db, { path: root });
-    if (s.problems.length) process.stderr.write(`check:osinfo: import reported ${s.problems.length} problem(s); first: ${s.problems[0].path}: ${s.problems[0].reason}\n`);
+    const [first] = s.problems;
+    if (first) process.stderr.write(`check:osinfo: import reported ${s.problems.length} problem(s); first: ${first.path}: ${first.reason}\n`);
   }
   const dump = await libosinfoDump(root);
   const a = await compareWithLibosinfo(db.sql, dump);

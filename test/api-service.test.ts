@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { seededApp, type TestApp } from './helpers/app.ts';
+import { captures } from '../src/util/must.ts';
 
 async function listen(app: TestApp): Promise<{ server: Server; base: string }> {
   const server = createServer(app.app.app);
@@ -117,7 +118,7 @@ describe('virtcompat serve', () => {
       child.stderr.on('data', (b) => {
         log += b;
         const m = /"url":"(http:[^"]+)"/.exec(log);
-        if (m) resolve(m[1]);
+        if (m) resolve(captures(m, 1)[0]);
       });
       child.once('exit', (code) => reject(new Error(`exited ${code}:\n${log}`)));
     });

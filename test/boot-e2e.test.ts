@@ -108,8 +108,8 @@ test('acceleration: KVM when the probe says usable and KVM runs the guest, else 
       // The probe said KVM, KVM could not run the guest here (nested virtualization): the boot found
       // out, re-planned for TCG and said why.
       assert.ok(r.fallback, 'a fall-back to TCG is reported');
-      assert.equal(r.attempts[0].accel, 'kvm');
-      assert.equal(r.attempts[0].outcome, 'kvm-failed');
+      assert.equal(r.attempts[0]?.accel, 'kvm');
+      assert.equal(r.attempts[0]?.outcome, 'kvm-failed');
       assert.match(r.fallback.reason, /KVM/);
       assert.match(r.plan.acceleration.because.reason, /KVM cannot run this guest here/);
       bootHost = hostWithoutKvm(probed, r.fallback.reason);
@@ -132,7 +132,7 @@ describe('guest profiles whose right answers differ', () => {
       assert.equal(v?.pci?.device, id, `virtio ${type} is a virtio 1.0 function (1af4:${id})`);
       assert.equal(v?.driver, driver);
     }
-    assert.match(rep.dmi.product_name, /Q35/);
+    assert.match(rep.dmi.product_name ?? '(none)', /Q35/);
     assert.deepEqual(rep.block.map((b) => b.bus), ['virtio']);
   });
 
@@ -143,7 +143,7 @@ describe('guest profiles whose right answers differ', () => {
     assert.equal(plan.devices.find((d) => d.role === 'disk')?.bus, 'ide');
     const r = await bootAndCheck(t, plan, bootHost);
     const rep = r.report!;
-    assert.match(rep.dmi.product_name, /i440FX/);
+    assert.match(rep.dmi.product_name ?? '(none)', /i440FX/);
     assert.deepEqual(rep.virtio, [], 'no virtio device at all');
     assert.equal(pciById(rep, '8086', '100e')[0]?.driver, 'e1000');
     assert.deepEqual(rep.block.map((b) => [b.bus, b.controllerDriver]), [['ata', 'ata_piix']]);
@@ -165,7 +165,7 @@ describe('guest profiles whose right answers differ', () => {
     const r = await bootAndCheck(t, plan, bootHost);
     const rep = r.report!;
     assert.equal(rep.firmware.uefi, true, '/sys/firmware/efi exists');
-    assert.match(rep.dmi.bios_vendor, /OVMF|EFI Development Kit/);
+    assert.match(rep.dmi.bios_vendor ?? '(none)', /OVMF|EFI Development Kit/);
     assert.equal(rep.firmware.secureBoot, plan.firmware.secureBoot ? 'on' : 'off');
     if (bootHost.swtpm) {
       assert.equal(plan.tpm.present, true, 'win11 needs a TPM and swtpm is here');

@@ -7,6 +7,7 @@ import { freshDatabase, testTargets } from './helpers/db.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { checkHistory, localMigrations, migrate } from '../src/db/migrate.ts';
 import { DatabaseError } from '../src/db/errors.ts';
+import { at } from '../src/util/must.ts';
 
 const expectCode = async (p: Promise<unknown>, code: string, re?: RegExp) => {
   await assert.rejects(p, (err: unknown) => {
@@ -30,7 +31,7 @@ for (const kind of testTargets()) {
         const status = await checkHistory(db);
         assert.deepEqual(status.pending, []);
         assert.deepEqual([...status.applied].sort(), names);
-        const [row] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS"`);
+        const row = at(await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS"`), 0, 'row');
         assert.equal(row.n, 0);
       } finally {
         await db.close();
@@ -75,7 +76,7 @@ for (const kind of testTargets()) {
       const db = await t.open();
       try {
         await migrate(db);
-        const first = localMigrations()[0].name;
+        const first = at(localMigrations(), 0).name;
         await db.sql.query(`UPDATE _prisma_migrations SET checksum = 'tampered' WHERE migration_name = $1`, [first]);
         await expectCode(migrate(db), 'MIGRATION_MODIFIED', new RegExp(first));
       } finally {
@@ -99,11 +100,11 @@ for (const kind of testTargets()) {
             `CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END; $$;\n`,
         );
         assert.deepEqual(await migrate(db, dir), ['20000101000000_ok']);
-        const [{ one }] = await db.sql.query<{ one: number }>(`SELECT f() AS one`);
+        const { one } = at(await db.sql.query<{ one: number }>(`SELECT f() AS one`), 0);
         assert.equal(one, 1);
         write('20000102000000_bad', `CREATE TABLE half (id int);\nSELECT * FROM no_such_table;\n`);
         await expectCode(migrate(db, dir), 'MIGRATION_FAILED', /no_such_table/);
-        const [{ half }] = await db.sql.query<{ half: string | null }>(`SELECT to_regclass('public.half')::text AS half`);
+        const { half } = at(await db.sql.query<{ half: string | null }>(`SELECT to_regclass('public.half')::text AS half`), 0);
         assert.equal(half, null, 'the failed migration left nothing behind');
         await expectCode(migrate(db, dir), 'MIGRATION_HISTORY_FAILED', /20000102000000_bad/);
       } finally {
@@ -119,9 +120,9 @@ for (const kind of testTargets()) {
       try {
         await db.sql.query(`CREATE TABLE someone_elses (id int)`);
         await expectCode(migrate(db), 'SCHEMA_NOT_EMPTY', /not a virtcompat database/);
-        const [row] = await db.sql.query<{ n: number }>(
+        const row = at(await db.sql.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`,
-        );
+        ), 0, 'row');
         assert.equal(row.n, 1, 'nothing was created in a database we refused');
       } finally {
         await db.close();

@@ -13,6 +13,7 @@ import { importOsinfo } from '../seed/importers/osinfo/import.ts';
 import { exportOsinfo, entityPath } from '../seed/importers/osinfo/export.ts';
 import { compareWithLibosinfo, findPython, libosinfoDump, type LibosinfoDump } from '../seed/importers/osinfo/libosinfo.ts';
 import { idsForShortIds, osinfoSubset, tempDir, REPRESENTATIVE_SHORT_IDS } from './import-support.ts';
+import { at, must } from '../src/util/must.ts';
 
 const NO_HW = { pciIds: null, usbIds: null } as const;
 const noPython = !findPython() && 'python3-gi with Libosinfo missing';
@@ -89,15 +90,15 @@ for (const kind of testTargets()) {
       const withScripts = await db.sql.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM "GuestOS" WHERE media ? 'installScripts' OR media @> '{"media": [{"installScripts": []}]}' OR jsonb_path_exists(media, '$.media[*].installScripts')`,
       );
-      assert.ok(withScripts[0].n > 0);
+      assert.ok(at(withScripts, 0).n > 0);
       const s = await importOsinfo(db, { path: dir, ...NO_HW });
       assert.deepEqual(s.problems, []);
       for (const table of ['GuestOSResources', 'GuestOSFirmware', 'GuestOSDevice']) {
-        const c = s.counts[table];
+        const c = must(s.counts[table], `${table} counts`);
         assert.equal(c.created + c.updated + c.deleted, 0, `${table}: ${JSON.stringify(c)}`);
       }
-      assert.equal(s.counts.GuestOS.created, 0);
-      assert.equal(s.counts.GuestOS.updated, withScripts[0].n, 'only the OSes whose install-script references the export leaves out');
+      assert.equal(must(s.counts.GuestOS, 'GuestOS counts').created, 0);
+      assert.equal(must(s.counts.GuestOS, 'GuestOS counts').updated, at(withScripts, 0).n, 'only the OSes whose install-script references the export leaves out');
       // put the original back for the next test
       await importOsinfo(db, { path: subset.dir, ...NO_HW });
     });
@@ -118,7 +119,7 @@ for (const kind of testTargets()) {
            ($1, 'http://pcisig.com/pci/8086/25ab', true, 'ADDON', 'vendor:acme')`,
         [vendorOs],
       );
-      const [rel] = await db.sql.query<{ id: string }>(`SELECT id FROM "HypervisorRelease" ORDER BY id LIMIT 1`);
+      const rel = at(await db.sql.query<{ id: string }>(`SELECT id FROM "HypervisorRelease" ORDER BY id LIMIT 1`), 0, 'rel');
       await db.sql.query(
         `INSERT INTO "CompatibilityRecord" (id, "guestId", "hypervisorReleaseId", status, "testedDevices", "reviewState", "submitterVendorId", source)
          VALUES ('00000000-0000-4000-8000-000000000001', $1, $2, 'WORKS', '{http://pcisig.com/pci/1af4/1041}', 'ACCEPTED', 'acme', 'vendor:acme')`,
@@ -135,8 +136,8 @@ for (const kind of testTargets()) {
       assert.deepEqual(dump.missing, []);
       const agreement = await compareWithLibosinfo(db.sql, dump, [vendorOs, 'http://debian.org/debian/11']);
       assert.deepEqual(agreement.disagreements, []);
-      assert.ok(!dump.oses[vendorOs].devices.includes('http://pcisig.com/pci/1af4/1050'));
-      assert.ok(dump.oses[vendorOs].devices.includes('http://pcisig.com/pci/1af4/1041'));
+      assert.ok(!must(dump.oses[vendorOs], vendorOs).devices.includes('http://pcisig.com/pci/1af4/1050'));
+      assert.ok(must(dump.oses[vendorOs], vendorOs).devices.includes('http://pcisig.com/pci/1af4/1041'));
     });
 
     it('refuses a non-empty directory unless forced', async () => {

@@ -14,10 +14,11 @@ import { buildRows, inheritedDevices } from '../seed/importers/osinfo/rows.ts';
 import { compareWithLibosinfo, findPython, libosinfoDump } from '../seed/importers/osinfo/libosinfo.ts';
 import { catalogueVersion, listImportRuns, type ImportSummary } from '../seed/importers/runs.ts';
 import { fingerprint, fullOsinfo, idsForShortIds, osinfoSubset, OSINFO, REPRESENTATIVE_SHORT_IDS } from './import-support.ts';
+import { at, must } from '../src/util/must.ts';
 
 const NO_HW = { pciIds: null, usbIds: null } as const;
 
-const totals = (s: ImportSummary, table: string) => s.counts[table];
+const totals = (s: ImportSummary, table: string) => must(s.counts[table], `${table} counts`);
 
 describe('osinfo mapping (no database)', () => {
   it('reads the whole installed osinfo-db with libosinfo semantics', async () => {
@@ -87,7 +88,7 @@ for (const kind of testTargets()) {
       assert.equal(totals(first, 'GuestOS').created, subset.oses.size);
       assert.deepEqual(first.problems, []);
       assert.ok(first.changes >= subset.oses.size);
-      const [{ n }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS" WHERE source = 'osinfo-db'`);
+      const { n } = at(await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS" WHERE source = 'osinfo-db'`), 0);
       assert.equal(n, subset.oses.size);
 
       const before = await fingerprint(db.sql);
@@ -138,17 +139,17 @@ for (const kind of testTargets()) {
         `SELECT cpus, "ramBytes"::text AS ram FROM "GuestOSResources" WHERE "guestId" = 'http://microsoft.com/win/11' AND kind = 'MINIMUM' AND arch = 'x86_64'`,
       );
       assert.deepEqual({ ...res }, { cpus: 2, ram: '4294967296' });
-      const [removal] = await db.sql.query<{ supported: boolean }>(
+      const removal = at(await db.sql.query<{ supported: boolean }>(
         `SELECT supported FROM "GuestOSDevice" WHERE "guestId" = 'http://ubuntu.com/ubuntu/22.04' AND "deviceId" = 'http://pcisig.com/pci/1af4/1050'`,
-      );
+      ), 0, 'removal');
       assert.equal(removal.supported, false);
-      const [deb] = await db.sql.query<{ cloudInit: boolean; media: Record<string, unknown> }>(`SELECT "cloudInit", media FROM "GuestOS" WHERE id = 'http://debian.org/debian/11'`);
+      const deb = at(await db.sql.query<{ cloudInit: boolean; media: Record<string, unknown> }>(`SELECT "cloudInit", media FROM "GuestOS" WHERE id = 'http://debian.org/debian/11'`), 0, 'deb');
       assert.equal(deb.cloudInit, true);
       assert.ok(Array.isArray(deb.media.trees) && (deb.media.trees as unknown[]).length > 0);
       assert.ok((deb.media.images as { cloudInit?: boolean }[]).some((i) => i.cloudInit));
-      const [ucs] = await db.sql.query<{ derivesFromId: string; extraDerivesFromIds: string[] }>(
+      const ucs = at(await db.sql.query<{ derivesFromId: string; extraDerivesFromIds: string[] }>(
         `SELECT "derivesFromId", "extraDerivesFromIds" FROM "GuestOS" WHERE id = 'http://univention.de/ucs/5.0'`,
-      );
+      ), 0, 'ucs');
       assert.equal(ucs.derivesFromId, 'http://univention.de/ucs/4.4');
       assert.deepEqual(ucs.extraDerivesFromIds, ['http://debian.org/debian/10']);
       const platforms = await db.sql.query<{ id: string; version: string; key: string }>(
@@ -199,14 +200,14 @@ for (const kind of testTargets()) {
         assert.deepEqual(totals(s, 'GuestOS'), { created: 1, updated: 1, unchanged: subset.oses.size - 2, deleted: 0, kept: 0 });
         const gd = totals(s, 'GuestOSDevice');
         assert.deepEqual([gd.created, gd.updated, gd.deleted], [1, 1, 1]);
-        const [deb] = await db.sql.query<{ name: string; sourceVersion: string }>(`SELECT name, "sourceVersion" FROM "GuestOS" WHERE id = 'http://debian.org/debian/11'`);
+        const deb = at(await db.sql.query<{ name: string; sourceVersion: string }>(`SELECT name, "sourceVersion" FROM "GuestOS" WHERE id = 'http://debian.org/debian/11'`), 0, 'deb');
         assert.deepEqual({ ...deb }, { name: 'Debian GNU/Linux 11', sourceVersion: '20991231' });
-        const [unchangedRow] = await db.sql.query<{ sourceVersion: string }>(`SELECT "sourceVersion" FROM "GuestOS" WHERE id = 'http://debian.org/debian/10'`);
+        const unchangedRow = at(await db.sql.query<{ sourceVersion: string }>(`SELECT "sourceVersion" FROM "GuestOS" WHERE id = 'http://debian.org/debian/10'`), 0, 'unchangedRow');
         assert.notEqual(unchangedRow.sourceVersion, '20991231', 'an unchanged row keeps the release it was last taken from');
         const links = await db.sql.query<{ deviceId: string }>(`SELECT "deviceId" FROM "GuestOSDevice" WHERE "guestId" = 'http://debian.org/debian/11' ORDER BY 1`);
         assert.ok(links.some((l) => l.deviceId.endsWith('/1053')));
         assert.ok(!links.some((l) => l.deviceId.endsWith('/105a')));
-        const [kept] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS" WHERE id = $1`, [retired]);
+        const kept = at(await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS" WHERE id = $1`, [retired]), 0, 'kept');
         assert.equal(kept.n, 1, 'an OS the release no longer has is kept');
         const changes = await db.sql.query<{ entityId: string }>(
           `SELECT "entityId" FROM "Change" WHERE data->>'sourceVersion' = '20991231' ORDER BY 1`,
@@ -226,9 +227,9 @@ for (const kind of testTargets()) {
     it('never overwrites vendor-submitted or curated rows', async () => {
       await db.sql.query(`INSERT INTO "Vendor" (id, name, "updatedAt") VALUES ('acme', 'ACME', now()) ON CONFLICT DO NOTHING`);
       // a vendor owns one of osinfo's links and adds one of its own; the curated seed owns a device
-      const [link] = await db.sql.query<{ guestId: string; deviceId: string }>(
+      const link = at(await db.sql.query<{ guestId: string; deviceId: string }>(
         `SELECT "guestId", "deviceId" FROM "GuestOSDevice" WHERE source = 'osinfo-db' AND "driverSource" = 'INBOX' AND supported ORDER BY 1, 2 LIMIT 1`,
-      );
+      ), 0, 'link');
       const g = link.guestId;
       await db.sql.query(`UPDATE "GuestOSDevice" SET source = 'vendor:acme', notes = 'tested by ACME' WHERE "guestId" = $1 AND "deviceId" = $2`, [g, link.deviceId]);
       await db.sql.query(
@@ -267,7 +268,7 @@ for (const kind of testTargets()) {
         });
         const afterStrict = await fingerprint(db.sql);
         for (const table of Object.keys(before)) if (table !== 'ImportRun') assert.equal(afterStrict[table], before[table], table);
-        const [run] = await listImportRuns(db.sql, 1);
+        const run = at(await listImportRuns(db.sql, 1), 0, 'run');
         assert.equal(run.status, 'FAILED');
         assert.match(run.message ?? '', /--strict/);
 
@@ -277,7 +278,7 @@ for (const kind of testTargets()) {
         assert.match(byPath.get(broken)!.reason, /malformed XML: \d+:\d+/);
         assert.match(byPath.get('os/example.org/noid.xml')!.reason, /<os> without an id/);
         // debian 11 itself was skipped, not half-read: the row from the earlier import is untouched
-        const [deb] = await db.sql.query<{ name: string }>(`SELECT name FROM "GuestOS" WHERE id = 'http://debian.org/debian/11'`);
+        const deb = at(await db.sql.query<{ name: string }>(`SELECT name FROM "GuestOS" WHERE id = 'http://debian.org/debian/11'`), 0, 'deb');
         assert.equal(deb.name, 'Debian 11');
       } finally {
         bad.cleanup();
@@ -312,7 +313,7 @@ describe('full osinfo-db import', () => {
       await migrate(db);
       const s = await importOsinfo(db, {});
       const data = await readOsinfo(OSINFO);
-      assert.equal(s.counts.GuestOS.created, data.oses.size);
+      assert.equal(must(s.counts.GuestOS, 'GuestOS counts').created, data.oses.size);
       assert.deepEqual(s.problems, []);
       const dump = await libosinfoDump(OSINFO);
       const a = await compareWithLibosinfo(db.sql, dump);

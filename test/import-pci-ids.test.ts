@@ -10,6 +10,7 @@ import { importOsinfo } from '../seed/importers/osinfo/import.ts';
 import { loadHwIds, parseHwIds } from '../seed/importers/hwids.ts';
 import type { ImportSummary } from '../seed/importers/runs.ts';
 import { fingerprint, idsForShortIds, osinfoSubset, pciIdsSubset, writeTemp, PCI_IDS } from './import-support.ts';
+import { at, must } from '../src/util/must.ts';
 
 describe('pci.ids parser', () => {
   it('reads vendors, devices and subsystems and stops at the class section', async () => {
@@ -52,7 +53,7 @@ for (const kind of testTargets()) {
       const nDevices = [...parsed.vendors.values()].reduce((n, v) => n + v.devices.size, 0);
       const nSubs = [...parsed.vendors.values()].reduce((n, v) => n + [...v.devices.values()].reduce((m, d) => m + d.subsystems.length, 0), 0);
       const s = await importPciIds(db, { path: small.path });
-      assert.deepEqual([s.counts.PciVendor.created, s.counts.Device.created, s.counts.PciSubsystem.created], [6, nDevices, nSubs]);
+      assert.deepEqual([must(s.counts.PciVendor, 'PciVendor counts').created, must(s.counts.Device, 'Device counts').created, must(s.counts.PciSubsystem, 'PciSubsystem counts').created], [6, nDevices, nSubs]);
       const [d] = await db.sql.query<Record<string, unknown>>(
         `SELECT name, "vendorName", bus, "vendorId", "productId", class::text AS class, kind::text AS kind, "paravirtInterface"::text AS pv, source, "sourceRef"
            FROM "Device" WHERE id = 'http://pcisig.com/pci/1af4/1041'`,
@@ -96,8 +97,8 @@ for (const kind of testTargets()) {
       const subset = await osinfoSubset(await idsForShortIds(['debian11']));
       try {
         const o = await importOsinfo(db, { path: subset.dir, pciIds: small.path, usbIds: null });
-        assert.ok(o.counts.Device.updated > 0, 'osinfo takes over the pci.ids rows it describes');
-        assert.equal(o.counts.Device.kept, 1, 'the curated row stays');
+        assert.ok(must(o.counts.Device, 'Device counts').updated > 0, 'osinfo takes over the pci.ids rows it describes');
+        assert.equal(must(o.counts.Device, 'Device counts').kept, 1, 'the curated row stays');
       } finally {
         subset.cleanup();
       }
@@ -105,13 +106,13 @@ for (const kind of testTargets()) {
         `SELECT name, source, "rawClass", kind::text AS kind FROM "Device" WHERE id = 'http://pcisig.com/pci/1af4/1000'`,
       );
       assert.deepEqual({ ...virtio }, { name: 'virtio-net', source: 'osinfo-db', rawClass: 'net', kind: 'PARAVIRTUAL' });
-      const [rtl] = await db.sql.query<{ kind: string }>(`SELECT kind::text AS kind FROM "Device" WHERE id = 'http://pcisig.com/pci/10ec/8139'`);
+      const rtl = at(await db.sql.query<{ kind: string }>(`SELECT kind::text AS kind FROM "Device" WHERE id = 'http://pcisig.com/pci/10ec/8139'`), 0, 'rtl');
       assert.equal(rtl.kind, 'EMULATED', 'osinfo describes rtl8139 as virtual hardware');
 
       const s = await importPciIds(db, { path: small.path });
-      assert.ok(s.counts.Device.kept >= 2);
-      assert.equal(s.counts.Device.updated, 0);
-      const [still] = await db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = 'http://pcisig.com/pci/10ec/8029'`);
+      assert.ok(must(s.counts.Device, 'Device counts').kept >= 2);
+      assert.equal(must(s.counts.Device, 'Device counts').updated, 0);
+      const still = at(await db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = 'http://pcisig.com/pci/10ec/8029'`), 0, 'still');
       assert.equal(still.name, 'ne2k_pci (curated)');
     });
 
@@ -128,7 +129,7 @@ for (const kind of testTargets()) {
         for (const table of Object.keys(before)) if (table !== 'ImportRun') assert.equal(after[table], before[table], table);
         const s = await importPciIds(db, { path: bad.path });
         assert.equal(s.problems.length, 1);
-        assert.equal(s.counts.Device.created, 1, 'the indented line is a device of the vendor above it (1af4:ffff)');
+        assert.equal(must(s.counts.Device, 'Device counts').created, 1, 'the indented line is a device of the vendor above it (1af4:ffff)');
       } finally {
         bad.cleanup();
       }
@@ -137,9 +138,9 @@ for (const kind of testTargets()) {
     it('imports the whole of the installed pci.ids', async () => {
       const parsed = await loadHwIds(PCI_IDS, 'pci');
       const s = await importPciIds(db, {});
-      const [{ v, d, sub }] = await db.sql.query<{ v: number; d: number; sub: number }>(
+      const { v, d, sub } = at(await db.sql.query<{ v: number; d: number; sub: number }>(
         `SELECT (SELECT count(*)::int FROM "PciVendor") AS v, (SELECT count(*)::int FROM "Device" WHERE bus = 'pci') AS d, (SELECT count(*)::int FROM "PciSubsystem") AS sub`,
-      );
+      ), 0);
       assert.equal(v, parsed.vendors.size);
       const nDevices = [...parsed.vendors.values()].reduce((n, x) => n + x.devices.size, 0);
       assert.ok(d >= nDevices, `${d} pci devices, pci.ids has ${nDevices}`);

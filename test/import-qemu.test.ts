@@ -12,6 +12,7 @@ import { importQemu, probeQemu, releaseIdFor, parseMachines, parseVersion, type 
 import { QEMU_DEVICE_MODELS } from '../seed/importers/qemu-models.ts';
 import { identityFromUri } from '../seed/importers/devices.ts';
 import { fingerprint, idsForShortIds, osinfoSubset } from './import-support.ts';
+import { at, must } from '../src/util/must.ts';
 
 const QEMU = 'qemu-system-x86_64';
 const haveQemu = spawnSync(QEMU, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -137,13 +138,13 @@ for (const kind of testTargets()) {
 
     it('records a kvm release for the installed version, creating the kvm hypervisor when missing', async () => {
       const s = await importQemu(db, { facts });
-      assert.equal(s.counts.Hypervisor.created, 1);
-      assert.equal(s.counts.HypervisorRelease.created, 1);
-      assert.equal(s.counts.HypervisorReleaseDevice.created, 0, 'no catalogue devices yet: nothing invented');
+      assert.equal(must(s.counts.Hypervisor, 'Hypervisor counts').created, 1);
+      assert.equal(must(s.counts.HypervisorRelease, 'HypervisorRelease counts').created, 1);
+      assert.equal(must(s.counts.HypervisorReleaseDevice, 'HypervisorReleaseDevice counts').created, 0, 'no catalogue devices yet: nothing invented');
       assert.ok((s.notImported['device models whose catalogue device is missing (import osinfo / pci-ids first)'] ?? 0) > 30);
-      const [rel] = await db.sql.query<{ id: string; hid: string; version: string; machineTypes: string[]; source: string; vfio: boolean }>(
+      const rel = at(await db.sql.query<{ id: string; hid: string; version: string; machineTypes: string[]; source: string; vfio: boolean }>(
         `SELECT r.id, h.id AS hid, r.version, r."machineTypes", r.source, r.vfio FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId"`,
-      );
+      ), 0, 'rel');
       assert.equal(rel.id, releaseIdFor(facts));
       assert.equal(rel.hid, 'http://virtcompat.org/hypervisor/kvm');
       assert.equal(rel.version, facts.version.version);
@@ -160,7 +161,7 @@ for (const kind of testTargets()) {
         subset.cleanup();
       }
       const s = await importQemu(db, { facts });
-      assert.ok(s.counts.HypervisorReleaseDevice.created >= 30, JSON.stringify(s.counts));
+      assert.ok(must(s.counts.HypervisorReleaseDevice, 'HypervisorReleaseDevice counts').created >= 30, JSON.stringify(s.counts));
       const rows = await db.sql.query<{ deviceId: string; model: string }>(
         `SELECT "deviceId", model FROM "HypervisorReleaseDevice" WHERE "releaseId" = $1 ORDER BY 1`,
         [releaseIdFor(facts)],

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { readOsinfo, type OsinfoData } from '../seed/importers/osinfo/parse.ts';
 import type { Sql } from '../src/db/sql.ts';
+import { at, captures } from '../src/util/must.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const OSINFO = '/usr/share/osinfo';
@@ -90,7 +91,7 @@ export function pciIdsSubset(vendors: readonly string[]): string {
       continue;
     }
     const v = /^([0-9a-f]{4})\s/.exec(line);
-    if (v) keep = vendors.includes(v[1]);
+    if (v) keep = vendors.includes(captures(v, 1)[0]);
     else if (/^[A-Z]+ /.test(line)) keep = false;
     if (keep) out.push(line);
   }
@@ -123,9 +124,9 @@ const FINGERPRINT_TABLES = [
 export async function fingerprint(sql: Sql): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const t of FINGERPRINT_TABLES) {
-    const [r] = await sql.query<{ n: number; h: string | null }>(
+    const r = at(await sql.query<{ n: number; h: string | null }>(
       `SELECT count(*)::int AS n, md5(coalesce(string_agg(x.t, '|' ORDER BY x.t), '')) AS h FROM (SELECT r::text AS t FROM "${t}" r) x`,
-    );
+    ), 0, 'r');
     out[t] = `${r.n}:${r.h}`;
   }
   return out;

@@ -13,6 +13,7 @@ import { seededApp, type TestApp } from './helpers/app.ts';
 import { fetchFacts, FactsError } from '../src/hypervisor-runtime/client.ts';
 import { main } from '../src/cli/main.ts';
 import { tempDir } from './fixtures/runtime/load.ts';
+import { at, must } from '../src/util/must.ts';
 
 const KVM_HOST = join(import.meta.dirname, '..', 'examples', 'hosts', 'kvm-x86_64.json');
 
@@ -106,7 +107,7 @@ describe('runtime ↔ service', () => {
         const r = decide({ facts, provenance, host, spec });
         const key = r.ok ? `${hv}:ok` : `${hv}:${r.error.code}`;
         outcome[key] = (outcome[key] ?? 0) + 1;
-        if (r.ok) assert.ok(renderText(r.plan, format[hv]).length > 0);
+        if (r.ok) assert.ok(renderText(r.plan, must(format[hv], `a format for ${hv}`)).length > 0);
       }
     }
     t.annotate(`outcomes over ${guests.length} guests: ${JSON.stringify(outcome)}`);
@@ -184,7 +185,7 @@ describe('runtime ↔ service', () => {
       assert.ok(Date.now() - t0 < 3000);
       assert.equal(r.provenance.source, 'snapshot');
       assert.match(r.provenance.fallbackReason!, /did not answer within 300 ms/);
-      assert.match(r.provenance.warnings[0], /^facts from the local snapshot/);
+      assert.match(at(r.provenance.warnings, 0), /^facts from the local snapshot/);
       await assert.rejects(
         fetchFacts({ service: relayed, guest: 'win10', hypervisor: 'kvm', snapshotDir: snap, timeoutMs: 300 }),
         (e: Error) => e instanceof FactsError && e.code === 'NO_SNAPSHOT' && /no local snapshot for win10 on kvm/.test(e.message),

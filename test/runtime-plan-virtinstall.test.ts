@@ -20,6 +20,7 @@ import type { HostProfile } from '../src/hypervisor-runtime/host.ts';
 import type { Because, Plan } from '../src/hypervisor-runtime/plan.ts';
 import { probeHost } from '../src/hypervisor-runtime/probe.ts';
 import { parseSpec } from '../src/hypervisor-runtime/spec.ts';
+import { at, must } from '../src/util/must.ts';
 
 const GUESTS = ['debian11', 'rhel9.0', 'rhel6.0', 'winxp', 'win10', 'win11', 'freebsd13.0'];
 
@@ -50,13 +51,15 @@ function parseXml(xml: string): Node {
   const stack = [root];
   p.on('opentag', (t) => {
     const n: Node = { name: t.name, attrs: t.attributes as Record<string, string>, children: [], text: '' };
-    stack[stack.length - 1].children.push(n);
+    at(stack, -1, 'the open element').children.push(n);
     stack.push(n);
   });
-  p.on('text', (t) => (stack[stack.length - 1].text += t));
+  p.on('text', (t) => {
+    at(stack, -1, 'the open element').text += t;
+  });
   p.on('closetag', () => stack.pop());
   p.write(xml).close();
-  return root.children[0];
+  return at(root.children, 0, 'the document element');
 }
 const all = (n: Node, name: string): Node[] => n.children.filter((c) => c.name === name);
 const first = (n: Node | undefined, name: string): Node | undefined => n?.children.find((c) => c.name === name);
@@ -66,7 +69,7 @@ function theirChoices(xml: string): Record<string, string> {
   const d = parseXml(xml);
   const os = first(d, 'os')!;
   const devs = first(d, 'devices')!;
-  const machine = first(os, 'type')!.attrs.machine;
+  const machine = must(first(os, 'type')?.attrs.machine, "virt-install's <os><type machine=...>");
   const disk = all(devs, 'disk').find((x) => x.attrs.device === 'disk');
   const usb = all(devs, 'controller').find((c) => c.attrs.type === 'usb');
   const hyperv = first(first(d, 'features'), 'hyperv');
@@ -162,7 +165,7 @@ describe('choices match virt-install from the same osinfo data, or say why not',
       let same = 0;
       const unexplained: string[] = [];
       for (const [aspect, their] of Object.entries(theirs)) {
-        const o = ours[aspect];
+        const o = must(ours[aspect], `our choice for ${aspect}`);
         if (o.value === their) {
           same++;
           continue;

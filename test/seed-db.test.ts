@@ -12,6 +12,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { effectiveDevices } from '../src/catalogue/effective.ts';
 import { applyCuratedSeed, DEFAULT_SEED_DIR, SEED_KINDS, SeedValidationError, type SeedSummary } from '../seed/load.ts';
 import { freshDatabase, testTargets, type TestDatabase } from './helpers/db.ts';
+import { at } from '../src/util/must.ts';
 
 const CATALOGUE_TABLES = [
   'Vendor',
@@ -85,11 +86,11 @@ for (const kind of testTargets()) {
       assert.equal(first.changed, true);
       assert.equal(total(first, 'updated') + total(first, 'deleted') + total(first, 'skipped') + total(first, 'unchanged'), 0);
       for (const k of SEED_KINDS) assert.ok(first[k].created > 0, `${k} created nothing`);
-      const [{ n }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS" WHERE source = 'curated'`);
+      const { n } = at(await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS" WHERE source = 'curated'`), 0);
       assert.equal(n, first.guests.created);
       const runs = await db.sql.query<{ source: string; status: string; sourceVersion: string }>(`SELECT source, status, "sourceVersion" FROM "ImportRun"`);
       assert.deepEqual(runs, [{ source: 'seed', status: 'OK', sourceVersion: first.seedVersion }]);
-      const [{ c }] = await db.sql.query<{ c: number }>(`SELECT count(*)::int AS c FROM "Change"`);
+      const { c } = at(await db.sql.query<{ c: number }>(`SELECT count(*)::int AS c FROM "Change"`), 0);
       assert.ok(c > 0);
     });
 
@@ -136,15 +137,15 @@ for (const kind of testTargets()) {
       assert.equal(s.compatibilityRecords.updated, 1);
       assert.equal(total(s, 'created'), 0);
 
-      const [rtl] = await db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = 'http://pcisig.com/pci/10ec/8139'`);
+      const rtl = at(await db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = 'http://pcisig.com/pci/10ec/8139'`), 0, 'rtl');
       assert.equal(rtl.name, 'Realtek RTL8139 10/100 Ethernet');
-      const [vmx] = await db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = 'http://pcisig.com/pci/15ad/07b0'`);
+      const vmx = at(await db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = 'http://pcisig.com/pci/15ad/07b0'`), 0, 'vmx');
       assert.equal(vmx.name, 'VMXNET3 (vendor text)');
       const recs = await db.sql.query<{ id: string; status: string; supersedesId: string | null }>(
         `SELECT id, status::text, "supersedesId" FROM "CompatibilityRecord" WHERE "guestId" = 'http://debian.org/debian/4' ORDER BY status`,
       );
       assert.equal(recs.length, 2, 'the old record stays as history');
-      const [broken, unsupported] = recs;
+      const [broken, unsupported] = [at(recs, 0), at(recs, 1)];
       assert.equal(broken.status, 'BROKEN');
       assert.equal(unsupported.status, 'UNSUPPORTED');
       assert.equal(broken.supersedesId, unsupported.id);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DEFAULT_SEED_DIR, loadCuratedSeedFiles, SeedValidationError, guestsInInheritanceOrder } from '../seed/load.ts';
 import { formatProblem, lintSeed } from '../seed/lint.ts';
 import type { CuratedSeed, Guest } from '../seed/format.ts';
+import { at, captures } from '../src/util/must.ts';
 
 const seed = await loadCuratedSeedFiles();
 const allGuests = seed.guests.flatMap((f) => f.data.guests);
@@ -103,9 +104,10 @@ describe('curated seed files', () => {
         else if (e.name.endsWith('.xml')) {
           const text = readFileSync(p, 'utf8');
           for (const m of text.matchAll(/<os id="([^"]+)">([\s\S]*?)<\/os>/g)) {
-            const short = [...m[2].matchAll(/<short-id>([^<]+)<\/short-id>/g)].map((x) => x[1]);
-            const derives = [...m[2].matchAll(/<derives-from id="([^"]+)"/g)].map((x) => x[1]);
-            if (short.length) facts.set(m[1], { short, derives });
+            const [id, body] = captures(m, 2);
+            const short = [...body.matchAll(/<short-id>([^<]+)<\/short-id>/g)].map((x) => captures(x, 1)[0]);
+            const derives = [...body.matchAll(/<derives-from id="([^"]+)"/g)].map((x) => captures(x, 1)[0]);
+            if (short.length) facts.set(id, { short, derives });
           }
         }
       }
@@ -131,7 +133,7 @@ describe('curated seed files', () => {
       if (line.startsWith('C ')) break;
       const v = /^([0-9a-f]{4})\s/.exec(line);
       if (v) {
-        vendor = v[1];
+        [vendor] = captures(v, 1);
         known.add(vendor);
         continue;
       }
@@ -166,9 +168,10 @@ describe('seed validation errors', () => {
         await assert.rejects(loadCuratedSeedFiles(dir), (err: unknown) => {
           assert.ok(err instanceof SeedValidationError);
           assert.equal(err.problems.length, 1);
-          assert.equal(err.problems[0].file, 'devices.yaml');
-          assert.equal(err.problems[0].path, 'devices[0] (http://pcisig.com/pci/1af4/1000)');
-          assert.match(err.problems[0].message, /colour/);
+          const problem = at(err.problems, 0);
+          assert.equal(problem.file, 'devices.yaml');
+          assert.equal(problem.path, 'devices[0] (http://pcisig.com/pci/1af4/1000)');
+          assert.match(problem.message, /colour/);
           return true;
         });
       },
@@ -265,6 +268,10 @@ function tinySeed(): CuratedSeed {
   };
 }
 
+// What the mutations below edit in tinySeed(); `at` fails clearly if the fixture changes shape.
+const guest = (s: CuratedSeed, i: number) => at(at(s.guests, 0).data.guests, i);
+const release = (s: CuratedSeed) => at(at(s.hypervisors, 0).data.releases, 0);
+
 function problemsAfter(mutate: (s: CuratedSeed) => void): string[] {
   const s = structuredClone(tinySeed());
   mutate(s);
@@ -277,30 +284,30 @@ describe('lintSeed', () => {
   });
 
   const cases: Array<[string, (s: CuratedSeed) => void, RegExp]> = [
-    ['a dangling device in a guest', (s) => (s.guests[0].data.guests[0].devices[0].deviceId = 'http://pcisig.com/pci/dead/beef'), /guests\/acme\.yaml: guests\[0\].*devices\[0\].*unknown device http:\/\/pcisig\.com\/pci\/dead\/beef/],
-    ['a dangling parent guest', (s) => (s.guests[0].data.guests[1].derivesFromId = 'http://acme.example/os/9'), /derivesFromId: unknown guest http:\/\/acme\.example\/os\/9/],
-    ['an inheritance cycle', (s) => (s.guests[0].data.guests[0].derivesFromId = 'http://acme.example/os/2'), /inheritance cycle: .*os\/1 -> .*os\/2 -> .*os\/1|inheritance cycle: .*os\/2 -> .*os\/1 -> .*os\/2/],
-    ['a duplicate guest id', (s) => (s.guests[0].data.guests[1].id = 'http://acme.example/os/1'), /duplicate guest id http:\/\/acme\.example\/os\/1/],
-    ['a duplicate short id', (s) => (s.guests[0].data.guests[1].shortIds = ['acme1']), /duplicate short id acme1/],
-    ['a duplicate device id', (s) => s.devices.push({ ...s.devices[0] }), /devices\.yaml: devices\[1\].*duplicate device id/],
-    ['a guest id outside the file prefix', (s) => (s.guests[0].data.guests[0].id = 'http://other.example/os/1'), /guest ids in this file start with http:\/\/acme\.example\//],
-    ['a guest owned by another vendor', (s) => (s.guests[0].data.guests[0].ownerVendorId = 'other'), /is owned by acme, not other/],
-    ['a guests file named after another vendor', (s) => (s.guests[0].file = 'guests/other.yaml'), /guests of vendor acme belong in guests\/acme\.yaml/],
-    ['a hypervisor file named after another key', (s) => (s.hypervisors[0].file = 'hypervisors/xen.yaml'), /hypervisor kvm belongs in hypervisors\/kvm\.yaml/],
-    ['a release without a source', (s) => (s.hypervisors[0].data.releases[0].sourceRef = ''), /releases\[0\].*sourceRef: a hypervisor release needs a public source/],
-    ['a release device without a source', (s) => (s.hypervisors[0].data.releases[0].devices[0].sourceRef = ''), /devices\[0\].*sourceRef: every device a release presents needs a public source/],
-    ['a release host feature without a source', (s) => (s.hypervisors[0].data.releases[0].hostFeatures[0].sourceRef = ''), /hostFeatures\[0\].*every host feature requirement needs a public source/],
-    ['an enlightenment offered without its dependency', (s) => (s.hypervisors[0].data.releases[0].paravirt = s.hypervisors[0].data.releases[0].paravirt.filter((p) => p.featureKey !== 'hv-vpindex')), /hv-synic needs hv-vpindex, which this release does not offer/],
-    ['an unknown dependsOn key', (s) => (s.paravirtFeatures[2].dependsOn = ['hv-vpindex', 'hv-nope']), /paravirt-features\.yaml: features\[2\] \(hv-synic\)\.dependsOn: unknown paravirt feature hv-nope/],
-    ['a dependsOn cycle', (s) => (s.paravirtFeatures[1].dependsOn = ['hv-synic']), /dependsOn cycle/],
-    ['an unknown hardware requirement', (s) => (s.hardwareFeatures[1].requires = ['vmxx']), /requires: unknown hardware feature vmxx/],
-    ['a hardware feature id that does not match its key', (s) => (s.hardwareFeatures[0].id = 'http://virtcompat.org/hw/vt-x'), /id must be http:\/\/virtcompat\.org\/hw\/vmx/],
-    ['an unknown host feature in a release', (s) => (s.hypervisors[0].data.releases[0].hostFeatures[0].featureKey = 'svm'), /unknown hardware feature svm/],
-    ['a single-member anyOf group', (s) => (s.hypervisors[0].data.releases[0].hostFeatures[0].anyOf = 'hw-virt'), /anyOf group hw-virt has a single member/],
-    ['an unknown vendor', (s) => (s.devices[0].ownerVendorId = 'nobody'), /ownerVendorId: unknown vendor nobody/],
-    ['a compatibility record on an unknown release', (s) => (s.compatibility[0].hypervisorReleaseId = 'http://virtcompat.org/hypervisor/kvm/qemu-2'), /unknown hypervisor release/],
-    ['a compatibility backend that is not a backend', (s) => (s.compatibility[0].backend = 'hv-synic'), /hv-synic is a ENLIGHTENMENT, not a BACKEND/],
-    ['two records for the same claim', (s) => s.compatibility.push({ ...s.compatibility[0], key: 'again' }), /same claim as acme2\/kvm/],
+    ['a dangling device in a guest', (s) => (at(guest(s, 0).devices, 0).deviceId = 'http://pcisig.com/pci/dead/beef'), /guests\/acme\.yaml: guests\[0\].*devices\[0\].*unknown device http:\/\/pcisig\.com\/pci\/dead\/beef/],
+    ['a dangling parent guest', (s) => (guest(s, 1).derivesFromId = 'http://acme.example/os/9'), /derivesFromId: unknown guest http:\/\/acme\.example\/os\/9/],
+    ['an inheritance cycle', (s) => (guest(s, 0).derivesFromId = 'http://acme.example/os/2'), /inheritance cycle: .*os\/1 -> .*os\/2 -> .*os\/1|inheritance cycle: .*os\/2 -> .*os\/1 -> .*os\/2/],
+    ['a duplicate guest id', (s) => (guest(s, 1).id = 'http://acme.example/os/1'), /duplicate guest id http:\/\/acme\.example\/os\/1/],
+    ['a duplicate short id', (s) => (guest(s, 1).shortIds = ['acme1']), /duplicate short id acme1/],
+    ['a duplicate device id', (s) => s.devices.push({ ...at(s.devices, 0) }), /devices\.yaml: devices\[1\].*duplicate device id/],
+    ['a guest id outside the file prefix', (s) => (guest(s, 0).id = 'http://other.example/os/1'), /guest ids in this file start with http:\/\/acme\.example\//],
+    ['a guest owned by another vendor', (s) => (guest(s, 0).ownerVendorId = 'other'), /is owned by acme, not other/],
+    ['a guests file named after another vendor', (s) => (at(s.guests, 0).file = 'guests/other.yaml'), /guests of vendor acme belong in guests\/acme\.yaml/],
+    ['a hypervisor file named after another key', (s) => (at(s.hypervisors, 0).file = 'hypervisors/xen.yaml'), /hypervisor kvm belongs in hypervisors\/kvm\.yaml/],
+    ['a release without a source', (s) => (release(s).sourceRef = ''), /releases\[0\].*sourceRef: a hypervisor release needs a public source/],
+    ['a release device without a source', (s) => (at(release(s).devices, 0).sourceRef = ''), /devices\[0\].*sourceRef: every device a release presents needs a public source/],
+    ['a release host feature without a source', (s) => (at(release(s).hostFeatures, 0).sourceRef = ''), /hostFeatures\[0\].*every host feature requirement needs a public source/],
+    ['an enlightenment offered without its dependency', (s) => (release(s).paravirt = release(s).paravirt.filter((p) => p.featureKey !== 'hv-vpindex')), /hv-synic needs hv-vpindex, which this release does not offer/],
+    ['an unknown dependsOn key', (s) => (at(s.paravirtFeatures, 2).dependsOn = ['hv-vpindex', 'hv-nope']), /paravirt-features\.yaml: features\[2\] \(hv-synic\)\.dependsOn: unknown paravirt feature hv-nope/],
+    ['a dependsOn cycle', (s) => (at(s.paravirtFeatures, 1).dependsOn = ['hv-synic']), /dependsOn cycle/],
+    ['an unknown hardware requirement', (s) => (at(s.hardwareFeatures, 1).requires = ['vmxx']), /requires: unknown hardware feature vmxx/],
+    ['a hardware feature id that does not match its key', (s) => (at(s.hardwareFeatures, 0).id = 'http://virtcompat.org/hw/vt-x'), /id must be http:\/\/virtcompat\.org\/hw\/vmx/],
+    ['an unknown host feature in a release', (s) => (at(release(s).hostFeatures, 0).featureKey = 'svm'), /unknown hardware feature svm/],
+    ['a single-member anyOf group', (s) => (at(release(s).hostFeatures, 0).anyOf = 'hw-virt'), /anyOf group hw-virt has a single member/],
+    ['an unknown vendor', (s) => (at(s.devices, 0).ownerVendorId = 'nobody'), /ownerVendorId: unknown vendor nobody/],
+    ['a compatibility record on an unknown release', (s) => (at(s.compatibility, 0).hypervisorReleaseId = 'http://virtcompat.org/hypervisor/kvm/qemu-2'), /unknown hypervisor release/],
+    ['a compatibility backend that is not a backend', (s) => (at(s.compatibility, 0).backend = 'hv-synic'), /hv-synic is a ENLIGHTENMENT, not a BACKEND/],
+    ['two records for the same claim', (s) => s.compatibility.push({ ...at(s.compatibility, 0), key: 'again' }), /same claim as acme2\/kvm/],
     ['an equivalence member that is not a device', (s) => s.equivalence.push({ key: 'g', class: 'NETWORK', description: 'd', members: [{ deviceId: 'http://pcisig.com/pci/1af4/1041' }, { deviceId: 'http://nope/x' }] }), /equivalence\.yaml: groups\[0\].*members\[1\].*unknown device http:\/\/nope\/x/],
   ];
   for (const [what, mutate, expected] of cases) {

@@ -5,6 +5,7 @@ import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, IDS, SUBMIT, REVIEW, goodRecord, type KeyName, type VendorTestApp } from './helpers/vendor-fixtures.ts';
+import { at } from '../src/util/must.ts';
 
 type Actor = 'anonymous' | KeyName;
 type Expect = 'OK' | 'UNAUTHENTICATED' | 'FORBIDDEN';
@@ -154,8 +155,8 @@ for (const kind of testTargets()) {
           const want: Expect = c.expect[actor] ?? (actor === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN');
           const { query, variables } = await c.op(t, ++n);
           const key = actor === 'anonymous' ? null : t.keys[actor];
-          const [{ n: auditBefore }] = await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditEntry" WHERE outcome = 'FORBIDDEN'`);
-          const [{ n: changesBefore }] = await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Change"`);
+          const { n: auditBefore } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditEntry" WHERE outcome = 'FORBIDDEN'`), 0);
+          const { n: changesBefore } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Change"`), 0);
           const r = await t.gql(query, variables, key);
           const label = `${c.mutation} as ${actor}: ${JSON.stringify(r.errors ?? r.data).slice(0, 300)}`;
           if (want === 'OK') {
@@ -167,43 +168,44 @@ for (const kind of testTargets()) {
           }
           assert.equal(r.errors?.[0]?.extensions?.code, want, label);
           assert.equal(r.status, want === 'UNAUTHENTICATED' ? 401 : 403, label);
-          assert.equal(r.data?.[Object.keys(r.data ?? {})[0]] ?? null, null, label);
-          const [{ n: changesAfter }] = await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Change"`);
+          assert.deepEqual(Object.values(r.data ?? {}).filter((v) => v !== null), [], label);
+          const { n: changesAfter } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Change"`), 0);
           assert.equal(changesAfter, changesBefore, `a refused write changes nothing (${label})`);
           if (want === 'FORBIDDEN') {
             const entries = await t.db.sql.query<{ actorKeyId: string; actorRole: string; detail: string }>(
               `SELECT "actorKeyId", "actorRole", detail FROM "AuditEntry" WHERE outcome = 'FORBIDDEN' ORDER BY id DESC LIMIT 1`,
             );
-            const [{ n: auditAfter }] = await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditEntry" WHERE outcome = 'FORBIDDEN'`);
+            const { n: auditAfter } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditEntry" WHERE outcome = 'FORBIDDEN'`), 0);
             assert.equal(auditAfter, auditBefore + 1, `one FORBIDDEN audit entry (${label})`);
-            assert.equal(entries[0].actorKeyId, key!.slice(3, 19), label);
-            assert.ok(entries[0].detail.length > 10, 'the entry says why');
+            const entry = at(entries, 0, 'the FORBIDDEN audit entry');
+            assert.equal(entry.actorKeyId, key!.slice(3, 19), label);
+            assert.ok(entry.detail.length > 10, 'the entry says why');
           }
         }
       });
     }
 
     it('left the owned entities as their owners published them', async () => {
-      const [g] = await t.db.sql.query<{ name: string; source: string }>(`SELECT name, source FROM "GuestOS" WHERE id = $1`, [IDS.acme1]);
+      const g = at(await t.db.sql.query<{ name: string; source: string }>(`SELECT name, source FROM "GuestOS" WHERE id = $1`, [IDS.acme1]), 0, 'g');
       assert.match(g.name, /^Acme OS 1 \(rev \d+\)$/);
       assert.equal(g.source, 'vendor:acme');
-      const [d] = await t.db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = $1`, [IDS.virtioNet]);
+      const d = at(await t.db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = $1`, [IDS.virtioNet]), 0, 'd');
       assert.equal(d.name, 'virtio-net', 'nobody could take over the curated device');
-      const [{ n }] = await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "HypervisorRelease" WHERE "hypervisorId" = $1`, [IDS.curatedHv]);
+      const { n } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "HypervisorRelease" WHERE "hypervisorId" = $1`, [IDS.curatedHv]), 0);
       assert.equal(n, 1, 'no release was added to the curated hypervisor');
     });
 
     it('reads: the audit log is for keys; submitters see their own vendor\u2019s entries; apiKeys for admins', async () => {
       const q = `{ auditLog(first: 100) { nodes { actorVendor outcome action } } }`;
       const anon = await t.gql(q);
-      assert.equal(anon.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+      assert.equal(anon.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
       const mine = await t.gql(q, {}, t.keys.other);
       assert.ok(mine.data.auditLog.nodes.length > 0);
       assert.ok(mine.data.auditLog.nodes.every((e: { actorVendor: string }) => e.actorVendor === 'other'));
       const all = await t.gql(q, {}, t.keys.maintainer);
       assert.ok(new Set(all.data.auditLog.nodes.map((e: { actorVendor: string | null }) => e.actorVendor)).size > 2);
       const keys = `{ apiKeys { id role vendor { id } active } }`;
-      assert.equal((await t.gql(keys, {}, t.keys.maintainer)).errors?.[0].extensions?.code, 'FORBIDDEN');
+      assert.equal((await t.gql(keys, {}, t.keys.maintainer)).errors?.[0]?.extensions?.code, 'FORBIDDEN');
       const listed = await t.gql(keys, {}, t.keys.admin);
       assert.ok(listed.data.apiKeys.length >= 7);
       assert.ok(!JSON.stringify(listed.data).includes('hash'));

@@ -14,6 +14,7 @@ import { main } from '../src/cli/main.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { createAuthenticator } from '../src/api/auth.ts';
 import { vendorApp, IDS, type VendorTestApp } from './helpers/vendor-fixtures.ts';
+import { at, must } from '../src/util/must.ts';
 
 function capture(s: PassThrough) {
   let out = '';
@@ -71,12 +72,12 @@ describe('virtcompat vendor / key (embedded database)', () => {
     assert.ok(!listed.stdout.includes(key.slice(20)), 'secrets are never listed');
     assert.match(listed.stdout, new RegExp(`${subKey.slice(3, 19)}\\s+submitter\\s+newco`));
 
-    const db = await openDatabase({ kind: 'pglite', dataDir: env.DATA_DIR });
+    const db = await openDatabase({ kind: 'pglite', dataDir: must(env.DATA_DIR, 'the DATA_DIR this test set') });
     try {
       const auth = createAuthenticator(db);
       assert.deepEqual({ ...(await auth.verifyKey(key)) }, { role: 'ADMIN', keyId: key.slice(3, 19), vendorId: null });
       assert.equal((await auth.verifyKey(subKey)).vendorId, 'newco');
-      const [row] = await db.sql.query<{ hash: string }>(`SELECT hash FROM "ApiKey" WHERE id = $1`, [key.slice(3, 19)]);
+      const row = at(await db.sql.query<{ hash: string }>(`SELECT hash FROM "ApiKey" WHERE id = $1`, [key.slice(3, 19)]), 0, 'row');
       assert.ok(!row.hash.includes(key.slice(20)));
     } finally {
       await db.close();
@@ -116,7 +117,7 @@ describe('virtcompat submit', () => {
       evidence: { notes: `${tag} ${i}`, date: '2024-06-01' },
     }));
   const count = async (tag: string) =>
-    (await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "CompatibilityRecord" WHERE "evidenceNotes" LIKE $1`, [`${tag} %`]))[0].n;
+    at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "CompatibilityRecord" WHERE "evidenceNotes" LIKE $1`, [`${tag} %`]), 0).n;
 
   it('sends a YAML file in batches no larger than the service allows, with progress lines', async () => {
     const file = join(dir, 'records.yaml');
@@ -168,7 +169,7 @@ describe('virtcompat submit', () => {
 
   it('reports input errors by record number in the file and stores nothing of that batch', async () => {
     const list = records('errors', 12);
-    list[11] = { ...list[11], guest: 'no-such-guest' };
+    list[11] = { ...at(list, 11), guest: 'no-such-guest' };
     const file = join(dir, 'errors.json');
     writeFileSync(file, JSON.stringify(list));
     const r = await run(['submit', file, '--service', url, '--key', t.keys.acme], {});

@@ -7,6 +7,7 @@ import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, IDS, SUBMIT, REVIEW, type VendorTestApp } from './helpers/vendor-fixtures.ts';
+import { at } from '../src/util/must.ts';
 
 const CLIENTS = 20;
 const BATCHES = 4;
@@ -90,8 +91,8 @@ for (const kind of testTargets()) {
       assert.equal(stored.length, new Set(stored).size, 'no claim stored twice');
       assert.deepEqual(new Set(stored), wanted, 'every claim stored');
       const ids = new Set(rows.map((r) => r.id));
-      for (const list of answers.values()) for (const id of list[0]) assert.ok(ids.has(id), `answered id ${id} exists`);
-      const [{ n }] = await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "IdempotencyKey"`);
+      for (const list of answers.values()) for (const id of at(list, 0)) assert.ok(ids.has(id), `answered id ${id} exists`);
+      const { n } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "IdempotencyKey"`), 0);
       assert.equal(n, sent.size, 'one idempotency row per batch key');
     });
 
@@ -118,7 +119,7 @@ for (const kind of testTargets()) {
           const order = [...pending].sort((a, b) => ((a.id.charCodeAt(w % 30) ^ w) - (b.id.charCodeAt(w % 30) ^ w)) || a.id.localeCompare(b.id));
           for (const { id } of order.slice(0, 30)) {
             const r = await t.gql(REVIEW, { id, decision: 'ACCEPTED', reason: `reviewer ${w}` }, w % 2 ? t.keys.maintainer : t.keys.admin);
-            const code = r.errors?.[0].extensions?.code ?? r.data.reviewRecord.reviewState;
+            const code = r.errors?.[0]?.extensions?.code ?? r.data.reviewRecord.reviewState;
             outcomes.set(id, [...(outcomes.get(id) ?? []), code]);
           }
         }),
@@ -137,7 +138,7 @@ for (const kind of testTargets()) {
       );
       assert.equal(upserts.length, pending.length, 'one feed entry per accepted record');
       assert.ok(upserts.every((u) => u.n === 1));
-      const [{ n: audits }] = await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditEntry" WHERE action = 'reviewRecord' AND outcome = 'OK'`);
+      const { n: audits } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditEntry" WHERE action = 'reviewRecord' AND outcome = 'OK'`), 0);
       assert.equal(audits, pending.length);
       const all = (await t.db.sql.query<{ seq: string }>(`SELECT seq::text AS seq FROM "Change" ORDER BY "Change".seq`)).map((r) => r.seq);
       assert.deepEqual(followed, all, 'the follower saw every change, once, in order, while writes were committing');

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, IDS, SUBMIT, goodRecord, type VendorTestApp } from './helpers/vendor-fixtures.ts';
+import { at } from '../src/util/must.ts';
 
 const STACK = /\bat [\w.<>]+ \(|node_modules|\.ts:\d+:\d+|\.js:\d+:\d+/;
 
@@ -59,7 +60,7 @@ for (const kind of testTargets()) {
         assert.notEqual(e.extensions?.code, 'INTERNAL_SERVER_ERROR', label);
       }
       assert.doesNotMatch(a.text, STACK, `no stack trace: ${label}`);
-      if (code) assert.match(a.body.errors![0].extensions!.code!, typeof code === 'string' ? new RegExp(`^${code}$`) : code, label);
+      if (code) assert.match(at(a.body.errors ?? [], 0, 'an error').extensions!.code!, typeof code === 'string' ? new RegExp(`^${code}$`) : code, label);
     }
     /** Typed input errors in the mutation's result: each with a code and a path. */
     function inputErrors(a: Answer, codes: string[]) {
@@ -83,7 +84,7 @@ for (const kind of testTargets()) {
       typedError(await submit(null), 'BAD_USER_INPUT');
       typedError(await gql(SUBMIT, { records: [goodRecord()], key: 123 }), 'BAD_USER_INPUT');
       const named = await submit([{ ...goodRecord(), status: 'GREAT' }]);
-      assert.match(named.body.errors![0].message, /"GREAT"/);
+      assert.match(at(named.body.errors ?? [], 0, 'an error').message, /"GREAT"/);
       typedError(await gql(`mutation { reviewRecord(id: 5, decision: MAYBE, reason: "x") { id } }`, undefined, t.keys.maintainer), /GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT/);
       typedError(await gql(`{ changes(first: "ten") { nodes { seq } } }`), /GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT/);
       typedError(await gql(`{ changes(first: 100000) { nodes { seq } } }`), 'BAD_USER_INPUT');
@@ -142,7 +143,7 @@ for (const kind of testTargets()) {
     });
 
     it('SQL and script injection strings are data, never code', async () => {
-      const vendorsBefore = (await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Vendor"`))[0].n;
+      const vendorsBefore = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Vendor"`), 0).n;
       inputErrors(await submit([goodRecord({ guest: `acmeos1'; DROP TABLE "Vendor"; --` })]), ['INVALID_FORMAT']);
       inputErrors(await submit([goodRecord({ guest: `'OR'1'='1` })]), ['UNKNOWN_REFERENCE']);
       inputErrors(await submit([goodRecord({ hypervisorRelease: `kvmt:1.0'--` })]), ['UNKNOWN_REFERENCE']);
@@ -164,8 +165,8 @@ for (const kind of testTargets()) {
         await submit([goodRecord({ evidence: { url: `https://acme.example/"><script>alert(1)</script>`, date: '2024-01-01' } })]),
         ['INVALID_FORMAT'],
       );
-      assert.equal((await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Vendor"`))[0].n, vendorsBefore);
-      assert.ok((await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS"`))[0].n >= 3);
+      assert.equal(at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Vendor"`), 0).n, vendorsBefore);
+      assert.ok(at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS"`), 0).n >= 3);
     });
 
     it('deep nesting: documents past the depth limit and deeply nested variables are refused', async () => {

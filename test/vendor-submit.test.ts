@@ -5,6 +5,7 @@ import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, IDS, SUBMIT, REVIEW, goodRecord, type VendorTestApp } from './helpers/vendor-fixtures.ts';
+import { at } from '../src/util/must.ts';
 
 const VERDICT = `query($g: String!, $r: String!) {
   compatibility(guest: $g, hypervisorRelease: $r) {
@@ -19,7 +20,7 @@ const fresh = (over: Record<string, unknown> = {}) => goodRecord({ evidence: { n
 for (const kind of testTargets()) {
   describe(`vendor submissions (${kind})`, () => {
     let t: VendorTestApp;
-    const count = async (table: string) => (await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`))[0].n;
+    const count = async (table: string) => at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`), 0).n;
     const submit = (records: unknown[], key: string, as = t.keys.acme) => t.gql(SUBMIT, { records, key }, as);
     const review = (id: string, decision: 'ACCEPTED' | 'REJECTED', as = t.keys.maintainer, reason = 'reviewed against the evidence') =>
       t.gql(REVIEW, { id, decision, reason }, as);
@@ -106,9 +107,9 @@ for (const kind of testTargets()) {
       const pvh = res.inputErrors.filter((e: { recordIndex: number }) => e.recordIndex === 5).map((e: { message: string }) => e.message);
       assert.ok(pvh.some((m: string) => /does not offer the xen-pvh backend/.test(m)) && pvh.some((m: string) => /cannot use the xen-pvh backend/.test(m)), pvh.join('; '));
       assert.equal(await count('CompatibilityRecord'), before, 'nothing written, not even the valid record 0');
-      const [{ n }] = await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "IdempotencyKey" WHERE key = 'invalid-batch'`);
+      const { n } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "IdempotencyKey" WHERE key = 'invalid-batch'`), 0);
       assert.equal(n, 0, 'the idempotency key is not used up by a refused request');
-      const [audit] = await t.db.sql.query<{ outcome: string; detail: string }>(`SELECT outcome, detail FROM "AuditEntry" ORDER BY id DESC LIMIT 1`);
+      const audit = at(await t.db.sql.query<{ outcome: string; detail: string }>(`SELECT outcome, detail FROM "AuditEntry" ORDER BY id DESC LIMIT 1`), 0, 'audit');
       assert.equal(audit.outcome, 'INVALID');
       assert.match(audit.detail, /input error/);
     });
@@ -131,7 +132,7 @@ for (const kind of testTargets()) {
       );
       assert.equal(await count('CompatibilityRecord'), n, 'a replay writes nothing');
       const reused = await submit([fresh()], 'retry-me');
-      assert.equal(reused.errors?.[0].extensions?.code, 'IDEMPOTENCY_KEY_REUSED');
+      assert.equal(reused.errors?.[0]?.extensions?.code, 'IDEMPOTENCY_KEY_REUSED');
       const otherVendor = await submit([fresh({ guest: 'otheros5', testedDevices: [IDS.e1000], backend: null })], 'retry-me', t.keys.other);
       assert.equal(otherVendor.data.submitCompatibilityRecords.ok, true, 'keys are scoped per vendor');
     });
@@ -159,8 +160,8 @@ for (const kind of testTargets()) {
       try {
         const r = await small.gql(SUBMIT, { records: [fresh(), fresh(), fresh(), fresh()], key: 'big' }, small.keys.acme);
         assert.equal(r.status, 413);
-        assert.equal(r.errors?.[0].extensions?.code, 'TOO_MANY_RECORDS');
-        assert.equal(r.errors?.[0].extensions?.max, 3);
+        assert.equal(r.errors?.[0]?.extensions?.code, 'TOO_MANY_RECORDS');
+        assert.equal(r.errors?.[0]?.extensions?.max, 3);
         const limits = await small.gql(`{ submissionLimits { maxRecordsPerRequest } }`);
         assert.equal(limits.data.submissionLimits.maxRecordsPerRequest, 3);
       } finally {
@@ -174,12 +175,12 @@ for (const kind of testTargets()) {
       const r = (await submit([fresh({ status: 'SUPPORTED' })], 'to-review')).data.submitCompatibilityRecords;
       const id = r.records[0].record.id;
       const noReason = await review(id, 'ACCEPTED', t.keys.maintainer, '   ');
-      assert.equal(noReason.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.equal(noReason.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       const ok = await review(id, 'ACCEPTED');
       assert.equal(ok.data.reviewRecord.reviewState, 'ACCEPTED');
       assert.equal(ok.data.reviewRecord.reviewReason, 'reviewed against the evidence');
       const twice = await review(id, 'REJECTED');
-      assert.equal(twice.errors?.[0].extensions?.code, 'CONFLICT');
+      assert.equal(twice.errors?.[0]?.extensions?.code, 'CONFLICT');
       const v1 = (await t.gql(VERDICT, { g: 'acmeos1', r: 'kvmt:1.0' })).data.compatibility;
       assert.equal(v1.basis, 'RECORDS');
       assert.equal(v1.verdict, 'SUPPORTED');
@@ -189,7 +190,7 @@ for (const kind of testTargets()) {
       const v2 = (await t.gql(VERDICT, { g: 'acmeos1', r: 'kvmt:1.0' })).data.compatibility;
       assert.equal(v2.verdict, 'SUPPORTED', 'a rejected record does not count');
       const missing = await review('00000000-0000-0000-0000-000000000000', 'ACCEPTED');
-      assert.equal(missing.errors?.[0].extensions?.code, 'NOT_FOUND');
+      assert.equal(missing.errors?.[0]?.extensions?.code, 'NOT_FOUND');
     });
 
     it('supersedes only on acceptance, only the vendor\u2019s own current record about the same combination', async () => {
@@ -216,12 +217,12 @@ for (const kind of testTargets()) {
       assert.deepEqual(after.records.map((x: { id: string }) => x.id), [bId]);
       assert.equal(after.verdict, 'PARTIAL');
       const late = await review(c.records[0].record.id, 'ACCEPTED');
-      assert.equal(late.errors?.[0].extensions?.code, 'CONFLICT', 'the second successor must be resubmitted against the new record');
-      assert.match(late.errors![0].message, new RegExp(bId));
+      assert.equal(late.errors?.[0]?.extensions?.code, 'CONFLICT', 'the second successor must be resubmitted against the new record');
+      assert.match(at(late.errors ?? [], 0, 'an error').message, new RegExp(bId));
       const again = await submit([fresh({ guest: 'acmeos2', testedDevices: [], backend: null, supersedes: a })], 'sup-again');
       assert.equal(again.data.submitCompatibilityRecords.inputErrors[0].code, 'NOT_SUPERSEDABLE');
       const stolen = await submit([fresh({ guest: 'acmeos2', testedDevices: [], backend: null, supersedes: bId })], 'sup-steal', t.keys.other);
-      assert.equal(stolen.errors?.[0].extensions?.code, 'FORBIDDEN');
+      assert.equal(stolen.errors?.[0]?.extensions?.code, 'FORBIDDEN');
       assert.equal(stolen.status, 403);
       const feed = await t.db.sql.query<{ op: string; entityId: string }>(`SELECT op, "entityId" FROM "Change" WHERE "entityId" IN ($1, $2) ORDER BY seq`, [a, bId]);
       assert.deepEqual(feed.map((f) => `${f.op} ${f.entityId === a ? 'a' : 'b'}`), ['UPSERT a', 'UPSERT b', 'SUPERSEDE a']);
@@ -387,12 +388,12 @@ for (const kind of testTargets()) {
       }
       const all = await t.db.sql.query<{ seq: string }>(`SELECT seq::text AS seq FROM "Change" ORDER BY "Change".seq`);
       assert.deepEqual(seen.map((s) => s.seq), all.map((r) => r.seq), 'every change, once, in order');
-      for (let i = 1; i < seen.length; i++) assert.ok(BigInt(seen[i].seq) > BigInt(seen[i - 1].seq));
+      for (let i = 1; i < seen.length; i++) assert.ok(BigInt(at(seen, i).seq) > BigInt(at(seen, i - 1).seq));
       const types = new Set(seen.map((s) => `${s.entityType} ${s.op}`));
       for (const want of ['CompatibilityRecord UPSERT', 'CompatibilityRecord SUPERSEDE', 'GuestOS UPSERT', 'HypervisorRelease UPSERT']) assert.ok(types.has(want), want);
       for (const s of seen.filter((x) => x.entityType === 'CompatibilityRecord' && x.op === 'UPSERT')) assert.equal(s.record?.reviewState, 'ACCEPTED');
       const bad = await t.gql(q, { after: 'not-a-cursor' });
-      assert.equal(bad.errors?.[0].extensions?.code, 'BAD_CURSOR');
+      assert.equal(bad.errors?.[0]?.extensions?.code, 'BAD_CURSOR');
       const end = await t.gql(q, { after: all.at(-1)!.seq });
       assert.deepEqual(end.data.changes.edges, []);
     });

@@ -21,6 +21,8 @@
 // The id range 1000-103f cannot tell a legacy-only device (QEMU < 2.4) from a transitional one; both
 // expose the legacy interface a legacy driver binds to, so importers say VIRTIO_TRANSITIONAL and leave
 // VIRTIO_LEGACY to curated entries that know the device model.
+import { captures } from '../../src/util/must.ts';
+
 
 export type DeviceClass =
   | 'NETWORK'
@@ -155,10 +157,15 @@ export interface BusIdentity {
 
 /** Bus and ids from an osinfo-style device URI (http://pcisig.com/pci/1af4/1000, http://usb.org/usb/80ee/0021). */
 export function identityFromUri(id: string): BusIdentity | null {
-  let m = /^http:\/\/pcisig\.com\/pci\/([0-9a-fA-F]{4})\/([0-9a-fA-F]{4})$/.exec(id);
-  if (m) return { bus: 'pci', vendorId: m[1].toLowerCase(), productId: m[2].toLowerCase() };
-  m = /^http:\/\/usb\.org\/usb\/([0-9a-fA-F]{4})\/([0-9a-fA-F]{4})$/.exec(id);
-  if (m) return { bus: 'usb', vendorId: m[1].toLowerCase(), productId: m[2].toLowerCase() };
+  for (const [bus, re] of [
+    ['pci', /^http:\/\/pcisig\.com\/pci\/([0-9a-fA-F]{4})\/([0-9a-fA-F]{4})$/],
+    ['usb', /^http:\/\/usb\.org\/usb\/([0-9a-fA-F]{4})\/([0-9a-fA-F]{4})$/],
+  ] as const) {
+    const m = re.exec(id);
+    if (!m) continue;
+    const [vendorId, productId] = captures(m, 2);
+    return { bus, vendorId: vendorId.toLowerCase(), productId: productId.toLowerCase() };
+  }
   return null;
 }
 
@@ -188,9 +195,10 @@ export function classify(
     if (ident.bus === 'pci') return 'STORAGE_CONTROLLER';
     return 'STORAGE';
   }
-  if (vt !== null && VIRTIO_TYPES[vt]) return VIRTIO_TYPES[vt].class;
-  if (ident.bus === 'xen' && ident.productId && XEN_PV_CLASS[ident.productId]) return XEN_PV_CLASS[ident.productId];
-  return 'OTHER';
+  const virtio = vt === null ? undefined : VIRTIO_TYPES[vt];
+  if (virtio) return virtio.class;
+  const xen = ident.bus === 'xen' && ident.productId ? XEN_PV_CLASS[ident.productId] : undefined;
+  return xen ?? 'OTHER';
 }
 
 export function kindOf(ident: BusIdentity, virtualSource: boolean): { kind: DeviceKind; paravirtInterface: ParavirtInterface } {

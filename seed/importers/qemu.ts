@@ -14,6 +14,7 @@ import { versionOrder, type ReleaseDeviceRow, type ReleaseRow } from './osinfo/r
 import { QEMU_DEVICE_MODELS, QEMU_MACHINE_DEVICES } from './qemu-models.ts';
 import { ImportError, runImport, type ImportProblem, type ImportSummary } from './runs.ts';
 import { silentProgress, type Progress } from './progress.ts';
+import { at, captures } from '../../src/util/must.ts';
 
 export const SOURCE = 'qemu';
 export const DEFAULT_QEMU_BINARY = 'qemu-system-x86_64';
@@ -52,8 +53,10 @@ export interface QemuFacts {
 
 export function parseVersion(text: string): QemuVersion {
   const m = /QEMU emulator version (\d+\.\d+(?:\.\d+)?)(?:\s*\(([^)]*)\))?/.exec(text);
-  if (!m) throw new ImportError(`cannot read a QEMU version from: ${JSON.stringify(text.split('\n')[0])}`, [], 'IMPORT_BAD_OUTPUT');
-  return { version: m[1], package: m[2]?.trim() || null, raw: text.split('\n')[0].trim() };
+  const firstLine = at(text.split('\n'), 0);
+  if (!m) throw new ImportError(`cannot read a QEMU version from: ${JSON.stringify(firstLine)}`, [], 'IMPORT_BAD_OUTPUT');
+  const [version] = captures(m, 1);
+  return { version, package: m[2]?.trim() || null, raw: firstLine.trim() };
 }
 
 export function parseMachines(text: string): QemuMachine[] {
@@ -62,10 +65,11 @@ export function parseMachines(text: string): QemuMachine[] {
     if (!line.trim() || /^Supported machines are:/.test(line)) continue;
     const m = /^(\S+)\s+(.*)$/.exec(line.trim());
     if (!m) continue;
-    let desc = m[2];
-    const mach: QemuMachine = { name: m[1], description: '' };
+    const [name, rest] = captures(m, 2);
+    let desc = rest;
+    const mach: QemuMachine = { name, description: '' };
     const alias = /\(alias of ([^)]+)\)/.exec(desc);
-    if (alias) mach.aliasOf = alias[1];
+    if (alias) [mach.aliasOf] = captures(alias, 1);
     if (/\(default\)/.test(desc)) mach.isDefault = true;
     if (/\(deprecated\)/.test(desc)) mach.deprecated = true;
     desc = desc.replace(/\s*\((alias of [^)]+|default|deprecated)\)/g, '').trim();
@@ -87,7 +91,10 @@ export function parseCpus(text: string): { name: string; description: string }[]
     if (!line.trim()) break; // the CPUID flag list follows after a blank line
     // x86: "x86 Broadwell-v1          Intel Core Processor (Broadwell)"; other targets: "  cortex-a53".
     const m = /^\S/.test(line) ? /^\S+\s+(\S+)\s*(.*)$/.exec(line) : /^\s+(\S+)\s*(.*)$/.exec(line);
-    if (m) out.push({ name: m[1], description: m[2].trim() });
+    if (m) {
+      const [name, description] = captures(m, 2);
+      out.push({ name, description: description.trim() });
+    }
   }
   return out;
 }
@@ -98,19 +105,19 @@ export function parseDevices(text: string): QemuDeviceModel[] {
   for (const line of text.split('\n')) {
     const cat = /^(.+) devices:$/.exec(line.trim());
     if (cat) {
-      category = cat[1];
+      [category] = captures(cat, 1);
       continue;
     }
     const m = /^name "([^"]+)"(.*)$/.exec(line.trim());
     if (!m) continue;
-    const dev: QemuDeviceModel = { name: m[1], category };
-    const rest = m[2];
+    const [name, rest] = captures(m, 2);
+    const dev: QemuDeviceModel = { name, category };
     const bus = /bus ([^,]+)/.exec(rest);
     const alias = /alias "([^"]+)"/.exec(rest);
     const desc = /desc "([^"]*)"/.exec(rest);
-    if (bus) dev.bus = bus[1].trim();
-    if (alias) dev.alias = alias[1];
-    if (desc) dev.desc = desc[1];
+    if (bus) dev.bus = captures(bus, 1)[0].trim();
+    if (alias) [dev.alias] = captures(alias, 1);
+    if (desc) [dev.desc] = captures(desc, 1);
     out.push(dev);
   }
   return out;
@@ -255,5 +262,6 @@ async function checkClash(tx: Sql, r: ReleaseRow): Promise<void> {
     r.version,
     r.id,
   ]);
-  if (rows.length) throw new ImportError(`kvm release ${r.version} already exists as ${rows[0].id}; not touched`, [], 'IMPORT_CONFLICT');
+  const [existing] = rows;
+  if (existing) throw new ImportError(`kvm release ${r.version} already exists as ${existing.id}; not touched`, [], 'IMPORT_CONFLICT');
 }

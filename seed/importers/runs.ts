@@ -4,6 +4,7 @@
 // nothing at all, like the data.
 import type { Sql } from '../../src/db/sql.ts';
 import { recordChanges, type SyncCounts } from './sync.ts';
+import { must } from '../../src/util/must.ts';
 
 export type ImportSource = 'osinfo-db' | 'pci.ids' | 'qemu';
 
@@ -61,7 +62,7 @@ export async function recordRun(
      VALUES ($1, $2, $3, $4::timestamptz AT TIME ZONE 'UTC', $5::timestamptz AT TIME ZONE 'UTC', $6, $7::jsonb, $8) RETURNING id`,
     [s.source, s.sourceVersion, s.path, s.startedAt, s.finishedAt, s.status, JSON.stringify(counts), s.message ?? problemText(s.problems)],
   );
-  return Number(row.id);
+  return Number(must(row, 'the id INSERT .. RETURNING gives').id);
 }
 
 function problemText(problems: ImportProblem[]): string | null {
@@ -117,8 +118,8 @@ export async function catalogueVersion(sql: Sql): Promise<CatalogueVersion> {
        FROM "ImportRun" WHERE status = 'OK'
       ORDER BY source, "finishedAt" DESC, id DESC`,
   );
-  const [{ seq }] = await sql.query<{ seq: string | number | null }>(`SELECT max(seq)::text AS seq FROM "Change"`);
-  const changeSeq = seq === null ? 0 : Number(seq);
+  const [last] = await sql.query<{ seq: string | number | null }>(`SELECT max(seq)::text AS seq FROM "Change"`);
+  const changeSeq = last?.seq == null ? 0 : Number(last.seq); // max() over no rows is one NULL row
   const label = [...sources.map((s) => `${s.source}@${s.sourceVersion ?? 'unknown'}`), `changes#${changeSeq}`].join('+');
   return { label, sources: sources.map((s) => ({ ...s, runId: Number(s.runId) })), changeSeq };
 }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { Database } from './index.ts';
 import { DatabaseError } from './errors.ts';
+import { must } from '../util/must.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MIGRATIONS_DIR = join(ROOT, 'prisma', 'migrations');
@@ -105,11 +106,12 @@ export interface MigrationStatus {
 /** Reads `_prisma_migrations` and compares it with prisma/migrations; throws on a history we must not touch. */
 export async function checkHistory(db: Database, dir = MIGRATIONS_DIR): Promise<MigrationStatus> {
   const local = localMigrations(dir);
-  const [{ has_table, user_tables }] = await db.sql.query<{ has_table: boolean; user_tables: number }>(
+  const [state] = await db.sql.query<{ has_table: boolean; user_tables: number }>(
     `select to_regclass('public._prisma_migrations') is not null as has_table,
             (select count(*)::int from information_schema.tables
               where table_schema = 'public' and table_name <> '_prisma_migrations') as user_tables`,
   );
+  const { has_table, user_tables } = must(state, 'the one row a select without FROM returns');
   if (!has_table) {
     if (user_tables > 0) {
       throw new DatabaseError(
@@ -129,7 +131,7 @@ export async function checkHistory(db: Database, dir = MIGRATIONS_DIR): Promise<
     throw new DatabaseError(
       'MIGRATION_HISTORY_FAILED',
       `migration ${failed.map((r) => r.migration_name).join(', ')} failed on ${db.description} and was not rolled back` +
-        (failed[0].logs ? ` (${failed[0].logs.split('\n')[0]})` : '') +
+        (failed[0]?.logs ? ` (${failed[0].logs.split('\n')[0]})` : '') +
         '. Repair the database by hand, then mark it rolled back; the service will not do it for you.',
     );
   }

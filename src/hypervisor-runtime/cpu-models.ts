@@ -1,6 +1,8 @@
 // Named x86 CPU models QEMU offers, with the /proc/cpuinfo flags each one needs from the host
 // (the distinguishing features from QEMU's target/i386/cpu.c builtin_x86_defs; each model also needs
 // everything its predecessor in the same line needs). Used to pick a migration-safe baseline.
+import { at } from '../util/must.ts';
+
 
 export interface CpuModel {
   name: string;
@@ -66,7 +68,7 @@ export function baselineModel(
   const vendors = new Set(hosts.map((h) => hostVendor(h.vendor)));
   const vendor = vendors.size === 1 ? [...vendors][0] : 'mixed';
   const considered: { model: string; host: string; flags: string[] }[] = [];
-  let best: CpuModel = CPU_MODELS[0];
+  let best: CpuModel = at(CPU_MODELS, 0, 'the baseline CPU model (the table starts with the oldest)');
   for (const m of CPU_MODELS) {
     if (m.vendor !== 'any' && m.vendor !== vendor) continue;
     if (available && !available.includes(m.name)) continue;

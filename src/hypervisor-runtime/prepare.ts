@@ -45,10 +45,14 @@ export async function executePrepare(steps: PrepareStep[], opts: { swtpmBinary?:
         if (!existsSync(s.to)) copyFileSync(s.from, s.to);
       } else if (s.kind === 'swtpm') {
         mkdirSync(s.stateDir, { recursive: true });
-        const [bin, ...args] = s.argv;
-        const child = spawn(opts.swtpmBinary ?? bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+        const [argv0, ...args] = s.argv;
+        const bin = opts.swtpmBinary ?? argv0;
+        if (!bin) throw new Error('the swtpm step has an empty argv');
+        const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
         children.push(child);
-        await waitForPath(s.socket, opts.timeoutMs ?? 5000, child);
+        // Patient by default: swtpm is alive (its exit is noticed at once) and a loaded machine can
+        // take more than a few seconds to schedule it.
+        await waitForPath(s.socket, opts.timeoutMs ?? 60_000, child);
       }
     }
   } catch (err) {

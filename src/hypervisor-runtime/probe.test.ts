@@ -75,8 +75,8 @@ describe('probe', () => {
       { address: '0000:3b:02.0', vendorId: '8086', productId: '154c', class: '020000', driver: null, iommuGroup: 13, sriovTotalVfs: null, sriovNumVfs: null, physfn: '0000:3b:00.0' },
     ]);
     assert.equal(h.firmware.length, 1, 'the malformed descriptor is skipped');
-    assert.equal(h.firmware[0].code, '/usr/share/OVMF/OVMF_CODE_4M.fd');
-    assert.equal(h.firmware[0].file, '/usr/share/qemu/firmware/60-edk2-x86_64.json');
+    assert.equal(h.firmware[0]?.code, '/usr/share/OVMF/OVMF_CODE_4M.fd');
+    assert.equal(h.firmware[0]?.file, '/usr/share/qemu/firmware/60-edk2-x86_64.json');
     assert.equal(h.qemu, null);
     assert.equal(h.swtpm, null);
     assert.deepEqual(readPciDevices(join(root, 'nowhere')), []);

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { HOST_SCHEMA, parseHostProfile, type FirmwareDescriptorInfo, type HostProfile, type PciDeviceInfo } from './host.ts';
+import { captures } from '../util/must.ts';
 
 export interface ProbeOptions {
   /** Filesystem root for /proc, /sys, /dev and /usr/share (tests point it at a prepared tree). */
@@ -54,7 +55,7 @@ export function parseMemInfoMiB(text: string): number {
 /** `qemu-system-x86_64 -device help` → device names. */
 export function parseDeviceHelp(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/^name "([^"]+)"/gm)) out.push(m[1]);
+  for (const m of text.matchAll(/^name "([^"]+)"/gm)) out.push(...captures(m, 1));
   return out.sort();
 }
 
@@ -64,9 +65,11 @@ export function parseMachineHelp(text: string): { machines: string[]; defaultMac
   let def: string | null = null;
   for (const line of text.split('\n')) {
     const m = /^(\S+)\s+(.*)$/.exec(line);
-    if (!m || m[1] === 'Supported') continue;
-    machines.push(m[1]);
-    if (/\(default\)/.test(m[2])) def = m[1];
+    if (!m) continue;
+    const [name, rest] = captures(m, 2);
+    if (name === 'Supported') continue;
+    machines.push(name);
+    if (/\(default\)/.test(rest)) def = name;
   }
   return { machines: machines.sort(), defaultMachine: def };
 }
@@ -75,14 +78,14 @@ export function parseCpuHelp(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split('\n')) {
     const m = /^x86\s+(\S+)/.exec(line);
-    if (m) out.push(m[1]);
+    if (m) out.push(...captures(m, 1));
   }
   return out.sort();
 }
 
 export function parseQemuVersion(text: string): string | null {
   const m = /QEMU emulator version (\d+\.\d+(?:\.\d+)?)/.exec(text);
-  return m ? m[1] : null;
+  return m ? captures(m, 1)[0] : null;
 }
 
 function readText(path: string): string | null {

@@ -21,9 +21,9 @@ describe('VM spec', () => {
   it('fills defaults', () => {
     const s = parseSpec({ guest: 'debian11', hypervisor: 'kvm', disks: [{ path: 'a.qcow2' }], nics: [{}] });
     assert.equal(s.firmware, 'auto');
-    assert.equal(s.disks![0].device, 'disk');
-    assert.equal(s.disks![0].bus, 'auto');
-    assert.equal(s.nics![0].backend, 'user');
+    assert.equal(s.disks?.[0]?.device, 'disk');
+    assert.equal(s.disks?.[0]?.bus, 'auto');
+    assert.equal(s.nics?.[0]?.backend, 'user');
     assert.deepEqual(s.constraints.migrateAcross, []);
     assert.equal(s.drivers.addon, false);
   });

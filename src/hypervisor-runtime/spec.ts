@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { captures } from '../util/must.ts';
 
 // The runtime parses a spec or host profile once per process: compiling a validator (zod's JIT) costs
 // more than it saves, so validate interpretively.
@@ -24,10 +25,12 @@ export function parseSize(v: string | number, bareUnit = 1): number | null {
   if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? Math.round(v * bareUnit) : null;
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(v);
   if (!m) return null;
-  const unit = m[2].toLowerCase();
+  const [num, rawUnit] = captures(m, 2);
+  const unit = rawUnit.toLowerCase();
   if (!(unit in UNITS)) return null;
   const mult = unit === '' ? bareUnit : UNITS[unit];
-  return Math.round(Number(m[1]) * mult);
+  if (mult === undefined) return null;
+  return Math.round(Number(num) * mult);
 }
 
 /** Bytes → "2 GiB" / "512 MiB" for messages. */

@@ -2,6 +2,7 @@
 import type { OsinfoData, OsinfoOs, OsinfoPlatform, Problem } from './parse.ts';
 import { classify, identityFromUri, kindOf, type BusIdentity, type DeviceClass, type DeviceKind, type ParavirtInterface } from '../devices.ts';
 import { lookup, type HwIds } from '../hwids.ts';
+import { at, captures, must } from '../../../src/util/must.ts';
 
 export const SOURCE = 'osinfo-db';
 
@@ -145,9 +146,10 @@ export const PLATFORM_HYPERVISOR: Readonly<Record<string, { key: string; upstrea
 function isoDate(v: string | undefined, what: string, os: { id: string; files: string[] }, problems: Problem[]): string | null {
   if (!v) return null;
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
-  const d = m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])) : null;
-  if (!m || !d || d.getUTCFullYear() !== +m[1] || d.getUTCMonth() !== +m[2] - 1 || d.getUTCDate() !== +m[3]) {
-    problems.push({ path: os.files[0], reason: `${os.id}: ${what} ${JSON.stringify(v)} is not a date (YYYY-MM-DD); left out`, severity: 'warning' });
+  const [y, mo, day] = m ? captures(m, 3).map(Number) : [];
+  const d = y !== undefined && mo !== undefined && day !== undefined ? new Date(Date.UTC(y, mo - 1, day)) : null;
+  if (!d || d.getUTCFullYear() !== y || d.getUTCMonth() !== (mo ?? 0) - 1 || d.getUTCDate() !== day) {
+    problems.push({ path: firstFile(os), reason: `${os.id}: ${what} ${JSON.stringify(v)} is not a date (YYYY-MM-DD); left out`, severity: 'warning' });
     return null;
   }
   return v;
@@ -228,7 +230,7 @@ export function deviceRow(
     description: d?.product ?? names.product ?? null,
     source: SOURCE,
     sourceVersion: data.version,
-    sourceRef: d ? d.files[0] : null,
+    sourceRef: d ? firstFile(d) : null,
   };
 }
 
@@ -268,13 +270,13 @@ export function buildRows(data: OsinfoData, hw: HwLookups): OsinfoRows {
   const deviceIds = new Set<string>(data.devices.keys());
 
   for (const os of [...data.oses.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
-    let status = RELEASE_STATUS.released;
+    let status: GuestOSRow['releaseStatus'] = 'RELEASED';
     if (os.releaseStatus) {
       const s = RELEASE_STATUS[os.releaseStatus];
       if (s) status = s;
-      else problems.push({ path: os.files[0], reason: `${os.id}: unknown release-status ${JSON.stringify(os.releaseStatus)}; RELEASED assumed`, severity: 'warning' });
+      else problems.push({ path: firstFile(os), reason: `${os.id}: unknown release-status ${JSON.stringify(os.releaseStatus)}; RELEASED assumed`, severity: 'warning' });
     }
-    if (!os.name) problems.push({ path: os.files[0], reason: `${os.id}: no <name>; the id is used as name`, severity: 'warning' });
+    if (!os.name) problems.push({ path: firstFile(os), reason: `${os.id}: no <name>; the id is used as name`, severity: 'warning' });
     out.guests.push({
       id: os.id,
       shortIds: os.shortIds,
@@ -297,14 +299,14 @@ export function buildRows(data: OsinfoData, hw: HwLookups): OsinfoRows {
       media: mediaJson(os),
       source: SOURCE,
       sourceVersion: version,
-      sourceRef: os.files[0],
+      sourceRef: firstFile(os),
     });
     for (const [arch, kinds] of os.resources) {
       for (const [k, r] of kinds) {
         out.resources.push({
           guestId: os.id,
           arch,
-          kind: RESOURCE_KIND[k],
+          kind: must(RESOURCE_KIND[k], `a resource kind for <${k}>, which the parser admits only from RESOURCE_KINDS`),
           cpus: r.cpus ?? null,
           cpuHz: r.cpuHz ?? null,
           ramBytes: r.ramBytes ?? null,
@@ -316,7 +318,7 @@ export function buildRows(data: OsinfoData, hw: HwLookups): OsinfoRows {
     for (const f of os.firmware.values()) {
       const type = FIRMWARE[f.type];
       if (!type) {
-        problems.push({ path: os.files[0], reason: `${os.id}: unknown firmware type ${JSON.stringify(f.type)}; left out`, severity: 'warning' });
+        problems.push({ path: firstFile(os), reason: `${os.id}: unknown firmware type ${JSON.stringify(f.type)}; left out`, severity: 'warning' });
         continue;
       }
       out.firmware.push({ guestId: os.id, arch: f.arch, type, supported: f.supported, secureBoot: null, source: SOURCE });
@@ -348,7 +350,7 @@ export function buildRows(data: OsinfoData, hw: HwLookups): OsinfoRows {
     if (!rel) continue;
     const k = `${rel.hypervisorKey}|${rel.version}`;
     if (releaseKeys.has(k)) {
-      problems.push({ path: p.files[0], reason: `${p.id}: same hypervisor version as ${releaseKeys.get(k)}; left out`, severity: 'warning' });
+      problems.push({ path: firstFile(p), reason: `${p.id}: same hypervisor version as ${releaseKeys.get(k)}; left out`, severity: 'warning' });
       continue;
     }
     releaseKeys.set(k, p.id);
@@ -362,7 +364,7 @@ export function buildRows(data: OsinfoData, hw: HwLookups): OsinfoRows {
         model: known?.name ?? dev,
         supported,
         notes: null,
-        sourceRef: p.files[0],
+        sourceRef: firstFile(p),
       });
     }
   }
@@ -373,15 +375,15 @@ export function buildRows(data: OsinfoData, hw: HwLookups): OsinfoRows {
 
 function releaseRow(p: OsinfoPlatform, problems: Problem[]): ReleaseRow | null {
   const m = /^[a-z]+:\/\/([^/]+)\//.exec(p.id);
-  const ns = m ? PLATFORM_HYPERVISOR[m[1]] : undefined;
+  const ns = m ? PLATFORM_HYPERVISOR[captures(m, 1)[0]] : undefined;
   if (!ns) {
-    problems.push({ path: p.files[0], reason: `${p.id}: no known hypervisor for this platform namespace; left out`, severity: 'warning' });
+    problems.push({ path: firstFile(p), reason: `${p.id}: no known hypervisor for this platform namespace; left out`, severity: 'warning' });
     return null;
   }
   const shortId = p.shortIds[0];
   const version = ns.upstream ? (p.version ?? shortId) : (shortId ?? p.version);
   if (!version) {
-    problems.push({ path: p.files[0], reason: `${p.id}: neither version nor short-id; left out`, severity: 'warning' });
+    problems.push({ path: firstFile(p), reason: `${p.id}: neither version nor short-id; left out`, severity: 'warning' });
     return null;
   }
   const date = (v: string | undefined, what: string) => isoDate(v, what, p, problems);
@@ -400,7 +402,7 @@ function releaseRow(p: OsinfoPlatform, problems: Problem[]): ReleaseRow | null {
     sriov: false,
     notes: platformNotes(p),
     source: SOURCE,
-    sourceRef: p.files[0],
+    sourceRef: firstFile(p),
   };
 }
 
@@ -418,7 +420,7 @@ export function parsePlatformNotes(notes: string | null): { shortIds: string[]; 
   const out = { shortIds: [] as string[], vendor: undefined as string | undefined, upgrades: [] as string[], derivesFrom: [] as string[] };
   const m = /^osinfo-db platform: (.*)$/.exec(notes ?? '');
   if (!m) return out;
-  for (const part of m[1].split('; ')) {
+  for (const part of captures(m, 1)[0].split('; ')) {
     const sp = part.indexOf(' ');
     const k = part.slice(0, sp);
     const v = part.slice(sp + 1);
@@ -428,4 +430,9 @@ export function parsePlatformNotes(notes: string | null): { shortIds: string[]; 
     else if (k === 'derives-from') out.derivesFrom.push(v);
   }
   return out;
+}
+
+/** The file that defined an entity: the parser records it when it creates the entity. */
+function firstFile(x: { id: string; files: string[] }): string {
+  return at(x.files, 0, `the file that defined ${x.id}`);
 }

@@ -3,6 +3,7 @@
 // virtcompat keeps the default-language text only. Comments and processing instructions are
 // ignored. A malformed document throws an XmlError naming the file, line and column.
 import { SaxesParser } from 'saxes';
+import { at } from '../../../src/util/must.ts';
 
 export interface XmlElement {
   name: string;
@@ -37,7 +38,7 @@ export function parseXml(text: string, fileName: string): XmlElement {
       return;
     }
     const el: XmlElement = { name: tag.name, attrs: { ...attrs }, children: [], text: '', line: parser.line };
-    stack[stack.length - 1].children.push(el);
+    at(stack, -1, 'the open element').children.push(el);
     if (!tag.isSelfClosing) stack.push(el);
   });
   parser.on('closetag', (tag) => {
@@ -50,11 +51,11 @@ export function parseXml(text: string, fileName: string): XmlElement {
   });
   parser.on('text', (t) => {
     if (skipping > 0 || stack.length === 1) return;
-    stack[stack.length - 1].text += t;
+    at(stack, -1, 'the open element').text += t;
   });
   parser.on('cdata', (t) => {
     if (skipping > 0 || stack.length === 1) return;
-    stack[stack.length - 1].text += t;
+    at(stack, -1, 'the open element').text += t;
   });
   try {
     parser.write(text).close();
@@ -64,7 +65,7 @@ export function parseXml(text: string, fileName: string): XmlElement {
   if (error) throw new XmlError((error as Error).message);
   const top = root.children;
   if (top.length !== 1) throw new XmlError(`${fileName}: expected one document element, found ${top.length}`);
-  return top[0];
+  return at(top, 0);
 }
 
 /** Trimmed text of the first child element with this name, or undefined. */

@@ -108,10 +108,11 @@ instance refuses it from the next request on.
 `,
   async run(args, io) {
     const { positionals } = parseCommandArgs(args, {}, true);
-    if (positionals.length !== 1) throw new UsageError('give exactly one key id');
-    const m = /^(?:vc_)?([0-9a-f]{16})(?:_.*)?$/.exec(positionals[0]);
-    if (!m) throw new UsageError(`not a key id: ${JSON.stringify(positionals[0].slice(0, 40))}`);
-    const row = await withDatabase(io, (db) => revokeApiKey({ db, actor: SYSTEM }, m[1]));
+    const [given] = positionals;
+    if (positionals.length !== 1 || given === undefined) throw new UsageError('give exactly one key id');
+    const keyId = /^(?:vc_)?([0-9a-f]{16})(?:_.*)?$/.exec(given)?.[1];
+    if (!keyId) throw new UsageError(`not a key id: ${JSON.stringify(given.slice(0, 40))}`);
+    const row = await withDatabase(io, (db) => revokeApiKey({ db, actor: SYSTEM }, keyId));
     io.stdout.write(`revoked ${row.id} at ${row.revokedAt}\n`);
     return 0;
   },

@@ -32,14 +32,15 @@ Options:
         { name: { type: 'string' }, kind: { type: 'string', multiple: true }, url: { type: 'string' } },
         true,
       );
-      if (positionals.length !== 1) throw new UsageError('give exactly one vendor id');
+      const [vendorId] = positionals;
+      if (positionals.length !== 1 || vendorId === undefined) throw new UsageError('give exactly one vendor id');
       if (!values.name) throw new UsageError('--name is required');
       const kinds = (values.kind ?? []).map((k) => k.toUpperCase());
       if (kinds.length === 0) throw new UsageError('give at least one --kind');
       const bad = kinds.filter((k) => !KINDS.includes(k));
       if (bad.length) throw new UsageError(`--kind must be one of ${KINDS.join(', ')}, got ${bad.join(', ')}`);
       const { vendor, events } = await withDatabase(io, (db) =>
-        createVendor({ db, actor: SYSTEM }, { id: positionals[0], name: values.name!, kinds, url: values.url ?? null }, update),
+        createVendor({ db, actor: SYSTEM }, { id: vendorId, name: values.name!, kinds, url: values.url ?? null }, update),
       );
       await announce(io, events);
       io.stdout.write(`${update ? 'updated' : 'created'} vendor ${vendor.id} (${vendor.kinds.join(', ')})\n`);

@@ -1,6 +1,8 @@
 // Pure edits of a QEMU argv (an array, never a shell string): what the boot manager adds to a
 // rendered plan so it can run and watch the guest — direct kernel boot, a QMP socket, the serial
 // console on QEMU's stdout, no reboot loop — and what a fall-back to TCG changes.
+import { at } from '../../util/must.ts';
+
 
 export const DEFAULT_QEMU = 'qemu-system-x86_64';
 
@@ -21,7 +23,8 @@ export interface QemuArgv {
 
 /** Splits a rendered argv into the binary (argv[0] when it is not an option) and the options. */
 export function splitArgv(argv: readonly string[]): QemuArgv {
-  if (argv.length > 0 && !argv[0].startsWith('-')) return { binary: argv[0], args: argv.slice(1) };
+  const [first, ...rest] = argv;
+  if (first !== undefined && !first.startsWith('-')) return { binary: first, args: rest };
   return { binary: DEFAULT_QEMU, args: [...argv] };
 }
 
@@ -33,9 +36,10 @@ export function joinArgv(q: QemuArgv): string[] {
 export function optionPairs(args: readonly string[]): [string, string | null][] {
   const out: [string, string | null][] = [];
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (WITH_VALUE.has(a) && i + 1 < args.length) {
-      out.push([a, args[i + 1]]);
+    const a = at(args, i);
+    const next = args[i + 1];
+    if (WITH_VALUE.has(a) && next !== undefined) {
+      out.push([a, next]);
       i++;
     } else out.push([a, null]);
   }
@@ -84,10 +88,10 @@ export function acceleratorOf(args: readonly string[]): Accel {
   let accel: string | null = null;
   for (const [o, v] of optionPairs(args)) {
     if (o === '-enable-kvm') accel = 'kvm';
-    else if (o === '-accel' && v) accel = splitOptionValue(v)[0].replace(/^accel=/, '');
+    else if (o === '-accel' && v) accel = at(splitOptionValue(v), 0).replace(/^accel=/, '');
     else if ((o === '-machine' || o === '-M') && v) {
       const kv = splitOptionValue(v).find((p) => p.startsWith('accel='));
-      if (kv) accel = kv.slice(6).split(':')[0];
+      if (kv) accel = at(kv.slice(6).split(':'), 0);
     }
   }
   return (accel ?? 'tcg') as Accel;

@@ -12,6 +12,7 @@ import {
   virtioOfType,
   virtioPciGeneration,
 } from './report.ts';
+import { at } from '../../util/must.ts';
 
 // Serial captures of the real test guest under QEMU 7.2 / TCG (see test/fixtures/boot/README.md).
 const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/boot/${name}.serial.txt`, import.meta.url), 'utf8');
@@ -65,7 +66,7 @@ test('pc (i440FX) with e1000 and an IDE disk', () => {
     r.net.map((n) => [n.bus, n.driver]),
     [['pci', 'e1000']],
   );
-  const [disk] = r.block;
+  const disk = at(r.block, 0, 'a block device');
   assert.equal(disk.bus, 'ata');
   assert.equal(disk.controllerDriver, 'ata_piix');
   assert.equal(disk.sectors, 131072);
@@ -78,7 +79,7 @@ test('UEFI with Secure Boot and a TPM 2.0 on CRB', () => {
   assert.equal(r.firmware.uefi, true);
   assert.equal(r.firmware.platformSize, 64);
   assert.equal(r.firmware.secureBoot, 'on');
-  assert.match(r.dmi.bios_vendor, /OVMF/);
+  assert.match(r.dmi.bios_vendor ?? '(none)', /OVMF/);
   assert.deepEqual(
     r.tpm.map((t) => [t.driver, t.versionMajor]),
     [['tpm_crb', 2]],
@@ -98,7 +99,7 @@ test('serial noise: OVMF escape sequences, CRLF, kernel lines inside the report'
 
 test('no report, cut-off report and unknown version are errors', () => {
   assert.throws(() => parseGuestReport('[    0.0] Linux version 6.1\n'), ReportParseError);
-  const cut = fixture('pc-e1000-ide-tcg').split('VIRTCOMPAT-REPORT-END')[0];
+  const cut = at(fixture('pc-e1000-ide-tcg').split('VIRTCOMPAT-REPORT-END'), 0);
   assert.equal(extractReport(cut), null);
   assert.throws(() => parseGuestReport(cut), /no complete guest report/);
   const v2 = fixture('pc-e1000-ide-tcg').replace('"version":1', '"version":2');

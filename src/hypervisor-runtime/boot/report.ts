@@ -1,5 +1,7 @@
 // The test guest's report (scripts/guest/init.sh): JSON lines between VIRTCOMPAT-REPORT-BEGIN and
 // VIRTCOMPAT-REPORT-END on the serial console. Pure: text in, typed report out.
+import { captures } from '../../util/must.ts';
+
 
 export const REPORT_BEGIN = 'VIRTCOMPAT-REPORT-BEGIN';
 export const REPORT_END = 'VIRTCOMPAT-REPORT-END';
@@ -288,7 +290,7 @@ export function hypervisorFromDmesg(dmesg: string[]): GuestReport['hypervisor'] 
   for (const raw of dmesg) {
     const line = raw.replace(/^\[\s*\d+\.\d+\]\s*/, '');
     const m = /Hypervisor detected: (.+)$/.exec(line);
-    if (m && detected === null) detected = m[1].trim();
+    if (m && detected === null) detected = captures(m, 1)[0].trim();
     if (PARAVIRT_LINE.test(line) && !/Unknown symbol/.test(line)) paravirtLines.push(line);
   }
   return { detected, paravirtLines };

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Plan, PlannedDevice } from '../plan.ts';
 import { parseGuestReport } from './report.ts';
 import { expectedPciId, formatVerification, verifyPlanInGuest } from './verify.ts';
+import { at } from '../../util/must.ts';
 
 // Real plans (decide() on the osinfo fixtures for the tcg-x86_64 host profile) and the serial
 // console of the test guest booted with them (see test/fixtures/boot/README.md).
@@ -54,7 +55,7 @@ test('a plan the guest did not see fails, naming what differs', () => {
   // a device the plan does not have shows up as unplanned
   const noRng = failed({ ...plan, devices: plan.devices.filter((d) => d.id !== 'rng0') }, report);
   assert.deepEqual(noRng.length, 1);
-  assert.match(noRng[0], /^unplanned /);
+  assert.match(at(noRng, 0), /^unplanned /);
   // another MAC
   assert.deepEqual(failed({ ...plan, devices: plan.devices.map((d) => (d.nic ? { ...d, nic: { ...d.nic, mac: '52:54:00:99:99:99' } } : d)) }, report), ['net0 interface']);
 });

@@ -5,6 +5,7 @@
 // Pure: plan + report in, checks out.
 import type { Plan, PlannedDevice } from '../plan.ts';
 import { virtioPciGeneration, type GuestReport, type PciDevice } from './report.ts';
+import { captures } from '../../util/must.ts';
 
 export interface Check {
   /** What is checked: `machine`, `net0`, `unplanned 0000:00:05.0` ... */
@@ -120,13 +121,14 @@ const LINUX_NET_DRIVERS: Record<string, string[]> = {
 function virtioTypeOfModel(model: string): string | null {
   const m = /^(?:vhost-user-|vhost-)?virtio-([a-z]+)/.exec(model);
   if (!m) return null;
-  const t = m[1];
+  const [t] = captures(m, 1);
   return ({ blk: 'block', serial: 'console', vga: 'gpu', tablet: 'input', keyboard: 'input', mouse: 'input' } as Record<string, string>)[t] ?? t;
 }
 
 /** The PCI id the guest should see for a planned device, and how it is judged. */
 export function expectedPciId(d: PlannedDevice): string | null {
-  if (QEMU_PCI_IDS[d.model]) return QEMU_PCI_IDS[d.model];
+  const known = QEMU_PCI_IDS[d.model];
+  if (known) return known;
   const m = /^http:\/\/pcisig\.com\/pci\/([0-9a-f]{4})\/([0-9a-f]{4})$/i.exec(d.deviceId ?? '');
   return m ? `${m[1]}:${m[2]}`.toLowerCase() : null;
 }
@@ -203,8 +205,9 @@ export function verifyPlanInGuest(plan: Plan, report: GuestReport, opts: { accel
     }
     if (d.bus === 'usb') {
       const m = /^http:\/\/usb\.org\/usb\/([0-9a-f]{4})\/([0-9a-f]{4})$/i.exec(d.deviceId ?? '');
-      const u = m ? report.usb.find((x) => x.vendor === m[1].toLowerCase() && x.product === m[2].toLowerCase()) : undefined;
-      check(subject, m ? `USB ${m[1]}:${m[2]} with a driver` : 'a USB device', u ? `${u.vendor}:${u.product} ${u.productName} → ${u.drivers.join(', ') || 'no driver'}` : 'absent', !!u && u.drivers.length > 0);
+      const [vendor, product] = m ? captures(m, 2) : [];
+      const u = vendor && product ? report.usb.find((x) => x.vendor === vendor.toLowerCase() && x.product === product.toLowerCase()) : undefined;
+      check(subject, m ? `USB ${vendor}:${product} with a driver` : 'a USB device', u ? `${u.vendor}:${u.product} ${u.productName} → ${u.drivers.join(', ') || 'no driver'}` : 'absent', !!u && u.drivers.length > 0);
       continue;
     }
     if (d.bus === 'isa' || d.path === 'builtin') {

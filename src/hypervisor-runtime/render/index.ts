@@ -6,6 +6,7 @@ import { renderLibvirt } from './libvirt.ts';
 import { renderQemu, type QemuRenderOptions } from './qemu.ts';
 import { renderVmx } from './vmware.ts';
 import { renderXl } from './xen.ts';
+import { at } from '../../util/must.ts';
 
 export { RenderError } from './common.ts';
 export { renderQemu, renderLibvirt, renderXl, renderVmx, renderCloudHypervisor, renderFirecracker };
@@ -22,7 +23,7 @@ export function shellQuote(s: string): string {
 export function formatCommand(binary: string, args: string[]): string {
   const lines: string[] = [shellQuote(binary)];
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
+    const a = at(args, i);
     const next = args[i + 1];
     if (a.startsWith('-') && next !== undefined && !next.startsWith('-')) {
       lines.push(`${shellQuote(a)} ${shellQuote(next)}`);

@@ -2,6 +2,7 @@
 import type { Plan } from '../plan.ts';
 import { commentLine, RenderError } from './common.ts';
 import { deviceKey } from '../devices.ts';
+import { captures } from '../../util/must.ts';
 
 const NIC_DEV: Record<string, string> = { vmxnet3: 'vmxnet3', e1000e: 'e1000e', e1000: 'e1000', pcnet: 'vlance' };
 const SCSI_DEV: Record<string, string> = { pvscsi: 'pvscsi', lsisas1068: 'lsisas1068', lsilogic: 'lsilogic', buslogic: 'buslogic' };
@@ -16,7 +17,8 @@ export function vmwareGuestOs(plan: Plan): string {
   if (sid === 'winxp') return 'winxppro';
   if (/^win2k22/.test(sid)) return 'windows2019srvnext-64';
   if (/^win2k19/.test(sid)) return 'windows2019srv-64';
-  if (m && ['debian', 'rhel', 'centos', 'ubuntu', 'freebsd'].includes(m[1])) return `${m[1] === 'centos' ? 'centos' : m[1]}${m[2]}-64`;
+  const [distro, major] = m ? captures(m, 2) : [];
+  if (distro && ['debian', 'rhel', 'centos', 'ubuntu', 'freebsd'].includes(distro)) return `${distro}${major}-64`;
   if (fam === 'linux') return 'other5xlinux-64';
   if (fam === 'winnt') return 'windows9-64';
   return 'other-64';

@@ -41,7 +41,10 @@ export function renderXl(plan: Plan, opts: XlRenderOptions = {}): string {
     kv('acpi', plan.features.acpi ? 1 : 0);
     kv('apic', plan.features.apic ? 1 : 0);
     if (plan.clock.offset === 'localtime') kv('localtime', 1);
-    const groups = [...new Set(plan.paravirt.filter((p) => p.enabled && VIRIDIAN[p.key]).map((p) => VIRIDIAN[p.key]))];
+    const groups = [...new Set(plan.paravirt.flatMap((p) => {
+        const group = p.enabled ? VIRIDIAN[p.key] : undefined;
+        return group ? [group] : [];
+      }))];
     if (groups.length) kv('viridian', `[ ${groups.map(quoteCfg).join(', ')} ]`);
   }
   const disks: string[] = [];

@@ -2,6 +2,7 @@
 // sort value and id, so pages stay stable while rows are added and cost no OFFSET scan.
 import { appError, ErrorCode, badInput } from '../../errors.ts';
 import type { Sql } from '../../db/sql.ts';
+import { must } from '../../util/must.ts';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -156,7 +157,7 @@ export async function keysetPage<T extends { id: string }>(
   );
   if (prime) for (const r of rows) prime(r);
   return toConnection(rows, page.size, q.keyset, !!q.args.after, async () => {
-    const [{ n }] = await sql.query<{ n: number }>(countSql, countParams);
+    const { n } = must((await sql.query<{ n: number }>(countSql, countParams))[0], 'a count(*) row');
     return n;
   });
 }

@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { deriveVerdict, matchDevices, missingRequirements, type DeviceFact, type VerdictInput } from './verdict.ts';
+import { at } from '../../util/must.ts';
 
 const VIRTIO_NET = { id: 'virtio-net', class: 'NETWORK', kind: 'PARAVIRTUAL' };
 const E1000 = { id: 'e1000', class: 'NETWORK', kind: 'EMULATED' };
@@ -74,7 +75,7 @@ describe('deriveVerdict', () => {
     const v = deriveVerdict(input({ hostFeatures: ['ept'] }));
     assert.equal(v.verdict, 'PARTIAL');
     assert.deepEqual(v.missingHostFeatures, ['vmx|svm']);
-    assert.match(v.reasons[0], /QEMU 8.2 requires vmx or svm for hardware-assisted operation; the host has none of them/);
+    assert.match(at(v.reasons, 0), /QEMU 8.2 requires vmx or svm for hardware-assisted operation; the host has none of them/);
   });
 
   it('is UNKNOWN when no storage device is shared', () => {

@@ -1,5 +1,7 @@
 // The compatibility verdict, derived purely from facts gathered by the resolver. Every step appends
 // a reason, so the answer reads like a review, and the function is unit-tested without a database.
+import { at } from '../../util/must.ts';
+
 
 export type Status = 'CERTIFIED' | 'SUPPORTED' | 'WORKS' | 'PARTIAL' | 'BROKEN' | 'UNSUPPORTED';
 export type Verdict = Status | 'CONFLICT' | 'LIKELY' | 'UNKNOWN';
@@ -155,10 +157,8 @@ export function deriveVerdict(input: VerdictInput): VerdictResult {
   }
 
   const conflicts: VerdictResult['conflicts'] = [];
-  for (let i = 0; i < chosen.length; i++) {
-    for (let j = i + 1; j < chosen.length; j++) {
-      const a = chosen[i];
-      const b = chosen[j];
+  for (const [i, a] of chosen.entries()) {
+    for (const b of chosen.slice(i + 1)) {
       if (a.submitter !== b.submitter && POLARITY[a.status] !== POLARITY[b.status]) {
         conflicts.push({ a: a.id, b: b.id, reason: `${a.submitter} says ${a.status}, ${b.submitter} says ${b.status}` });
       }
@@ -188,7 +188,11 @@ export function deriveVerdict(input: VerdictInput): VerdictResult {
     verdict = 'CONFLICT';
     reasons.push(`vendors disagree: ${conflicts.map((c) => c.reason).join('; ')}`);
   } else {
-    const best = [...chosen].sort((a, b) => RANK.indexOf(a.status) - RANK.indexOf(b.status))[0];
+    const best = at(
+      [...chosen].sort((a, b) => RANK.indexOf(a.status) - RANK.indexOf(b.status)),
+      0,
+      'a chosen record (this branch runs only when some are chosen)',
+    );
     verdict = best.status;
     reasons.push(`verdict ${best.status} from record ${best.id} (${best.submitter})`);
   }
