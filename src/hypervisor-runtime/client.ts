@@ -292,7 +292,7 @@ export async function fetchFacts(opts: FetchFactsOptions): Promise<FetchFactsRes
         // feed after our seq says whether anything this answer rests on changed.
         const [oldSeq, oldImport] = entry.catalogueVersion.split('.');
         const [, newImport] = version.split('.');
-        if (oldImport === newImport && /^\d+$/.test(oldSeq ?? '')) {
+        if (oldSeq !== undefined && oldImport === newImport && /^\d+$/.test(oldSeq)) {
           const feed = await readChanges(client, oldSeq, new Set(entry.entities)).catch(() => null);
           if (feed && !feed.touches) stale = false;
         }

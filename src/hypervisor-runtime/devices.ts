@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { DeviceClass, GuestDeviceFact, GuestFacts, ParavirtInterface, ReleaseDeviceFact } from './facts.ts';
 import type { HostProfile } from './host.ts';
 import { PlanError, type Because, type DevicePath, type DeviceRole, type PlannedDevice } from './plan.ts';
+import { at } from '../util/must.ts';
 
 export interface DeviceContext {
   guest: GuestFacts;
@@ -291,7 +292,7 @@ export function chooseDevice(ctx: DeviceContext, slot: Slot): { device: PlannedD
         device: {
           id: slot.id,
           role: slot.role,
-          class: lr.rd?.device.class ?? slot.classes[0],
+          class: lr.rd?.device.class ?? at(slot.classes, 0, `a device class for slot ${slot.id}`),
           path: lr.path,
           model: lr.model,
           deviceId: lr.rd?.device.id ?? null,
@@ -360,7 +361,7 @@ export function planPassthrough(ctx: DeviceContext, slot: Slot): { device: Plann
     device: {
       id: slot.id,
       role: slot.role,
-      class: slot.classes[0],
+      class: at(slot.classes, 0, `a device class for slot ${slot.id}`),
       path: 'passthrough',
       model: 'vfio-pci',
       deviceId,
@@ -381,6 +382,6 @@ export function planPassthrough(ctx: DeviceContext, slot: Slot): { device: Plann
 export function macFor(prefix: string, vmName: string, index: number): string {
   const h = createHash('sha256').update(`${vmName}/${index}`).digest();
   // VMware accepts static MACs only in 00:50:56:00:00:00-00:50:56:3f:ff:ff
-  const first = prefix === '00:50:56' ? h[0] & 0x3f : h[0];
-  return `${prefix}:${[first, h[1], h[2]].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+  const first = prefix === '00:50:56' ? h.readUInt8(0) & 0x3f : h.readUInt8(0);
+  return `${prefix}:${[first, h.readUInt8(1), h.readUInt8(2)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
 }
