@@ -12,6 +12,7 @@ import { createApiKey } from '../src/catalogue/accounts.ts';
 import { SYSTEM } from '../src/catalogue/actor.ts';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, quiet, type VendorTestApp } from './helpers/vendor-fixtures.ts';
+import { must } from '../src/util/must.ts';
 
 const WHOAMI = `{ viewer { role keyId vendor { id } } }`;
 
@@ -114,12 +115,12 @@ for (const kind of testTargets()) {
       const wrong = `vc_${made[5]?.apiKey.id}_${randomBytes(32).toString('base64url')}`;
       const asked = [...made.map((m) => m.key), ...made.map((m) => m.key), wrong, null];
       const answers = await Promise.all(asked.map((k) => t.gql(WHOAMI, {}, k)));
-      answers.forEach((r, i) => {
+      for (const [i, r] of answers.entries()) {
         const k = asked[i];
-        if (k === null) return assert.equal(r.data?.viewer.keyId, null);
-        if (k === wrong || k === revoked.key) return assert.equal(r.status, 401, `request ${i}`);
-        assert.equal(r.data?.viewer.keyId, parseApiKey(k)?.keyId, `request ${i} got another caller's identity`);
-      });
+        if (k === null) assert.equal(r.data?.viewer.keyId, null);
+        else if (k === wrong || k === revoked.key) assert.equal(r.status, 401, `request ${i}`);
+        else assert.equal(r.data?.viewer.keyId, parseApiKey(must(k, `asked key ${i}`))?.keyId, `request ${i} got another caller's identity`);
+      }
     });
 
     it('new keys are created with the fast scheme', async () => {

@@ -11,6 +11,7 @@ import { SYSTEM } from '../src/catalogue/actor.ts';
 import type { App } from '../src/api/app.ts';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, gqlOn, goodRecord, IDS, SUBMIT, REVIEW, type VendorTestApp } from './helpers/vendor-fixtures.ts';
+import { must } from '../src/util/must.ts';
 
 type Caller = 'anonymous' | 'admin' | 'maintainer' | 'acmeMaintainer' | 'acme' | 'acme2' | 'other';
 const CALLERS: Caller[] = ['anonymous', 'admin', 'maintainer', 'acmeMaintainer', 'acme', 'acme2', 'other'];
@@ -234,10 +235,10 @@ for (const kind of testTargets()) {
       );
       // The fixtures are what the probes rely on: vendor A sees its pending record, B and anonymous do not.
       const pending = expected.get('one pending record of vendor A (proposing to supersede)');
-      assert.equal((pending?.get('acme')?.data as { compatibilityRecord: { id: string } | null }).compatibilityRecord?.id, ids.a2);
-      assert.equal((pending?.get('acme2')?.data as { compatibilityRecord: unknown }).compatibilityRecord !== null, true);
-      assert.equal((pending?.get('other')?.data as { compatibilityRecord: unknown }).compatibilityRecord, null);
-      assert.equal((pending?.get('anonymous')?.data as { compatibilityRecord: unknown }).compatibilityRecord, null);
+      assert.equal((must(pending?.get('acme'), 'acme answer').data as { compatibilityRecord: { id: string } | null }).compatibilityRecord?.id, ids.a2);
+      assert.equal((must(pending?.get('acme2'), 'acme2 answer').data as { compatibilityRecord: unknown }).compatibilityRecord !== null, true);
+      assert.equal((must(pending?.get('other'), 'other answer').data as { compatibilityRecord: unknown }).compatibilityRecord, null);
+      assert.equal((must(pending?.get('anonymous'), 'anonymous answer').data as { compatibilityRecord: unknown }).compatibilityRecord, null);
       const viewer = expected.get('viewer');
       assert.notDeepEqual(viewer?.get('acme'), viewer?.get('acme2'), 'two keys of one vendor are told apart by viewer');
     });

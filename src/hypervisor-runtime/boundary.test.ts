@@ -5,6 +5,7 @@ import { it } from 'vitest';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
+import { captures } from '../util/must.ts';
 
 const DIR = import.meta.dirname;
 const SRC = resolve(DIR, '..');
@@ -22,7 +23,7 @@ it('src/hypervisor-runtime imports none of the service code nor Prisma', () => {
   for (const f of files(DIR)) {
     const text = readFileSync(f, 'utf8');
     for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*)['"]([^'"]+)['"]/g)) {
-      const spec = m[1];
+      const [spec] = captures(m, 1);
       if (/^@prisma\/|^prisma$|^pg$|^@electric-sql\//.test(spec)) bad.push(`${relative(SRC, f)} imports ${spec}`);
       if (spec.startsWith('.')) {
         const target = resolve(dirname(f), spec);

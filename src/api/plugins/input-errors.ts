@@ -60,7 +60,7 @@ function findNul(v: unknown, path: string, depth = 0): string | undefined {
   }
   if (v && typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) {
-      if (k.includes('\u0000')) return `${path}.${k.replace(/\u0000/g, '\\0')}`;
+      if (k.includes('\u0000')) return `${path}.${k.replaceAll('\u0000', '\\0')}`;
       const hit = findNul(x, `${path}.${k}`, depth + 1);
       if (hit) return hit;
     }

@@ -161,7 +161,7 @@ async function runPlan(a: PlanFlags, io: CliIO): Promise<number> {
       throw new UsageError(`--hypervisor must be one of ${HYPERVISOR_KEYS.join(', ')}`);
     mark('spec');
 
-    let planned;
+    let planned: Awaited<ReturnType<typeof planVm>>;
     try {
       planned = await planVm({
         spec,

@@ -141,7 +141,7 @@ async function bootVmInner(
   const specMs = performance.now() - t0;
 
   // ── host → facts → decide: the planning path `virtcompat plan` takes ────────────────────────
-  let planned;
+  let planned: Awaited<ReturnType<typeof planVm>>;
   try {
     planned = await planVm({
       spec,
@@ -183,7 +183,7 @@ async function bootVmInner(
 
   // ── render (for --dry-run: exactly what would start, with placeholder run paths) ──────────
   const t4 = performance.now();
-  let dry;
+  let dry: ReturnType<typeof planArgv>;
   try {
     dry = planArgv(plan, RUNDIR, a.qemu);
   } catch (err) {

@@ -7,6 +7,7 @@ import { decide, hostHasRequired } from './index.ts';
 import type { HostProfile } from '../host.ts';
 import type { Plan, PlanError } from '../plan.ts';
 import { parseSpec, type VmSpecInput } from '../spec.ts';
+import { at } from '../../util/must.ts';
 
 const KVM = host('kvm-x86_64');
 const TCG = host('tcg-x86_64');
@@ -43,7 +44,7 @@ const dev = (p: Plan, role: string) => p.devices.filter((d) => d.role === role);
 const one = (p: Plan, role: string) => {
   const d = dev(p, role);
   assert.equal(d.length, 1, `one ${role} device`);
-  return d[0];
+  return at(d, 0);
 };
 const enabled = (p: Plan) =>
   p.paravirt
@@ -98,8 +99,8 @@ describe('decide: KVM x86_64', () => {
       disk.because.rejected?.map((r) => r.option),
       ['virtio-blk-pci-non-transitional', 'virtio-blk-pci-transitional'],
     );
-    assert.match(disk.because.rejected![0].why, /no record that winxp drives it/);
-    assert.match(disk.because.rejected![1].why, /add-on driver virtio-win/);
+    assert.match(at(disk.because.rejected ?? [], 0).why, /no record that winxp drives it/);
+    assert.match(at(disk.because.rejected ?? [], 1).why, /add-on driver virtio-win/);
     const nic = one(p, 'nic');
     assert.equal(nic.model, 'e1000');
     assert.equal(nic.path, 'emulated');
@@ -195,7 +196,7 @@ describe('decide: KVM x86_64', () => {
   });
 
   it('host requirements that are alternatives (anyOf vmx|svm) are met by either', () => {
-    const rel = loadFacts('debian11', 'kvm').hypervisor.releases[1];
+    const rel = at(loadFacts('debian11', 'kvm').hypervisor.releases, 1);
     assert.deepEqual(hostHasRequired(rel, KVM).missing, []);
     assert.deepEqual(hostHasRequired(rel, TCG).missing, ['vmx']);
     const amd: HostProfile = { ...TCG, cpu: { ...TCG.cpu, vendor: 'AuthenticAMD' } };
