@@ -123,7 +123,7 @@ describe('virtcompat plan: a stale build is not used', () => {
     const dir = temp('vc-fast-copy-');
     for (const p of ['bin', 'scripts', 'package.json', 'tsconfig.json', 'examples/hosts', 'test/fixtures/runtime'])
       cpSync(join(ROOT, p), join(dir, p), { recursive: true });
-    for (const p of ['src/cli', 'src/hypervisor-runtime'])
+    for (const p of ['src/cli', 'src/hypervisor-runtime', 'src/util'])
       cpSync(join(ROOT, p), join(dir, p), { recursive: true, filter: (s) => !s.endsWith('.test.ts') });
     nodeModules(join(dir, 'node_modules'));
     return dir;
