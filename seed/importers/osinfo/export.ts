@@ -22,6 +22,7 @@ import { parsePlatformNotes } from './rows.ts';
 import type { OsDriver, OsImage, OsMedia, OsTree } from './parse.ts';
 import { catalogueVersion } from '../runs.ts';
 import { silentProgress, type Progress } from '../progress.ts';
+import { must } from '../../../src/util/must.ts';
 
 export interface ExportResult {
   dir: string;
@@ -222,7 +223,7 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
       `SELECT "guestId", "deviceId", supported, "driverSource"::text AS "driverSource", "driverName", "minDriverVersion", notes, source
          FROM "GuestOSDevice" ORDER BY "guestId", "deviceId"`,
     );
-    const [{ n: paravirt }] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestParavirtSupport"`);
+    const paravirt = await countOf(tx, `SELECT count(*)::int AS n FROM "GuestParavirtSupport"`);
     skip('guest paravirt support rows', Number(paravirt));
 
     const byGuest = <T extends { guestId: string }>(rows: T[]) => {
@@ -274,12 +275,13 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
         }
         x.open('resources', { arch, inherit: inherit.has(arch) ? 'true' : undefined });
         for (const r of kinds) {
-          x.open(KIND_TAG[r.kind]);
+          const tag = must(KIND_TAG[r.kind], `an osinfo element for resource kind ${r.kind}`);
+          x.open(tag);
           x.leaf('n-cpus', r.cpus);
           x.leaf('cpu', r.cpuHz);
           x.leaf('ram', r.ramBytes);
           x.leaf('storage', r.storageBytes);
-          x.close(KIND_TAG[r.kind]);
+          x.close(tag);
         }
         x.close('resources');
       }
@@ -349,7 +351,7 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
     const relDevices = await tx.query<{ releaseId: string; deviceId: string; supported: boolean }>(
       `SELECT "releaseId", "deviceId", supported FROM "HypervisorReleaseDevice" ORDER BY "releaseId", "deviceId"`,
     );
-    const [{ n: hostFeatures }] = await tx.query<{ n: number }>(
+    const hostFeatures = await countOf(tx, 
       `SELECT (SELECT count(*) FROM "HypervisorReleaseHostFeature") + (SELECT count(*) FROM "HypervisorReleaseParavirt") AS n`,
     );
     skip('hypervisor paravirt and host feature rows', Number(hostFeatures));
@@ -396,7 +398,7 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
           AND NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" n WHERE n."supersedesId" = c.id)
         ORDER BY c.id`,
     );
-    const [{ n: otherRecords }] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM "CompatibilityRecord"`);
+    const otherRecords = await countOf(tx, `SELECT count(*)::int AS n FROM "CompatibilityRecord"`);
     skip('compatibility records without a positive accepted current status', Number(otherRecords) - records.length);
     const knownDevices = new Set((await tx.query<{ id: string }>(`SELECT id FROM "Device"`)).map((d) => d.id));
     for (const c of records) {
@@ -547,4 +549,10 @@ function writeDriver(x: Xml, d: OsDriver) {
   for (const f of d.files) x.leaf('file', f);
   for (const dev of d.devices) x.open('device', { id: dev }, true);
   x.close('driver');
+}
+
+/** The one number a `SELECT count(*)::int AS n` answers. */
+async function countOf(tx: Sql, sql: string): Promise<number> {
+  const [row] = await tx.query<{ n: number }>(sql);
+  return must(row, `a row from ${sql}`).n;
 }

@@ -158,7 +158,8 @@ Exit codes: 0 all records stored, 1 something was not stored (see stderr), 2 usa
       },
       true,
     );
-    if (positionals.length !== 1) throw new UsageError('give exactly one FILE');
+    const [file] = positionals;
+    if (positionals.length !== 1 || file === undefined) throw new UsageError('give exactly one FILE');
     const env = (await import('../env.ts')).clientEnv(io.env);
     const apiKey = values.key ?? env.apiKey;
     if (!apiKey) throw new UsageError('give --key or set VIRTCOMPAT_API_KEY');
@@ -178,16 +179,16 @@ Exit codes: 0 all records stored, 1 something was not stored (see stderr), 2 usa
 
     // A missing or unreadable FILE is a usage error (exit 2), as in every command; records the
     // file gets wrong are input errors (exit 1), as the service's own answers are.
-    const path = resolve(io.cwd, positionals[0]);
+    const path = resolve(io.cwd, file);
     let content: string;
     try {
       content = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new UsageError(`cannot read ${positionals[0]}: ${(err as Error).message}`);
+      throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
     }
     let records: Array<Record<string, unknown>>;
     try {
-      records = readRecords(content, positionals[0]);
+      records = readRecords(content, file);
     } catch (err) {
       io.stderr.write(`virtcompat submit: ${(err as Error).message}\n`);
       return 1;
@@ -252,7 +253,7 @@ Exit codes: 0 all records stored, 1 something was not stored (see stderr), 2 usa
       }
     }
 
-    const summary = { file: positionals[0], records: records.length, batches: 0, batchSize: 0, created: 0, duplicates: 0, replayedBatches: 0, failedBatches: 0, inputErrors: 0 };
+    const summary = { file, records: records.length, batches: 0, batchSize: 0, created: 0, duplicates: 0, replayedBatches: 0, failedBatches: 0, inputErrors: 0 };
     try {
       const who = await call<{ viewer: { role: string; vendor: { id: string } | null }; submissionLimits: { maxRecordsPerRequest: number } }>(
         `{ viewer { role vendor { id } } submissionLimits { maxRecordsPerRequest } }`,
