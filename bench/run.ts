@@ -20,6 +20,7 @@ import { prepareDatabase } from '../src/api/startup.ts';
 import { QUERIES, type QueryName } from './queries.ts';
 import { createApiKey } from '../src/catalogue/accounts.ts';
 import { SYSTEM } from '../src/catalogue/actor.ts';
+import { must } from '../src/util/must.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -61,7 +62,7 @@ function startProcess(args: string[], env: Record<string, string>, ready: RegExp
 
 /** CPU seconds (user + system) the process has used: load-independent cost per request. */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const fields = must(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1], `the fields of /proc/${pid}/stat`).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
@@ -130,9 +131,10 @@ async function run() {
   const db = await openDatabase({ kind: 'postgres', url, poolSize: 2 });
   await prepareDatabase(db, { seed: true });
   const { key } = await createApiKey({ db, actor: SYSTEM }, { role: 'MAINTAINER', vendorId: null, label: 'bench' });
-  const [{ guests, devices }] = await db.sql.query<{ guests: number; devices: number }>(
+  const [sizes] = await db.sql.query<{ guests: number; devices: number }>(
     `SELECT (SELECT count(*)::int FROM "GuestOS") AS guests, (SELECT count(*)::int FROM "GuestOSDevice") AS devices`,
   );
+  const { guests, devices } = must(sizes, 'the one row of a SELECT without FROM');
   await db.close();
   console.log(`catalogue: ${guests} guests, ${devices} device links (PostgreSQL, scratch database vc_bench)`);
   console.log(`load average before the run: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
@@ -160,9 +162,10 @@ async function run() {
   for (const s of servers) {
     const { child, port } = await startProcess(s.args, s.env, s.ready);
     try {
-      answers[s.t.name] = {};
+      const answered: Record<string, unknown> = {};
+      answers[s.t.name] = answered;
       for (const q of Object.keys(QUERIES) as QueryName[]) {
-        answers[s.t.name][q] = await fetchOnce(port, s.t, q);
+        answered[q] = await fetchOnce(port, s.t, q);
         await measure(port, s.t, q, WARMUP);
         const cpu0 = cpuSeconds(child.pid!);
         const m = await measure(port, s.t, q, SECONDS);
@@ -180,11 +183,11 @@ async function run() {
   }
 
   for (const q of Object.keys(QUERIES) as QueryName[]) {
-    const floor = answers['raw floor'][q];
+    const floor = answers['raw floor']?.[q];
     for (const name of ['virtcompat, cache off', 'virtcompat, cache on']) {
-      if (!isDeepStrictEqual(answers[name][q], floor)) {
+      if (!isDeepStrictEqual(answers[name]?.[q], floor)) {
         throw new Error(
-          `${name} and the raw floor answer ${q} differently:\n${JSON.stringify(answers[name][q])}\n${JSON.stringify(floor)}`,
+          `${name} and the raw floor answer ${q} differently:\n${JSON.stringify(answers[name]?.[q])}\n${JSON.stringify(floor)}`,
         );
       }
     }

@@ -11,6 +11,7 @@
 // bench/import.ts against INSERT .. ON CONFLICT DO UPDATE (see the figures in the README).
 import type { Sql } from '../../src/db/sql.ts';
 import { appendChanges } from '../../src/catalogue/changes.ts';
+import { InvariantError, must } from '../../src/util/must.ts';
 
 export type ColumnType = 'text' | 'int4' | 'int8' | 'bool' | 'date' | 'jsonb' | 'text[]' | { enum: string } | { enumArray: string };
 
@@ -223,7 +224,7 @@ export async function syncTable<R>(tx: Sql, spec: TableSpec<R>, rows: readonly R
   await tx.query(buildLoadSql(spec), data);
   await tx.query(`ANALYZE ${srcTable(spec)}`);
   try {
-    const [plan] = await tx.query<SyncCounts>(buildPlanSql(spec), params);
+    const plan = must((await tx.query<SyncCounts>(buildPlanSql(spec), params))[0], 'the sync plan row (the plan query returns one row)');
     if (plan.created + plan.updated + plan.deleted === 0) {
       return {
         counts: { created: 0, updated: 0, unchanged: Number(plan.unchanged), deleted: 0, kept: Number(plan.kept) },
@@ -263,6 +264,7 @@ export async function recordChanges(tx: Sql, changed: Iterable<string>, data: Re
     tx,
     list.map((k) => {
       const [entityType, entityId] = k.split('\u0000');
+      if (entityType === undefined || entityId === undefined) throw new InvariantError(`change key ${JSON.stringify(k)} is not type\\0id`);
       return { entityType, entityId, op: 'UPSERT' as const, data };
     }),
   );

@@ -254,7 +254,9 @@ async function resolveRecords(tx: Sql, vendorId: string, recs: CheckedRecord[], 
     };
     // A negative claim about a device may be exactly that the guest cannot drive it.
     if (r.device) checkDevice(['device'], r.device, !NEGATIVE.has(r.status));
-    r.testedDevices.forEach((d, i) => checkDevice(['testedDevices', i], d, true));
+    r.testedDevices.forEach((d, i) => {
+      checkDevice(['testedDevices', i], d, true);
+    });
     if (r.backend) {
       const featureId = backendKeys.get(r.backend);
       if (!featureId) p.add(['backend'], 'UNKNOWN_REFERENCE', `no paravirt backend with key ${JSON.stringify(r.backend)}`);

@@ -47,9 +47,10 @@ export class Problems {
   }
 }
 
-// C0/C1 controls and DEL; tab/newline/carriage return allowed only in multi-line text.
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-const CONTROL_SINGLE_LINE = /[\u0000-\u001f\u007f-\u009f]/;
+// C0/C1 controls and DEL (Unicode's Cc: U+0000-001F, U+007F-009F); tab/newline/carriage return
+// allowed only in multi-line text.
+const CONTROL = /(?![\t\n\r])\p{Cc}/u;
+const CONTROL_SINGLE_LINE = /\p{Cc}/u;
 // Bidirectional overrides and isolates: legitimate in prose rarely, in identifiers never.
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -2,6 +2,7 @@ import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import type { GraphQLContext } from '../context.ts';
 import { canSee } from '../compatibility/resolvers.ts';
 import type { Resolvers } from '../resolvers.generated.ts';
+import { must } from '../../util/must.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -78,7 +79,8 @@ export async function catalogueVersion(ctx: Pick<GraphQLContext, 'db'>): Promise
     `SELECT coalesce((SELECT max(seq) FROM "Change"), 0)::int AS c,
             coalesce((SELECT max(id) FROM "ImportRun" WHERE status = 'OK'), 0)::int AS i`,
   );
-  return `${row.c}.${row.i}`;
+  const { c, i } = must(row, 'the one row of a SELECT without FROM');
+  return `${c}.${i}`;
 }
 
 export const commonResolvers = {
@@ -106,7 +108,7 @@ export const commonResolvers = {
         },
         Vendor: (id) => l.vendor.load(id),
       };
-      const obj = await load[hit.t](args.id);
+      const obj = await must(load[hit.t], `a loader for ${hit.t} (NODE_TABLES lists only these types)`)(args.id);
       return obj ? { ...(obj as object), __typename: hit.t } : null;
     },
     catalogueVersion: (_: unknown, __: unknown, ctx: GraphQLContext) => catalogueVersion(ctx),

@@ -4,6 +4,7 @@ import { keysetPage, Where, type Keyset, type PageArgs } from '../common/paginat
 import { badInput } from '../../errors.ts';
 import type { ReleaseDeviceRow } from '../../catalogue/rows.ts';
 import type { Resolvers } from '../resolvers.generated.ts';
+import { must } from '../../util/must.ts';
 
 interface DeviceFilter {
   class?: string | null;
@@ -65,7 +66,8 @@ export const deviceResolvers = {
         if (f.search.length > 200) throw badInput('search is limited to 200 characters', 'filter.search');
         w.add('d.name ILIKE $?', `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
       }
-      const keyset = SORTS[args.orderBy?.field ?? 'ID'](args.orderBy?.direction ?? 'ASC');
+      const field = args.orderBy?.field ?? 'ID';
+  const keyset = must(SORTS[field], `a sort for ${field} (the SDL's enum lists only these)`)(args.orderBy?.direction ?? 'ASC');
       return keysetPage<DeviceRow>(
         ctx.db.sql,
         { select: DEVICE_COLS(), from: '"Device" d', idExpr: 'd.id', where: w, keyset, args },

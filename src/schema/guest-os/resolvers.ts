@@ -8,6 +8,7 @@ import { badInput } from '../../errors.ts';
 import { ANCESTORS_CTE } from '../../catalogue/effective.ts';
 import type { EffectiveDevice, EffectiveParavirt, FirmwareRow, ResourceRow } from '../../catalogue/rows.ts';
 import type { Resolvers } from '../resolvers.generated.ts';
+import { must } from '../../util/must.ts';
 
 interface GuestFilter {
   family?: string | null;
@@ -83,7 +84,8 @@ export async function listGuests(
 ) {
   const w = new Where();
   applyFilter(w, args.filter);
-  const keyset = SORTS[args.orderBy?.field ?? 'ID'](args.orderBy?.direction ?? 'ASC');
+  const field = args.orderBy?.field ?? 'ID';
+  const keyset = must(SORTS[field], `a sort for ${field} (the SDL's enum lists only these)`)(args.orderBy?.direction ?? 'ASC');
   return keysetPage<GuestRow>(
     ctx.db.sql,
     { select: GUEST_COLS(), from: '"GuestOS" g', idExpr: 'g.id', where: w, keyset, args },

@@ -63,7 +63,7 @@ function pageSize(first: number | null | undefined, fallback: number, max: numbe
 function checkArg(field: string, v: string | null | undefined, rule = RULES.ref): string | undefined {
   const p = new Problems();
   const out = text(p, [field], v, rule);
-  if (p.count) throw badInput(`${field}: ${p.list[0].message}`, field);
+  if (p.count) throw badInput(`${field}: ${p.list[0]?.message}`, field);
   return out;
 }
 
