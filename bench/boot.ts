@@ -60,9 +60,18 @@ try {
   writeFileSync(tcgHost, JSON.stringify({ ...host, kvm: { ...host.kvm, usable: false, detail: 'benchmark: TCG' } }));
   const realHost = join(work, 'host.json');
   writeFileSync(realHost, JSON.stringify(host));
-  const kvm = host.kvm.usable ? await checkGuestCodeRuns({ accel: 'kvm', cpu: host.kvm.hostPassthrough === 'ok' ? ['host', ...host.kvm.hostCpuFlagsOff.map((f) => `${f}=off`)].join(',') : 'qemu64' }) : null;
+  const kvm = host.kvm.usable
+    ? await checkGuestCodeRuns({
+        accel: 'kvm',
+        cpu: host.kvm.hostPassthrough === 'ok' ? ['host', ...host.kvm.hostCpuFlagsOff.map((f) => `${f}=off`)].join(',') : 'qemu64',
+      })
+    : null;
 
-  console.log(`# virtcompat boot → guest report (${RUNS} runs each; ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
+  console.log(
+    `# virtcompat boot → guest report (${RUNS} runs each; ${cpus().length} CPUs, load ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')})`,
+  );
   console.log(`# KVM: probe says ${host.kvm.usable ? 'usable' : 'unusable'}; guest-code check: ${kvm ? kvm.detail : 'not run'}`);
   const facts = values.service ? ['--service', values.service] : ['--offline', '--snapshot-dir', snap];
 
@@ -80,7 +89,9 @@ try {
       const med = (f: (r: Run) => number) => median(ok.map(f));
       const toReport = med((r) => r.wallToReportMs);
       const planning = med((r) => r.planningMs);
-      console.log(`${mode.name} | ${g}${ok[0]?.uefi ? ' (UEFI)' : ''} | ${ok.length}/${runs.length} | ${toReport.toFixed(0)} | ${planning.toFixed(1)} | ${((planning / toReport) * 100).toFixed(2)}% | ${med((r) => r.cliStartMs).toFixed(0)} | ${med((r) => r.decideMs).toFixed(1)}`);
+      console.log(
+        `${mode.name} | ${g}${ok[0]?.uefi ? ' (UEFI)' : ''} | ${ok.length}/${runs.length} | ${toReport.toFixed(0)} | ${planning.toFixed(1)} | ${((planning / toReport) * 100).toFixed(2)}% | ${med((r) => r.cliStartMs).toFixed(0)} | ${med((r) => r.decideMs).toFixed(1)}`,
+      );
     }
   }
 } finally {
@@ -90,12 +101,30 @@ try {
 async function once(guest: string, hostFile: string, fallback: boolean, facts: string[], disk: string): Promise<Run> {
   const result = join(work, 'result.json');
   rmSync(result, { force: true });
-  const args = ['bin/virtcompat.mjs', 'boot', '--guest', guest, '--disk', disk, '--test-guest', '--host', hostFile, ...facts, '--result', result, ...(EXTRA[guest] ?? [])];
+  const args = [
+    'bin/virtcompat.mjs',
+    'boot',
+    '--guest',
+    guest,
+    '--disk',
+    disk,
+    '--test-guest',
+    '--host',
+    hostFile,
+    ...facts,
+    '--result',
+    result,
+    ...(EXTRA[guest] ?? []),
+  ];
   if (fallback) args.push('--fallback-tcg');
   const t0 = performance.now();
   let reportAt = 0;
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, VIRTCOMPAT_CACHE_DIR: join(work, 'cache') } });
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, VIRTCOMPAT_CACHE_DIR: join(work, 'cache') },
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => {
       out = (out + s).slice(-200);

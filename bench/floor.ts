@@ -26,7 +26,13 @@ async function guest(shortId: string) {
       id: g.id,
       name: g.name,
       devices: devices.map((d) => ({
-        device: { id: d.deviceId, name: d.name, class: d.class, busId: d.vendorId && d.productId ? `${d.vendorId}:${d.productId}` : null, paravirtInterface: d.pvi },
+        device: {
+          id: d.deviceId,
+          name: d.name,
+          class: d.class,
+          busId: d.vendorId && d.productId ? `${d.vendorId}:${d.productId}` : null,
+          paravirtInterface: d.pvi,
+        },
         supported: d.supported,
         driverSource: d.driverSource,
         inheritedFrom: d.fromGuestId === g.id ? null : { id: d.fromGuestId },
@@ -53,10 +59,12 @@ async function compatibility(guestShort: string, releaseRef: string, hostFeature
   const [key, version] = releaseRef.split(':');
   const [[g], [r]] = await Promise.all([
     pool.query(GUEST_SQL, [guestShort]).then((x) => x.rows),
-    pool.query(
-      `SELECT r.id, r.name FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId" WHERE h.key = $1 AND r.version = $2`,
-      [key, version],
-    ).then((x) => x.rows),
+    pool
+      .query(
+        `SELECT r.id, r.name FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId" WHERE h.key = $1 AND r.version = $2`,
+        [key, version],
+      )
+      .then((x) => x.rows),
   ]);
   const [chainRes, records, reqs, gdev, rdev, known] = await Promise.all([
     pool.query(
@@ -92,7 +100,14 @@ async function compatibility(guestShort: string, releaseRef: string, hostFeature
     guest: { id: g.id, name: g.name },
     chain,
     release: { id: r.id, name: r.name },
-    records: records.rows.map((x) => ({ id: x.id, guestId: x.guestId, status: x.status as Status, submitter: x.submitter, hostFeatureKey: x.hk, evidenceDate: x.evidenceDate })),
+    records: records.rows.map((x) => ({
+      id: x.id,
+      guestId: x.guestId,
+      status: x.status as Status,
+      submitter: x.submitter,
+      hostFeatureKey: x.hk,
+      evidenceDate: x.evidenceDate,
+    })),
     hostFeatures,
     hostRequirements: reqs.rows,
     guestDevices: gdev.rows,

@@ -140,13 +140,18 @@ async function upsertTable(tx: Sql, spec: TableSpec<DeviceRow>, rows: DeviceRow[
   const cols = spec.columns.map((c) => `"${c.name}"`);
   const params = spec.columns.map((c) => rows.map((r) => spec.get(r, c.name) ?? null));
   const types = spec.columns.map((c) => (typeof c.type === 'object' ? 'text[]' : `${c.type}[]`));
-  const sel = spec.columns.map((c) => (typeof c.type === 'object' && 'enum' in c.type ? `s."${c.name}"::"${c.type.enum}"` : `s."${c.name}"`));
+  const sel = spec.columns.map((c) =>
+    typeof c.type === 'object' && 'enum' in c.type ? `s."${c.name}"::"${c.type.enum}"` : `s."${c.name}"`,
+  );
   const cmpT = spec.compare.map((c) => `"Device"."${c}"`).join(', ');
   const cmpS = spec.compare.map((c) => `excluded."${c}"`).join(', ');
   const res = await tx.query<{ inserted: boolean }>(
     `INSERT INTO "Device" (${cols.join(', ')}, "updatedAt")
      SELECT ${sel.join(', ')}, now() FROM unnest(${types.map((t, i) => `$${i + 1}::${t}`).join(', ')}) AS s(${cols.join(', ')})
-     ON CONFLICT (id) DO UPDATE SET ${spec.columns.filter((c) => c.name !== 'id').map((c) => `"${c.name}" = excluded."${c.name}"`).join(', ')}, "updatedAt" = now()
+     ON CONFLICT (id) DO UPDATE SET ${spec.columns
+       .filter((c) => c.name !== 'id')
+       .map((c) => `"${c.name}" = excluded."${c.name}"`)
+       .join(', ')}, "updatedAt" = now()
       WHERE "Device".source = ANY($${cols.length + 1}::text[]) AND ROW(${cmpT}) IS DISTINCT FROM ROW(${cmpS})
      RETURNING (xmax = 0) AS inserted`,
     [...params, [...spec.own]],
@@ -161,9 +166,21 @@ async function pciDeviceRows(): Promise<DeviceRow[]> {
     for (const d of v.devices.values()) {
       const ident = { bus: 'pci', vendorId: v.id, productId: d.id };
       rows.push({
-        id: pciDeviceUri(v.id, d.id), name: d.name, vendorName: v.name, bus: 'pci', vendorId: v.id, productId: d.id,
-        subsystemVendorId: null, subsystemId: null, class: classify(null, ident), rawClass: null, ...kindOf(ident, false),
-        description: null, source: 'pci.ids', sourceVersion: ids.version, sourceRef: null,
+        id: pciDeviceUri(v.id, d.id),
+        name: d.name,
+        vendorName: v.name,
+        bus: 'pci',
+        vendorId: v.id,
+        productId: d.id,
+        subsystemVendorId: null,
+        subsystemId: null,
+        class: classify(null, ident),
+        rawClass: null,
+        ...kindOf(ident, false),
+        description: null,
+        source: 'pci.ids',
+        sourceVersion: ids.version,
+        sourceRef: null,
       });
     }
   }

@@ -34,7 +34,8 @@ try {
     await migrate(db);
     const s = await importOsinfo(db, { path: root });
     const [first] = s.problems;
-    if (first) process.stderr.write(`check:osinfo: import reported ${s.problems.length} problem(s); first: ${first.path}: ${first.reason}\n`);
+    if (first)
+      process.stderr.write(`check:osinfo: import reported ${s.problems.length} problem(s); first: ${first.path}: ${first.reason}\n`);
   }
   const dump = await libosinfoDump(root);
   const a = await compareWithLibosinfo(db.sql, dump);

@@ -39,10 +39,13 @@ export const HttpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s)
 export const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date YYYY-MM-DD (quote it in YAML if needed)' })
-  .refine((v) => {
-    const d = new Date(`${v}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
-  }, { error: 'not a real calendar date' });
+  .refine(
+    (v) => {
+      const d = new Date(`${v}T00:00:00Z`);
+      return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+    },
+    { error: 'not a real calendar date' },
+  );
 
 const Hex4 = z.string().regex(/^[0-9a-f]{4}$/, { error: 'expected 4 lower-case hex digits' });
 const Guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
@@ -112,7 +115,10 @@ export const DeviceSchema = z
     name: Text,
     vendorName: Text.optional(),
     bus: z.enum(DEVICE_BUSES),
-    vendorId: z.string().regex(/^[0-9a-f]{4,8}$/, { error: 'expected lower-case hex' }).optional(),
+    vendorId: z
+      .string()
+      .regex(/^[0-9a-f]{4,8}$/, { error: 'expected lower-case hex' })
+      .optional(),
     /** PCI/USB product id (4 hex digits), virtio device type for virtio-mmio, class GUID for VMBus. */
     productId: z.union([Hex4, Guid]).optional(),
     subsystemVendorId: Hex4.optional(),
@@ -250,7 +256,10 @@ export const GuestDeviceSchema = z.strictObject({
 export const GuestParavirtSchema = z.strictObject({
   featureKey: Key,
   supported: z.boolean().default(true),
-  minKernel: z.string().regex(/^\d+\.\d+(\.\d+)?$/, { error: 'expected a kernel version like 4.11' }).optional(),
+  minKernel: z
+    .string()
+    .regex(/^\d+\.\d+(\.\d+)?$/, { error: 'expected a kernel version like 4.11' })
+    .optional(),
   minDriverVersion: Text.optional(),
   notes: Text.optional(),
   sourceRef: HttpUrl,

@@ -145,7 +145,8 @@ export function lintSeed(seed: CuratedSeed): SeedProblem[] {
       if (!r.id.startsWith(`${h.id}/`)) report(file, `${p}.id`, `release ids of ${h.key} start with ${h.id}/`);
       if (versions.has(r.version)) report(file, `${p}.version`, `duplicate version ${r.version}`);
       versions.add(r.version);
-      if (orders.has(r.versionOrder)) report(file, `${p}.versionOrder`, `versionOrder ${r.versionOrder} also used by ${orders.get(r.versionOrder)}`);
+      if (orders.has(r.versionOrder))
+        report(file, `${p}.versionOrder`, `versionOrder ${r.versionOrder} also used by ${orders.get(r.versionOrder)}`);
       orders.set(r.versionOrder, r.version);
       if (!r.sourceRef) report(file, `${p}.sourceRef`, 'a hypervisor release needs a public source');
 
@@ -205,7 +206,8 @@ export function lintSeed(seed: CuratedSeed): SeedProblem[] {
   const guests = new Map<string, { file: string; derives?: string; clones?: string; upgrades?: string }>();
   const shortIds = new Map<string, string>();
   for (const { file, data } of seed.guests) {
-    if (file !== `guests/${data.vendor}.yaml`) report(file, 'vendor', `guests of vendor ${data.vendor} belong in guests/${data.vendor}.yaml`);
+    if (file !== `guests/${data.vendor}.yaml`)
+      report(file, 'vendor', `guests of vendor ${data.vendor} belong in guests/${data.vendor}.yaml`);
     checkVendor(file, 'vendor', data.vendor);
     data.guests.forEach((g, i) => {
       const p = at('guests', i, g.id);
@@ -237,7 +239,8 @@ export function lintSeed(seed: CuratedSeed): SeedProblem[] {
         checkDevice(file, `${p}.${at('devices', j, d.deviceId)}.deviceId`, d.deviceId);
       });
       g.paravirt.forEach((x, j) => {
-        if (!pvByKey.has(x.featureKey)) report(file, `${p}.${at('paravirt', j, x.featureKey)}.featureKey`, `unknown paravirt feature ${x.featureKey}`);
+        if (!pvByKey.has(x.featureKey))
+          report(file, `${p}.${at('paravirt', j, x.featureKey)}.featureKey`, `unknown paravirt feature ${x.featureKey}`);
       });
     });
   }
@@ -255,8 +258,14 @@ export function lintSeed(seed: CuratedSeed): SeedProblem[] {
   const inherit = new Map<string, string[]>();
   const upgrade = new Map<string, string[]>();
   for (const [id, g] of guests) {
-    inherit.set(id, [g.derives, g.clones].filter((x): x is string => !!x && guests.has(x)));
-    upgrade.set(id, [g.upgrades].filter((x): x is string => !!x && guests.has(x)));
+    inherit.set(
+      id,
+      [g.derives, g.clones].filter((x): x is string => !!x && guests.has(x)),
+    );
+    upgrade.set(
+      id,
+      [g.upgrades].filter((x): x is string => !!x && guests.has(x)),
+    );
   }
   const ic = findCycle(inherit);
   if (ic) report(must(guests.get(nth(ic, 0)), 'the guest a cycle starts at').file, 'guests', `inheritance cycle: ${ic.join(' -> ')}`);
@@ -292,7 +301,8 @@ export function lintSeed(seed: CuratedSeed): SeedProblem[] {
     if (!guests.has(r.guestId)) report(f, `${p}.guestId`, `unknown guest ${r.guestId}`);
     if (!releases.has(r.hypervisorReleaseId)) report(f, `${p}.hypervisorReleaseId`, `unknown hypervisor release ${r.hypervisorReleaseId}`);
     if (r.deviceId !== undefined) checkDevice(f, `${p}.deviceId`, r.deviceId);
-    if (r.hostFeatureKey !== undefined && !hwByKey.has(r.hostFeatureKey)) report(f, `${p}.hostFeatureKey`, `unknown hardware feature ${r.hostFeatureKey}`);
+    if (r.hostFeatureKey !== undefined && !hwByKey.has(r.hostFeatureKey))
+      report(f, `${p}.hostFeatureKey`, `unknown hardware feature ${r.hostFeatureKey}`);
     r.testedDevices.forEach((d, j) => {
       checkDevice(f, `${p}.testedDevices[${j}]`, d);
     });

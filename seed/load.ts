@@ -82,7 +82,8 @@ function readYaml<S extends z.ZodType>(dir: string, file: string, schema: S, pro
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
-    for (const e of doc.errors) problems.push({ file, path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0] ?? e.message });
+    for (const e of doc.errors)
+      problems.push({ file, path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0] ?? e.message });
     return undefined;
   }
   const raw: unknown = doc.toJS();

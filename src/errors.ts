@@ -32,12 +32,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 /** An expected error: shown to the client with its code, never masked. */
-export function appError(
-  code: ErrorCode,
-  message: string,
-  extra: Record<string, unknown> = {},
-  originalError?: unknown,
-) {
+export function appError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}, originalError?: unknown) {
   const status = HTTP_STATUS[code];
   return new GraphQLError(message, {
     extensions: { code, ...extra, ...(status ? { http: { status } } : {}) },
@@ -48,8 +43,7 @@ export function appError(
 export const notFound = (code: ErrorCode, what: string, key: string) =>
   appError(code, `${what} ${JSON.stringify(key)} does not exist`, { key });
 
-export const badInput = (message: string, field?: string) =>
-  appError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
+export const badInput = (message: string, field?: string) => appError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
 
 /**
  * Translates Prisma's known request errors into catalogue errors at the boundary, so raw Prisma
@@ -59,13 +53,23 @@ export function fromPrismaError(err: unknown) {
   const e = err as { code?: string; meta?: Record<string, unknown> };
   switch (e?.code) {
     case 'P2002':
-      return appError(ErrorCode.CONFLICT, 'a record with the same unique key already exists', {
-        target: e.meta?.target,
-      }, err);
+      return appError(
+        ErrorCode.CONFLICT,
+        'a record with the same unique key already exists',
+        {
+          target: e.meta?.target,
+        },
+        err,
+      );
     case 'P2003':
-      return appError(ErrorCode.BAD_USER_INPUT, 'a referenced record does not exist', {
-        field: e.meta?.field_name,
-      }, err);
+      return appError(
+        ErrorCode.BAD_USER_INPUT,
+        'a referenced record does not exist',
+        {
+          field: e.meta?.field_name,
+        },
+        err,
+      );
     case 'P2025':
       return appError(ErrorCode.NOT_FOUND, 'the record to change does not exist', {}, err);
     default:

@@ -52,11 +52,17 @@ for (const kind of testTargets()) {
     });
 
     it('finds a guest by id and by short id, and says which argument is wrong', async () => {
-      const g = at(await t.db.sql.query<{ id: string; shortIds: string[] }>(
-        `SELECT id, "shortIds" FROM "GuestOS" WHERE "derivesFromId" IS NOT NULL AND cardinality("shortIds") > 0 ORDER BY id LIMIT 1`,
-      ), 0, 'g');
+      const g = at(
+        await t.db.sql.query<{ id: string; shortIds: string[] }>(
+          `SELECT id, "shortIds" FROM "GuestOS" WHERE "derivesFromId" IS NOT NULL AND cardinality("shortIds") > 0 ORDER BY id LIMIT 1`,
+        ),
+        0,
+        'g',
+      );
       const byId = await t.gql(`query($id: ID) { guestOS(id: $id) { id shortId name derivesFrom { id } } }`, { id: g.id });
-      const byShort = await t.gql(`query($s: String) { guestOS(shortId: $s) { id shortId name derivesFrom { id } } }`, { s: g.shortIds[0] });
+      const byShort = await t.gql(`query($s: String) { guestOS(shortId: $s) { id shortId name derivesFrom { id } } }`, {
+        s: g.shortIds[0],
+      });
       assert.equal(byId.errors, undefined);
       assert.equal(byId.data.guestOS.id, g.id);
       assert.deepEqual(byShort.data, byId.data);
@@ -107,9 +113,13 @@ for (const kind of testTargets()) {
         (await t.gql(`{ guestOS(shortId: "pc") { devices { device { id } inheritedFrom { id } } } }`)).data.guestOS.devices;
       assert.deepEqual(await devs(), []);
       await t.db.sql.query(`UPDATE "GuestOS" SET "derivesFromId" = 'http://example.org/p/a' WHERE id = 'http://example.org/p/c'`);
-      assert.deepEqual(await devs(), [{ device: { id: 'http://pcisig.com/pci/8086/100e' }, inheritedFrom: { id: 'http://example.org/p/a' } }]);
+      assert.deepEqual(await devs(), [
+        { device: { id: 'http://pcisig.com/pci/8086/100e' }, inheritedFrom: { id: 'http://example.org/p/a' } },
+      ]);
       await t.db.sql.query(`UPDATE "GuestOS" SET "derivesFromId" = 'http://example.org/p/b' WHERE id = 'http://example.org/p/c'`);
-      assert.deepEqual(await devs(), [{ device: { id: 'http://pcisig.com/pci/1af4/1041' }, inheritedFrom: { id: 'http://example.org/p/b' } }]);
+      assert.deepEqual(await devs(), [
+        { device: { id: 'http://pcisig.com/pci/1af4/1041' }, inheritedFrom: { id: 'http://example.org/p/b' } },
+      ]);
       // a -> b -> a: a cycle must neither hang nor duplicate answers.
       await t.db.sql.query(`UPDATE "GuestOS" SET "derivesFromId" = 'http://example.org/p/a' WHERE id = 'http://example.org/p/b'`);
       await t.db.sql.query(`UPDATE "GuestOS" SET "derivesFromId" = 'http://example.org/p/b' WHERE id = 'http://example.org/p/a'`);
@@ -131,7 +141,10 @@ for (const kind of testTargets()) {
       );
       const g = res.data.guestOS;
       assert.ok(!g.devices.some((d: any) => d.device.id === neg.deviceId));
-      assert.deepEqual(g.all.find((d: any) => d.device.id === neg.deviceId), { device: { id: neg.deviceId }, supported: false });
+      assert.deepEqual(
+        g.all.find((d: any) => d.device.id === neg.deviceId),
+        { device: { id: neg.deviceId }, supported: false },
+      );
       assert.ok(g.net.every((d: any) => d.device.class === 'NETWORK'));
     });
 
@@ -156,7 +169,10 @@ for (const kind of testTargets()) {
 
       const desc = await t.gql(`{ guestOSes(first: 100, orderBy: { field: NAME, direction: DESC }) { nodes { name } } }`);
       const names = desc.data.guestOSes.nodes.map((x: any) => x.name);
-      assert.deepEqual(names, [...names].sort((a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0)));
+      assert.deepEqual(
+        names,
+        [...names].sort((a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0)),
+      );
 
       const tooMany = await t.gql(`{ guestOSes(first: 101) { totalCount } }`);
       assert.equal(tooMany.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
@@ -176,7 +192,10 @@ for (const kind of testTargets()) {
       assert.equal(drives.errors, undefined, JSON.stringify(drives.errors));
       assert.ok(drives.data.guestOSes.nodes.length > 0);
       for (const g of drives.data.guestOSes.nodes) {
-        assert.ok(g.devices.some((d: any) => d.device.id === 'http://pcisig.com/pci/1af4/1041'), g.id);
+        assert.ok(
+          g.devices.some((d: any) => d.device.id === 'http://pcisig.com/pci/1af4/1041'),
+          g.id,
+        );
       }
     });
 
@@ -209,7 +228,13 @@ for (const kind of testTargets()) {
     it('looks devices up by PCI ids and validates them', async () => {
       const res = await t.gql(`{ devicesByBusId(vendorId: "1AF4", productId: "1041") { id busId class kind paravirtInterface } }`);
       assert.deepEqual(res.data.devicesByBusId, [
-        { id: 'http://pcisig.com/pci/1af4/1041', busId: '1af4:1041', class: 'NETWORK', kind: 'PARAVIRTUAL', paravirtInterface: 'VIRTIO_1_0' },
+        {
+          id: 'http://pcisig.com/pci/1af4/1041',
+          busId: '1af4:1041',
+          class: 'NETWORK',
+          kind: 'PARAVIRTUAL',
+          paravirtInterface: 'VIRTIO_1_0',
+        },
       ]);
       const bad = await t.gql(`{ devicesByBusId(vendorId: "1af4'; drop table x; --") { id } }`);
       assert.equal(bad.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
@@ -253,10 +278,9 @@ for (const kind of testTargets()) {
 
       const kvm = await t.gql(`{ hypervisor(key: "kvm") { latestRelease { id version } } }`);
       const ref = `kvm:${kvm.data.hypervisor.latestRelease.version}`;
-      const noHw = await t.gql(
-        `query($r: String!) { compatibility(guest: "no-such-guest", hypervisorRelease: $r) { verdict } }`,
-        { r: ref },
-      );
+      const noHw = await t.gql(`query($r: String!) { compatibility(guest: "no-such-guest", hypervisorRelease: $r) { verdict } }`, {
+        r: ref,
+      });
       assert.equal(noHw.errors?.[0]?.extensions?.code, 'GUEST_OS_NOT_FOUND');
       const anyGuest = at(await t.db.sql.query<{ id: string }>(`SELECT id FROM "GuestOS" ORDER BY id LIMIT 1`), 0, 'anyGuest');
       const badFeature = await t.gql(

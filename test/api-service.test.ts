@@ -82,7 +82,9 @@ describe('service plumbing (embedded database)', () => {
     const { createHash } = await import('node:crypto');
     const ext = { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } };
     const post = (body: object) =>
-      fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as any);
+      fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+        (r) => r.json() as any,
+      );
     const miss = await post({ extensions: ext });
     assert.equal(miss.errors[0].extensions.code, 'PERSISTED_QUERY_NOT_FOUND');
     assert.deepEqual((await post({ query, extensions: ext })).data, { hypervisor: { key: 'kvm' } });

@@ -119,7 +119,8 @@ for (const kind of testTargets()) {
         const k = asked[i];
         if (k === null) assert.equal(r.data?.viewer.keyId, null);
         else if (k === wrong || k === revoked.key) assert.equal(r.status, 401, `request ${i}`);
-        else assert.equal(r.data?.viewer.keyId, parseApiKey(must(k, `asked key ${i}`))?.keyId, `request ${i} got another caller's identity`);
+        else
+          assert.equal(r.data?.viewer.keyId, parseApiKey(must(k, `asked key ${i}`))?.keyId, `request ${i} got another caller's identity`);
       }
     });
 

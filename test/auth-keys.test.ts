@@ -26,7 +26,15 @@ describe('API key format and hashing', () => {
   });
 
   it('rejects malformed keys', () => {
-    for (const bad of ['', 'vc_', 'vc_123_abc', `vc_${'g'.repeat(16)}_${'a'.repeat(43)}`, `xx_${'a'.repeat(16)}_${'a'.repeat(43)}`, `vc_${'a'.repeat(16)}_short`, `vc_${'a'.repeat(16)}_${'a'.repeat(42)}!`]) {
+    for (const bad of [
+      '',
+      'vc_',
+      'vc_123_abc',
+      `vc_${'g'.repeat(16)}_${'a'.repeat(43)}`,
+      `xx_${'a'.repeat(16)}_${'a'.repeat(43)}`,
+      `vc_${'a'.repeat(16)}_short`,
+      `vc_${'a'.repeat(16)}_${'a'.repeat(42)}!`,
+    ]) {
       assert.equal(parseApiKey(bad), null, bad);
     }
   });
@@ -82,7 +90,10 @@ for (const kind of testTargets()) {
       const id = parseApiKey(t.keys.acme)!.keyId;
       await refused({ authorization: 'Basic dXNlcjpwYXNz' }, /Bearer/);
       await refused({ authorization: 'Bearer not-a-key' }, /malformed/);
-      await refused({ authorization: `Bearer vc_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}` }, /invalid API key/);
+      await refused(
+        { authorization: `Bearer vc_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}` },
+        /invalid API key/,
+      );
       await refused({ authorization: `Bearer vc_${id}_${randomBytes(32).toString('base64url')}` }, /invalid API key/);
     });
 
@@ -92,7 +103,10 @@ for (const kind of testTargets()) {
       await revokeApiKey({ db: t.db, actor: SYSTEM }, apiKey.id);
       await refused({ authorization: `Bearer ${key}` }, /revoked/);
 
-      const soon = await createApiKey({ db: t.db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: 'acme', expiresAt: new Date(Date.now() + 60_000).toISOString() });
+      const soon = await createApiKey(
+        { db: t.db, actor: SYSTEM },
+        { role: 'SUBMITTER', vendorId: 'acme', expiresAt: new Date(Date.now() + 60_000).toISOString() },
+      );
       assert.equal((await t.gql(whoami, {}, soon.key)).status, 200);
       await t.db.sql.query(`UPDATE "ApiKey" SET "expiresAt" = CURRENT_TIMESTAMP - interval '1 second' WHERE id = $1`, [soon.apiKey.id]);
       await refused({ authorization: `Bearer ${soon.key}` }, /expired/);
@@ -121,7 +135,10 @@ for (const kind of testTargets()) {
       await auth.verifyKey(key);
       await auth.verifyKey(key);
       await revokeApiKey({ db: t.db, actor: SYSTEM }, apiKey.id);
-      await assert.rejects(auth.verifyKey(key), (e: Error & { extensions?: { code?: string } }) => e.extensions?.code === 'UNAUTHENTICATED');
+      await assert.rejects(
+        auth.verifyKey(key),
+        (e: Error & { extensions?: { code?: string } }) => e.extensions?.code === 'UNAUTHENTICATED',
+      );
     });
   });
 }
@@ -166,7 +183,8 @@ describe('token-bucket rate limit (in process)', () => {
   it('throttles key guessing through the caller IP bucket', async () => {
     const t = await vendorApp('pglite', { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_PER_MINUTE: '6', RATE_LIMIT_BURST: '2' });
     try {
-      const bad = () => gqlOn(t.app, `{ viewer { role } }`, {}, `vc_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}`);
+      const bad = () =>
+        gqlOn(t.app, `{ viewer { role } }`, {}, `vc_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}`);
       assert.equal((await bad()).status, 401);
       assert.equal((await bad()).status, 401);
       const r = await bad();
@@ -201,7 +219,12 @@ describe('token-bucket rate limit shared through Redis', { skip: skipWith(REDIS_
   });
 
   it('answers 429 on one instance after the other used the key\u2019s budget', async () => {
-    const t = await vendorApp('pglite', { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_PER_MINUTE: '6', RATE_LIMIT_BURST: '2', REDIS_URL: REDIS_URL! });
+    const t = await vendorApp('pglite', {
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_PER_MINUTE: '6',
+      RATE_LIMIT_BURST: '2',
+      REDIS_URL: REDIS_URL!,
+    });
     try {
       const { key } = await createApiKey({ db: t.db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: 'acme' });
       const other = t.sibling();

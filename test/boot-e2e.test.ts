@@ -88,11 +88,15 @@ async function bootAndCheck(t: TestContext, plan: Plan, host: HostProfile): Prom
   assert.ok(r.verification.ok, `the guest did not see what the plan promised:\n${formatVerification(r.verification)}`);
   for (const a of r.attempts) if (a.pid) assert.throws(() => process.kill(a.pid!, 0), { code: 'ESRCH' }, 'no QEMU left behind');
   const tm = r.attempts.at(-1)!.timings;
-  t.annotate(`${plan.guest.shortId}: ${r.accel.toUpperCase()}${r.fallback ? ' after KVM failed' : ''}, guest init ${tm.guestInit} ms, report ${tm.reportEnd} ms, ${r.verification!.checks.length} checks`);
+  t.annotate(
+    `${plan.guest.shortId}: ${r.accel.toUpperCase()}${r.fallback ? ' after KVM failed' : ''}, guest init ${tm.guestInit} ms, report ${tm.reportEnd} ms, ${r.verification!.checks.length} checks`,
+  );
   return r;
 }
 
-test('acceleration: KVM when the probe says usable and KVM runs the guest, else TCG — the guest tells which', { skip: skipWith(skip) }, async (t) => {
+test('acceleration: KVM when the probe says usable and KVM runs the guest, else TCG — the guest tells which', {
+  skip: skipWith(skip),
+}, async (t) => {
   const plan = planFor('debian11', probed);
   assert.equal(plan.acceleration.mode, probed.kvm.usable ? 'kvm' : 'tcg', plan.acceleration.because.reason);
   const r = await bootAndCheck(t, plan, probed);
@@ -127,13 +131,21 @@ describe('guest profiles whose right answers differ', () => {
     }
     const r = await bootAndCheck(t, plan, bootHost);
     const rep = r.report!;
-    for (const [type, id, driver] of [['net', '1041', 'virtio_net'], ['block', '1042', 'virtio_blk'], ['rng', '1044', 'virtio_rng'], ['balloon', '1045', 'virtio_balloon']] as const) {
+    for (const [type, id, driver] of [
+      ['net', '1041', 'virtio_net'],
+      ['block', '1042', 'virtio_blk'],
+      ['rng', '1044', 'virtio_rng'],
+      ['balloon', '1045', 'virtio_balloon'],
+    ] as const) {
       const [v] = virtioOfType(rep, type);
       assert.equal(v?.pci?.device, id, `virtio ${type} is a virtio 1.0 function (1af4:${id})`);
       assert.equal(v?.driver, driver);
     }
     assert.match(rep.dmi.product_name ?? '(none)', /Q35/);
-    assert.deepEqual(rep.block.map((b) => b.bus), ['virtio']);
+    assert.deepEqual(
+      rep.block.map((b) => b.bus),
+      ['virtio'],
+    );
   });
 
   test('legacy OS without virtio (winxp): pc (i440FX), e1000 and IDE', { skip: skipWith(skip) }, async (t) => {
@@ -146,7 +158,10 @@ describe('guest profiles whose right answers differ', () => {
     assert.match(rep.dmi.product_name ?? '(none)', /i440FX/);
     assert.deepEqual(rep.virtio, [], 'no virtio device at all');
     assert.equal(pciById(rep, '8086', '100e')[0]?.driver, 'e1000');
-    assert.deepEqual(rep.block.map((b) => [b.bus, b.controllerDriver]), [['ata', 'ata_piix']]);
+    assert.deepEqual(
+      rep.block.map((b) => [b.bus, b.controllerDriver]),
+      [['ata', 'ata_piix']],
+    );
   });
 
   test('old Linux with legacy virtio only (rhel6.0): transitional virtio functions', { skip: skipWith(skip) }, async (t) => {
@@ -185,7 +200,10 @@ test('the CLI: --dry-run prints the argv; a boot from a facts snapshot exits 0 a
   assert.equal(dry.code, 0, dry.stderr);
   const { argv } = JSON.parse(dry.stdout) as { argv: string[] };
   assert.ok(argv.includes('-kernel') && argv.includes('-qmp') && argv.includes('-no-reboot'));
-  assert.ok(argv.some((a) => a.startsWith('e1000,')), 'the planned NIC is on the command line');
+  assert.ok(
+    argv.some((a) => a.startsWith('e1000,')),
+    'the planned NIC is on the command line',
+  );
 
   const resultFile = join(work, 'cli-result.json');
   const logFile = join(work, 'cli.log');
@@ -204,8 +222,22 @@ test('the CLI: SIGINT powers the guest off and leaves no QEMU (exit 130)', { ski
   writeSnapshotEntry(snap, DEFAULT_SERVICE, 'winxp', 'kvm', planningData('winxp', 'kvm'), new Date());
   const resultFile = join(work, 'sigint-result.json');
   const run = await cli(
-    ['boot', '--guest', 'winxp', '--disk', sparse('sigint-disk', 32 << 20), '--test-guest', '--offline', '--snapshot-dir', snap, '--fallback-tcg',
-      '--append', `${TEST_GUEST_CMDLINE} virtcompat.hold=1`, '--result', resultFile],
+    [
+      'boot',
+      '--guest',
+      'winxp',
+      '--disk',
+      sparse('sigint-disk', 32 << 20),
+      '--test-guest',
+      '--offline',
+      '--snapshot-dir',
+      snap,
+      '--fallback-tcg',
+      '--append',
+      `${TEST_GUEST_CMDLINE} virtcompat.hold=1`,
+      '--result',
+      resultFile,
+    ],
     { onStdout: (s, child) => s.includes('VIRTCOMPAT-GUEST-HOLD') && child.kill('SIGINT') },
   );
   assert.equal(run.code, 130, run.stderr);
@@ -216,11 +248,18 @@ test('the CLI: SIGINT powers the guest off and leaves no QEMU (exit 130)', { ski
   for (const a of res.attempts) if (a.pid) assert.throws(() => process.kill(a.pid, 0), { code: 'ESRCH' });
 });
 
-function cli(args: string[], opts: { onStdout?: (all: string, child: ReturnType<typeof spawn>) => unknown } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  opts: { onStdout?: (all: string, child: ReturnType<typeof spawn>) => unknown } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // the host probe cache goes to the test's folder, not the user's ~/.cache
     const env = { ...process.env, VIRTCOMPAT_CACHE_DIR: join(work, 'cache') };
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'virtcompat.mjs'), ...args], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'virtcompat.mjs'), ...args], {
+      cwd: work,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let fired = false;

@@ -81,7 +81,10 @@ test('a guest that ignores the power button is quit after the grace period', { s
   assert.equal(r.outcome, 'interrupted');
   assert.equal(r.shutdownReason, 'host-qmp-quit');
   assert.match(r.message, /QEMU was stopped/);
-  assert.ok(logs.some((l) => /did not power off within 1.5 s; quitting QEMU/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /did not power off within 1.5 s; quitting QEMU/.test(l)),
+    logs.join('\n'),
+  );
   assertGone(r);
 });
 

@@ -120,9 +120,11 @@ for (const kind of testTargets()) {
       try {
         await db.sql.query(`CREATE TABLE someone_elses (id int)`);
         await expectCode(migrate(db), 'SCHEMA_NOT_EMPTY', /not a virtcompat database/);
-        const row = at(await db.sql.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`,
-        ), 0, 'row');
+        const row = at(
+          await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`),
+          0,
+          'row',
+        );
         assert.equal(row.n, 1, 'nothing was created in a database we refused');
       } finally {
         await db.close();

@@ -43,7 +43,10 @@ it('names files as libosinfo expects them', () => {
   assert.equal(entityPath('os', 'http://debian.org/debian/11'), 'os/debian.org/debian-11.xml');
   assert.equal(entityPath('device', 'http://pcisig.com/pci/1af4/1041'), 'device/pcisig.com/pci-1af4-1041.xml');
   assert.equal(entityPath('os', 'http://microsoft.com/win/2k22'), 'os/microsoft.com/win-2k22.xml');
-  assert.equal(entityPath('platform', 'http://virtcompat.org/hypervisor/kvm/qemu-7.2'), 'platform/virtcompat.org/hypervisor-kvm-qemu-7.2.xml');
+  assert.equal(
+    entityPath('platform', 'http://virtcompat.org/hypervisor/kvm/qemu-7.2'),
+    'platform/virtcompat.org/hypervisor-kvm-qemu-7.2.xml',
+  );
 });
 
 for (const kind of testTargets()) {
@@ -75,7 +78,12 @@ for (const kind of testTargets()) {
       assert.deepEqual(sameView(original, exported), []);
       // libosinfo loads it cleanly: no dangling references, no misplaced files
       const q = spawnSync('osinfo-query', ['os'], {
-        env: { ...process.env, OSINFO_SYSTEM_DIR: join(out.dir, 'a'), OSINFO_LOCAL_DIR: join(out.dir, 'none'), OSINFO_USER_DIR: join(out.dir, 'none') },
+        env: {
+          ...process.env,
+          OSINFO_SYSTEM_DIR: join(out.dir, 'a'),
+          OSINFO_LOCAL_DIR: join(out.dir, 'none'),
+          OSINFO_USER_DIR: join(out.dir, 'none'),
+        },
         encoding: 'utf8',
       });
       if (q.error === undefined) {
@@ -98,7 +106,11 @@ for (const kind of testTargets()) {
         assert.equal(c.created + c.updated + c.deleted, 0, `${table}: ${JSON.stringify(c)}`);
       }
       assert.equal(must(s.counts.GuestOS, 'GuestOS counts').created, 0);
-      assert.equal(must(s.counts.GuestOS, 'GuestOS counts').updated, at(withScripts, 0).n, 'only the OSes whose install-script references the export leaves out');
+      assert.equal(
+        must(s.counts.GuestOS, 'GuestOS counts').updated,
+        at(withScripts, 0).n,
+        'only the OSes whose install-script references the export leaves out',
+      );
       // put the original back for the next test
       await importOsinfo(db, { path: subset.dir, ...NO_HW });
     });

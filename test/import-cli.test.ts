@@ -26,7 +26,12 @@ async function runCli(args: string[], env: Record<string, string>): Promise<CliR
 describe('progress output', () => {
   const sink = (isTTY: boolean) => {
     const chunks: string[] = [];
-    return { chunks, stream: Object.assign({ write: (s: string) => chunks.push(s) > 0 }, { isTTY, columns: 100 }) as unknown as NodeJS.WritableStream & { isTTY: boolean } };
+    return {
+      chunks,
+      stream: Object.assign({ write: (s: string) => chunks.push(s) > 0 }, { isTTY, columns: 100 }) as unknown as NodeJS.WritableStream & {
+        isTTY: boolean;
+      },
+    };
   };
   it('draws a bar in place on a terminal', () => {
     const { chunks, stream } = sink(true);

@@ -9,7 +9,17 @@ import { openDatabase, type Database } from '../src/db/index.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { importPciIds } from '../seed/importers/pci-ids.ts';
 import { importOsinfo } from '../seed/importers/osinfo/import.ts';
-import { cliDatabase, fingerprint, idsForShortIds, osinfoSubset, pciIdsSubset, runCli, writeTemp, OSINFO, PCI_IDS } from './import-support.ts';
+import {
+  cliDatabase,
+  fingerprint,
+  idsForShortIds,
+  osinfoSubset,
+  pciIdsSubset,
+  runCli,
+  writeTemp,
+  OSINFO,
+  PCI_IDS,
+} from './import-support.ts';
 
 /** Opens the database in this process (the CLI child must not hold it at the same time). */
 async function withDb<T>(target: Parameters<typeof openDatabase>[0], fn: (db: Database) => Promise<T>): Promise<T> {
@@ -56,7 +66,9 @@ describe('import killed mid-transaction', () => {
     }
   });
 
-  it('PostgreSQL: an osinfo import killed while blocked inside its transaction changes nothing', { skip: skipWith(!process.env.DATABASE_URL && 'DATABASE_URL not set') }, async () => {
+  it('PostgreSQL: an osinfo import killed while blocked inside its transaction changes nothing', {
+    skip: skipWith(!process.env.DATABASE_URL && 'DATABASE_URL not set'),
+  }, async () => {
     const cdb = await cliDatabase('postgres');
     const subset = await osinfoSubset(await idsForShortIds(['debian11', 'win11']));
     const locker = new pg.Client({ connectionString: cdb.env.DATABASE_URL });

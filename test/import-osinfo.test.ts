@@ -42,8 +42,24 @@ describe('osinfo mapping (no database)', () => {
     const rows = buildRows(data, { pci: null, usb: null });
     const dev = (id: string) => rows.devices.find((d) => d.id === id)!;
     assert.deepEqual(
-      (({ class: c, rawClass, kind, paravirtInterface, bus, vendorId, productId }) => ({ c, rawClass, kind, paravirtInterface, bus, vendorId, productId }))(dev('http://pcisig.com/pci/1af4/1041')),
-      { c: 'NETWORK', rawClass: 'net', kind: 'PARAVIRTUAL', paravirtInterface: 'VIRTIO_1_0', bus: 'pci', vendorId: '1af4', productId: '1041' },
+      (({ class: c, rawClass, kind, paravirtInterface, bus, vendorId, productId }) => ({
+        c,
+        rawClass,
+        kind,
+        paravirtInterface,
+        bus,
+        vendorId,
+        productId,
+      }))(dev('http://pcisig.com/pci/1af4/1041')),
+      {
+        c: 'NETWORK',
+        rawClass: 'net',
+        kind: 'PARAVIRTUAL',
+        paravirtInterface: 'VIRTIO_1_0',
+        bus: 'pci',
+        vendorId: '1af4',
+        productId: '1041',
+      },
     );
     assert.equal(dev('http://pcisig.com/pci/1af4/1000').paravirtInterface, 'VIRTIO_TRANSITIONAL');
     assert.equal(dev('http://pcisig.com/pci/1af4/1004').class, 'STORAGE_CONTROLLER'); // virtio-scsi, osinfo "block"
@@ -57,7 +73,10 @@ describe('osinfo mapping (no database)', () => {
     // add-on drivers: virtio on Windows 10 is ADDON; qxl is inbox already through win-95, so no ADDON row hides it
     const w10 = rows.guestDevices.filter((g) => g.guestId === 'http://microsoft.com/win/10');
     assert.equal(w10.find((g) => g.deviceId === 'http://pcisig.com/pci/1af4/1041')?.driverSource, 'ADDON');
-    assert.equal(w10.find((g) => g.deviceId === 'http://pcisig.com/pci/1b36/0100'), undefined);
+    assert.equal(
+      w10.find((g) => g.deviceId === 'http://pcisig.com/pci/1b36/0100'),
+      undefined,
+    );
     assert.ok(inheritedDevices(data, 'http://microsoft.com/win/10').has('http://pcisig.com/pci/1b36/0100'));
   });
 });
@@ -103,7 +122,13 @@ for (const kind of testTargets()) {
         assert.equal(after[table], before[table], `${table} changed`);
       }
       const runs = await listImportRuns(db.sql);
-      assert.deepEqual(runs.slice(0, 2).map((r) => [r.source, r.status]), [['osinfo-db', 'OK'], ['osinfo-db', 'OK']]);
+      assert.deepEqual(
+        runs.slice(0, 2).map((r) => [r.source, r.status]),
+        [
+          ['osinfo-db', 'OK'],
+          ['osinfo-db', 'OK'],
+        ],
+      );
       const v = await catalogueVersion(db.sql);
       assert.match(v.label, /^osinfo-db@\d+\+changes#\d+$/);
     });
@@ -131,38 +156,60 @@ for (const kind of testTargets()) {
       const fw = await db.sql.query<{ arch: string; type: string; supported: boolean }>(
         `SELECT arch, type::text AS type, supported FROM "GuestOSFirmware" WHERE "guestId" = 'http://microsoft.com/win/11' ORDER BY type`,
       );
-      assert.deepEqual(fw.map((r) => ({ ...r })), [
-        { arch: 'x86_64', type: 'BIOS', supported: false },
-        { arch: 'x86_64', type: 'UEFI', supported: true },
-      ]);
+      assert.deepEqual(
+        fw.map((r) => ({ ...r })),
+        [
+          { arch: 'x86_64', type: 'BIOS', supported: false },
+          { arch: 'x86_64', type: 'UEFI', supported: true },
+        ],
+      );
       const [res] = await db.sql.query<{ cpus: number; ram: string }>(
         `SELECT cpus, "ramBytes"::text AS ram FROM "GuestOSResources" WHERE "guestId" = 'http://microsoft.com/win/11' AND kind = 'MINIMUM' AND arch = 'x86_64'`,
       );
       assert.deepEqual({ ...res }, { cpus: 2, ram: '4294967296' });
-      const removal = at(await db.sql.query<{ supported: boolean }>(
-        `SELECT supported FROM "GuestOSDevice" WHERE "guestId" = 'http://ubuntu.com/ubuntu/22.04' AND "deviceId" = 'http://pcisig.com/pci/1af4/1050'`,
-      ), 0, 'removal');
+      const removal = at(
+        await db.sql.query<{ supported: boolean }>(
+          `SELECT supported FROM "GuestOSDevice" WHERE "guestId" = 'http://ubuntu.com/ubuntu/22.04' AND "deviceId" = 'http://pcisig.com/pci/1af4/1050'`,
+        ),
+        0,
+        'removal',
+      );
       assert.equal(removal.supported, false);
-      const deb = at(await db.sql.query<{ cloudInit: boolean; media: Record<string, unknown> }>(`SELECT "cloudInit", media FROM "GuestOS" WHERE id = 'http://debian.org/debian/11'`), 0, 'deb');
+      const deb = at(
+        await db.sql.query<{ cloudInit: boolean; media: Record<string, unknown> }>(
+          `SELECT "cloudInit", media FROM "GuestOS" WHERE id = 'http://debian.org/debian/11'`,
+        ),
+        0,
+        'deb',
+      );
       assert.equal(deb.cloudInit, true);
       assert.ok(Array.isArray(deb.media.trees) && (deb.media.trees as unknown[]).length > 0);
       assert.ok((deb.media.images as { cloudInit?: boolean }[]).some((i) => i.cloudInit));
-      const ucs = at(await db.sql.query<{ derivesFromId: string; extraDerivesFromIds: string[] }>(
-        `SELECT "derivesFromId", "extraDerivesFromIds" FROM "GuestOS" WHERE id = 'http://univention.de/ucs/5.0'`,
-      ), 0, 'ucs');
+      const ucs = at(
+        await db.sql.query<{ derivesFromId: string; extraDerivesFromIds: string[] }>(
+          `SELECT "derivesFromId", "extraDerivesFromIds" FROM "GuestOS" WHERE id = 'http://univention.de/ucs/5.0'`,
+        ),
+        0,
+        'ucs',
+      );
       assert.equal(ucs.derivesFromId, 'http://univention.de/ucs/4.4');
       assert.deepEqual(ucs.extraDerivesFromIds, ['http://debian.org/debian/10']);
       const platforms = await db.sql.query<{ id: string; version: string; key: string }>(
         `SELECT r.id, r.version, h.key FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId" WHERE r.id IN ('http://qemu.org/qemu/2.3.0', 'http://linux-kvm.org/qemu-kvm/1.2.0', 'http://xen.org/xen/4.1.0') ORDER BY r.id`,
       );
-      assert.deepEqual(platforms.map((p) => ({ ...p })), [
-        { id: 'http://linux-kvm.org/qemu-kvm/1.2.0', version: 'qemu-kvm-1.2.0', key: 'kvm' },
-        { id: 'http://qemu.org/qemu/2.3.0', version: '2.3.0', key: 'kvm' },
-        { id: 'http://xen.org/xen/4.1.0', version: '4.1.0', key: 'xen' },
-      ]);
+      assert.deepEqual(
+        platforms.map((p) => ({ ...p })),
+        [
+          { id: 'http://linux-kvm.org/qemu-kvm/1.2.0', version: 'qemu-kvm-1.2.0', key: 'kvm' },
+          { id: 'http://qemu.org/qemu/2.3.0', version: '2.3.0', key: 'kvm' },
+          { id: 'http://xen.org/xen/4.1.0', version: '4.1.0', key: 'xen' },
+        ],
+      );
     });
 
-    it('effective devices equal libosinfo for the representative OSes', { skip: skipWith(!findPython() && 'python3-gi with Libosinfo missing') }, async () => {
+    it('effective devices equal libosinfo for the representative OSes', {
+      skip: skipWith(!findPython() && 'python3-gi with Libosinfo missing'),
+    }, async () => {
       const dump = await libosinfoDump(subset.dir, representative);
       assert.deepEqual(dump.missing, []);
       const agreement = await compareWithLibosinfo(db.sql, dump, representative);
@@ -200,11 +247,23 @@ for (const kind of testTargets()) {
         assert.deepEqual(totals(s, 'GuestOS'), { created: 1, updated: 1, unchanged: subset.oses.size - 2, deleted: 0, kept: 0 });
         const gd = totals(s, 'GuestOSDevice');
         assert.deepEqual([gd.created, gd.updated, gd.deleted], [1, 1, 1]);
-        const deb = at(await db.sql.query<{ name: string; sourceVersion: string }>(`SELECT name, "sourceVersion" FROM "GuestOS" WHERE id = 'http://debian.org/debian/11'`), 0, 'deb');
+        const deb = at(
+          await db.sql.query<{ name: string; sourceVersion: string }>(
+            `SELECT name, "sourceVersion" FROM "GuestOS" WHERE id = 'http://debian.org/debian/11'`,
+          ),
+          0,
+          'deb',
+        );
         assert.deepEqual({ ...deb }, { name: 'Debian GNU/Linux 11', sourceVersion: '20991231' });
-        const unchangedRow = at(await db.sql.query<{ sourceVersion: string }>(`SELECT "sourceVersion" FROM "GuestOS" WHERE id = 'http://debian.org/debian/10'`), 0, 'unchangedRow');
+        const unchangedRow = at(
+          await db.sql.query<{ sourceVersion: string }>(`SELECT "sourceVersion" FROM "GuestOS" WHERE id = 'http://debian.org/debian/10'`),
+          0,
+          'unchangedRow',
+        );
         assert.notEqual(unchangedRow.sourceVersion, '20991231', 'an unchanged row keeps the release it was last taken from');
-        const links = await db.sql.query<{ deviceId: string }>(`SELECT "deviceId" FROM "GuestOSDevice" WHERE "guestId" = 'http://debian.org/debian/11' ORDER BY 1`);
+        const links = await db.sql.query<{ deviceId: string }>(
+          `SELECT "deviceId" FROM "GuestOSDevice" WHERE "guestId" = 'http://debian.org/debian/11' ORDER BY 1`,
+        );
         assert.ok(links.some((l) => l.deviceId.endsWith('/1053')));
         assert.ok(!links.some((l) => l.deviceId.endsWith('/105a')));
         const kept = at(await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS" WHERE id = $1`, [retired]), 0, 'kept');
@@ -214,7 +273,12 @@ for (const kind of testTargets()) {
         );
         assert.deepEqual(
           changes.map((c) => c.entityId),
-          ['http://debian.org/debian/11', 'http://example.org/exampleos/1', 'http://pcisig.com/pci/1af4/1053', 'http://ubuntu.com/ubuntu/22.04'],
+          [
+            'http://debian.org/debian/11',
+            'http://example.org/exampleos/1',
+            'http://pcisig.com/pci/1af4/1053',
+            'http://ubuntu.com/ubuntu/22.04',
+          ],
         );
         // and back to the installed release: everything that changed changes back
         const back = await importOsinfo(db, { path: subset.dir, ...NO_HW });
@@ -227,23 +291,33 @@ for (const kind of testTargets()) {
     it('never overwrites vendor-submitted or curated rows', async () => {
       await db.sql.query(`INSERT INTO "Vendor" (id, name, "updatedAt") VALUES ('acme', 'ACME', now()) ON CONFLICT DO NOTHING`);
       // a vendor owns one of osinfo's links and adds one of its own; the curated seed owns a device
-      const link = at(await db.sql.query<{ guestId: string; deviceId: string }>(
-        `SELECT "guestId", "deviceId" FROM "GuestOSDevice" WHERE source = 'osinfo-db' AND "driverSource" = 'INBOX' AND supported ORDER BY 1, 2 LIMIT 1`,
-      ), 0, 'link');
+      const link = at(
+        await db.sql.query<{ guestId: string; deviceId: string }>(
+          `SELECT "guestId", "deviceId" FROM "GuestOSDevice" WHERE source = 'osinfo-db' AND "driverSource" = 'INBOX' AND supported ORDER BY 1, 2 LIMIT 1`,
+        ),
+        0,
+        'link',
+      );
       const g = link.guestId;
-      await db.sql.query(`UPDATE "GuestOSDevice" SET source = 'vendor:acme', notes = 'tested by ACME' WHERE "guestId" = $1 AND "deviceId" = $2`, [g, link.deviceId]);
+      await db.sql.query(
+        `UPDATE "GuestOSDevice" SET source = 'vendor:acme', notes = 'tested by ACME' WHERE "guestId" = $1 AND "deviceId" = $2`,
+        [g, link.deviceId],
+      );
       await db.sql.query(
         `INSERT INTO "GuestOSDevice" ("guestId", "deviceId", supported, source) VALUES ($1, 'http://pcisig.com/pci/8086/25ab', false, 'vendor:acme')`,
         [g],
       );
-      await db.sql.query(`UPDATE "Device" SET source = 'curated', name = 'virtio-net (curated)' WHERE id = 'http://pcisig.com/pci/1af4/1000'`);
+      await db.sql.query(
+        `UPDATE "Device" SET source = 'curated', name = 'virtio-net (curated)' WHERE id = 'http://pcisig.com/pci/1af4/1000'`,
+      );
       await db.sql.query(`UPDATE "GuestOS" SET source = 'vendor:acme', name = 'Debian 9 by ACME' WHERE id = 'http://debian.org/debian/9'`);
       const before = await fingerprint(db.sql);
       const s = await importOsinfo(db, { path: subset.dir, ...NO_HW });
       assert.equal(totals(s, 'GuestOSDevice').kept, 1);
       assert.equal(totals(s, 'Device').kept, 1);
       assert.equal(totals(s, 'GuestOS').kept, 1);
-      for (const [table, c] of Object.entries(s.counts)) assert.equal(c.created + c.updated + c.deleted, 0, `${table}: ${JSON.stringify(c)}`);
+      for (const [table, c] of Object.entries(s.counts))
+        assert.equal(c.created + c.updated + c.deleted, 0, `${table}: ${JSON.stringify(c)}`);
       const after = await fingerprint(db.sql);
       for (const table of ['GuestOS', 'GuestOSDevice', 'Device']) assert.equal(after[table], before[table], table);
       const rows = await db.sql.query<{ deviceId: string; source: string }>(
@@ -261,11 +335,14 @@ for (const kind of testTargets()) {
         mkdirSync(join(bad.dir, 'os/example.org'), { recursive: true });
         writeFileSync(join(bad.dir, 'os/example.org/noid.xml'), '<libosinfo version="0.0.1"><os><name>no id</name></os></libosinfo>');
         const before = await fingerprint(db.sql);
-        await assert.rejects(importOsinfo(db, { path: bad.dir, strict: true, ...NO_HW }), (err: Error & { code?: string; summary?: ImportSummary }) => {
-          assert.equal(err.code, 'IMPORT_STRICT');
-          assert.equal(err.summary?.status, 'FAILED');
-          return true;
-        });
+        await assert.rejects(
+          importOsinfo(db, { path: bad.dir, strict: true, ...NO_HW }),
+          (err: Error & { code?: string; summary?: ImportSummary }) => {
+            assert.equal(err.code, 'IMPORT_STRICT');
+            assert.equal(err.summary?.status, 'FAILED');
+            return true;
+          },
+        );
         const afterStrict = await fingerprint(db.sql);
         for (const table of Object.keys(before)) if (table !== 'ImportRun') assert.equal(afterStrict[table], before[table], table);
         const run = at(await listImportRuns(db.sql, 1), 0, 'run');
@@ -278,7 +355,11 @@ for (const kind of testTargets()) {
         assert.match(byPath.get(broken)!.reason, /malformed XML: \d+:\d+/);
         assert.match(byPath.get('os/example.org/noid.xml')!.reason, /<os> without an id/);
         // debian 11 itself was skipped, not half-read: the row from the earlier import is untouched
-        const deb = at(await db.sql.query<{ name: string }>(`SELECT name FROM "GuestOS" WHERE id = 'http://debian.org/debian/11'`), 0, 'deb');
+        const deb = at(
+          await db.sql.query<{ name: string }>(`SELECT name FROM "GuestOS" WHERE id = 'http://debian.org/debian/11'`),
+          0,
+          'deb',
+        );
         assert.equal(deb.name, 'Debian 11');
       } finally {
         bad.cleanup();
@@ -306,7 +387,9 @@ for (const kind of testTargets()) {
 }
 
 describe('full osinfo-db import', () => {
-  it('imports all of /usr/share/osinfo into PGlite and agrees with libosinfo', { skip: skipWith(!findPython() && 'python3-gi with Libosinfo missing') }, async () => {
+  it('imports all of /usr/share/osinfo into PGlite and agrees with libosinfo', {
+    skip: skipWith(!findPython() && 'python3-gi with Libosinfo missing'),
+  }, async () => {
     const t = await freshDatabase('pglite');
     const db = await t.open();
     try {
@@ -323,7 +406,9 @@ describe('full osinfo-db import', () => {
         assert.ok(os.derivesFrom.length + os.clones.length > 1 && d.extra.length === 0, `${d.id}: ${JSON.stringify(d)}`);
       }
       // libosinfo reads pci.ids too: the devices osinfo only refers to carry its names
-      const [virtio] = await db.sql.query<{ vendorName: string; description: string }>(`SELECT "vendorName", description FROM "Device" WHERE id = 'http://pcisig.com/pci/1af4/1041'`);
+      const [virtio] = await db.sql.query<{ vendorName: string; description: string }>(
+        `SELECT "vendorName", description FROM "Device" WHERE id = 'http://pcisig.com/pci/1af4/1041'`,
+      );
       assert.deepEqual({ ...virtio }, { vendorName: 'Red Hat, Inc.', description: 'Virtio 1.0 network device' });
     } finally {
       await db.close();

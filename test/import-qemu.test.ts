@@ -48,7 +48,8 @@ function queryPci(machine: string, devices: { id: string; model: string }[]): Pr
         const buses = JSON.parse(line).return as { devices: { qdev_id?: string; id: { vendor: number; device: number } }[] }[];
         for (const bus of buses) {
           for (const dev of bus.devices) {
-            if (dev.qdev_id) found.set(dev.qdev_id, `${dev.id.vendor.toString(16).padStart(4, '0')}:${dev.id.device.toString(16).padStart(4, '0')}`);
+            if (dev.qdev_id)
+              found.set(dev.qdev_id, `${dev.id.vendor.toString(16).padStart(4, '0')}:${dev.id.device.toString(16).padStart(4, '0')}`);
           }
         }
       }
@@ -81,10 +82,15 @@ describe('QEMU help output', { skip: skipWith(!haveQemu && `${QEMU} not installe
       raw: 'QEMU emulator version 8.2.2 (Debian 1:8.2.2+ds-0ubuntu1)',
     });
     assert.deepEqual(parseVersion('QEMU emulator version 9.1.0\n').package, null);
-    assert.deepEqual(parseMachines('Supported machines are:\nq35                  Standard PC (Q35 + ICH9, 2009) (alias of pc-q35-9.1)\npc-q35-9.1           Standard PC (Q35 + ICH9, 2009) (default)\n'), [
-      { name: 'q35', description: 'Standard PC (Q35 + ICH9, 2009)', aliasOf: 'pc-q35-9.1' },
-      { name: 'pc-q35-9.1', description: 'Standard PC (Q35 + ICH9, 2009)', isDefault: true },
-    ]);
+    assert.deepEqual(
+      parseMachines(
+        'Supported machines are:\nq35                  Standard PC (Q35 + ICH9, 2009) (alias of pc-q35-9.1)\npc-q35-9.1           Standard PC (Q35 + ICH9, 2009) (default)\n',
+      ),
+      [
+        { name: 'q35', description: 'Standard PC (Q35 + ICH9, 2009)', aliasOf: 'pc-q35-9.1' },
+        { name: 'pc-q35-9.1', description: 'Standard PC (Q35 + ICH9, 2009)', isDefault: true },
+      ],
+    );
   });
 
   it('every checked model presents the PCI ids the table says (QMP query-pci)', async () => {
@@ -98,7 +104,8 @@ describe('QEMU help output', { skip: skipWith(!haveQemu && `${QEMU} not installe
     }
     assert.ok(checks.length >= 40, `${checks.length} checks`);
     // batches that fit one PCI bus, never two of one family (one balloon, one primary VGA per VM)
-    const familyOf = (model: string) => (['VGA', 'qxl-vga', 'cirrus-vga', 'vmware-svga', 'virtio-vga'].includes(model) ? 'vga' : model.replace(/-pci.*$/, ''));
+    const familyOf = (model: string) =>
+      ['VGA', 'qxl-vga', 'cirrus-vga', 'vmware-svga', 'virtio-vga'].includes(model) ? 'vga' : model.replace(/-pci.*$/, '');
     const batches: { machine: string; items: typeof checks }[] = [];
     for (const c of checks) {
       const family = familyOf(c.model);
@@ -111,7 +118,10 @@ describe('QEMU help output', { skip: skipWith(!haveQemu && `${QEMU} not installe
     }
     const wrong: string[] = [];
     for (const b of batches) {
-      const found = await queryPci(b.machine, b.items.map((c, i) => ({ id: `d${i}`, model: c.model })));
+      const found = await queryPci(
+        b.machine,
+        b.items.map((c, i) => ({ id: `d${i}`, model: c.model })),
+      );
       b.items.forEach((c, i) => {
         if (found.get(`d${i}`) !== c.expected) wrong.push(`${c.model}: table ${c.expected}, QEMU ${found.get(`d${i}`) ?? 'nothing'}`);
       });
@@ -140,11 +150,19 @@ for (const kind of testTargets()) {
       const s = await importQemu(db, { facts });
       assert.equal(must(s.counts.Hypervisor, 'Hypervisor counts').created, 1);
       assert.equal(must(s.counts.HypervisorRelease, 'HypervisorRelease counts').created, 1);
-      assert.equal(must(s.counts.HypervisorReleaseDevice, 'HypervisorReleaseDevice counts').created, 0, 'no catalogue devices yet: nothing invented');
+      assert.equal(
+        must(s.counts.HypervisorReleaseDevice, 'HypervisorReleaseDevice counts').created,
+        0,
+        'no catalogue devices yet: nothing invented',
+      );
       assert.ok((s.notImported['device models whose catalogue device is missing (import osinfo / pci-ids first)'] ?? 0) > 30);
-      const rel = at(await db.sql.query<{ id: string; hid: string; version: string; machineTypes: string[]; source: string; vfio: boolean }>(
-        `SELECT r.id, h.id AS hid, r.version, r."machineTypes", r.source, r.vfio FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId"`,
-      ), 0, 'rel');
+      const rel = at(
+        await db.sql.query<{ id: string; hid: string; version: string; machineTypes: string[]; source: string; vfio: boolean }>(
+          `SELECT r.id, h.id AS hid, r.version, r."machineTypes", r.source, r.vfio FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId"`,
+        ),
+        0,
+        'rel',
+      );
       assert.equal(rel.id, releaseIdFor(facts));
       assert.equal(rel.hid, 'http://virtcompat.org/hypervisor/kvm');
       assert.equal(rel.version, facts.version.version);

@@ -23,11 +23,41 @@ export const PCI_IDS = '/usr/share/misc/pci.ids';
  * several parents (Windows XP, UCS 5.0), resources inherit="true" (rocky-8-unknown), BSDs, Solaris.
  */
 export const REPRESENTATIVE_SHORT_IDS = [
-  'win11', 'win10', 'win8.1', 'win7', 'winxp', 'win2k22', 'win2k19', 'win95',
-  'rhel9.1', 'rhel8.6', 'rhel7.9', 'rhel6.10', 'centos-stream9', 'rocky9', 'almalinux9', 'centos7.0', 'rocky8-unknown',
-  'fedora37', 'fedora-rawhide', 'silverblue37',
-  'debian11', 'debian10', 'debiantesting', 'ubuntu22.04', 'ubuntu22.10', 'ubuntu20.04', 'linux2022', 'ucs5.0',
-  'opensuse15.4', 'opensusetumbleweed', 'freebsd13.1', 'alpinelinux3.17', 'solaris11', 'mageia8', 'gentoo',
+  'win11',
+  'win10',
+  'win8.1',
+  'win7',
+  'winxp',
+  'win2k22',
+  'win2k19',
+  'win95',
+  'rhel9.1',
+  'rhel8.6',
+  'rhel7.9',
+  'rhel6.10',
+  'centos-stream9',
+  'rocky9',
+  'almalinux9',
+  'centos7.0',
+  'rocky8-unknown',
+  'fedora37',
+  'fedora-rawhide',
+  'silverblue37',
+  'debian11',
+  'debian10',
+  'debiantesting',
+  'ubuntu22.04',
+  'ubuntu22.10',
+  'ubuntu20.04',
+  'linux2022',
+  'ucs5.0',
+  'opensuse15.4',
+  'opensusetumbleweed',
+  'freebsd13.1',
+  'alpinelinux3.17',
+  'solaris11',
+  'mageia8',
+  'gentoo',
 ];
 
 let full: Promise<OsinfoData> | undefined;
@@ -124,9 +154,13 @@ const FINGERPRINT_TABLES = [
 export async function fingerprint(sql: Sql): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const t of FINGERPRINT_TABLES) {
-    const r = at(await sql.query<{ n: number; h: string | null }>(
-      `SELECT count(*)::int AS n, md5(coalesce(string_agg(x.t, '|' ORDER BY x.t), '')) AS h FROM (SELECT r::text AS t FROM "${t}" r) x`,
-    ), 0, 'r');
+    const r = at(
+      await sql.query<{ n: number; h: string | null }>(
+        `SELECT count(*)::int AS n, md5(coalesce(string_agg(x.t, '|' ORDER BY x.t), '')) AS h FROM (SELECT r::text AS t FROM "${t}" r) x`,
+      ),
+      0,
+      'r',
+    );
     out[t] = `${r.n}:${r.h}`;
   }
   return out;
@@ -147,7 +181,11 @@ export function runCli(
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env };
-    const child = spawn(process.execPath, [join(ROOT, 'bin/virtcompat.mjs'), ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/virtcompat.mjs'), ...args], {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let partial = '';

@@ -235,10 +235,19 @@ for (const kind of testTargets()) {
       );
       // The fixtures are what the probes rely on: vendor A sees its pending record, B and anonymous do not.
       const pending = expected.get('one pending record of vendor A (proposing to supersede)');
-      assert.equal((must(pending?.get('acme'), 'acme answer').data as { compatibilityRecord: { id: string } | null }).compatibilityRecord?.id, ids.a2);
-      assert.equal((must(pending?.get('acme2'), 'acme2 answer').data as { compatibilityRecord: unknown }).compatibilityRecord !== null, true);
+      assert.equal(
+        (must(pending?.get('acme'), 'acme answer').data as { compatibilityRecord: { id: string } | null }).compatibilityRecord?.id,
+        ids.a2,
+      );
+      assert.equal(
+        (must(pending?.get('acme2'), 'acme2 answer').data as { compatibilityRecord: unknown }).compatibilityRecord !== null,
+        true,
+      );
       assert.equal((must(pending?.get('other'), 'other answer').data as { compatibilityRecord: unknown }).compatibilityRecord, null);
-      assert.equal((must(pending?.get('anonymous'), 'anonymous answer').data as { compatibilityRecord: unknown }).compatibilityRecord, null);
+      assert.equal(
+        (must(pending?.get('anonymous'), 'anonymous answer').data as { compatibilityRecord: unknown }).compatibilityRecord,
+        null,
+      );
       const viewer = expected.get('viewer');
       assert.notDeepEqual(viewer?.get('acme'), viewer?.get('acme2'), 'two keys of one vendor are told apart by viewer');
     });

@@ -20,7 +20,8 @@ const TCG_HOST = join(ROOT, 'examples', 'hosts', 'tcg-x86_64.json');
 async function run(args: string[], cwd = ROOT) {
   let out = '';
   let err = '';
-  const mk = (f: (s: string) => void) => new Writable({
+  const mk = (f: (s: string) => void) =>
+    new Writable({
       write: (c, _e, cb) => {
         f(String(c));
         cb();
@@ -32,11 +33,30 @@ async function run(args: string[], cwd = ROOT) {
 
 describe('virtcompat plan / probe', () => {
   const snap = tempDir('vc-cli-snap-');
-  const base = (guest: string, hv: string, ...rest: string[]) => ['plan', '--guest', guest, '--hypervisor', hv, '--service', SERVICE, '--snapshot-dir', snap, '--offline', ...rest];
+  const base = (guest: string, hv: string, ...rest: string[]) => [
+    'plan',
+    '--guest',
+    guest,
+    '--hypervisor',
+    hv,
+    '--service',
+    SERVICE,
+    '--snapshot-dir',
+    snap,
+    '--offline',
+    ...rest,
+  ];
 
   beforeAll(() => {
     const when = new Date();
-    for (const [g, hv] of [['debian11', 'kvm'], ['win11', 'kvm'], ['winxp', 'kvm'], ['debian11', 'xen'], ['debian11', 'firecracker'], ['rhel9.0', 'kvm']] as const) {
+    for (const [g, hv] of [
+      ['debian11', 'kvm'],
+      ['win11', 'kvm'],
+      ['winxp', 'kvm'],
+      ['debian11', 'xen'],
+      ['debian11', 'firecracker'],
+      ['rhel9.0', 'kvm'],
+    ] as const) {
       const data = planningData(g, hv);
       writeSnapshotEntry(snap, SERVICE, g, hv, data, when);
       // the examples name guests by the short ids the service knows; serve them the closest fixture
@@ -122,20 +142,57 @@ describe('virtcompat plan / probe', () => {
     const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f));
     assert.ok(files.length >= 5);
     for (const f of files) await loadSpecFile(join(dir, f));
-    const m = await run(['plan', '--spec', join(dir, 'db-migratable.yaml'), '--host', KVM_HOST, '--offline', '--snapshot-dir', snap, '--service', SERVICE]);
+    const m = await run([
+      'plan',
+      '--spec',
+      join(dir, 'db-migratable.yaml'),
+      '--host',
+      KVM_HOST,
+      '--offline',
+      '--snapshot-dir',
+      snap,
+      '--service',
+      SERVICE,
+    ]);
     assert.equal(m.code, 0, m.err);
     const plan = JSON.parse(m.out);
     assert.equal(plan.cpu.mode, 'named');
     assert.equal(plan.cpu.model, 'Broadwell-noTSX');
-    const s = await run(['plan', '--spec', join(dir, 'sriov-nic.yaml'), '--host', KVM_HOST, '--offline', '--snapshot-dir', snap, '--service', SERVICE]);
+    const s = await run([
+      'plan',
+      '--spec',
+      join(dir, 'sriov-nic.yaml'),
+      '--host',
+      KVM_HOST,
+      '--offline',
+      '--snapshot-dir',
+      snap,
+      '--service',
+      SERVICE,
+    ]);
     assert.equal(s.code, 0, s.err);
     assert.equal(JSON.parse(s.out).devices.find((d: { id: string }) => d.id === 'net0').path, 'passthrough');
-    const fc = await run(['plan', '--spec', join(dir, 'firecracker-microvm.json'), '--host', KVM_HOST, '--offline', '--snapshot-dir', snap, '--service', SERVICE, '--format', 'firecracker']);
+    const fc = await run([
+      'plan',
+      '--spec',
+      join(dir, 'firecracker-microvm.json'),
+      '--host',
+      KVM_HOST,
+      '--offline',
+      '--snapshot-dir',
+      snap,
+      '--service',
+      SERVICE,
+      '--format',
+      'firecracker',
+    ]);
     assert.equal(fc.code, 0, fc.err);
     assert.equal(JSON.parse(fc.out)['machine-config'].mem_size_mib, 1024);
   });
 
-  it('probe --json prints a host profile `plan --host` accepts', { skip: skipWith(process.platform === 'linux' ? false : 'Linux only') }, async () => {
+  it('probe --json prints a host profile `plan --host` accepts', {
+    skip: skipWith(process.platform === 'linux' ? false : 'Linux only'),
+  }, async () => {
     const r = await run(['probe', '--json', '--timeout', '8000']);
     assert.equal(r.code, 0, r.err);
     const h = parseHostProfile(JSON.parse(r.out));

@@ -91,7 +91,13 @@ function pciIds(qtree: string): string[] {
 async function startPaused(plan: Plan): Promise<{ pci: string[]; qtree: string; status: string; kvm: any; tpm: any[]; stderr: string }> {
   const dir = tempDir('vc-qemu-');
   const qmpPath = join(dir, 'qmp.sock');
-  const cmd = renderQemu(plan, { runDir: join(dir, 'run'), qmpSocket: qmpPath, paused: true, serial: { kind: 'file', path: join(dir, 'serial.log') }, display: 'none' });
+  const cmd = renderQemu(plan, {
+    runDir: join(dir, 'run'),
+    qmpSocket: qmpPath,
+    paused: true,
+    serial: { kind: 'file', path: join(dir, 'serial.log') },
+    display: 'none',
+  });
   const prepared = await executePrepare(cmd.prepare);
   const child = spawn(cmd.binary, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -125,12 +131,18 @@ async function startPaused(plan: Plan): Promise<{ pci: string[]; qtree: string; 
   }
 }
 
-describe('QEMU accepts the rendered argv', { skip: skipWith(haveQemu ? false : `${QEMU} is not installed (Debian package qemu-system-x86)`) }, () => {
+describe('QEMU accepts the rendered argv', {
+  skip: skipWith(haveQemu ? false : `${QEMU} is not installed (Debian package qemu-system-x86)`),
+}, () => {
   let real: HostProfile;
   let tcgHost: HostProfile;
   beforeAll(async () => {
     real = await probeHost({ timeoutMs: 8000 });
-    tcgHost = { ...real, name: `${real.name}-tcg`, kvm: { ...real.kvm, usable: false, detail: 'KVM left out on purpose: this test runs under TCG' } };
+    tcgHost = {
+      ...real,
+      name: `${real.name}-tcg`,
+      kvm: { ...real.kvm, usable: false, detail: 'KVM left out on purpose: this test runs under TCG' },
+    };
   });
 
   function plan(guest: string, h: HostProfile, extra: VmSpecInput = {}): { plan: Plan; dir: string } {
@@ -156,7 +168,8 @@ describe('QEMU accepts the rendered argv', { skip: skipWith(haveQemu ? false : `
     const r = await startPaused(p);
     assert.equal(r.status, 'prelaunch');
     assert.equal(r.kvm.enabled, false);
-    for (const id of ['1af4:1041', '1af4:1042', '1af4:1044', '1af4:1045', '1af4:1043']) assert.ok(r.pci.includes(id), `${id} in ${r.pci.join(' ')}`);
+    for (const id of ['1af4:1041', '1af4:1042', '1af4:1044', '1af4:1045', '1af4:1043'])
+      assert.ok(r.pci.includes(id), `${id} in ${r.pci.join(' ')}`);
     assert.ok(!r.pci.includes('1af4:1000'), 'no transitional virtio-net');
     assert.ok(r.pci.includes('8086:2922'), 'q35 AHCI for the CD-ROM');
   });
@@ -173,7 +186,9 @@ describe('QEMU accepts the rendered argv', { skip: skipWith(haveQemu ? false : `
     assert.ok(!r.pci.some((x) => x.startsWith('1af4:')));
   });
 
-  it('Windows 11 under TCG: OVMF with Secure Boot and SMM, swtpm TPM 2.0 (CRB), Hyper-V flags TCG accepts', { skip: skipWith(haveSwtpm ? false : 'swtpm is not installed (Debian package swtpm)') }, async () => {
+  it('Windows 11 under TCG: OVMF with Secure Boot and SMM, swtpm TPM 2.0 (CRB), Hyper-V flags TCG accepts', {
+    skip: skipWith(haveSwtpm ? false : 'swtpm is not installed (Debian package swtpm)'),
+  }, async () => {
     const { plan: p } = plan('win11', tcgHost, { memory: '4GiB' });
     assert.equal(p.firmware.secureBoot, true);
     if (!existsSync(p.firmware.code!)) return; // descriptor names a file the ovmf package did not install
@@ -185,7 +200,8 @@ describe('QEMU accepts the rendered argv', { skip: skipWith(haveQemu ? false : `
 
   it('microvm under TCG: virtio-mmio block, net, RNG and balloon, kernel booted directly', async (t) => {
     const kernel = testKernel();
-    if (!kernel) return t.skip('no Linux kernel to boot (set VIRTCOMPAT_TEST_KERNEL or build the test guest: scripts/guest/build-test-guest.sh)');
+    if (!kernel)
+      return t.skip('no Linux kernel to boot (set VIRTCOMPAT_TEST_KERNEL or build the test guest: scripts/guest/build-test-guest.sh)');
     const dir = tempDir('vc-img-');
     const img = join(dir, 'root.img');
     closeSync(openSync(img, 'w'));
@@ -194,14 +210,23 @@ describe('QEMU accepts the rendered argv', { skip: skipWith(haveQemu ? false : `
       facts: loadFacts('debian11', 'kvm'),
       provenance: FIXED_PROVENANCE,
       host: tcgHost,
-      spec: parseSpec({ name: 't-microvm', machine: 'microvm', boot: { kernel, cmdline: 'console=ttyS0' }, disks: [{ path: img }], display: 'none' }),
+      spec: parseSpec({
+        name: 't-microvm',
+        machine: 'microvm',
+        boot: { kernel, cmdline: 'console=ttyS0' },
+        disks: [{ path: img }],
+        display: 'none',
+      }),
     });
     if (!r0.ok) throw r0.error;
     assert.equal(r0.plan.machine.type, 'microvm');
     const r = await startPaused(r0.plan);
     assert.equal(r.status, 'prelaunch');
     assert.deepEqual(r.pci, [], 'no PCI on microvm');
-    assert.ok(['virtio-blk-device', 'virtio-net-device', 'virtio-rng-device', 'virtio-balloon-device'].every((m) => r.qtree.includes(`dev: ${m}`)), r.qtree);
+    assert.ok(
+      ['virtio-blk-device', 'virtio-net-device', 'virtio-rng-device', 'virtio-balloon-device'].every((m) => r.qtree.includes(`dev: ${m}`)),
+      r.qtree,
+    );
   });
 
   it('with usable KVM here: the KVM plan from the real probe starts, and QEMU reports KVM enabled', async (t) => {

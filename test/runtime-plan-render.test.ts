@@ -11,7 +11,17 @@ import { FIXED_PROVENANCE, host, loadFacts } from './fixtures/runtime/load.ts';
 import { decide } from '../src/hypervisor-runtime/decide/index.ts';
 import { explainPlan } from '../src/hypervisor-runtime/explain.ts';
 import { parseSpec, type VmSpecInput } from '../src/hypervisor-runtime/spec.ts';
-import { RenderError, renderCloudHypervisor, renderFirecracker, renderLibvirt, renderQemu, renderText, renderVmx, renderXl, type Format } from '../src/hypervisor-runtime/render/index.ts';
+import {
+  RenderError,
+  renderCloudHypervisor,
+  renderFirecracker,
+  renderLibvirt,
+  renderQemu,
+  renderText,
+  renderVmx,
+  renderXl,
+  type Format,
+} from '../src/hypervisor-runtime/render/index.ts';
 import type { Plan } from '../src/hypervisor-runtime/plan.ts';
 
 const GOLDEN = join(import.meta.dirname, 'fixtures', 'golden');
@@ -23,30 +33,172 @@ function plan(guest: string, hv: string, hostName: 'kvm-x86_64' | 'tcg-x86_64', 
   return r.plan;
 }
 
-const disk = (p = '/var/lib/virtcompat/images/root.qcow2') => ({ disks: [{ path: p }, { path: '/var/lib/virtcompat/iso/install.iso', device: 'cdrom' as const }] });
+const disk = (p = '/var/lib/virtcompat/images/root.qcow2') => ({
+  disks: [{ path: p }, { path: '/var/lib/virtcompat/iso/install.iso', device: 'cdrom' as const }],
+});
 const SCENARIOS: { name: string; guest: string; hv: string; host: 'kvm-x86_64' | 'tcg-x86_64'; spec: VmSpecInput; formats: Format[] }[] = [
-  { name: 'debian11-kvm', guest: 'debian11', hv: 'kvm', host: 'kvm-x86_64', spec: { name: 'web1', memory: '2GiB', ...disk() }, formats: ['qemu', 'libvirt'] },
-  { name: 'debian11-tcg', guest: 'debian11', hv: 'kvm', host: 'tcg-x86_64', spec: { name: 'web1', memory: '2GiB', display: 'none', ...disk() }, formats: ['qemu', 'libvirt'] },
-  { name: 'rhel6-kvm', guest: 'rhel6.0', hv: 'kvm', host: 'kvm-x86_64', spec: { name: 'legacy-rhel', ...disk() }, formats: ['qemu', 'libvirt'] },
-  { name: 'winxp-kvm', guest: 'winxp', hv: 'kvm', host: 'kvm-x86_64', spec: { name: 'xp', ...disk('/var/lib/virtcompat/images/xp.img') }, formats: ['qemu', 'libvirt'] },
-  { name: 'win10-addon-kvm', guest: 'win10', hv: 'kvm', host: 'kvm-x86_64', spec: { name: 'win10', drivers: { addon: true }, display: 'vnc', ...disk() }, formats: ['qemu', 'libvirt'] },
-  { name: 'win11-kvm', guest: 'win11', hv: 'kvm', host: 'kvm-x86_64', spec: { name: 'win11', memory: '8GiB', ...disk() }, formats: ['qemu', 'libvirt', 'json'] },
   {
-    name: 'debian11-kvm-bridge-migrate', guest: 'debian11', hv: 'kvm', host: 'kvm-x86_64',
-    spec: { name: 'db1', vcpus: 4, memory: '4GiB', disks: [{ path: '/srv/db1.qcow2' }, { path: '/srv/db1-data.raw', bus: 'scsi' }], nics: [{ backend: 'bridge', bridge: 'br0', mac: '52:54:00:12:34:56' }, { backend: 'tap', tap: 'tap7' }], display: 'none' },
+    name: 'debian11-kvm',
+    guest: 'debian11',
+    hv: 'kvm',
+    host: 'kvm-x86_64',
+    spec: { name: 'web1', memory: '2GiB', ...disk() },
     formats: ['qemu', 'libvirt'],
   },
-  { name: 'debian11-microvm', guest: 'debian11', hv: 'kvm', host: 'kvm-x86_64', spec: { name: 'mvm', machine: 'microvm', boot: { kernel: '/srv/vmlinuz', initrd: '/srv/initrd.img', cmdline: 'console=ttyS0 root=/dev/vda' }, disks: [{ path: '/srv/mvm.raw' }], display: 'none' }, formats: ['qemu'] },
-  { name: 'debian11-xen', guest: 'debian11', hv: 'xen', host: 'kvm-x86_64', spec: { name: 'pvh1', boot: { kernel: '/boot/vmlinuz-6.1', initrd: '/boot/initrd.img-6.1', cmdline: 'root=/dev/xvda1 console=hvc0' }, nics: [{ backend: 'bridge', bridge: 'xenbr0' }], disks: [{ path: '/dev/vg0/pvh1' }] }, formats: ['xl'] },
-  { name: 'rhel6-xen', guest: 'rhel6.0', hv: 'xen', host: 'kvm-x86_64', spec: { name: 'hvm1', disks: [{ path: '/dev/vg0/hvm1' }] }, formats: ['xl'] },
-  { name: 'winxp-xen', guest: 'winxp', hv: 'xen', host: 'kvm-x86_64', spec: { name: 'xp', disks: [{ path: '/srv/xp.img' }] }, formats: ['xl'] },
-  { name: 'debian11-vmware', guest: 'debian11', hv: 'vmware', host: 'kvm-x86_64', spec: { name: 'deb', disks: [{ path: 'deb.vmdk' }], nics: [{ backend: 'bridge', bridge: 'VM Network' }] }, formats: ['vmx'] },
-  { name: 'win11-vmware', guest: 'win11', hv: 'vmware', host: 'kvm-x86_64', spec: { name: 'win11', memory: '8GiB', disks: [{ path: 'win11.vmdk' }] }, formats: ['vmx'] },
-  { name: 'debian11-cloud-hypervisor', guest: 'debian11', hv: 'cloud-hypervisor', host: 'kvm-x86_64', spec: { name: 'ch1', boot: { kernel: '/boot/vmlinux', cmdline: 'console=ttyS0 root=/dev/vda1' }, disks: [{ path: '/srv/ch1.raw' }], nics: [{ backend: 'tap', tap: 'tap0' }] }, formats: ['cloud-hypervisor'] },
-  { name: 'debian11-firecracker', guest: 'debian11', hv: 'firecracker', host: 'kvm-x86_64', spec: { name: 'fc1', boot: { kernel: '/srv/vmlinux', cmdline: 'console=ttyS0 reboot=k panic=1 pci=off' }, disks: [{ path: '/srv/rootfs.ext4' }], nics: [{ backend: 'tap', tap: 'tap0' }] }, formats: ['firecracker'] },
+  {
+    name: 'debian11-tcg',
+    guest: 'debian11',
+    hv: 'kvm',
+    host: 'tcg-x86_64',
+    spec: { name: 'web1', memory: '2GiB', display: 'none', ...disk() },
+    formats: ['qemu', 'libvirt'],
+  },
+  {
+    name: 'rhel6-kvm',
+    guest: 'rhel6.0',
+    hv: 'kvm',
+    host: 'kvm-x86_64',
+    spec: { name: 'legacy-rhel', ...disk() },
+    formats: ['qemu', 'libvirt'],
+  },
+  {
+    name: 'winxp-kvm',
+    guest: 'winxp',
+    hv: 'kvm',
+    host: 'kvm-x86_64',
+    spec: { name: 'xp', ...disk('/var/lib/virtcompat/images/xp.img') },
+    formats: ['qemu', 'libvirt'],
+  },
+  {
+    name: 'win10-addon-kvm',
+    guest: 'win10',
+    hv: 'kvm',
+    host: 'kvm-x86_64',
+    spec: { name: 'win10', drivers: { addon: true }, display: 'vnc', ...disk() },
+    formats: ['qemu', 'libvirt'],
+  },
+  {
+    name: 'win11-kvm',
+    guest: 'win11',
+    hv: 'kvm',
+    host: 'kvm-x86_64',
+    spec: { name: 'win11', memory: '8GiB', ...disk() },
+    formats: ['qemu', 'libvirt', 'json'],
+  },
+  {
+    name: 'debian11-kvm-bridge-migrate',
+    guest: 'debian11',
+    hv: 'kvm',
+    host: 'kvm-x86_64',
+    spec: {
+      name: 'db1',
+      vcpus: 4,
+      memory: '4GiB',
+      disks: [{ path: '/srv/db1.qcow2' }, { path: '/srv/db1-data.raw', bus: 'scsi' }],
+      nics: [
+        { backend: 'bridge', bridge: 'br0', mac: '52:54:00:12:34:56' },
+        { backend: 'tap', tap: 'tap7' },
+      ],
+      display: 'none',
+    },
+    formats: ['qemu', 'libvirt'],
+  },
+  {
+    name: 'debian11-microvm',
+    guest: 'debian11',
+    hv: 'kvm',
+    host: 'kvm-x86_64',
+    spec: {
+      name: 'mvm',
+      machine: 'microvm',
+      boot: { kernel: '/srv/vmlinuz', initrd: '/srv/initrd.img', cmdline: 'console=ttyS0 root=/dev/vda' },
+      disks: [{ path: '/srv/mvm.raw' }],
+      display: 'none',
+    },
+    formats: ['qemu'],
+  },
+  {
+    name: 'debian11-xen',
+    guest: 'debian11',
+    hv: 'xen',
+    host: 'kvm-x86_64',
+    spec: {
+      name: 'pvh1',
+      boot: { kernel: '/boot/vmlinuz-6.1', initrd: '/boot/initrd.img-6.1', cmdline: 'root=/dev/xvda1 console=hvc0' },
+      nics: [{ backend: 'bridge', bridge: 'xenbr0' }],
+      disks: [{ path: '/dev/vg0/pvh1' }],
+    },
+    formats: ['xl'],
+  },
+  {
+    name: 'rhel6-xen',
+    guest: 'rhel6.0',
+    hv: 'xen',
+    host: 'kvm-x86_64',
+    spec: { name: 'hvm1', disks: [{ path: '/dev/vg0/hvm1' }] },
+    formats: ['xl'],
+  },
+  {
+    name: 'winxp-xen',
+    guest: 'winxp',
+    hv: 'xen',
+    host: 'kvm-x86_64',
+    spec: { name: 'xp', disks: [{ path: '/srv/xp.img' }] },
+    formats: ['xl'],
+  },
+  {
+    name: 'debian11-vmware',
+    guest: 'debian11',
+    hv: 'vmware',
+    host: 'kvm-x86_64',
+    spec: { name: 'deb', disks: [{ path: 'deb.vmdk' }], nics: [{ backend: 'bridge', bridge: 'VM Network' }] },
+    formats: ['vmx'],
+  },
+  {
+    name: 'win11-vmware',
+    guest: 'win11',
+    hv: 'vmware',
+    host: 'kvm-x86_64',
+    spec: { name: 'win11', memory: '8GiB', disks: [{ path: 'win11.vmdk' }] },
+    formats: ['vmx'],
+  },
+  {
+    name: 'debian11-cloud-hypervisor',
+    guest: 'debian11',
+    hv: 'cloud-hypervisor',
+    host: 'kvm-x86_64',
+    spec: {
+      name: 'ch1',
+      boot: { kernel: '/boot/vmlinux', cmdline: 'console=ttyS0 root=/dev/vda1' },
+      disks: [{ path: '/srv/ch1.raw' }],
+      nics: [{ backend: 'tap', tap: 'tap0' }],
+    },
+    formats: ['cloud-hypervisor'],
+  },
+  {
+    name: 'debian11-firecracker',
+    guest: 'debian11',
+    hv: 'firecracker',
+    host: 'kvm-x86_64',
+    spec: {
+      name: 'fc1',
+      boot: { kernel: '/srv/vmlinux', cmdline: 'console=ttyS0 reboot=k panic=1 pci=off' },
+      disks: [{ path: '/srv/rootfs.ext4' }],
+      nics: [{ backend: 'tap', tap: 'tap0' }],
+    },
+    formats: ['firecracker'],
+  },
 ];
 
-const EXT: Record<Format, string> = { json: 'plan.json', qemu: 'qemu.args', libvirt: 'libvirt.xml', xl: 'xl.cfg', vmx: 'vmx', 'cloud-hypervisor': 'ch.args', firecracker: 'firecracker.json' };
+const EXT: Record<Format, string> = {
+  json: 'plan.json',
+  qemu: 'qemu.args',
+  libvirt: 'libvirt.xml',
+  xl: 'xl.cfg',
+  vmx: 'vmx',
+  'cloud-hypervisor': 'ch.args',
+  firecracker: 'firecracker.json',
+};
 
 function golden(file: string, actual: string) {
   const path = join(GOLDEN, file);
@@ -94,7 +246,10 @@ describe('renderers (golden)', () => {
 
   it('UEFI and TPM plans list the launcher steps (variable store copy, swtpm)', () => {
     const cmd = renderQemu(plan('win11', 'kvm', 'kvm-x86_64', { memory: '8GiB', ...disk() }), { runDir: '/run/vc/w' });
-    assert.deepEqual(cmd.prepare.map((s) => s.kind), ['mkdir', 'copy-uefi-vars', 'mkdir', 'swtpm']);
+    assert.deepEqual(
+      cmd.prepare.map((s) => s.kind),
+      ['mkdir', 'copy-uefi-vars', 'mkdir', 'swtpm'],
+    );
     assert.equal(cmd.sockets.tpm, '/run/vc/w/swtpm.sock');
     assert.equal(cmd.sockets.qmp, '/run/vc/w/qmp.sock');
   });
@@ -110,7 +265,9 @@ describe('renderers (golden)', () => {
     assert.throws(() => renderQemu(xen), RenderError);
   });
 
-  it('libvirt XML validates with virt-xml-validate', { skip: skipWith(hasValidator ? false : 'virt-xml-validate not installed (Debian package libvirt-clients)') }, () => {
+  it('libvirt XML validates with virt-xml-validate', {
+    skip: skipWith(hasValidator ? false : 'virt-xml-validate not installed (Debian package libvirt-clients)'),
+  }, () => {
     for (const s of SCENARIOS.filter((x) => x.formats.includes('libvirt'))) {
       const file = join(GOLDEN, `${s.name}.libvirt.xml`);
       const r = spawnSync('virt-xml-validate', [file, 'domain'], { encoding: 'utf8' });

@@ -20,7 +20,8 @@ const KVM_HOST = join(import.meta.dirname, '..', 'examples', 'hosts', 'kvm-x86_6
 function capture() {
   let out = '';
   let err = '';
-  const mk = (f: (s: string) => void) => new Writable({
+  const mk = (f: (s: string) => void) =>
+    new Writable({
       write: (c, _e, cb) => {
         f(String(c));
         cb();
@@ -72,20 +73,36 @@ describe('runtime ↔ service', () => {
 
   it('an unchanged catalogue is confirmed with one small query; the change feed says whether a change matters', async () => {
     const a = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap });
-    assert.deepEqual(a.requests.map((x) => x.operation), ['VirtcompatCatalogueVersion']);
+    assert.deepEqual(
+      a.requests.map((x) => x.operation),
+      ['VirtcompatCatalogueVersion'],
+    );
     assert.equal(a.provenance.source, 'service');
     // a change to something this answer does not rest on: the change feed says so, no refetch
-    await app.db.sql.query(`INSERT INTO "Change" ("entityType", "entityId", op) VALUES ('GuestOS', 'http://microsoft.com/win/2k19', 'UPSERT')`);
+    await app.db.sql.query(
+      `INSERT INTO "Change" ("entityType", "entityId", op) VALUES ('GuestOS', 'http://microsoft.com/win/2k19', 'UPSERT')`,
+    );
     const u = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap });
-    assert.deepEqual(u.requests.map((x) => x.operation), ['VirtcompatCatalogueVersion', 'VirtcompatChanges']);
+    assert.deepEqual(
+      u.requests.map((x) => x.operation),
+      ['VirtcompatCatalogueVersion', 'VirtcompatChanges'],
+    );
     assert.notEqual(u.provenance.catalogueVersion, a.provenance.catalogueVersion);
     // a change to the guest itself: fetched again
-    await app.db.sql.query(`INSERT INTO "Change" ("entityType", "entityId", op) VALUES ('GuestOS', 'http://debian.org/debian/12', 'UPSERT')`);
+    await app.db.sql.query(
+      `INSERT INTO "Change" ("entityType", "entityId", op) VALUES ('GuestOS', 'http://debian.org/debian/12', 'UPSERT')`,
+    );
     const b = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap });
-    assert.deepEqual(b.requests.map((x) => x.operation), ['VirtcompatCatalogueVersion', 'VirtcompatChanges', 'VirtcompatPlanningFacts']);
+    assert.deepEqual(
+      b.requests.map((x) => x.operation),
+      ['VirtcompatCatalogueVersion', 'VirtcompatChanges', 'VirtcompatPlanningFacts'],
+    );
     assert.notEqual(b.provenance.catalogueVersion, u.provenance.catalogueVersion);
     const c = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap });
-    assert.deepEqual(c.requests.map((x) => x.operation), ['VirtcompatCatalogueVersion']);
+    assert.deepEqual(
+      c.requests.map((x) => x.operation),
+      ['VirtcompatCatalogueVersion'],
+    );
   });
 
   it('every seeded guest on every hypervisor: a plan that renders, or a typed PlanError — never a crash', async (t) => {
@@ -97,13 +114,25 @@ describe('runtime ↔ service', () => {
     const list = await app.gql<{ guestOSes: { nodes: { id: string }[] } }>('{ guestOSes(first: 100) { nodes { id } } }');
     const guests = list.data!.guestOSes.nodes.map((n) => n.id);
     assert.ok(guests.length >= 25);
-    const format: Record<string, 'qemu' | 'xl' | 'vmx' | 'cloud-hypervisor' | 'firecracker' | 'json'> = { kvm: 'qemu', xen: 'xl', vmware: 'vmx', hyperv: 'json', 'cloud-hypervisor': 'cloud-hypervisor', firecracker: 'firecracker' };
+    const format: Record<string, 'qemu' | 'xl' | 'vmx' | 'cloud-hypervisor' | 'firecracker' | 'json'> = {
+      kvm: 'qemu',
+      xen: 'xl',
+      vmware: 'vmx',
+      hyperv: 'json',
+      'cloud-hypervisor': 'cloud-hypervisor',
+      firecracker: 'firecracker',
+    };
     const outcome: Record<string, number> = {};
     const dir = tempDir('vc-sweep-');
     for (const hv of Object.keys(format)) {
       for (const g of guests) {
         const { facts, provenance } = await fetchFacts({ service: url, guest: g, hypervisor: hv, snapshotDir: dir });
-        const spec = parseSpec({ disks: [{ path: '/srv/x.img' }], nics: [{ backend: 'tap', tap: 'tap0' }], boot: hv === 'firecracker' ? { kernel: '/k' } : undefined, constraints: { allowBelowMinimum: true } });
+        const spec = parseSpec({
+          disks: [{ path: '/srv/x.img' }],
+          nics: [{ backend: 'tap', tap: 'tap0' }],
+          boot: hv === 'firecracker' ? { kernel: '/k' } : undefined,
+          constraints: { allowBelowMinimum: true },
+        });
         const r = decide({ facts, provenance, host, spec });
         const key = r.ok ? `${hv}:ok` : `${hv}:${r.error.code}`;
         outcome[key] = (outcome[key] ?? 0) + 1;
@@ -116,27 +145,79 @@ describe('runtime ↔ service', () => {
   });
 
   it('an unknown guest is a clear error, not a fallback', async () => {
-    await assert.rejects(fetchFacts({ service: url, guest: 'no-such-os', hypervisor: 'kvm', snapshotDir: snap }), (e: Error) => e instanceof FactsError && e.code === 'GUEST_NOT_FOUND');
+    await assert.rejects(
+      fetchFacts({ service: url, guest: 'no-such-os', hypervisor: 'kvm', snapshotDir: snap }),
+      (e: Error) => e instanceof FactsError && e.code === 'GUEST_NOT_FOUND',
+    );
   });
 
   it('`virtcompat plan` end to end: JSON plan, libvirt XML, --explain; exit 1 naming an unknown guest', async () => {
     const c = capture();
-    const code = await main(['plan', '--guest', 'debian12', '--hypervisor', 'kvm', '--host', KVM_HOST, '--service', url, '--snapshot-dir', snap, '--format', 'json'], c.io);
+    const code = await main(
+      [
+        'plan',
+        '--guest',
+        'debian12',
+        '--hypervisor',
+        'kvm',
+        '--host',
+        KVM_HOST,
+        '--service',
+        url,
+        '--snapshot-dir',
+        snap,
+        '--format',
+        'json',
+      ],
+      c.io,
+    );
     assert.equal(code, 0, c.err);
     const plan = JSON.parse(c.out);
     assert.equal(plan.schema, 'virtcompat-plan/1');
     assert.equal(plan.facts.source, 'service');
     assert.equal(plan.machine.type, 'q35');
-    assert.ok(plan.devices.some((d: { role: string; paravirtInterface: string }) => d.role === 'nic' && d.paravirtInterface === 'VIRTIO_1_0'));
+    assert.ok(
+      plan.devices.some((d: { role: string; paravirtInterface: string }) => d.role === 'nic' && d.paravirtInterface === 'VIRTIO_1_0'),
+    );
     const x = capture();
-    assert.equal(await main(['plan', '--guest', 'win11', '--hypervisor', 'kvm', '--host', KVM_HOST, '--service', url, '--snapshot-dir', snap, '--format', 'libvirt'], x.io), 0, x.err);
+    assert.equal(
+      await main(
+        [
+          'plan',
+          '--guest',
+          'win11',
+          '--hypervisor',
+          'kvm',
+          '--host',
+          KVM_HOST,
+          '--service',
+          url,
+          '--snapshot-dir',
+          snap,
+          '--format',
+          'libvirt',
+        ],
+        x.io,
+      ),
+      0,
+      x.err,
+    );
     assert.match(x.out, /<tpm model="tpm-crb">/);
     const e = capture();
-    assert.equal(await main(['plan', '--guest', 'win11', '--hypervisor', 'kvm', '--host', KVM_HOST, '--service', url, '--snapshot-dir', snap, '--explain'], e.io), 0);
+    assert.equal(
+      await main(
+        ['plan', '--guest', 'win11', '--hypervisor', 'kvm', '--host', KVM_HOST, '--service', url, '--snapshot-dir', snap, '--explain'],
+        e.io,
+      ),
+      0,
+    );
     assert.match(e.out, /^Plan for win11: Microsoft Windows 11/);
     assert.match(e.out, /Firmware: uefi with Secure Boot/);
     const u = capture();
-    assert.equal(await main(['plan', '--guest', 'nope', '--hypervisor', 'kvm', '--host', KVM_HOST, '--service', url, '--snapshot-dir', snap], u.io), 1);
+    assert.equal(
+      await main(['plan', '--guest', 'nope', '--hypervisor', 'kvm', '--host', KVM_HOST, '--service', url, '--snapshot-dir', snap], u.io),
+      1,
+    );
     assert.match(u.err, /\[GUEST_NOT_FOUND\] the catalogue at .* has no guest OS 'nope'/);
   });
 
@@ -204,14 +285,49 @@ describe('runtime ↔ service', () => {
     assert.match(r.provenance.fallbackReason!, /unreachable: ECONNREFUSED/);
     assert.equal(r.facts.guest.id, 'http://debian.org/debian/12');
     const later = new Date(Date.now() + 10 * 86400 * 1000);
-    const old = await fetchFacts({ service: url, guest: 'debian12', hypervisor: 'kvm', snapshotDir: snap, offline: true, now: () => later, maxAgeSeconds: 7 * 86400 });
+    const old = await fetchFacts({
+      service: url,
+      guest: 'debian12',
+      hypervisor: 'kvm',
+      snapshotDir: snap,
+      offline: true,
+      now: () => later,
+      maxAgeSeconds: 7 * 86400,
+    });
     assert.ok(old.provenance.warnings.some((w) => /snapshot is 10 days old \(older than 7 days\)/.test(w)));
     const c = capture();
-    assert.equal(await main(['plan', '--guest', 'debian12', '--hypervisor', 'kvm', '--host', KVM_HOST, '--service', url, '--snapshot-dir', snap, '--format', 'qemu'], c.io), 0, c.err);
+    assert.equal(
+      await main(
+        [
+          'plan',
+          '--guest',
+          'debian12',
+          '--hypervisor',
+          'kvm',
+          '--host',
+          KVM_HOST,
+          '--service',
+          url,
+          '--snapshot-dir',
+          snap,
+          '--format',
+          'qemu',
+        ],
+        c.io,
+      ),
+      0,
+      c.err,
+    );
     assert.match(c.err, /warning: facts from the local snapshot \(.*unreachable/);
     assert.match(c.out, /^qemu-system-x86_64 \\/);
     const n = capture();
-    assert.equal(await main(['plan', '--guest', 'debian12', '--hypervisor', 'kvm', '--host', KVM_HOST, '--offline', '--snapshot-dir', tempDir('vc-empty-')], n.io), 1);
+    assert.equal(
+      await main(
+        ['plan', '--guest', 'debian12', '--hypervisor', 'kvm', '--host', KVM_HOST, '--offline', '--snapshot-dir', tempDir('vc-empty-')],
+        n.io,
+      ),
+      1,
+    );
     assert.match(n.err, /\[NO_SNAPSHOT\] --offline, and there is no local snapshot for debian12 on kvm/);
   });
 });

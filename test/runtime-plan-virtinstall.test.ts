@@ -27,7 +27,8 @@ const GUESTS = ['debian11', 'rhel9.0', 'rhel6.0', 'winxp', 'win10', 'win11', 'fr
 function skipReason(): string | false {
   if (spawnSync('virt-install', ['--version']).status !== 0) return 'virt-install is not installed (Debian package virtinst)';
   const v = spawnSync('virsh', ['-c', 'qemu:///system', 'uri'], { encoding: 'utf8', timeout: 10000 });
-  if (v.status !== 0) return `libvirtd does not answer at qemu:///system (${(v.stderr || v.error?.message || '').trim().split('\n')[0]}); see the setup at the top of this file`;
+  if (v.status !== 0)
+    return `libvirtd does not answer at qemu:///system (${(v.stderr || v.error?.message || '').trim().split('\n')[0]}); see the setup at the top of this file`;
   let installed = '';
   try {
     installed = readFileSync('/usr/share/osinfo/VERSION', 'utf8').trim();
@@ -35,7 +36,8 @@ function skipReason(): string | false {
     return 'osinfo-db is not installed';
   }
   const fixture = String(guestData('debian11').sourceVersion);
-  if (installed !== fixture) return `guest fixtures come from osinfo-db ${fixture}, ${installed} is installed: regenerate them with test/fixtures/runtime/gen-guest-facts.py`;
+  if (installed !== fixture)
+    return `guest fixtures come from osinfo-db ${fixture}, ${installed} is installed: regenerate them with test/fixtures/runtime/gen-guest-facts.py`;
   return false;
 }
 
@@ -81,7 +83,10 @@ function theirChoices(xml: string): Record<string, string> {
     'disk bus': first(disk, 'target')?.attrs.bus ?? 'none',
     nic: (first(first(devs, 'interface'), 'model')?.attrs.type ?? 'none').replace(/^virtio.*/, 'virtio'),
     video: first(first(devs, 'video'), 'model')?.attrs.type ?? 'none',
-    input: all(devs, 'input').map((i) => `${i.attrs.type}/${i.attrs.bus}`).join(',') || 'none',
+    input:
+      all(devs, 'input')
+        .map((i) => `${i.attrs.type}/${i.attrs.bus}`)
+        .join(',') || 'none',
     usb: usb?.attrs.model ?? 'none',
     sound: first(devs, 'sound')?.attrs.model ?? 'none',
     rng: first(devs, 'rng') ? 'virtio' : 'none',
@@ -116,8 +121,18 @@ function ourChoices(p: Plan): Record<string, { value: string; because: Because |
     'disk bus': { value: disk.bus, because: disk.because },
     nic: { value: nic.paravirtInterface.startsWith('VIRTIO') ? 'virtio' : (deviceKey(nic.deviceId) ?? nic.model), because: nic.because },
     video: { value: video ? (VIDEO[deviceKey(video.deviceId) ?? ''] ?? video.model) : 'none', because: video?.because },
-    input: { value: p.devices.filter((d) => d.role === 'input').map((d) => `tablet/${d.bus}`).join(',') || 'none', because: dev('input')?.because },
-    usb: { value: usb ? (USB[deviceKey(usb.deviceId) ?? (usb.model === 'ich9-usb-ehci1' ? 'ehci' : '')] ?? usb.model) : 'none', because: usb?.because },
+    input: {
+      value:
+        p.devices
+          .filter((d) => d.role === 'input')
+          .map((d) => `tablet/${d.bus}`)
+          .join(',') || 'none',
+      because: dev('input')?.because,
+    },
+    usb: {
+      value: usb ? (USB[deviceKey(usb.deviceId) ?? (usb.model === 'ich9-usb-ehci1' ? 'ehci' : '')] ?? usb.model) : 'none',
+      because: usb?.because,
+    },
     sound: { value: sound ? (SOUND[deviceKey(sound.deviceId) ?? ''] ?? sound.model) : 'none', because: sound?.because ?? omitted('sound') },
     rng: { value: dev('rng') ? 'virtio' : 'none', because: dev('rng')?.because ?? omitted('rng') },
     balloon: { value: dev('balloon') ? 'virtio' : 'none', because: dev('balloon')?.because ?? omitted('balloon') },
@@ -128,7 +143,10 @@ function ourChoices(p: Plan): Record<string, { value: string; because: Because |
     'hyperv:spinlocks': { value: hv('hv-spinlocks')?.enabled ? 'on' : 'off', because: hv('hv-spinlocks')?.because },
     'hyperv:time': { value: hv('hv-time')?.enabled ? 'on' : 'off', because: hv('hv-time')?.because },
     clock: {
-      value: `${p.clock.offset};${p.clock.timers.filter((t) => t.name !== 'hypervclock').map((t) => `${t.name}${t.present === false ? '-off' : ''}`).join(',')}`,
+      value: `${p.clock.offset};${p.clock.timers
+        .filter((t) => t.name !== 'hypervclock')
+        .map((t) => `${t.name}${t.present === false ? '-off' : ''}`)
+        .join(',')}`,
       because: p.clock.because,
     },
     cpu: { value: p.cpu.mode === 'max' ? 'hypervisor default' : p.cpu.mode, because: p.cpu.because },
@@ -153,12 +171,32 @@ describe('choices match virt-install from the same osinfo data, or say why not',
       const memoryMiB = Math.max(2048, Math.ceil(minRam / 1024 ** 2));
       const vi = spawnSync(
         'virt-install',
-        ['--connect', 'qemu:///system', '--print-xml', '--os-variant', guest, '--import', '--disk', `path=${img}`, '--memory', String(memoryMiB), '--network', 'user', '--name', 'x'],
+        [
+          '--connect',
+          'qemu:///system',
+          '--print-xml',
+          '--os-variant',
+          guest,
+          '--import',
+          '--disk',
+          `path=${img}`,
+          '--memory',
+          String(memoryMiB),
+          '--network',
+          'user',
+          '--name',
+          'x',
+        ],
         { encoding: 'utf8', timeout: 120000 },
       );
       assert.equal(vi.status, 0, vi.stderr);
       const theirs = theirChoices(vi.stdout);
-      const r = decide({ facts, provenance: FIXED_PROVENANCE, host, spec: parseSpec({ name: 'x', memory: memoryMiB, disks: [{ path: img }] }) });
+      const r = decide({
+        facts,
+        provenance: FIXED_PROVENANCE,
+        host,
+        spec: parseSpec({ name: 'x', memory: memoryMiB, disks: [{ path: img }] }),
+      });
       if (!r.ok) assert.fail(`no plan for ${guest}: ${r.error.message}`);
       const ours = ourChoices(r.plan);
       const rows: string[] = [];

@@ -88,7 +88,9 @@ for (const kind of testTargets()) {
       for (const k of SEED_KINDS) assert.ok(first[k].created > 0, `${k} created nothing`);
       const { n } = at(await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS" WHERE source = 'curated'`), 0);
       assert.equal(n, first.guests.created);
-      const runs = await db.sql.query<{ source: string; status: string; sourceVersion: string }>(`SELECT source, status, "sourceVersion" FROM "ImportRun"`);
+      const runs = await db.sql.query<{ source: string; status: string; sourceVersion: string }>(
+        `SELECT source, status, "sourceVersion" FROM "ImportRun"`,
+      );
       assert.deepEqual(runs, [{ source: 'seed', status: 'OK', sourceVersion: first.seedVersion }]);
       const { c } = at(await db.sql.query<{ c: number }>(`SELECT count(*)::int AS c FROM "Change"`), 0);
       assert.ok(c > 0);
@@ -111,17 +113,27 @@ for (const kind of testTargets()) {
     });
 
     it('resolves inheritance as the files say', async () => {
-      const rows = await effectiveDevices(db.sql, ['http://redhat.com/rhel/9.2', 'http://debian.org/debian/4', 'http://ubuntu.com/ubuntu/22.04'], { includeRemoved: true });
+      const rows = await effectiveDevices(
+        db.sql,
+        ['http://redhat.com/rhel/9.2', 'http://debian.org/debian/4', 'http://ubuntu.com/ubuntu/22.04'],
+        { includeRemoved: true },
+      );
       const of = (g: string, d: string) => rows.find((r) => r.guestId === g && r.deviceId === d);
       assert.equal(of('http://redhat.com/rhel/9.2', 'http://pcisig.com/pci/1af4/1041')?.fromGuestId, 'http://redhat.com/rhel/9.0');
       assert.equal(of('http://debian.org/debian/4', 'http://pcisig.com/pci/1af4/1000')?.supported, false);
       assert.equal(of('http://ubuntu.com/ubuntu/22.04', 'http://pcisig.com/pci/1af4/1050')?.supported, false);
-      assert.ok(!rows.some((r) => r.guestId === 'http://debian.org/debian/4' && r.supported && r.deviceId.startsWith('http://pcisig.com/pci/1af4/')));
+      assert.ok(
+        !rows.some(
+          (r) => r.guestId === 'http://debian.org/debian/4' && r.supported && r.deviceId.startsWith('http://pcisig.com/pci/1af4/'),
+        ),
+      );
     });
 
     it('updates edited facts, supersedes edited records, prunes dropped rows, spares vendor rows', async () => {
       // A vendor owns one device: the seed must not overwrite it.
-      await db.sql.query(`UPDATE "Device" SET source = 'vendor:vmware', name = 'VMXNET3 (vendor text)' WHERE id = 'http://pcisig.com/pci/15ad/07b0'`);
+      await db.sql.query(
+        `UPDATE "Device" SET source = 'vendor:vmware', name = 'VMXNET3 (vendor text)' WHERE id = 'http://pcisig.com/pci/15ad/07b0'`,
+      );
       const dir = editedSeed((d) => {
         replaceIn(d, 'devices.yaml', 'name: Realtek RTL8139 Fast Ethernet', 'name: Realtek RTL8139 10/100 Ethernet');
         replaceIn(d, 'devices.yaml', 'name: VMware VMXNET3 Ethernet controller', 'name: VMXNET3 renamed by the seed');
@@ -137,9 +149,17 @@ for (const kind of testTargets()) {
       assert.equal(s.compatibilityRecords.updated, 1);
       assert.equal(total(s, 'created'), 0);
 
-      const rtl = at(await db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = 'http://pcisig.com/pci/10ec/8139'`), 0, 'rtl');
+      const rtl = at(
+        await db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = 'http://pcisig.com/pci/10ec/8139'`),
+        0,
+        'rtl',
+      );
       assert.equal(rtl.name, 'Realtek RTL8139 10/100 Ethernet');
-      const vmx = at(await db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = 'http://pcisig.com/pci/15ad/07b0'`), 0, 'vmx');
+      const vmx = at(
+        await db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = 'http://pcisig.com/pci/15ad/07b0'`),
+        0,
+        'vmx',
+      );
       assert.equal(vmx.name, 'VMXNET3 (vendor text)');
       const recs = await db.sql.query<{ id: string; status: string; supersedesId: string | null }>(
         `SELECT id, status::text, "supersedesId" FROM "CompatibilityRecord" WHERE "guestId" = 'http://debian.org/debian/4' ORDER BY status`,
@@ -149,9 +169,14 @@ for (const kind of testTargets()) {
       assert.equal(broken.status, 'BROKEN');
       assert.equal(unsupported.status, 'UNSUPPORTED');
       assert.equal(broken.supersedesId, unsupported.id);
-      const gone = await db.sql.query(`SELECT 1 FROM "GuestOSDevice" WHERE "guestId" = 'http://debian.org/debian/4' AND "deviceId" = 'http://pcisig.com/pci/10ec/8029'`);
+      const gone = await db.sql.query(
+        `SELECT 1 FROM "GuestOSDevice" WHERE "guestId" = 'http://debian.org/debian/4' AND "deviceId" = 'http://pcisig.com/pci/10ec/8029'`,
+      );
       assert.equal(gone.length, 0);
-      const ops = await db.sql.query<{ op: string }>(`SELECT op FROM "Change" WHERE "entityType" = 'CompatibilityRecord' AND "entityId" = $1`, [broken.id]);
+      const ops = await db.sql.query<{ op: string }>(
+        `SELECT op FROM "Change" WHERE "entityType" = 'CompatibilityRecord' AND "entityId" = $1`,
+        [broken.id],
+      );
       assert.deepEqual(ops, [{ op: 'SUPERSEDE' }]);
 
       // The edited seed is now idempotent too.
@@ -162,11 +187,16 @@ for (const kind of testTargets()) {
 
     it('rejects an invalid seed without touching the database', async () => {
       const before = await dump(db);
-      const dir = editedSeed((d) => replaceIn(d, 'hypervisors/xen.yaml', 'sourceRef: https://xenbits.xen.org/docs/4.14-testing/SUPPORT.html\n  devices:', 'devices:'));
+      const dir = editedSeed((d) =>
+        replaceIn(d, 'hypervisors/xen.yaml', 'sourceRef: https://xenbits.xen.org/docs/4.14-testing/SUPPORT.html\n  devices:', 'devices:'),
+      );
       dirs.push(dir);
       await assert.rejects(applyCuratedSeed(db, { dir }), (err: unknown) => {
         assert.ok(err instanceof SeedValidationError);
-        assert.match(err.message, /hypervisors\/xen\.yaml: releases\[0\] \(http:\/\/virtcompat\.org\/hypervisor\/xen\/xen-4\.14\)\.sourceRef/);
+        assert.match(
+          err.message,
+          /hypervisors\/xen\.yaml: releases\[0\] \(http:\/\/virtcompat\.org\/hypervisor\/xen\/xen-4\.14\)\.sourceRef/,
+        );
         return true;
       });
       assert.deepEqual(await dump(db), before);

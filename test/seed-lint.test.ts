@@ -35,11 +35,44 @@ describe('curated seed files', () => {
     const keys = seed.hypervisors.map((h) => h.data.hypervisor.key).sort();
     assert.deepEqual(keys, ['cloud-hypervisor', 'firecracker', 'hyperv', 'kvm', 'vmware', 'xen']);
     for (const h of seed.hypervisors) assert.ok(h.data.releases.length >= 2, `${h.data.hypervisor.key} has fewer than 2 releases`);
-    for (const key of ['vmx', 'svm', 'ept', 'npt', 'vpid', 'apicv', 'avic', 'x2apic', 'invtsc', 'vt-d', 'amd-vi', 'sr-iov', 'sev', 'sev-snp', 'tdx']) {
-      assert.ok(seed.hardwareFeatures.some((f) => f.key === key), `hardware feature ${key}`);
+    for (const key of [
+      'vmx',
+      'svm',
+      'ept',
+      'npt',
+      'vpid',
+      'apicv',
+      'avic',
+      'x2apic',
+      'invtsc',
+      'vt-d',
+      'amd-vi',
+      'sr-iov',
+      'sev',
+      'sev-snp',
+      'tdx',
+    ]) {
+      assert.ok(
+        seed.hardwareFeatures.some((f) => f.key === key),
+        `hardware feature ${key}`,
+      );
     }
-    for (const short of ['rhel9.2', 'rhel8.0', 'rhel7.0', 'debian12', 'ubuntu24.04', 'alpinelinux3.19', 'win11', 'win2k22', 'freebsd14.0', 'centos-stream9']) {
-      assert.ok(allGuests.some((g) => g.shortIds.includes(short)), `guest ${short}`);
+    for (const short of [
+      'rhel9.2',
+      'rhel8.0',
+      'rhel7.0',
+      'debian12',
+      'ubuntu24.04',
+      'alpinelinux3.19',
+      'win11',
+      'win2k22',
+      'freebsd14.0',
+      'centos-stream9',
+    ]) {
+      assert.ok(
+        allGuests.some((g) => g.shortIds.includes(short)),
+        `guest ${short}`,
+      );
     }
     assert.ok(seed.compatibility.length >= 12);
     assert.ok(seed.compatibility.every((r) => r.reviewState === 'ACCEPTED'));
@@ -61,7 +94,10 @@ describe('curated seed files', () => {
     const supported = [...eff].filter(([, ok]) => ok).map(([id]) => id);
     assert.ok(supported.length > 0);
     const devices = new Map(seed.devices.map((d) => [d.id, d]));
-    assert.ok(supported.every((id) => !devices.get(id)!.paravirtInterface.startsWith('VIRTIO')), supported.join(', '));
+    assert.ok(
+      supported.every((id) => !devices.get(id)!.paravirtInterface.startsWith('VIRTIO')),
+      supported.join(', '),
+    );
     for (const id of ['http://pcisig.com/pci/8086/100e', 'http://pcisig.com/pci/10ec/8139', 'http://pcisig.com/pci/8086/7010']) {
       assert.equal(eff.get(id), true, id);
     }
@@ -95,7 +131,9 @@ describe('curated seed files', () => {
 
   // osinfo-db is the Debian package osinfo-db (installed data in /usr/share/osinfo).
   const OSINFO = '/usr/share/osinfo/os';
-  it('uses osinfo-db ids, short ids and derives-from links where osinfo-db has the OS', { skip: skipWith(!existsSync(OSINFO) && 'osinfo-db not installed') }, () => {
+  it('uses osinfo-db ids, short ids and derives-from links where osinfo-db has the OS', {
+    skip: skipWith(!existsSync(OSINFO) && 'osinfo-db not installed'),
+  }, () => {
     const facts = new Map<string, { short: string[]; derives: string[] }>();
     const walk = (dir: string) => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -119,14 +157,17 @@ describe('curated seed files', () => {
       if (!f) continue;
       compared++;
       assert.deepEqual(g.shortIds, f.short, `${g.id} short ids`);
-      if (g.derivesFromId) assert.ok(f.derives.includes(g.derivesFromId), `${g.id} derives from ${g.derivesFromId}, osinfo-db says ${f.derives}`);
+      if (g.derivesFromId)
+        assert.ok(f.derives.includes(g.derivesFromId), `${g.id} derives from ${g.derivesFromId}, osinfo-db says ${f.derives}`);
     }
     assert.ok(compared >= 30, `${compared} guests compared with osinfo-db`);
   });
 
   // pci.ids is the Debian package pci.ids.
   const PCI_IDS = '/usr/share/misc/pci.ids';
-  it('uses PCI vendor and device ids that pci.ids knows (or QEMU documents)', { skip: skipWith(!existsSync(PCI_IDS) && 'pci.ids not installed') }, () => {
+  it('uses PCI vendor and device ids that pci.ids knows (or QEMU documents)', {
+    skip: skipWith(!existsSync(PCI_IDS) && 'pci.ids not installed'),
+  }, () => {
     const known = new Set<string>();
     let vendor = '';
     for (const line of readFileSync(PCI_IDS, 'latin1').split('\n')) {
@@ -162,7 +203,13 @@ describe('seed validation errors', () => {
     withEditedCopy(
       (dir) => {
         const p = join(dir, 'devices.yaml');
-        writeFileSync(p, readFileSync(p, 'utf8').replace('    name: Virtio network device (legacy/transitional)\n', '    name: Virtio network device (legacy/transitional)\n    colour: red\n'));
+        writeFileSync(
+          p,
+          readFileSync(p, 'utf8').replace(
+            '    name: Virtio network device (legacy/transitional)\n',
+            '    name: Virtio network device (legacy/transitional)\n    colour: red\n',
+          ),
+        );
       },
       async (dir) => {
         await assert.rejects(loadCuratedSeedFiles(dir), (err: unknown) => {
@@ -181,12 +228,18 @@ describe('seed validation errors', () => {
     withEditedCopy(
       (dir) => {
         const p = join(dir, 'guests', 'debian.yaml');
-        writeFileSync(p, readFileSync(p, 'utf8').replace('deviceId: http://pcisig.com/pci/10ec/8139', 'deviceId: http://pcisig.com/pci/10ec/8168'));
+        writeFileSync(
+          p,
+          readFileSync(p, 'utf8').replace('deviceId: http://pcisig.com/pci/10ec/8139', 'deviceId: http://pcisig.com/pci/10ec/8168'),
+        );
       },
       async (dir) => {
         await assert.rejects(loadCuratedSeedFiles(dir), (err: unknown) => {
           assert.ok(err instanceof SeedValidationError);
-          assert.match(err.message, /guests\/debian\.yaml: guests\[0\] \(http:\/\/debian\.org\/debian\/4\)\.devices\[1\] \(http:\/\/pcisig\.com\/pci\/10ec\/8168\)\.deviceId: unknown device/);
+          assert.match(
+            err.message,
+            /guests\/debian\.yaml: guests\[0\] \(http:\/\/debian\.org\/debian\/4\)\.devices\[1\] \(http:\/\/pcisig\.com\/pci\/10ec\/8168\)\.deviceId: unknown device/,
+          );
           return true;
         });
       },
@@ -209,16 +262,70 @@ function tinySeed(): CuratedSeed {
     dir: '/nowhere',
     vendors: [{ id: 'acme', name: 'Acme', kinds: ['OS'] }],
     hardwareFeatures: [
-      { id: 'http://virtcompat.org/hw/vmx', key: 'vmx', name: 'VT-x', architectures: ['x86_64'], category: 'CPU_VIRTUALIZATION', detectionMethod: 'CPUINFO_FLAG', detectionValue: 'vmx', requires: [], sourceRef: src },
-      { id: 'http://virtcompat.org/hw/ept', key: 'ept', name: 'EPT', architectures: ['x86_64'], category: 'MEMORY_VIRTUALIZATION', detectionMethod: 'CPUINFO_FLAG', detectionValue: 'ept', requires: ['vmx'], sourceRef: src },
+      {
+        id: 'http://virtcompat.org/hw/vmx',
+        key: 'vmx',
+        name: 'VT-x',
+        architectures: ['x86_64'],
+        category: 'CPU_VIRTUALIZATION',
+        detectionMethod: 'CPUINFO_FLAG',
+        detectionValue: 'vmx',
+        requires: [],
+        sourceRef: src,
+      },
+      {
+        id: 'http://virtcompat.org/hw/ept',
+        key: 'ept',
+        name: 'EPT',
+        architectures: ['x86_64'],
+        category: 'MEMORY_VIRTUALIZATION',
+        detectionMethod: 'CPUINFO_FLAG',
+        detectionValue: 'ept',
+        requires: ['vmx'],
+        sourceRef: src,
+      },
     ],
     paravirtFeatures: [
-      { id: 'http://virtcompat.org/paravirt/kvm/kvm', key: 'kvm', name: 'KVM', family: 'KVM', kind: 'BACKEND', dependsOn: [], sourceRef: src },
-      { id: 'http://virtcompat.org/paravirt/hyperv/hv-vpindex', key: 'hv-vpindex', name: 'vpindex', family: 'HYPERV', kind: 'ENLIGHTENMENT', dependsOn: [], sourceRef: src },
-      { id: 'http://virtcompat.org/paravirt/hyperv/hv-synic', key: 'hv-synic', name: 'synic', family: 'HYPERV', kind: 'ENLIGHTENMENT', dependsOn: ['hv-vpindex'], sourceRef: src },
+      {
+        id: 'http://virtcompat.org/paravirt/kvm/kvm',
+        key: 'kvm',
+        name: 'KVM',
+        family: 'KVM',
+        kind: 'BACKEND',
+        dependsOn: [],
+        sourceRef: src,
+      },
+      {
+        id: 'http://virtcompat.org/paravirt/hyperv/hv-vpindex',
+        key: 'hv-vpindex',
+        name: 'vpindex',
+        family: 'HYPERV',
+        kind: 'ENLIGHTENMENT',
+        dependsOn: [],
+        sourceRef: src,
+      },
+      {
+        id: 'http://virtcompat.org/paravirt/hyperv/hv-synic',
+        key: 'hv-synic',
+        name: 'synic',
+        family: 'HYPERV',
+        kind: 'ENLIGHTENMENT',
+        dependsOn: ['hv-vpindex'],
+        sourceRef: src,
+      },
     ],
     devices: [
-      { id: 'http://pcisig.com/pci/1af4/1041', name: 'virtio-net', bus: 'pci', vendorId: '1af4', productId: '1041', class: 'NETWORK', kind: 'PARAVIRTUAL', paravirtInterface: 'VIRTIO_1_0', sourceRef: src },
+      {
+        id: 'http://pcisig.com/pci/1af4/1041',
+        name: 'virtio-net',
+        bus: 'pci',
+        vendorId: '1af4',
+        productId: '1041',
+        class: 'NETWORK',
+        kind: 'PARAVIRTUAL',
+        paravirtInterface: 'VIRTIO_1_0',
+        sourceRef: src,
+      },
     ],
     hypervisors: [
       {
@@ -255,14 +362,55 @@ function tinySeed(): CuratedSeed {
           vendor: 'acme',
           idPrefix: 'http://acme.example/',
           guests: [
-            { id: 'http://acme.example/os/1', shortIds: ['acme1'], name: 'Acme 1', vendor: 'Acme', family: 'linux', distro: 'acme', version: '1', architectures: ['x86_64'], releaseStatus: 'RELEASED', sourceRef: src, resources: [], firmware: [], devices: [{ deviceId: 'http://pcisig.com/pci/1af4/1041', supported: true, driverSource: 'INBOX' }], paravirt: [] },
-            { id: 'http://acme.example/os/2', shortIds: ['acme2'], name: 'Acme 2', vendor: 'Acme', family: 'linux', distro: 'acme', version: '2', architectures: ['x86_64'], releaseStatus: 'RELEASED', derivesFromId: 'http://acme.example/os/1', sourceRef: src, resources: [], firmware: [], devices: [], paravirt: [] },
+            {
+              id: 'http://acme.example/os/1',
+              shortIds: ['acme1'],
+              name: 'Acme 1',
+              vendor: 'Acme',
+              family: 'linux',
+              distro: 'acme',
+              version: '1',
+              architectures: ['x86_64'],
+              releaseStatus: 'RELEASED',
+              sourceRef: src,
+              resources: [],
+              firmware: [],
+              devices: [{ deviceId: 'http://pcisig.com/pci/1af4/1041', supported: true, driverSource: 'INBOX' }],
+              paravirt: [],
+            },
+            {
+              id: 'http://acme.example/os/2',
+              shortIds: ['acme2'],
+              name: 'Acme 2',
+              vendor: 'Acme',
+              family: 'linux',
+              distro: 'acme',
+              version: '2',
+              architectures: ['x86_64'],
+              releaseStatus: 'RELEASED',
+              derivesFromId: 'http://acme.example/os/1',
+              sourceRef: src,
+              resources: [],
+              firmware: [],
+              devices: [],
+              paravirt: [],
+            },
           ],
         },
       },
     ],
     compatibility: [
-      { key: 'acme2/kvm', guestId: 'http://acme.example/os/2', hypervisorReleaseId: 'http://virtcompat.org/hypervisor/kvm/qemu-1', status: 'WORKS', backend: 'kvm', testedDevices: [], evidenceNotes: 'n', evidenceUrl: src, reviewState: 'ACCEPTED' },
+      {
+        key: 'acme2/kvm',
+        guestId: 'http://acme.example/os/2',
+        hypervisorReleaseId: 'http://virtcompat.org/hypervisor/kvm/qemu-1',
+        status: 'WORKS',
+        backend: 'kvm',
+        testedDevices: [],
+        evidenceNotes: 'n',
+        evidenceUrl: src,
+        reviewState: 'ACCEPTED',
+      },
     ],
     equivalence: [],
   };
@@ -284,36 +432,109 @@ describe('lintSeed', () => {
   });
 
   const cases: Array<[string, (s: CuratedSeed) => void, RegExp]> = [
-    ['a dangling device in a guest', (s) => (at(guest(s, 0).devices, 0).deviceId = 'http://pcisig.com/pci/dead/beef'), /guests\/acme\.yaml: guests\[0\].*devices\[0\].*unknown device http:\/\/pcisig\.com\/pci\/dead\/beef/],
-    ['a dangling parent guest', (s) => (guest(s, 1).derivesFromId = 'http://acme.example/os/9'), /derivesFromId: unknown guest http:\/\/acme\.example\/os\/9/],
-    ['an inheritance cycle', (s) => (guest(s, 0).derivesFromId = 'http://acme.example/os/2'), /inheritance cycle: .*os\/1 -> .*os\/2 -> .*os\/1|inheritance cycle: .*os\/2 -> .*os\/1 -> .*os\/2/],
+    [
+      'a dangling device in a guest',
+      (s) => (at(guest(s, 0).devices, 0).deviceId = 'http://pcisig.com/pci/dead/beef'),
+      /guests\/acme\.yaml: guests\[0\].*devices\[0\].*unknown device http:\/\/pcisig\.com\/pci\/dead\/beef/,
+    ],
+    [
+      'a dangling parent guest',
+      (s) => (guest(s, 1).derivesFromId = 'http://acme.example/os/9'),
+      /derivesFromId: unknown guest http:\/\/acme\.example\/os\/9/,
+    ],
+    [
+      'an inheritance cycle',
+      (s) => (guest(s, 0).derivesFromId = 'http://acme.example/os/2'),
+      /inheritance cycle: .*os\/1 -> .*os\/2 -> .*os\/1|inheritance cycle: .*os\/2 -> .*os\/1 -> .*os\/2/,
+    ],
     ['a duplicate guest id', (s) => (guest(s, 1).id = 'http://acme.example/os/1'), /duplicate guest id http:\/\/acme\.example\/os\/1/],
     ['a duplicate short id', (s) => (guest(s, 1).shortIds = ['acme1']), /duplicate short id acme1/],
     ['a duplicate device id', (s) => s.devices.push({ ...at(s.devices, 0) }), /devices\.yaml: devices\[1\].*duplicate device id/],
-    ['a guest id outside the file prefix', (s) => (guest(s, 0).id = 'http://other.example/os/1'), /guest ids in this file start with http:\/\/acme\.example\//],
+    [
+      'a guest id outside the file prefix',
+      (s) => (guest(s, 0).id = 'http://other.example/os/1'),
+      /guest ids in this file start with http:\/\/acme\.example\//,
+    ],
     ['a guest owned by another vendor', (s) => (guest(s, 0).ownerVendorId = 'other'), /is owned by acme, not other/],
-    ['a guests file named after another vendor', (s) => (at(s.guests, 0).file = 'guests/other.yaml'), /guests of vendor acme belong in guests\/acme\.yaml/],
-    ['a hypervisor file named after another key', (s) => (at(s.hypervisors, 0).file = 'hypervisors/xen.yaml'), /hypervisor kvm belongs in hypervisors\/kvm\.yaml/],
-    ['a release without a source', (s) => (release(s).sourceRef = ''), /releases\[0\].*sourceRef: a hypervisor release needs a public source/],
-    ['a release device without a source', (s) => (at(release(s).devices, 0).sourceRef = ''), /devices\[0\].*sourceRef: every device a release presents needs a public source/],
-    ['a release host feature without a source', (s) => (at(release(s).hostFeatures, 0).sourceRef = ''), /hostFeatures\[0\].*every host feature requirement needs a public source/],
-    ['an enlightenment offered without its dependency', (s) => (release(s).paravirt = release(s).paravirt.filter((p) => p.featureKey !== 'hv-vpindex')), /hv-synic needs hv-vpindex, which this release does not offer/],
-    ['an unknown dependsOn key', (s) => (at(s.paravirtFeatures, 2).dependsOn = ['hv-vpindex', 'hv-nope']), /paravirt-features\.yaml: features\[2\] \(hv-synic\)\.dependsOn: unknown paravirt feature hv-nope/],
+    [
+      'a guests file named after another vendor',
+      (s) => (at(s.guests, 0).file = 'guests/other.yaml'),
+      /guests of vendor acme belong in guests\/acme\.yaml/,
+    ],
+    [
+      'a hypervisor file named after another key',
+      (s) => (at(s.hypervisors, 0).file = 'hypervisors/xen.yaml'),
+      /hypervisor kvm belongs in hypervisors\/kvm\.yaml/,
+    ],
+    [
+      'a release without a source',
+      (s) => (release(s).sourceRef = ''),
+      /releases\[0\].*sourceRef: a hypervisor release needs a public source/,
+    ],
+    [
+      'a release device without a source',
+      (s) => (at(release(s).devices, 0).sourceRef = ''),
+      /devices\[0\].*sourceRef: every device a release presents needs a public source/,
+    ],
+    [
+      'a release host feature without a source',
+      (s) => (at(release(s).hostFeatures, 0).sourceRef = ''),
+      /hostFeatures\[0\].*every host feature requirement needs a public source/,
+    ],
+    [
+      'an enlightenment offered without its dependency',
+      (s) => (release(s).paravirt = release(s).paravirt.filter((p) => p.featureKey !== 'hv-vpindex')),
+      /hv-synic needs hv-vpindex, which this release does not offer/,
+    ],
+    [
+      'an unknown dependsOn key',
+      (s) => (at(s.paravirtFeatures, 2).dependsOn = ['hv-vpindex', 'hv-nope']),
+      /paravirt-features\.yaml: features\[2\] \(hv-synic\)\.dependsOn: unknown paravirt feature hv-nope/,
+    ],
     ['a dependsOn cycle', (s) => (at(s.paravirtFeatures, 1).dependsOn = ['hv-synic']), /dependsOn cycle/],
     ['an unknown hardware requirement', (s) => (at(s.hardwareFeatures, 1).requires = ['vmxx']), /requires: unknown hardware feature vmxx/],
-    ['a hardware feature id that does not match its key', (s) => (at(s.hardwareFeatures, 0).id = 'http://virtcompat.org/hw/vt-x'), /id must be http:\/\/virtcompat\.org\/hw\/vmx/],
+    [
+      'a hardware feature id that does not match its key',
+      (s) => (at(s.hardwareFeatures, 0).id = 'http://virtcompat.org/hw/vt-x'),
+      /id must be http:\/\/virtcompat\.org\/hw\/vmx/,
+    ],
     ['an unknown host feature in a release', (s) => (at(release(s).hostFeatures, 0).featureKey = 'svm'), /unknown hardware feature svm/],
     ['a single-member anyOf group', (s) => (at(release(s).hostFeatures, 0).anyOf = 'hw-virt'), /anyOf group hw-virt has a single member/],
     ['an unknown vendor', (s) => (at(s.devices, 0).ownerVendorId = 'nobody'), /ownerVendorId: unknown vendor nobody/],
-    ['a compatibility record on an unknown release', (s) => (at(s.compatibility, 0).hypervisorReleaseId = 'http://virtcompat.org/hypervisor/kvm/qemu-2'), /unknown hypervisor release/],
-    ['a compatibility backend that is not a backend', (s) => (at(s.compatibility, 0).backend = 'hv-synic'), /hv-synic is a ENLIGHTENMENT, not a BACKEND/],
-    ['two records for the same claim', (s) => s.compatibility.push({ ...at(s.compatibility, 0), key: 'again' }), /same claim as acme2\/kvm/],
-    ['an equivalence member that is not a device', (s) => s.equivalence.push({ key: 'g', class: 'NETWORK', description: 'd', members: [{ deviceId: 'http://pcisig.com/pci/1af4/1041' }, { deviceId: 'http://nope/x' }] }), /equivalence\.yaml: groups\[0\].*members\[1\].*unknown device http:\/\/nope\/x/],
+    [
+      'a compatibility record on an unknown release',
+      (s) => (at(s.compatibility, 0).hypervisorReleaseId = 'http://virtcompat.org/hypervisor/kvm/qemu-2'),
+      /unknown hypervisor release/,
+    ],
+    [
+      'a compatibility backend that is not a backend',
+      (s) => (at(s.compatibility, 0).backend = 'hv-synic'),
+      /hv-synic is a ENLIGHTENMENT, not a BACKEND/,
+    ],
+    [
+      'two records for the same claim',
+      (s) => s.compatibility.push({ ...at(s.compatibility, 0), key: 'again' }),
+      /same claim as acme2\/kvm/,
+    ],
+    [
+      'an equivalence member that is not a device',
+      (s) =>
+        s.equivalence.push({
+          key: 'g',
+          class: 'NETWORK',
+          description: 'd',
+          members: [{ deviceId: 'http://pcisig.com/pci/1af4/1041' }, { deviceId: 'http://nope/x' }],
+        }),
+      /equivalence\.yaml: groups\[0\].*members\[1\].*unknown device http:\/\/nope\/x/,
+    ],
   ];
   for (const [what, mutate, expected] of cases) {
     it(`reports ${what}`, () => {
       const problems = problemsAfter(mutate);
-      assert.ok(problems.some((p) => expected.test(p)), `expected ${expected} in:\n${problems.join('\n')}`);
+      assert.ok(
+        problems.some((p) => expected.test(p)),
+        `expected ${expected} in:\n${problems.join('\n')}`,
+      );
     });
   }
 });

@@ -23,7 +23,11 @@ const ACTORS: Actor[] = ['anonymous', 'acme', 'other', 'hvco', 'chipco', 'mainta
 let pendingCounter = 0;
 /** A fresh pending record of `vendor` (submitted directly), for review cases. */
 async function pendingRecord(t: VendorTestApp, key: string): Promise<string> {
-  const r = await t.gql(SUBMIT, { records: [goodRecord({ evidence: { notes: `pending ${++pendingCounter}`, date: '2024-01-01' } })], key: `pending-${pendingCounter}` }, key);
+  const r = await t.gql(
+    SUBMIT,
+    { records: [goodRecord({ evidence: { notes: `pending ${++pendingCounter}`, date: '2024-01-01' } })], key: `pending-${pendingCounter}` },
+    key,
+  );
   return r.data.submitCompatibilityRecords.records[0].record.id;
 }
 
@@ -36,14 +40,20 @@ const PUBLISH_HW = `mutation($input: HardwareFeatureInput!) { publishHardwareFea
 const CASES: Case[] = [
   {
     mutation: 'submitCompatibilityRecords',
-    op: async (_t, n) => ({ query: SUBMIT, variables: { records: [goodRecord({ evidence: { notes: `claim ${n}`, date: '2024-02-02' } })], key: `authz-${n}` } }),
+    op: async (_t, n) => ({
+      query: SUBMIT,
+      variables: { records: [goodRecord({ evidence: { notes: `claim ${n}`, date: '2024-02-02' } })], key: `authz-${n}` },
+    }),
     expect: { acme: 'OK', other: 'OK', hvco: 'OK', chipco: 'OK' },
   },
   {
     mutation: 'submitCompatibilityRecords (supersede another vendor\u2019s record)',
     op: async (t, n) => {
       const theirs = await pendingRecord(t, t.keys.acme);
-      return { query: SUBMIT, variables: { records: [goodRecord({ supersedes: theirs, evidence: { notes: `x ${n}`, date: '2024-02-02' } })], key: `steal-${n}` } };
+      return {
+        query: SUBMIT,
+        variables: { records: [goodRecord({ supersedes: theirs, evidence: { notes: `x ${n}`, date: '2024-02-02' } })], key: `steal-${n}` },
+      };
     },
     expect: { acme: 'OK' },
   },
@@ -68,7 +78,17 @@ const CASES: Case[] = [
     mutation: 'publishDevice (update an owned device)',
     op: async (_t, n) => ({
       query: PUBLISH_DEVICE,
-      variables: { input: { id: IDS.e1000, name: `e1000 rev ${n}`, bus: 'pci', vendorId: '8086', productId: '100e', class: 'NETWORK', kind: 'EMULATED' } },
+      variables: {
+        input: {
+          id: IDS.e1000,
+          name: `e1000 rev ${n}`,
+          bus: 'pci',
+          vendorId: '8086',
+          productId: '100e',
+          class: 'NETWORK',
+          kind: 'EMULATED',
+        },
+      },
     }),
     expect: { chipco: 'OK' },
   },
@@ -76,7 +96,17 @@ const CASES: Case[] = [
     mutation: 'publishDevice (a curated device)',
     op: async () => ({
       query: PUBLISH_DEVICE,
-      variables: { input: { id: IDS.virtioNet, name: 'virtio-net (mine)', bus: 'pci', vendorId: '1af4', productId: '1041', class: 'NETWORK', kind: 'PARAVIRTUAL' } },
+      variables: {
+        input: {
+          id: IDS.virtioNet,
+          name: 'virtio-net (mine)',
+          bus: 'pci',
+          vendorId: '1af4',
+          productId: '1041',
+          class: 'NETWORK',
+          kind: 'PARAVIRTUAL',
+        },
+      },
     }),
     expect: {},
   },
@@ -89,36 +119,57 @@ const CASES: Case[] = [
     mutation: 'publishHypervisorRelease',
     op: async (_t, n) => ({
       query: PUBLISH_RELEASE,
-      variables: { input: { hypervisor: 'kvmt', version: `2.${n}`, name: `KVM test 2.${n}`, devices: [{ device: IDS.virtioNet, model: 'virtio-net-pci' }] } },
+      variables: {
+        input: {
+          hypervisor: 'kvmt',
+          version: `2.${n}`,
+          name: `KVM test 2.${n}`,
+          devices: [{ device: IDS.virtioNet, model: 'virtio-net-pci' }],
+        },
+      },
     }),
     expect: { hvco: 'OK' },
   },
   {
     mutation: 'publishHypervisorRelease (curated hypervisor)',
-    op: async (_t, n) => ({ query: PUBLISH_RELEASE, variables: { input: { hypervisor: 'curated', version: `9.${n}`, name: 'Curated 9' } } }),
+    op: async (_t, n) => ({
+      query: PUBLISH_RELEASE,
+      variables: { input: { hypervisor: 'curated', version: `9.${n}`, name: 'Curated 9' } },
+    }),
     expect: {},
   },
   {
     mutation: 'publishHardwareFeature',
     op: async (_t, n) => ({
       query: PUBLISH_HW,
-      variables: { input: { key: 'chipx', name: `Chip X rev ${n}`, category: 'OTHER', detectionMethod: 'CPUINFO_FLAG', detectionValue: 'chipx' } },
+      variables: {
+        input: { key: 'chipx', name: `Chip X rev ${n}`, category: 'OTHER', detectionMethod: 'CPUINFO_FLAG', detectionValue: 'chipx' },
+      },
     }),
     expect: { chipco: 'OK' },
   },
   {
     mutation: 'createVendor',
-    op: async (_t, n) => ({ query: `mutation($i: VendorInput!) { createVendor(input: $i) { id } }`, variables: { i: { id: `newco-${n}`, name: 'New Co', kinds: ['OS'] } } }),
+    op: async (_t, n) => ({
+      query: `mutation($i: VendorInput!) { createVendor(input: $i) { id } }`,
+      variables: { i: { id: `newco-${n}`, name: 'New Co', kinds: ['OS'] } },
+    }),
     expect: { admin: 'OK' },
   },
   {
     mutation: 'updateVendor',
-    op: async (_t, n) => ({ query: `mutation($i: VendorInput!) { updateVendor(input: $i) { id } }`, variables: { i: { id: 'other', name: `Other OS ${n}`, kinds: ['OS'] } } }),
+    op: async (_t, n) => ({
+      query: `mutation($i: VendorInput!) { updateVendor(input: $i) { id } }`,
+      variables: { i: { id: 'other', name: `Other OS ${n}`, kinds: ['OS'] } },
+    }),
     expect: { admin: 'OK' },
   },
   {
     mutation: 'createApiKey',
-    op: async () => ({ query: `mutation { createApiKey(vendor: "acme", role: SUBMITTER, label: "x") { key apiKey { id } } }`, variables: {} }),
+    op: async () => ({
+      query: `mutation { createApiKey(vendor: "acme", role: SUBMITTER, label: "x") { key apiKey { id } } }`,
+      variables: {},
+    }),
     expect: { admin: 'OK' },
   },
   {
@@ -133,7 +184,10 @@ const CASES: Case[] = [
   },
   {
     mutation: 'assignOwner',
-    op: async () => ({ query: `mutation { assignOwner(entityType: DEVICE, id: "${IDS.vmxnet3}", vendor: "hvco") { id vendor { id } } }`, variables: {} }),
+    op: async () => ({
+      query: `mutation { assignOwner(entityType: DEVICE, id: "${IDS.vmxnet3}", vendor: "hvco") { id vendor { id } } }`,
+      variables: {},
+    }),
     expect: { admin: 'OK' },
   },
 ];
@@ -155,7 +209,10 @@ for (const kind of testTargets()) {
           const want: Expect = c.expect[actor] ?? (actor === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN');
           const { query, variables } = await c.op(t, ++n);
           const key = actor === 'anonymous' ? null : t.keys[actor];
-          const { n: auditBefore } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditEntry" WHERE outcome = 'FORBIDDEN'`), 0);
+          const { n: auditBefore } = at(
+            await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditEntry" WHERE outcome = 'FORBIDDEN'`),
+            0,
+          );
           const { n: changesBefore } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Change"`), 0);
           const r = await t.gql(query, variables, key);
           const label = `${c.mutation} as ${actor}: ${JSON.stringify(r.errors ?? r.data).slice(0, 300)}`;
@@ -168,14 +225,21 @@ for (const kind of testTargets()) {
           }
           assert.equal(r.errors?.[0]?.extensions?.code, want, label);
           assert.equal(r.status, want === 'UNAUTHENTICATED' ? 401 : 403, label);
-          assert.deepEqual(Object.values(r.data ?? {}).filter((v) => v !== null), [], label);
+          assert.deepEqual(
+            Object.values(r.data ?? {}).filter((v) => v !== null),
+            [],
+            label,
+          );
           const { n: changesAfter } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Change"`), 0);
           assert.equal(changesAfter, changesBefore, `a refused write changes nothing (${label})`);
           if (want === 'FORBIDDEN') {
             const entries = await t.db.sql.query<{ actorKeyId: string; actorRole: string; detail: string }>(
               `SELECT "actorKeyId", "actorRole", detail FROM "AuditEntry" WHERE outcome = 'FORBIDDEN' ORDER BY id DESC LIMIT 1`,
             );
-            const { n: auditAfter } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditEntry" WHERE outcome = 'FORBIDDEN'`), 0);
+            const { n: auditAfter } = at(
+              await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditEntry" WHERE outcome = 'FORBIDDEN'`),
+              0,
+            );
             assert.equal(auditAfter, auditBefore + 1, `one FORBIDDEN audit entry (${label})`);
             const entry = at(entries, 0, 'the FORBIDDEN audit entry');
             assert.equal(entry.actorKeyId, key!.slice(3, 19), label);
@@ -186,12 +250,21 @@ for (const kind of testTargets()) {
     }
 
     it('left the owned entities as their owners published them', async () => {
-      const g = at(await t.db.sql.query<{ name: string; source: string }>(`SELECT name, source FROM "GuestOS" WHERE id = $1`, [IDS.acme1]), 0, 'g');
+      const g = at(
+        await t.db.sql.query<{ name: string; source: string }>(`SELECT name, source FROM "GuestOS" WHERE id = $1`, [IDS.acme1]),
+        0,
+        'g',
+      );
       assert.match(g.name, /^Acme OS 1 \(rev \d+\)$/);
       assert.equal(g.source, 'vendor:acme');
       const d = at(await t.db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = $1`, [IDS.virtioNet]), 0, 'd');
       assert.equal(d.name, 'virtio-net', 'nobody could take over the curated device');
-      const { n } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "HypervisorRelease" WHERE "hypervisorId" = $1`, [IDS.curatedHv]), 0);
+      const { n } = at(
+        await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "HypervisorRelease" WHERE "hypervisorId" = $1`, [
+          IDS.curatedHv,
+        ]),
+        0,
+      );
       assert.equal(n, 1, 'no release was added to the curated hypervisor');
     });
 

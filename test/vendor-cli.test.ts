@@ -49,12 +49,23 @@ describe('virtcompat vendor / key (embedded database)', () => {
   });
 
   it('creates vendors and keys, shows a key once, lists and revokes them', async () => {
-    assert.equal((await run(['vendor', 'create', 'newco', '--name', 'New Co', '--kind', 'os', '--kind', 'hardware', '--url', 'https://newco.example'], env)).code, 0);
+    assert.equal(
+      (
+        await run(
+          ['vendor', 'create', 'newco', '--name', 'New Co', '--kind', 'os', '--kind', 'hardware', '--url', 'https://newco.example'],
+          env,
+        )
+      ).code,
+      0,
+    );
     const dup = await run(['vendor', 'create', 'newco', '--name', 'Again', '--kind', 'os'], env);
     assert.equal(dup.code, 1);
     assert.match(dup.stderr, /vendor newco already exists/);
     const vendors = JSON.parse((await run(['vendor', 'list', '--json'], env)).stdout);
-    assert.deepEqual(vendors.find((v: { id: string }) => v.id === 'newco'), { id: 'newco', name: 'New Co', url: 'https://newco.example', kinds: ['OS', 'HARDWARE'] });
+    assert.deepEqual(
+      vendors.find((v: { id: string }) => v.id === 'newco'),
+      { id: 'newco', name: 'New Co', url: 'https://newco.example', kinds: ['OS', 'HARDWARE'] },
+    );
 
     assert.equal((await run(['key', 'create', '--role', 'submitter'], env)).code, 2, 'a submitter key needs a vendor');
     assert.equal((await run(['key', 'create', '--role', 'root'], env)).code, 2);
@@ -117,14 +128,22 @@ describe('virtcompat submit', () => {
       evidence: { notes: `${tag} ${i}`, date: '2024-06-01' },
     }));
   const count = async (tag: string) =>
-    at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "CompatibilityRecord" WHERE "evidenceNotes" LIKE $1`, [`${tag} %`]), 0).n;
+    at(
+      await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "CompatibilityRecord" WHERE "evidenceNotes" LIKE $1`, [
+        `${tag} %`,
+      ]),
+      0,
+    ).n;
 
   it('sends a YAML file in batches no larger than the service allows, with progress lines', async () => {
     const file = join(dir, 'records.yaml');
     writeFileSync(file, toYaml({ records: records('yaml', 25) }));
     const r = await run(['submit', file, '--service', url, '--batch-size', '50'], { VIRTCOMPAT_API_KEY: t.keys.acme });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /25 record\(s\) in 3 batch\(es\) of up to 10: 25 new, 0 already present, 0 batch\(es\) stored by an earlier run/);
+    assert.match(
+      r.stdout,
+      /25 record\(s\) in 3 batch\(es\) of up to 10: 25 new, 0 already present, 0 batch\(es\) stored by an earlier run/,
+    );
     assert.match(r.stderr, /batch 1\/3: 10\/25 records \(10 new, 0 already present\)/);
     assert.match(r.stderr, /batch 3\/3: 25\/25 records/);
     assert.equal(await count('yaml'), 25);
@@ -148,7 +167,11 @@ describe('virtcompat submit', () => {
         res.writeHead(503).end('{"errors":[{"message":"gone","extensions":{"code":"UNAVAILABLE"}}]}');
         return;
       }
-      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: String(req.headers.authorization) }, body: Buffer.concat(chunks) });
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: String(req.headers.authorization) },
+        body: Buffer.concat(chunks),
+      });
       res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
@@ -163,7 +186,10 @@ describe('virtcompat submit', () => {
     }
     const resumed = await run(['submit', file, '--service', url, '--key', t.keys.acme], {});
     assert.equal(resumed.code, 0, resumed.stderr);
-    assert.match(resumed.stdout, /35 record\(s\) in 4 batch\(es\) of up to 10: 15 new, 0 already present, 2 batch\(es\) stored by an earlier run/);
+    assert.match(
+      resumed.stdout,
+      /35 record\(s\) in 4 batch\(es\) of up to 10: 15 new, 0 already present, 2 batch\(es\) stored by an earlier run/,
+    );
     assert.equal(await count('resume'), 35, 'every record once');
   });
 

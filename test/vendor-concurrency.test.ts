@@ -59,7 +59,9 @@ for (const kind of testTargets()) {
           (async () => {
             for (let b = 0; b < BATCHES; b++) {
               const start = (c * 4 + b * 5) % universe;
-              const records = Array.from({ length: BATCH }, (_, i) => ((start + i) % universe)).map((i) => (vendor === 'acme' ? acmeClaim(i) : otherClaim(i)));
+              const records = Array.from({ length: BATCH }, (_, i) => (start + i) % universe).map((i) =>
+                vendor === 'acme' ? acmeClaim(i) : otherClaim(i),
+              );
               const key = `client-${c}-batch-${b}`;
               sent.set(key, { vendor, records });
               switch ((c + b) % 3) {
@@ -86,7 +88,8 @@ for (const kind of testTargets()) {
         `SELECT id, "submitterVendorId", "evidenceNotes" FROM "CompatibilityRecord"`,
       );
       const wanted = new Set<string>();
-      for (const { vendor, records } of sent.values()) for (const r of records) wanted.add(`${vendor} ${(r as { evidence: { notes: string } }).evidence.notes}`);
+      for (const { vendor, records } of sent.values())
+        for (const r of records) wanted.add(`${vendor} ${(r as { evidence: { notes: string } }).evidence.notes}`);
       const stored = rows.map((r) => `${r.submitterVendorId} ${r.evidenceNotes}`);
       assert.equal(stored.length, new Set(stored).size, 'no claim stored twice');
       assert.deepEqual(new Set(stored), wanted, 'every claim stored');
@@ -97,7 +100,9 @@ for (const kind of testTargets()) {
     });
 
     it('racing reviewers accept each record once; a follower of the change feed misses nothing', async () => {
-      const pending = await t.db.sql.query<{ id: string }>(`SELECT id FROM "CompatibilityRecord" WHERE "reviewState" = 'PENDING' ORDER BY id`);
+      const pending = await t.db.sql.query<{ id: string }>(
+        `SELECT id FROM "CompatibilityRecord" WHERE "reviewState" = 'PENDING' ORDER BY id`,
+      );
       assert.ok(pending.length >= ACME_CLAIMS);
       const FEED = `query($after: String) { changes(first: 7, after: $after) { edges { cursor node { seq } } pageInfo { endCursor } } }`;
       const followed: string[] = [];
@@ -105,7 +110,9 @@ for (const kind of testTargets()) {
       let stop = false;
       const follow = async () => {
         for (;;) {
-          const c: { edges: Array<{ node: { seq: string } }>; pageInfo: { endCursor: string | null } } = (await t.gql(FEED, { after: cursor })).data.changes;
+          const c: { edges: Array<{ node: { seq: string } }>; pageInfo: { endCursor: string | null } } = (
+            await t.gql(FEED, { after: cursor })
+          ).data.changes;
           followed.push(...c.edges.map((e) => e.node.seq));
           if (c.pageInfo.endCursor) cursor = c.pageInfo.endCursor;
           else if (stop) return;
@@ -116,7 +123,9 @@ for (const kind of testTargets()) {
       const outcomes = new Map<string, string[]>();
       await Promise.all(
         Array.from({ length: 20 }, async (_, w) => {
-          const order = [...pending].sort((a, b) => ((a.id.charCodeAt(w % 30) ^ w) - (b.id.charCodeAt(w % 30) ^ w)) || a.id.localeCompare(b.id));
+          const order = [...pending].sort(
+            (a, b) => (a.id.charCodeAt(w % 30) ^ w) - (b.id.charCodeAt(w % 30) ^ w) || a.id.localeCompare(b.id),
+          );
           for (const { id } of order.slice(0, 30)) {
             const r = await t.gql(REVIEW, { id, decision: 'ACCEPTED', reason: `reviewer ${w}` }, w % 2 ? t.keys.maintainer : t.keys.admin);
             const code = r.errors?.[0]?.extensions?.code ?? r.data.reviewRecord.reviewState;
@@ -125,20 +134,27 @@ for (const kind of testTargets()) {
         }),
       );
       // Whatever no reviewer reached yet, one last pass.
-      for (const { id } of pending) if (!outcomes.has(id)) await t.gql(REVIEW, { id, decision: 'ACCEPTED', reason: 'last pass' }, t.keys.maintainer);
+      for (const { id } of pending)
+        if (!outcomes.has(id)) await t.gql(REVIEW, { id, decision: 'ACCEPTED', reason: 'last pass' }, t.keys.maintainer);
       stop = true;
       await follower;
 
       for (const [id, codes] of outcomes) {
         assert.equal(codes.filter((c) => c === 'ACCEPTED').length, 1, `${id} accepted once: ${codes.join(',')}`);
-        assert.ok(codes.every((c) => c === 'ACCEPTED' || c === 'CONFLICT'), codes.join(','));
+        assert.ok(
+          codes.every((c) => c === 'ACCEPTED' || c === 'CONFLICT'),
+          codes.join(','),
+        );
       }
       const upserts = await t.db.sql.query<{ entityId: string; n: number }>(
         `SELECT "entityId", count(*)::int AS n FROM "Change" WHERE "entityType" = 'CompatibilityRecord' AND op = 'UPSERT' GROUP BY "entityId"`,
       );
       assert.equal(upserts.length, pending.length, 'one feed entry per accepted record');
       assert.ok(upserts.every((u) => u.n === 1));
-      const { n: audits } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditEntry" WHERE action = 'reviewRecord' AND outcome = 'OK'`), 0);
+      const { n: audits } = at(
+        await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditEntry" WHERE action = 'reviewRecord' AND outcome = 'OK'`),
+        0,
+      );
       assert.equal(audits, pending.length);
       const all = (await t.db.sql.query<{ seq: string }>(`SELECT seq::text AS seq FROM "Change" ORDER BY "Change".seq`)).map((r) => r.seq);
       assert.deepEqual(followed, all, 'the follower saw every change, once, in order, while writes were committing');

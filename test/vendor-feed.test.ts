@@ -108,7 +108,13 @@ describe('compatibilityChanged over Server-Sent Events (one instance)', () => {
     const sub = await subscribe(url, SUB, { g: 'acmeos1' });
     const anyChange = await subscribe(url, SUB);
     try {
-      const otherId = await acceptOn(t.app, t, goodRecord({ guest: 'otheros5', testedDevices: [IDS.e1000], backend: null, evidence: { notes: 'o', date: '2024-01-01' } }), 'sse-1', t.keys.other);
+      const otherId = await acceptOn(
+        t.app,
+        t,
+        goodRecord({ guest: 'otheros5', testedDevices: [IDS.e1000], backend: null, evidence: { notes: 'o', date: '2024-01-01' } }),
+        'sse-1',
+        t.keys.other,
+      );
       const mineId = await acceptOn(t.app, t, goodRecord({ status: 'SUPPORTED', evidence: { notes: 'm', date: '2024-01-01' } }), 'sse-2');
       const e = (await sub.next()).data.compatibilityChanged;
       assert.equal(e.entityType, 'CompatibilityRecord');
@@ -120,7 +126,10 @@ describe('compatibilityChanged over Server-Sent Events (one instance)', () => {
       assert.equal(e.data.id, mineId);
       assert.equal(e.cursor, e.seq);
       const feed = await t.gql(`{ changes(first: 10) { nodes { seq entityId } } }`);
-      assert.ok(feed.data.changes.nodes.some((n: { seq: string; entityId: string }) => n.seq === e.seq && n.entityId === mineId), 'the event is a change-feed entry');
+      assert.ok(
+        feed.data.changes.nodes.some((n: { seq: string; entityId: string }) => n.seq === e.seq && n.entityId === mineId),
+        'the event is a change-feed entry',
+      );
       const first = (await anyChange.next()).data.compatibilityChanged;
       const second = (await anyChange.next()).data.compatibilityChanged;
       assert.deepEqual([first.entityId, second.entityId], [otherId, mineId], 'unfiltered: every change, in commit order');
@@ -151,7 +160,9 @@ describe('compatibilityChanged over Server-Sent Events (one instance)', () => {
   });
 });
 
-describe('compatibilityChanged across service instances through Redis', { skip: skipWith(REDIS_URL ? false : 'REDIS_URL is not set') }, () => {
+describe('compatibilityChanged across service instances through Redis', {
+  skip: skipWith(REDIS_URL ? false : 'REDIS_URL is not set'),
+}, () => {
   let t: VendorTestApp;
   let a: { server: Server; url: string };
   let b: { server: Server; url: string };
@@ -175,7 +186,17 @@ describe('compatibilityChanged across service instances through Redis', { skip: 
     assert.equal(t.app.services.events.kind, 'redis');
     const sub = await subscribe(b.url, SUB, { g: 'acmeos2' });
     try {
-      const id = await acceptOn(t.app, t, goodRecord({ guest: 'acmeos2', backend: null, testedDevices: [IDS.virtioNet], evidence: { notes: 'x-instance', date: '2024-01-01' } }), 'redis-1');
+      const id = await acceptOn(
+        t.app,
+        t,
+        goodRecord({
+          guest: 'acmeos2',
+          backend: null,
+          testedDevices: [IDS.virtioNet],
+          evidence: { notes: 'x-instance', date: '2024-01-01' },
+        }),
+        'redis-1',
+      );
       const e = (await sub.next()).data.compatibilityChanged;
       assert.equal(e.entityId, id);
       assert.equal(e.record.id, id, 'instance B resolves the record from the shared database');
@@ -191,7 +212,13 @@ describe('compatibilityChanged across service instances through Redis', { skip: 
     assert.deepEqual((await gqlOn(appB, q)).data, before.data);
     const sub = await subscribe(b.url, SUB, { g: 'otheros5' });
     try {
-      const id = await acceptOn(t.app, t, goodRecord({ guest: 'otheros5', backend: null, testedDevices: [IDS.e1000], evidence: { notes: 'cache', date: '2024-01-01' } }), 'redis-2', t.keys.other);
+      const id = await acceptOn(
+        t.app,
+        t,
+        goodRecord({ guest: 'otheros5', backend: null, testedDevices: [IDS.e1000], evidence: { notes: 'cache', date: '2024-01-01' } }),
+        'redis-2',
+        t.keys.other,
+      );
       await sub.next();
       const after = await gqlOn(appB, q);
       assert.equal(after.data.compatibility.basis, 'RECORDS');
@@ -205,7 +232,15 @@ describe('compatibilityChanged across service instances through Redis', { skip: 
     const { announce } = await import('../src/cli/commands/key.ts');
     const sub = await subscribe(b.url, SUB);
     try {
-      const event = { seq: '999999', at: new Date().toISOString(), entityType: 'Vendor', entityId: 'cli-made', op: 'UPSERT', guestIds: [], hypervisorReleaseIds: [] };
+      const event = {
+        seq: '999999',
+        at: new Date().toISOString(),
+        entityType: 'Vendor',
+        entityId: 'cli-made',
+        op: 'UPSERT',
+        guestIds: [],
+        hypervisorReleaseIds: [],
+      };
       await announce({ stdout: process.stdout, stderr: process.stderr, env: { REDIS_URL: REDIS_URL! }, cwd: process.cwd() }, [event]);
       const e = (await sub.next()).data.compatibilityChanged;
       assert.deepEqual([e.seq, e.entityType, e.entityId], ['999999', 'Vendor', 'cli-made']);

@@ -60,7 +60,12 @@ for (const kind of testTargets()) {
         assert.notEqual(e.extensions?.code, 'INTERNAL_SERVER_ERROR', label);
       }
       assert.doesNotMatch(a.text, STACK, `no stack trace: ${label}`);
-      if (code) assert.match(at(a.body.errors ?? [], 0, 'an error').extensions!.code!, typeof code === 'string' ? new RegExp(`^${code}$`) : code, label);
+      if (code)
+        assert.match(
+          at(a.body.errors ?? [], 0, 'an error').extensions!.code!,
+          typeof code === 'string' ? new RegExp(`^${code}$`) : code,
+          label,
+        );
     }
     /** Typed input errors in the mutation's result: each with a code and a path. */
     function inputErrors(a: Answer, codes: string[]) {
@@ -85,7 +90,10 @@ for (const kind of testTargets()) {
       typedError(await gql(SUBMIT, { records: [goodRecord()], key: 123 }), 'BAD_USER_INPUT');
       const named = await submit([{ ...goodRecord(), status: 'GREAT' }]);
       assert.match(at(named.body.errors ?? [], 0, 'an error').message, /"GREAT"/);
-      typedError(await gql(`mutation { reviewRecord(id: 5, decision: MAYBE, reason: "x") { id } }`, undefined, t.keys.maintainer), /GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT/);
+      typedError(
+        await gql(`mutation { reviewRecord(id: 5, decision: MAYBE, reason: "x") { id } }`, undefined, t.keys.maintainer),
+        /GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT/,
+      );
       typedError(await gql(`{ changes(first: "ten") { nodes { seq } } }`), /GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT/);
       typedError(await gql(`{ changes(first: 100000) { nodes { seq } } }`), 'BAD_USER_INPUT');
     });
@@ -101,18 +109,33 @@ for (const kind of testTargets()) {
     it('huge strings: TOO_LONG per field, and a body over the limit is refused before parsing', async () => {
       inputErrors(await submit([goodRecord({ guest: 'g'.repeat(100_000) })]), ['TOO_LONG']);
       inputErrors(await submit([goodRecord({ evidence: { notes: 'n'.repeat(5000), date: '2024-01-01' } })]), ['TOO_LONG']);
-      inputErrors(await submit([goodRecord({ testedDevices: Array.from({ length: 200 }, (_, i) => `http://x.example/${i}`) })]), ['OUT_OF_RANGE']);
+      inputErrors(await submit([goodRecord({ testedDevices: Array.from({ length: 200 }, (_, i) => `http://x.example/${i}`) })]), [
+        'OUT_OF_RANGE',
+      ]);
       typedError(await submit([goodRecord({ evidence: { notes: 'n'.repeat(300_000) } })]), 'BODY_TOO_LARGE');
-      typedError(await gql(`mutation($k: String!) { submitCompatibilityRecords(records: [], idempotencyKey: $k) { ok } }`, { k: 'k'.repeat(1000) }), 'BAD_USER_INPUT');
+      typedError(
+        await gql(`mutation($k: String!) { submitCompatibilityRecords(records: [], idempotencyKey: $k) { ok } }`, { k: 'k'.repeat(1000) }),
+        'BAD_USER_INPUT',
+      );
     });
 
     it('unknown ids: UNKNOWN_REFERENCE or NOT_FOUND', async () => {
       inputErrors(await submit([goodRecord({ guest: '9f4c2a9e-0000-4000-8000-000000000000' })]), ['UNKNOWN_REFERENCE']);
       inputErrors(await submit([goodRecord({ supersedes: '9f4c2a9e-0000-4000-8000-000000000000' })]), ['UNKNOWN_REFERENCE']);
       inputErrors(await submit([goodRecord({ hypervisorRelease: 'kvmt:' })]), ['UNKNOWN_REFERENCE']);
-      typedError(await gql(`mutation { reviewRecord(id: "nope", decision: ACCEPTED, reason: "x") { id } }`, undefined, t.keys.maintainer), 'NOT_FOUND');
+      typedError(
+        await gql(`mutation { reviewRecord(id: "nope", decision: ACCEPTED, reason: "x") { id } }`, undefined, t.keys.maintainer),
+        'NOT_FOUND',
+      );
       typedError(await gql(`mutation { revokeApiKey(id: "zz") { id } }`, undefined, t.keys.admin), 'NOT_FOUND');
-      typedError(await gql(`mutation { assignOwner(entityType: DEVICE, id: "http://x.example/none", vendor: "acme") { id } }`, undefined, t.keys.admin), 'NOT_FOUND');
+      typedError(
+        await gql(
+          `mutation { assignOwner(entityType: DEVICE, id: "http://x.example/none", vendor: "acme") { id } }`,
+          undefined,
+          t.keys.admin,
+        ),
+        'NOT_FOUND',
+      );
       typedError(await gql(`mutation { createApiKey(vendor: "ghost", role: SUBMITTER) { key } }`, undefined, t.keys.admin), 'NOT_FOUND');
       const sse = await fetch(base, {
         method: 'POST',
@@ -135,7 +158,10 @@ for (const kind of testTargets()) {
       inputErrors(await submit([goodRecord({ backend: 'KVM HVM' })]), ['INVALID_FORMAT']);
       // Reads with the same strings are typed errors too, not database failures.
       typedError(await gql(`query($s: String) { guestOS(shortId: $s) { id } }`, { s: 'a\u0000b' }), 'BAD_USER_INPUT');
-      const ok = await submit([goodRecord({ evidence: { notes: 'Tested ✓ 👍 on Café e\u0301 (日本語)', date: '2024-01-01' } })], 'unicode-ok');
+      const ok = await submit(
+        [goodRecord({ evidence: { notes: 'Tested ✓ 👍 on Café e\u0301 (日本語)', date: '2024-01-01' } })],
+        'unicode-ok',
+      );
       assert.equal(ok.body.data.submitCompatibilityRecords.ok, true, ok.text);
       const id = ok.body.data.submitCompatibilityRecords.records[0].record.id;
       const back = await gql(`query($id: ID!) { compatibilityRecord(id: $id) { evidence { notes } } }`, { id });
@@ -159,7 +185,9 @@ for (const kind of testTargets()) {
       assert.match(res.headers.get('content-type') ?? '', /^application\/(graphql-response\+)?json/, 'answers are JSON, never HTML');
       assert.equal(((await res.json()) as any).data.compatibilityRecord.evidence.notes, notes, 'kept verbatim');
       const name = `Robert'); DROP TABLE "GuestOS";--`;
-      const pub = await gql(`mutation($i: GuestOSInput!) { publishGuestOS(input: $i) { inputErrors { code } guestOS { name } } }`, { i: { id: IDS.acme1, name } });
+      const pub = await gql(`mutation($i: GuestOSInput!) { publishGuestOS(input: $i) { inputErrors { code } guestOS { name } } }`, {
+        i: { id: IDS.acme1, name },
+      });
       assert.equal(pub.body.data.publishGuestOS.guestOS.name, name);
       inputErrors(
         await submit([goodRecord({ evidence: { url: `https://acme.example/"><script>alert(1)</script>`, date: '2024-01-01' } })]),
@@ -174,7 +202,12 @@ for (const kind of testTargets()) {
       for (let i = 0; i < 40; i++) sel = `derivesFrom { ${sel} }`;
       typedError(await gql(`{ guestOS(shortId: "acmeos2") { ${sel} } }`));
       const deep = '['.repeat(5000) + ']'.repeat(5000);
-      typedError(await post(`{"query":"mutation($r:[CompatibilityRecordInput!]!){submitCompatibilityRecords(records:$r,idempotencyKey:\\"d\\"){ok}}","variables":{"r":${deep}}}`), 'BAD_USER_INPUT');
+      typedError(
+        await post(
+          `{"query":"mutation($r:[CompatibilityRecordInput!]!){submitCompatibilityRecords(records:$r,idempotencyKey:\\"d\\"){ok}}","variables":{"r":${deep}}}`,
+        ),
+        'BAD_USER_INPUT',
+      );
       const deeper = '{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000);
       typedError(await post(`{"query":"{ viewer { role } }","variables":${deeper}}`));
       const aliases = Array.from({ length: 100 }, (_, i) => `a${i}: viewer { role }`).join(' ');

@@ -15,7 +15,8 @@ const VERDICT = `query($g: String!, $r: String!) {
 
 let seq = 0;
 /** A valid record that no other test has submitted (distinct evidence notes). */
-const fresh = (over: Record<string, unknown> = {}) => goodRecord({ evidence: { notes: `run ${++seq}`, url: 'https://acme.example/t', date: '2024-03-03' }, ...over });
+const fresh = (over: Record<string, unknown> = {}) =>
+  goodRecord({ evidence: { notes: `run ${++seq}`, url: 'https://acme.example/t', date: '2024-03-03' }, ...over });
 
 for (const kind of testTargets()) {
   describe(`vendor submissions (${kind})`, () => {
@@ -84,32 +85,48 @@ for (const kind of testTargets()) {
       const res = r.data.submitCompatibilityRecords;
       assert.equal(res.ok, false);
       assert.deepEqual(res.records, []);
-      const got = res.inputErrors.map((e: { recordIndex: number; path: string[]; code: string }) => `${e.recordIndex} ${e.path.join('.')} ${e.code}`);
-      assert.deepEqual(got.sort(), [
-        '1 records.1.guest UNKNOWN_REFERENCE',
-        '10 records.10.backend UNKNOWN_REFERENCE',
-        '10 records.10.device UNKNOWN_REFERENCE',
-        '10 records.10.hostFeature UNKNOWN_REFERENCE',
-        '11 records.11.evidence.url INVALID_FORMAT',
-        '2 records.2.hypervisorRelease UNKNOWN_REFERENCE',
-        '3 records.3.testedDevices.1 NOT_PRESENTED',
-        '3 records.3.testedDevices.1 NOT_DRIVEN',
-        '4 records.4.testedDevices.0 NOT_DRIVEN',
-        '5 records.5.backend BACKEND_NOT_OFFERED',
-        '5 records.5.backend BACKEND_NOT_OFFERED',
-        '6 records.6.backend BACKEND_NOT_OFFERED',
-        '7 records.7.evidence EVIDENCE_REQUIRED',
-        '8 records.8.testedDevices.1 DUPLICATE',
-        '9 records.9.evidence.date OUT_OF_RANGE',
-      ].sort());
+      const got = res.inputErrors.map(
+        (e: { recordIndex: number; path: string[]; code: string }) => `${e.recordIndex} ${e.path.join('.')} ${e.code}`,
+      );
+      assert.deepEqual(
+        got.sort(),
+        [
+          '1 records.1.guest UNKNOWN_REFERENCE',
+          '10 records.10.backend UNKNOWN_REFERENCE',
+          '10 records.10.device UNKNOWN_REFERENCE',
+          '10 records.10.hostFeature UNKNOWN_REFERENCE',
+          '11 records.11.evidence.url INVALID_FORMAT',
+          '2 records.2.hypervisorRelease UNKNOWN_REFERENCE',
+          '3 records.3.testedDevices.1 NOT_PRESENTED',
+          '3 records.3.testedDevices.1 NOT_DRIVEN',
+          '4 records.4.testedDevices.0 NOT_DRIVEN',
+          '5 records.5.backend BACKEND_NOT_OFFERED',
+          '5 records.5.backend BACKEND_NOT_OFFERED',
+          '6 records.6.backend BACKEND_NOT_OFFERED',
+          '7 records.7.evidence EVIDENCE_REQUIRED',
+          '8 records.8.testedDevices.1 DUPLICATE',
+          '9 records.9.evidence.date OUT_OF_RANGE',
+        ].sort(),
+      );
       for (const e of res.inputErrors) assert.ok(e.message.length > 5, 'every error explains itself');
       assert.match(res.inputErrors.find((e: { recordIndex: number }) => e.recordIndex === 4).message, /does not drive/);
       const pvh = res.inputErrors.filter((e: { recordIndex: number }) => e.recordIndex === 5).map((e: { message: string }) => e.message);
-      assert.ok(pvh.some((m: string) => /does not offer the xen-pvh backend/.test(m)) && pvh.some((m: string) => /cannot use the xen-pvh backend/.test(m)), pvh.join('; '));
+      assert.ok(
+        pvh.some((m: string) => /does not offer the xen-pvh backend/.test(m)) &&
+          pvh.some((m: string) => /cannot use the xen-pvh backend/.test(m)),
+        pvh.join('; '),
+      );
       assert.equal(await count('CompatibilityRecord'), before, 'nothing written, not even the valid record 0');
-      const { n } = at(await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "IdempotencyKey" WHERE key = 'invalid-batch'`), 0);
+      const { n } = at(
+        await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "IdempotencyKey" WHERE key = 'invalid-batch'`),
+        0,
+      );
       assert.equal(n, 0, 'the idempotency key is not used up by a refused request');
-      const audit = at(await t.db.sql.query<{ outcome: string; detail: string }>(`SELECT outcome, detail FROM "AuditEntry" ORDER BY id DESC LIMIT 1`), 0, 'audit');
+      const audit = at(
+        await t.db.sql.query<{ outcome: string; detail: string }>(`SELECT outcome, detail FROM "AuditEntry" ORDER BY id DESC LIMIT 1`),
+        0,
+        'audit',
+      );
       assert.equal(audit.outcome, 'INVALID');
       assert.match(audit.detail, /input error/);
     });
@@ -143,13 +160,23 @@ for (const kind of testTargets()) {
       const n = await count('CompatibilityRecord');
       const b = (await submit([claim, { ...claim }], 'dup-b')).data.submitCompatibilityRecords;
       assert.equal(b.replayed, false);
-      assert.deepEqual(b.records.map((x: { duplicate: boolean }) => x.duplicate), [true, true]);
+      assert.deepEqual(
+        b.records.map((x: { duplicate: boolean }) => x.duplicate),
+        [true, true],
+      );
       assert.equal(b.records[0].record.id, a.records[0].record.id);
       assert.equal(b.records[1].record.id, a.records[0].record.id);
       assert.equal(await count('CompatibilityRecord'), n);
-      const inBatch = (await submit([fresh({ evidence: { notes: 'twice', date: '2024-01-01' } }), fresh({ evidence: { notes: 'twice', date: '2024-01-01' } })], 'dup-c'))
-        .data.submitCompatibilityRecords;
-      assert.deepEqual(inBatch.records.map((x: { duplicate: boolean }) => x.duplicate), [false, true]);
+      const inBatch = (
+        await submit(
+          [fresh({ evidence: { notes: 'twice', date: '2024-01-01' } }), fresh({ evidence: { notes: 'twice', date: '2024-01-01' } })],
+          'dup-c',
+        )
+      ).data.submitCompatibilityRecords;
+      assert.deepEqual(
+        inBatch.records.map((x: { duplicate: boolean }) => x.duplicate),
+        [false, true],
+      );
       assert.equal(inBatch.records[0].record.id, inBatch.records[1].record.id);
       const theirs = (await submit([claim], 'dup-d', t.keys.other)).data.submitCompatibilityRecords;
       assert.equal(theirs.records[0].duplicate, false, 'the same claim by another vendor is its own record');
@@ -184,7 +211,10 @@ for (const kind of testTargets()) {
       const v1 = (await t.gql(VERDICT, { g: 'acmeos1', r: 'kvmt:1.0' })).data.compatibility;
       assert.equal(v1.basis, 'RECORDS');
       assert.equal(v1.verdict, 'SUPPORTED');
-      assert.deepEqual(v1.records.map((x: { id: string }) => x.id), [id]);
+      assert.deepEqual(
+        v1.records.map((x: { id: string }) => x.id),
+        [id],
+      );
       const rej = (await submit([fresh({ status: 'BROKEN' })], 'to-reject')).data.submitCompatibilityRecords;
       await review(rej.records[0].record.id, 'REJECTED');
       const v2 = (await t.gql(VERDICT, { g: 'acmeos1', r: 'kvmt:1.0' })).data.compatibility;
@@ -195,16 +225,24 @@ for (const kind of testTargets()) {
 
     it('supersedes only on acceptance, only the vendor\u2019s own current record about the same combination', async () => {
       const a = await accepted(fresh({ guest: 'acmeos2', testedDevices: [], backend: null, status: 'WORKS' }));
-      const b = (await submit([fresh({ guest: 'acmeos2', testedDevices: [], backend: null, status: 'PARTIAL', supersedes: a })], 'sup-b')).data
-        .submitCompatibilityRecords;
+      const b = (await submit([fresh({ guest: 'acmeos2', testedDevices: [], backend: null, status: 'PARTIAL', supersedes: a })], 'sup-b'))
+        .data.submitCompatibilityRecords;
       assert.deepEqual(b.inputErrors, []);
       const bId = b.records[0].record.id;
-      const pendingView = await t.gql(`query($id: ID!) { compatibilityRecord(id: $id) { current proposedSupersedes { id } supersedes { id } } }`, { id: bId }, t.keys.acme);
+      const pendingView = await t.gql(
+        `query($id: ID!) { compatibilityRecord(id: $id) { current proposedSupersedes { id } supersedes { id } } }`,
+        { id: bId },
+        t.keys.acme,
+      );
       assert.deepEqual(pendingView.data.compatibilityRecord, { current: true, proposedSupersedes: { id: a }, supersedes: null });
       const mid = (await t.gql(VERDICT, { g: 'acmeos2', r: 'kvmt:1.0' })).data.compatibility;
-      assert.deepEqual(mid.records.map((x: { id: string }) => x.id), [a], 'a pending successor does not hide the accepted record');
-      const c = (await submit([fresh({ guest: 'acmeos2', testedDevices: [], backend: null, status: 'BROKEN', supersedes: a })], 'sup-c')).data
-        .submitCompatibilityRecords;
+      assert.deepEqual(
+        mid.records.map((x: { id: string }) => x.id),
+        [a],
+        'a pending successor does not hide the accepted record',
+      );
+      const c = (await submit([fresh({ guest: 'acmeos2', testedDevices: [], backend: null, status: 'BROKEN', supersedes: a })], 'sup-c'))
+        .data.submitCompatibilityRecords;
       assert.equal(c.ok, true, 'two pending successors may compete');
       const wrongCombo = await submit([fresh({ supersedes: a })], 'sup-wrong');
       assert.equal(wrongCombo.data.submitCompatibilityRecords.inputErrors[0].code, 'NOT_SUPERSEDABLE');
@@ -214,23 +252,39 @@ for (const kind of testTargets()) {
       const old = await t.gql(`query($id: ID!) { compatibilityRecord(id: $id) { current supersededBy { id } } }`, { id: a });
       assert.deepEqual(old.data.compatibilityRecord, { current: false, supersededBy: { id: bId } });
       const after = (await t.gql(VERDICT, { g: 'acmeos2', r: 'kvmt:1.0' })).data.compatibility;
-      assert.deepEqual(after.records.map((x: { id: string }) => x.id), [bId]);
+      assert.deepEqual(
+        after.records.map((x: { id: string }) => x.id),
+        [bId],
+      );
       assert.equal(after.verdict, 'PARTIAL');
       const late = await review(c.records[0].record.id, 'ACCEPTED');
       assert.equal(late.errors?.[0]?.extensions?.code, 'CONFLICT', 'the second successor must be resubmitted against the new record');
       assert.match(at(late.errors ?? [], 0, 'an error').message, new RegExp(bId));
       const again = await submit([fresh({ guest: 'acmeos2', testedDevices: [], backend: null, supersedes: a })], 'sup-again');
       assert.equal(again.data.submitCompatibilityRecords.inputErrors[0].code, 'NOT_SUPERSEDABLE');
-      const stolen = await submit([fresh({ guest: 'acmeos2', testedDevices: [], backend: null, supersedes: bId })], 'sup-steal', t.keys.other);
+      const stolen = await submit(
+        [fresh({ guest: 'acmeos2', testedDevices: [], backend: null, supersedes: bId })],
+        'sup-steal',
+        t.keys.other,
+      );
       assert.equal(stolen.errors?.[0]?.extensions?.code, 'FORBIDDEN');
       assert.equal(stolen.status, 403);
-      const feed = await t.db.sql.query<{ op: string; entityId: string }>(`SELECT op, "entityId" FROM "Change" WHERE "entityId" IN ($1, $2) ORDER BY seq`, [a, bId]);
-      assert.deepEqual(feed.map((f) => `${f.op} ${f.entityId === a ? 'a' : 'b'}`), ['UPSERT a', 'UPSERT b', 'SUPERSEDE a']);
+      const feed = await t.db.sql.query<{ op: string; entityId: string }>(
+        `SELECT op, "entityId" FROM "Change" WHERE "entityId" IN ($1, $2) ORDER BY seq`,
+        [a, bId],
+      );
+      assert.deepEqual(
+        feed.map((f) => `${f.op} ${f.entityId === a ? 'a' : 'b'}`),
+        ['UPSERT a', 'UPSERT b', 'SUPERSEDE a'],
+      );
     });
 
     it('keeps conflicting claims of two vendors side by side: the verdict says CONFLICT', async () => {
       const mine = await accepted(fresh({ guest: 'otheros5', testedDevices: [IDS.e1000], backend: null, status: 'WORKS' }));
-      const theirs = await accepted(fresh({ guest: 'otheros5', testedDevices: [IDS.e1000], backend: null, status: 'BROKEN' }), t.keys.other);
+      const theirs = await accepted(
+        fresh({ guest: 'otheros5', testedDevices: [IDS.e1000], backend: null, status: 'BROKEN' }),
+        t.keys.other,
+      );
       const v = (await t.gql(VERDICT, { g: 'otheros5', r: 'kvmt:1.0' })).data.compatibility;
       assert.equal(v.verdict, 'CONFLICT');
       assert.deepEqual(v.records.map((x: { id: string }) => x.id).sort(), [mine, theirs].sort());
@@ -282,8 +336,16 @@ for (const kind of testTargets()) {
         },
         t.keys.acme,
       );
-      const errs2 = bad2.data.publishGuestOS.inputErrors.map((e: { path: string[]; code: string }) => `${e.path.join('.')} ${e.code}`).sort();
-      assert.deepEqual(errs2, ['input.derivesFrom CYCLE', 'input.devices.0.device UNKNOWN_REFERENCE', 'input.eolDate OUT_OF_RANGE', 'input.paravirt.0.feature UNKNOWN_REFERENCE', 'input.shortIds.0 TAKEN']);
+      const errs2 = bad2.data.publishGuestOS.inputErrors
+        .map((e: { path: string[]; code: string }) => `${e.path.join('.')} ${e.code}`)
+        .sort();
+      assert.deepEqual(errs2, [
+        'input.derivesFrom CYCLE',
+        'input.devices.0.device UNKNOWN_REFERENCE',
+        'input.eolDate OUT_OF_RANGE',
+        'input.paravirt.0.feature UNKNOWN_REFERENCE',
+        'input.shortIds.0 TAKEN',
+      ]);
 
       const acme3 = 'http://acme.example/acmeos/3';
       const input = {
@@ -292,13 +354,18 @@ for (const kind of testTargets()) {
         shortIds: ['acmeos3'],
         derivesFrom: 'acmeos1',
         architectures: ['x86_64'],
-        devices: [{ device: IDS.virtioBlk, supported: false }, { device: IDS.vmxnet3, driverSource: 'ADDON', driverName: 'vmxnet3' }],
+        devices: [
+          { device: IDS.virtioBlk, supported: false },
+          { device: IDS.vmxnet3, driverSource: 'ADDON', driverName: 'vmxnet3' },
+        ],
         paravirt: [{ feature: 'kvm-hvm' }],
       };
       const ok = (await t.gql(PUB, { input }, t.keys.acme)).data.publishGuestOS;
       assert.deepEqual(ok.inputErrors, []);
       assert.equal(ok.created, true);
-      const effective = ok.guestOS.devices.map((d: { device: { id: string }; inherited: boolean }) => `${d.device.id}${d.inherited ? ' (inherited)' : ''}`).sort();
+      const effective = ok.guestOS.devices
+        .map((d: { device: { id: string }; inherited: boolean }) => `${d.device.id}${d.inherited ? ' (inherited)' : ''}`)
+        .sort();
       assert.deepEqual(effective, [`${IDS.e1000} (inherited)`, `${IDS.virtioNet} (inherited)`, IDS.vmxnet3].sort());
       const changes = await count('Change');
       const same = (await t.gql(PUB, { input }, t.keys.acme)).data.publishGuestOS;
@@ -333,10 +400,29 @@ for (const kind of testTargets()) {
       ).data.publishHypervisorRelease;
       assert.deepEqual(rel.inputErrors, []);
       assert.equal(rel.hypervisorRelease.id, `${IDS.kvmt}/1.1`);
-      const claim = await submit([fresh({ guest: 'acmeos3', hypervisorRelease: 'kvmt:1.1', testedDevices: [IDS.vmxnet3, IDS.virtioNet] })], 'pub-2');
-      assert.deepEqual(claim.data.submitCompatibilityRecords.inputErrors, [], 'the published release presents vmxnet3 and acmeos3 drives it');
+      const claim = await submit(
+        [fresh({ guest: 'acmeos3', hypervisorRelease: 'kvmt:1.1', testedDevices: [IDS.vmxnet3, IDS.virtioNet] })],
+        'pub-2',
+      );
+      assert.deepEqual(
+        claim.data.submitCompatibilityRecords.inputErrors,
+        [],
+        'the published release presents vmxnet3 and acmeos3 drives it',
+      );
       const badRel = (
-        await t.gql(REL, { input: { hypervisor: 'kvmt', version: '1.2', name: 'x', firmware: ['coreboot'], devices: [{ device: IDS.e1000, model: 'bad model!' }] } }, t.keys.hvco)
+        await t.gql(
+          REL,
+          {
+            input: {
+              hypervisor: 'kvmt',
+              version: '1.2',
+              name: 'x',
+              firmware: ['coreboot'],
+              devices: [{ device: IDS.e1000, model: 'bad model!' }],
+            },
+          },
+          t.keys.hvco,
+        )
       ).data.publishHypervisorRelease;
       assert.deepEqual(badRel.inputErrors.map((e: { path: string[]; code: string }) => `${e.path.join('.')} ${e.code}`).sort(), [
         'input.devices.0.model INVALID_FORMAT',
@@ -379,19 +465,26 @@ for (const kind of testTargets()) {
       const seen: Array<{ seq: string; entityType: string; op: string; record: { reviewState: string } | null }> = [];
       let after: string | null = null;
       for (let page = 0; page < 50; page++) {
-        const c: { edges: Array<{ cursor: string; node: (typeof seen)[number] }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } = (
-          await t.gql(q, { after })
-        ).data.changes;
+        const c: {
+          edges: Array<{ cursor: string; node: (typeof seen)[number] }>;
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        } = (await t.gql(q, { after })).data.changes;
         seen.push(...c.edges.map((e) => e.node));
         if (!c.pageInfo.hasNextPage) break;
         after = c.pageInfo.endCursor;
       }
       const all = await t.db.sql.query<{ seq: string }>(`SELECT seq::text AS seq FROM "Change" ORDER BY "Change".seq`);
-      assert.deepEqual(seen.map((s) => s.seq), all.map((r) => r.seq), 'every change, once, in order');
+      assert.deepEqual(
+        seen.map((s) => s.seq),
+        all.map((r) => r.seq),
+        'every change, once, in order',
+      );
       for (let i = 1; i < seen.length; i++) assert.ok(BigInt(at(seen, i).seq) > BigInt(at(seen, i - 1).seq));
       const types = new Set(seen.map((s) => `${s.entityType} ${s.op}`));
-      for (const want of ['CompatibilityRecord UPSERT', 'CompatibilityRecord SUPERSEDE', 'GuestOS UPSERT', 'HypervisorRelease UPSERT']) assert.ok(types.has(want), want);
-      for (const s of seen.filter((x) => x.entityType === 'CompatibilityRecord' && x.op === 'UPSERT')) assert.equal(s.record?.reviewState, 'ACCEPTED');
+      for (const want of ['CompatibilityRecord UPSERT', 'CompatibilityRecord SUPERSEDE', 'GuestOS UPSERT', 'HypervisorRelease UPSERT'])
+        assert.ok(types.has(want), want);
+      for (const s of seen.filter((x) => x.entityType === 'CompatibilityRecord' && x.op === 'UPSERT'))
+        assert.equal(s.record?.reviewState, 'ACCEPTED');
       const bad = await t.gql(q, { after: 'not-a-cursor' });
       assert.equal(bad.errors?.[0]?.extensions?.code, 'BAD_CURSOR');
       const end = await t.gql(q, { after: all.at(-1)!.seq });

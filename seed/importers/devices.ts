@@ -23,7 +23,6 @@
 // VIRTIO_LEGACY to curated entries that know the device model.
 import { captures } from '../../src/util/must.ts';
 
-
 export type DeviceClass =
   | 'NETWORK'
   | 'STORAGE'
@@ -46,14 +45,7 @@ export type DeviceClass =
   | 'OTHER';
 
 export type DeviceKind = 'PARAVIRTUAL' | 'EMULATED' | 'PHYSICAL';
-export type ParavirtInterface =
-  | 'NONE'
-  | 'VIRTIO_LEGACY'
-  | 'VIRTIO_TRANSITIONAL'
-  | 'VIRTIO_1_0'
-  | 'XEN_PV'
-  | 'VMWARE_PV'
-  | 'HYPERV_VMBUS';
+export type ParavirtInterface = 'NONE' | 'VIRTIO_LEGACY' | 'VIRTIO_TRANSITIONAL' | 'VIRTIO_1_0' | 'XEN_PV' | 'VMWARE_PV' | 'HYPERV_VMBUS';
 
 /** osinfo `<class>` words (osinfo-db data/device, libosinfo osinfo_device.h) to DeviceClass. */
 export const OSINFO_CLASS: Readonly<Record<string, DeviceClass>> = {
@@ -169,8 +161,10 @@ export function identityFromUri(id: string): BusIdentity | null {
   return null;
 }
 
-export const pciDeviceUri = (vendorId: string, productId: string) => `http://pcisig.com/pci/${vendorId.toLowerCase()}/${productId.toLowerCase()}`;
-export const usbDeviceUri = (vendorId: string, productId: string) => `http://usb.org/usb/${vendorId.toLowerCase()}/${productId.toLowerCase()}`;
+export const pciDeviceUri = (vendorId: string, productId: string) =>
+  `http://pcisig.com/pci/${vendorId.toLowerCase()}/${productId.toLowerCase()}`;
+export const usbDeviceUri = (vendorId: string, productId: string) =>
+  `http://usb.org/usb/${vendorId.toLowerCase()}/${productId.toLowerCase()}`;
 
 /** The virtio device type a PCI id stands for, or null. */
 export function virtioType(ident: BusIdentity): number | null {

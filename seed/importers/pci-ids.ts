@@ -61,7 +61,10 @@ const subsystemSpec: TableSpec<PciSubsystemRow> = {
   compare: ['name'],
   owned: 'true',
   own: [SOURCE],
-  change: { entityType: 'PciSubsystem', entityId: `"vendorId" || ':' || "productId" || ':' || "subsystemVendorId" || ':' || "subsystemId"` },
+  change: {
+    entityType: 'PciSubsystem',
+    entityId: `"vendorId" || ':' || "productId" || ':' || "subsystemVendorId" || ':' || "subsystemId"`,
+  },
   get,
 };
 
@@ -78,7 +81,11 @@ export async function importPciIds(db: Database, opts: PciIdsImportOptions = {})
     if (!existsSync(path)) throw new ImportError(`${path}: no such file`, [], 'IMPORT_NOT_FOUND');
     progress.phase('reading pci.ids');
     const ids = await loadHwIds(path, 'pci');
-    const problems: ImportProblem[] = ids.problems.map((p) => ({ path, reason: `line ${p.line}: ${p.reason}`, severity: 'error' as const }));
+    const problems: ImportProblem[] = ids.problems.map((p) => ({
+      path,
+      reason: `line ${p.line}: ${p.reason}`,
+      severity: 'error' as const,
+    }));
     if (ids.vendors.size === 0) throw new ImportError(`${path}: no vendors found; not a pci.ids file?`, problems, 'IMPORT_EMPTY');
     const version = ids.version ?? ids.date;
     const vendors: PciVendorRow[] = [];
@@ -111,11 +118,21 @@ export async function importPciIds(db: Database, opts: PciIdsImportOptions = {})
         for (const s of d.subsystems) {
           const k = `${s.subsystemVendorId}:${s.subsystemId}`;
           if (seen.has(k)) {
-            problems.push({ path, reason: `device ${v.id}:${d.id} lists subsystem ${k} twice; the first name is kept`, severity: 'warning' });
+            problems.push({
+              path,
+              reason: `device ${v.id}:${d.id} lists subsystem ${k} twice; the first name is kept`,
+              severity: 'warning',
+            });
             continue;
           }
           seen.add(k);
-          subsystems.push({ vendorId: v.id, productId: d.id, subsystemVendorId: s.subsystemVendorId, subsystemId: s.subsystemId, name: s.name });
+          subsystems.push({
+            vendorId: v.id,
+            productId: d.id,
+            subsystemVendorId: s.subsystemVendorId,
+            subsystemId: s.subsystemId,
+            name: s.name,
+          });
         }
       }
     }

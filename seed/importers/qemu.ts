@@ -167,11 +167,25 @@ export function buildQemuRows(facts: QemuFacts): QemuRows {
   for (const m of QEMU_DEVICE_MODELS) {
     const model = m.models.find((x) => models.has(x));
     if (!model) continue;
-    devices.push({ releaseId: id, deviceId: m.deviceId, model, supported: true, notes: m.notes ?? null, sourceRef: `${facts.binary} -device help` });
+    devices.push({
+      releaseId: id,
+      deviceId: m.deviceId,
+      model,
+      supported: true,
+      notes: m.notes ?? null,
+      sourceRef: `${facts.binary} -device help`,
+    });
   }
   for (const m of QEMU_MACHINE_DEVICES) {
     if (!machines.has(m.machine)) continue;
-    devices.push({ releaseId: id, deviceId: m.deviceId, model: m.machine, supported: true, notes: m.notes ?? null, sourceRef: `${facts.binary} -machine help` });
+    devices.push({
+      releaseId: id,
+      deviceId: m.deviceId,
+      model: m.machine,
+      supported: true,
+      notes: m.notes ?? null,
+      sourceRef: `${facts.binary} -machine help`,
+    });
   }
   const mapped = new Set(devices.map((d) => d.model));
   return {
@@ -231,7 +245,10 @@ export async function importQemu(db: Database, opts: QemuImportOptions = {}): Pr
         counts.Hypervisor = { created, updated: 0, unchanged: 1 - created, deleted: 0, kept: 0 };
         rows.release.hypervisorId = ids.get('kvm')!;
         await checkClash(tx, rows.release);
-        const known = await knownDevices(tx, rows.devices.map((d) => d.deviceId));
+        const known = await knownDevices(
+          tx,
+          rows.devices.map((d) => d.deviceId),
+        );
         const devices = rows.devices.filter((d) => known.has(d.deviceId));
         const missing = rows.devices.length - devices.length;
         if (missing) {
@@ -241,7 +258,8 @@ export async function importQemu(db: Database, opts: QemuImportOptions = {}): Pr
         const rel = await syncTable(tx, releaseSpec([SOURCE]) as TableSpec<never>, [rows.release] as never[]);
         counts.HypervisorRelease = rel.counts;
         for (const c of rel.changed) changed.add(c);
-        if (rel.counts.kept) throw new ImportError(`${rows.release.id} exists and is not QEMU-imported data; not touched`, problems, 'IMPORT_CONFLICT');
+        if (rel.counts.kept)
+          throw new ImportError(`${rows.release.id} exists and is not QEMU-imported data; not touched`, problems, 'IMPORT_CONFLICT');
         progress.step(`writing HypervisorReleaseDevice: ${devices.length} rows`);
         const dev = await syncTable(tx, releaseDeviceSpec([SOURCE], [rows.release.id]) as TableSpec<never>, devices as never[]);
         counts.HypervisorReleaseDevice = dev.counts;
@@ -257,11 +275,10 @@ async function knownDevices(tx: Sql, ids: string[]): Promise<Set<string>> {
 }
 
 async function checkClash(tx: Sql, r: ReleaseRow): Promise<void> {
-  const rows = await tx.query<{ id: string }>(`SELECT id FROM "HypervisorRelease" WHERE "hypervisorId" = $1 AND version = $2 AND id <> $3`, [
-    r.hypervisorId,
-    r.version,
-    r.id,
-  ]);
+  const rows = await tx.query<{ id: string }>(
+    `SELECT id FROM "HypervisorRelease" WHERE "hypervisorId" = $1 AND version = $2 AND id <> $3`,
+    [r.hypervisorId, r.version, r.id],
+  );
   const [existing] = rows;
   if (existing) throw new ImportError(`kvm release ${r.version} already exists as ${existing.id}; not touched`, [], 'IMPORT_CONFLICT');
 }

@@ -49,7 +49,10 @@ export class ImportError extends Error {
 
 export async function recordRun(
   sql: Sql,
-  s: Pick<ImportSummary, 'source' | 'sourceVersion' | 'path' | 'status' | 'startedAt' | 'finishedAt' | 'counts' | 'changes' | 'files' | 'problems' | 'message'>,
+  s: Pick<
+    ImportSummary,
+    'source' | 'sourceVersion' | 'path' | 'status' | 'startedAt' | 'finishedAt' | 'counts' | 'changes' | 'files' | 'problems' | 'message'
+  >,
 ): Promise<number> {
   const counts = {
     tables: s.counts,
@@ -148,7 +151,12 @@ export async function runImport(
 ): Promise<ImportSummary> {
   const started = new Date();
   let prepared: PreparedImport | null = null;
-  const summaryOf = (status: 'OK' | 'FAILED', counts: Record<string, SyncCounts>, changes: number, problems: ImportProblem[]): ImportSummary => {
+  const summaryOf = (
+    status: 'OK' | 'FAILED',
+    counts: Record<string, SyncCounts>,
+    changes: number,
+    problems: ImportProblem[],
+  ): ImportSummary => {
     const finished = new Date();
     return {
       runId: null,
@@ -170,7 +178,11 @@ export async function runImport(
     prepared = await prepare();
     const p = prepared;
     if (opts.strict && p.problems.length > 0) {
-      throw new ImportError(`${p.problems.length} problem(s) in ${p.path} and --strict is set; nothing imported`, p.problems, 'IMPORT_STRICT');
+      throw new ImportError(
+        `${p.problems.length} problem(s) in ${p.path} and --strict is set; nothing imported`,
+        p.problems,
+        'IMPORT_STRICT',
+      );
     }
     const summary = await sql.transaction(async (tx) => {
       await lockImports(tx);

@@ -200,9 +200,23 @@ export function releaseDeviceSpec(own: readonly string[], scope: readonly string
 }
 
 /** Hypervisors an importer needs; created when missing (as seed/curated/hypervisors/*.yaml has them, without the owner), never updated. */
-export const KNOWN_HYPERVISORS: Readonly<Record<string, { id: string; name: string; family: string; vendor: string | null; homepage: string }>> = {
-  kvm: { id: 'http://virtcompat.org/hypervisor/kvm', name: 'QEMU/KVM', family: 'KVM', vendor: 'QEMU Project and Linux KVM', homepage: 'https://www.qemu.org' },
-  xen: { id: 'http://virtcompat.org/hypervisor/xen', name: 'Xen', family: 'XEN', vendor: 'Xen Project', homepage: 'https://xenproject.org' },
+export const KNOWN_HYPERVISORS: Readonly<
+  Record<string, { id: string; name: string; family: string; vendor: string | null; homepage: string }>
+> = {
+  kvm: {
+    id: 'http://virtcompat.org/hypervisor/kvm',
+    name: 'QEMU/KVM',
+    family: 'KVM',
+    vendor: 'QEMU Project and Linux KVM',
+    homepage: 'https://www.qemu.org',
+  },
+  xen: {
+    id: 'http://virtcompat.org/hypervisor/xen',
+    name: 'Xen',
+    family: 'XEN',
+    vendor: 'Xen Project',
+    homepage: 'https://xenproject.org',
+  },
 };
 
 /** Returns key -> hypervisor id, inserting the missing ones; the inserted ones go to `changed`. */

@@ -120,7 +120,9 @@ function checkRecordShapes(records: RecordInput[], problems: Problems): CheckedR
     const device = text(p, ['device'], r.device, RULES.ref);
     const backend = text(p, ['backend'], r.backend, RULES.key);
     const tested = list(p, ['testedDevices'], r.testedDevices, 64) ?? [];
-    const testedDevices = tested.map((d, i) => text(p, ['testedDevices', i], d, RULES.ref, true)).filter((d): d is string => d !== undefined);
+    const testedDevices = tested
+      .map((d, i) => text(p, ['testedDevices', i], d, RULES.ref, true))
+      .filter((d): d is string => d !== undefined);
     const supersedes = text(p, ['supersedes'], r.supersedes, RULES.ref);
     const refsOk = p.count === before;
     if (!STATUSES.has(r.status)) p.add(['status'], 'INVALID_FORMAT', `status is one of ${[...STATUSES].join(', ')}`);
@@ -129,7 +131,10 @@ function checkRecordShapes(records: RecordInput[], problems: Problems): CheckedR
     const evidenceUrl = url(p, ['evidence', 'url'], ev.url);
     const evidenceNotes = text(p, ['evidence', 'notes'], ev.notes, RULES.notes);
     const evidenceDate = ev.date ?? undefined;
-    if (evidenceDate !== undefined && !(typeof evidenceDate === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(evidenceDate) && !Number.isNaN(Date.parse(evidenceDate)))) {
+    if (
+      evidenceDate !== undefined &&
+      !(typeof evidenceDate === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(evidenceDate) && !Number.isNaN(Date.parse(evidenceDate)))
+    ) {
       p.add(['evidence', 'date'], 'INVALID_FORMAT', 'a date, YYYY-MM-DD');
     } else if (evidenceDate && evidenceDate > today()) {
       p.add(['evidence', 'date'], 'OUT_OF_RANGE', `evidence date ${evidenceDate} is in the future`);
@@ -164,7 +169,12 @@ interface Resolved extends CheckedRecord {
 }
 
 /** Reference and capability checks, in bulk: a few statements for any number of records. */
-async function resolveRecords(tx: Sql, vendorId: string, recs: CheckedRecord[], problems: Problems): Promise<{ resolved: Resolved[]; refused: Refused | null }> {
+async function resolveRecords(
+  tx: Sql,
+  vendorId: string,
+  recs: CheckedRecord[],
+  problems: Problems,
+): Promise<{ resolved: Resolved[]; refused: Refused | null }> {
   const uniq = (xs: Array<string | undefined>) => [...new Set(xs.filter((x): x is string => !!x))];
   const guestRefs = uniq(recs.map((r) => r.guest));
   const releaseRefs = uniq(recs.map((r) => r.release));
@@ -172,15 +182,27 @@ async function resolveRecords(tx: Sql, vendorId: string, recs: CheckedRecord[], 
   const deviceRefs = uniq(recs.flatMap((r) => [r.device, ...r.testedDevices]));
   const supersedeRefs = uniq(recs.map((r) => r.supersedes));
   const [guests, releases, features, devices, targets] = await Promise.all([
-    tx.query<{ id: string; shortIds: string[] }>(`SELECT id, "shortIds" FROM "GuestOS" WHERE id = ANY($1::text[]) OR "shortIds" && $1::text[]`, [guestRefs]),
+    tx.query<{ id: string; shortIds: string[] }>(
+      `SELECT id, "shortIds" FROM "GuestOS" WHERE id = ANY($1::text[]) OR "shortIds" && $1::text[]`,
+      [guestRefs],
+    ),
     tx.query<{ id: string; ref: string }>(
       `SELECT r.id, h.key || ':' || r.version AS ref FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId"
         WHERE r.id = ANY($1::text[]) OR h.key || ':' || r.version = ANY($1::text[])`,
       [releaseRefs],
     ),
-    tx.query<{ id: string; key: string }>(`SELECT id, key FROM "HardwareFeature" WHERE id = ANY($1::text[]) OR key = ANY($1::text[])`, [featureRefs]),
+    tx.query<{ id: string; key: string }>(`SELECT id, key FROM "HardwareFeature" WHERE id = ANY($1::text[]) OR key = ANY($1::text[])`, [
+      featureRefs,
+    ]),
     tx.query<{ id: string }>(`SELECT id FROM "Device" WHERE id = ANY($1::text[])`, [deviceRefs]),
-    tx.query<{ id: string; submitterVendorId: string | null; guestId: string; hypervisorReleaseId: string; reviewState: string; supersededBy: string | null }>(
+    tx.query<{
+      id: string;
+      submitterVendorId: string | null;
+      guestId: string;
+      hypervisorReleaseId: string;
+      reviewState: string;
+      supersededBy: string | null;
+    }>(
       `SELECT c.id, c."submitterVendorId", c."guestId", c."hypervisorReleaseId", c."reviewState"::text AS "reviewState",
               (SELECT s.id FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id) AS "supersededBy"
          FROM "CompatibilityRecord" c WHERE c.id = ANY($1::text[]) FOR UPDATE OF c`,
@@ -234,7 +256,8 @@ async function resolveRecords(tx: Sql, vendorId: string, recs: CheckedRecord[], 
     const guestId = guestByRef.get(r.guest);
     if (!guestId) p.add(['guest'], 'UNKNOWN_REFERENCE', `no guest OS has the id or short id ${JSON.stringify(r.guest)}`);
     const releaseId = releaseByRef.get(r.release);
-    if (!releaseId) p.add(['hypervisorRelease'], 'UNKNOWN_REFERENCE', `no hypervisor release ${JSON.stringify(r.release)} (give an id or key:version)`);
+    if (!releaseId)
+      p.add(['hypervisorRelease'], 'UNKNOWN_REFERENCE', `no hypervisor release ${JSON.stringify(r.release)} (give an id or key:version)`);
     let hostFeatureId: string | null = null;
     if (r.hostFeature) {
       hostFeatureId = featureByRef.get(r.hostFeature) ?? null;
@@ -283,7 +306,11 @@ async function resolveRecords(tx: Sql, vendorId: string, recs: CheckedRecord[], 
       } else if (t.reviewState === 'REJECTED') {
         p.add(['supersedes'], 'NOT_SUPERSEDABLE', `record ${t.id} was rejected; submit a new record instead`);
       } else if ((guestId && t.guestId !== guestId) || (releaseId && t.hypervisorReleaseId !== releaseId)) {
-        p.add(['supersedes'], 'NOT_SUPERSEDABLE', `record ${t.id} is about ${t.guestId} on ${t.hypervisorReleaseId}; a record supersedes one about the same guest and release`);
+        p.add(
+          ['supersedes'],
+          'NOT_SUPERSEDABLE',
+          `record ${t.id} is about ${t.guestId} on ${t.hypervisorReleaseId}; a record supersedes one about the same guest and release`,
+        );
       } else if (supersededInBatch.has(t.id)) {
         p.add(['supersedes'], 'DUPLICATE', `records[${supersededInBatch.get(t.id)}] already supersedes ${t.id}`);
       } else supersededInBatch.set(t.id, r.index);
@@ -316,14 +343,24 @@ export async function submitRecords(env: WriteEnv, records: RecordInput[], idemp
   const vendorId = writingVendor(env, action);
   const max = env.limits.maxRecordsPerRequest;
   if (records.length > max) {
-    throw appError(ErrorCode.TOO_MANY_RECORDS, `at most ${max} records per request, got ${records.length}; split the submission into batches`, {
-      max,
-      got: records.length,
-    });
+    throw appError(
+      ErrorCode.TOO_MANY_RECORDS,
+      `at most ${max} records per request, got ${records.length}; split the submission into batches`,
+      {
+        max,
+        got: records.length,
+      },
+    );
   }
   if (records.length === 0) throw badInput('records must not be empty', 'records');
   const keyProblems = new Problems();
-  const key = text(keyProblems, ['idempotencyKey'], idempotencyKey, { max: 200, pattern: /^[!-~]+$/, hint: 'printable ASCII without spaces' }, true);
+  const key = text(
+    keyProblems,
+    ['idempotencyKey'],
+    idempotencyKey,
+    { max: 200, pattern: /^[!-~]+$/, hint: 'printable ASCII without spaces' },
+    true,
+  );
   if (!key) throw badInput(`idempotencyKey: ${keyProblems.list[0]?.message}`, 'idempotencyKey');
 
   const problems = new Problems();
@@ -331,77 +368,90 @@ export async function submitRecords(env: WriteEnv, records: RecordInput[], idemp
   const shapeProblems = problems.count;
   const requestHash = sha256(canonical({ op: action, records }));
   const scope = `vendor:${vendorId}`;
-  const invalid = (list: InputError[]): SubmitResponse => ({ ok: false, replayed: false, idempotencyKey: key, records: [], inputErrors: list });
+  const invalid = (list: InputError[]): SubmitResponse => ({
+    ok: false,
+    replayed: false,
+    idempotencyKey: key,
+    records: [],
+    inputErrors: list,
+  });
 
-  const out = await guarded(env, action, 'CompatibilityRecord', async (tx) => {
-    const claimed = await tx.query(
-      `INSERT INTO "IdempotencyKey" (scope, key, operation, "requestHash", response) VALUES ($1, $2, $3, $4, '{}'::jsonb)
+  const out = await guarded(
+    env,
+    action,
+    'CompatibilityRecord',
+    async (tx) => {
+      const claimed = await tx.query(
+        `INSERT INTO "IdempotencyKey" (scope, key, operation, "requestHash", response) VALUES ($1, $2, $3, $4, '{}'::jsonb)
        ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
-      [scope, key, action, requestHash],
-    );
-    if (claimed.length === 0) {
-      const prior = theRow(
-        await tx.query<{ requestHash: string; operation: string; response: SubmitResponse }>(
-          `SELECT "requestHash", operation, response FROM "IdempotencyKey" WHERE scope = $1 AND key = $2`,
-          [scope, key],
-        ),
-        `idempotency key ${key}`,
+        [scope, key, action, requestHash],
       );
-      if (prior.requestHash !== requestHash || prior.operation !== action) {
-        throw appError(
-          ErrorCode.IDEMPOTENCY_KEY_REUSED,
-          `idempotency key ${JSON.stringify(key)} was used for a different request; use a new key for new content`,
-          { idempotencyKey: key },
+      if (claimed.length === 0) {
+        const prior = theRow(
+          await tx.query<{ requestHash: string; operation: string; response: SubmitResponse }>(
+            `SELECT "requestHash", operation, response FROM "IdempotencyKey" WHERE scope = $1 AND key = $2`,
+            [scope, key],
+          ),
+          `idempotency key ${key}`,
         );
+        if (prior.requestHash !== requestHash || prior.operation !== action) {
+          throw appError(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            `idempotency key ${JSON.stringify(key)} was used for a different request; use a new key for new content`,
+            { idempotencyKey: key },
+          );
+        }
+        return { ...prior.response, replayed: true } satisfies SubmitResponse;
       }
-      return { ...prior.response, replayed: true } satisfies SubmitResponse;
-    }
-    problems.list.splice(shapeProblems);
-    const { resolved, refused } = await resolveRecords(tx, vendorId, shaped, problems);
-    if (refused) throw refused;
-    if (problems.count > 0) throw new Invalid([...problems.list].sort((a, b) => (a.recordIndex ?? -1) - (b.recordIndex ?? -1)));
+      problems.list.splice(shapeProblems);
+      const { resolved, refused } = await resolveRecords(tx, vendorId, shaped, problems);
+      if (refused) throw refused;
+      if (problems.count > 0) throw new Invalid([...problems.list].sort((a, b) => (a.recordIndex ?? -1) - (b.recordIndex ?? -1)));
 
-    await lockAll(tx, resolved.map((r) => `record:${r.fingerprint}`));
-    const existing = await tx.query<{ id: string; fingerprint: string }>(
-      `SELECT c.id, c.fingerprint FROM "CompatibilityRecord" c
+      await lockAll(
+        tx,
+        resolved.map((r) => `record:${r.fingerprint}`),
+      );
+      const existing = await tx.query<{ id: string; fingerprint: string }>(
+        `SELECT c.id, c.fingerprint FROM "CompatibilityRecord" c
         WHERE c.fingerprint = ANY($1::text[]) AND c."reviewState" <> 'REJECTED'
           AND NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)
         ORDER BY c."createdAt", c.id`,
-      [resolved.map((r) => r.fingerprint)],
-    );
-    const current = new Map<string, string>();
-    for (const e of existing) if (!current.has(e.fingerprint)) current.set(e.fingerprint, e.id);
+        [resolved.map((r) => r.fingerprint)],
+      );
+      const current = new Map<string, string>();
+      for (const e of existing) if (!current.has(e.fingerprint)) current.set(e.fingerprint, e.id);
 
-    const results: SubmitResponse['records'] = [];
-    const fresh: Array<Record<string, unknown>> = [];
-    for (const r of resolved) {
-      const dup = current.get(r.fingerprint);
-      if (dup) {
-        results.push({ index: r.index, id: dup, duplicate: true });
-        continue;
+      const results: SubmitResponse['records'] = [];
+      const fresh: Array<Record<string, unknown>> = [];
+      for (const r of resolved) {
+        const dup = current.get(r.fingerprint);
+        if (dup) {
+          results.push({ index: r.index, id: dup, duplicate: true });
+          continue;
+        }
+        const id = randomUUID();
+        current.set(r.fingerprint, id);
+        results.push({ index: r.index, id, duplicate: false });
+        fresh.push({
+          id,
+          guestId: r.guestId,
+          hypervisorReleaseId: r.releaseId,
+          hostFeatureId: r.hostFeatureId,
+          deviceId: r.device ?? null,
+          status: r.status,
+          backend: r.backend ?? null,
+          testedDevices: r.testedDevices,
+          evidenceNotes: r.evidenceNotes ?? null,
+          evidenceUrl: r.evidenceUrl ?? null,
+          evidenceDate: r.evidenceDate ?? null,
+          proposedSupersedesId: r.supersedes ?? null,
+          fingerprint: r.fingerprint,
+        });
       }
-      const id = randomUUID();
-      current.set(r.fingerprint, id);
-      results.push({ index: r.index, id, duplicate: false });
-      fresh.push({
-        id,
-        guestId: r.guestId,
-        hypervisorReleaseId: r.releaseId,
-        hostFeatureId: r.hostFeatureId,
-        deviceId: r.device ?? null,
-        status: r.status,
-        backend: r.backend ?? null,
-        testedDevices: r.testedDevices,
-        evidenceNotes: r.evidenceNotes ?? null,
-        evidenceUrl: r.evidenceUrl ?? null,
-        evidenceDate: r.evidenceDate ?? null,
-        proposedSupersedesId: r.supersedes ?? null,
-        fingerprint: r.fingerprint,
-      });
-    }
-    if (fresh.length) {
-      await tx.query(
-        `INSERT INTO "CompatibilityRecord" (id, "guestId", "hypervisorReleaseId", "hostFeatureId", "deviceId", status, backend,
+      if (fresh.length) {
+        await tx.query(
+          `INSERT INTO "CompatibilityRecord" (id, "guestId", "hypervisorReleaseId", "hostFeatureId", "deviceId", status, backend,
                 "testedDevices", "evidenceNotes", "evidenceUrl", "evidenceDate", "submitterVendorId", "submittedByKeyId",
                 "reviewState", "proposedSupersedesId", fingerprint, source)
          SELECT x.id, x."guestId", x."hypervisorReleaseId", x."hostFeatureId", x."deviceId", x.status::"CompatibilityStatus", x.backend,
@@ -410,23 +460,36 @@ export async function submitRecords(env: WriteEnv, records: RecordInput[], idemp
            FROM jsonb_to_recordset($1::jsonb) AS x(id text, "guestId" text, "hypervisorReleaseId" text, "hostFeatureId" text,
                 "deviceId" text, status text, backend text, "testedDevices" text[], "evidenceNotes" text, "evidenceUrl" text,
                 "evidenceDate" date, "proposedSupersedesId" text, fingerprint text)`,
-        [JSON.stringify(fresh), vendorId, env.actor.keyId, `vendor:${vendorId}`],
-      );
-      const rows = await tx.query<RecordWithProposal>(
-        `SELECT ${RECORD_SELECT} FROM "CompatibilityRecord" c WHERE c.id = ANY($1::text[]) ORDER BY c.id`,
-        [fresh.map((f) => f.id)],
-      );
-      await writeAudit(
-        tx,
-        env.actor,
-        rows.map((row) => ({ action, entityType: 'CompatibilityRecord', entityId: row.id, outcome: 'OK' as const, after: row, detail: `idempotencyKey ${key}` })),
-      );
-    }
-    const response: SubmitResponse = { ok: true, replayed: false, idempotencyKey: key, records: results, inputErrors: [] };
-    await tx.query(`UPDATE "IdempotencyKey" SET response = $3::jsonb WHERE scope = $1 AND key = $2`, [scope, key, JSON.stringify(response)]);
-    return response;
-    // Idempotent: a second run after a COMMIT of unknown outcome finds the key and replays.
-  }, { idempotent: true });
+          [JSON.stringify(fresh), vendorId, env.actor.keyId, `vendor:${vendorId}`],
+        );
+        const rows = await tx.query<RecordWithProposal>(
+          `SELECT ${RECORD_SELECT} FROM "CompatibilityRecord" c WHERE c.id = ANY($1::text[]) ORDER BY c.id`,
+          [fresh.map((f) => f.id)],
+        );
+        await writeAudit(
+          tx,
+          env.actor,
+          rows.map((row) => ({
+            action,
+            entityType: 'CompatibilityRecord',
+            entityId: row.id,
+            outcome: 'OK' as const,
+            after: row,
+            detail: `idempotencyKey ${key}`,
+          })),
+        );
+      }
+      const response: SubmitResponse = { ok: true, replayed: false, idempotencyKey: key, records: results, inputErrors: [] };
+      await tx.query(`UPDATE "IdempotencyKey" SET response = $3::jsonb WHERE scope = $1 AND key = $2`, [
+        scope,
+        key,
+        JSON.stringify(response),
+      ]);
+      return response;
+      // Idempotent: a second run after a COMMIT of unknown outcome finds the key and replays.
+    },
+    { idempotent: true },
+  );
   return out.ok ? out.value : invalid(out.problems);
 }
 
@@ -445,56 +508,71 @@ export async function reviewRecord(
   const why = text(p, ['reason'], reason, { max: 2000, multiline: true }, true);
   if (!rid || !why) throw badInput(p.list.map((e) => `${e.path.join('.')}: ${e.message}`).join('; '), p.list[0]?.path.join('.'));
 
-  return gate(env, action, () => inTransaction(env.db, async (tx) => {
-    const [before] = await tx.query<RecordWithProposal>(`SELECT ${RECORD_SELECT} FROM "CompatibilityRecord" c WHERE c.id = $1 FOR UPDATE OF c`, [rid]);
-    if (!before) throw appError(ErrorCode.NOT_FOUND, `compatibility record ${JSON.stringify(rid)} does not exist`, { id: rid });
-    if (env.actor.vendorId && before.submitterVendorId === env.actor.vendorId) {
-      throw new Refused(`maintainers do not review records of their own vendor (${env.actor.vendorId})`, 'CompatibilityRecord', rid);
-    }
-    if (before.reviewState !== 'PENDING') {
-      throw appError(ErrorCode.CONFLICT, `record ${rid} was already reviewed (${before.reviewState}); only PENDING records can be reviewed`, {
-        reviewState: before.reviewState,
-      });
-    }
-    let supersedes: { id: string; reviewState: string; guestId: string; hypervisorReleaseId: string } | null = null;
-    if (decision === 'ACCEPTED' && before.proposedSupersedesId) {
-      const [target] = await tx.query<{ id: string; reviewState: string; guestId: string; hypervisorReleaseId: string }>(
-        `SELECT id, "reviewState"::text AS "reviewState", "guestId", "hypervisorReleaseId" FROM "CompatibilityRecord" WHERE id = $1 FOR UPDATE`,
-        [before.proposedSupersedesId],
+  return gate(env, action, () =>
+    inTransaction(env.db, async (tx) => {
+      const [before] = await tx.query<RecordWithProposal>(
+        `SELECT ${RECORD_SELECT} FROM "CompatibilityRecord" c WHERE c.id = $1 FOR UPDATE OF c`,
+        [rid],
       );
-      const [taken] = await tx.query<{ id: string }>(`SELECT id FROM "CompatibilityRecord" WHERE "supersedesId" = $1`, [before.proposedSupersedesId]);
-      if (taken) {
+      if (!before) throw appError(ErrorCode.NOT_FOUND, `compatibility record ${JSON.stringify(rid)} does not exist`, { id: rid });
+      if (env.actor.vendorId && before.submitterVendorId === env.actor.vendorId) {
+        throw new Refused(`maintainers do not review records of their own vendor (${env.actor.vendorId})`, 'CompatibilityRecord', rid);
+      }
+      if (before.reviewState !== 'PENDING') {
         throw appError(
           ErrorCode.CONFLICT,
-          `record ${before.proposedSupersedesId}, which ${rid} means to supersede, was superseded by ${taken.id} meanwhile; the submitter must resubmit against ${taken.id}`,
-          { supersededBy: taken.id },
+          `record ${rid} was already reviewed (${before.reviewState}); only PENDING records can be reviewed`,
+          {
+            reviewState: before.reviewState,
+          },
         );
       }
-      supersedes = target ?? null;
-    }
-    await tx.query(
-      `UPDATE "CompatibilityRecord"
+      let supersedes: { id: string; reviewState: string; guestId: string; hypervisorReleaseId: string } | null = null;
+      if (decision === 'ACCEPTED' && before.proposedSupersedesId) {
+        const [target] = await tx.query<{ id: string; reviewState: string; guestId: string; hypervisorReleaseId: string }>(
+          `SELECT id, "reviewState"::text AS "reviewState", "guestId", "hypervisorReleaseId" FROM "CompatibilityRecord" WHERE id = $1 FOR UPDATE`,
+          [before.proposedSupersedesId],
+        );
+        const [taken] = await tx.query<{ id: string }>(`SELECT id FROM "CompatibilityRecord" WHERE "supersedesId" = $1`, [
+          before.proposedSupersedesId,
+        ]);
+        if (taken) {
+          throw appError(
+            ErrorCode.CONFLICT,
+            `record ${before.proposedSupersedesId}, which ${rid} means to supersede, was superseded by ${taken.id} meanwhile; the submitter must resubmit against ${taken.id}`,
+            { supersededBy: taken.id },
+          );
+        }
+        supersedes = target ?? null;
+      }
+      await tx.query(
+        `UPDATE "CompatibilityRecord"
           SET "reviewState" = $2::"ReviewState", "reviewReason" = $3, "reviewedAt" = CURRENT_TIMESTAMP, "reviewedByKeyId" = $4,
               "supersedesId" = $5
         WHERE id = $1`,
-      [rid, decision, why, env.actor.keyId, supersedes?.id ?? null],
-    );
-    const after = theRow(await tx.query<RecordWithProposal>(`SELECT ${RECORD_SELECT} FROM "CompatibilityRecord" c WHERE c.id = $1`, [rid]), `record ${rid}`);
-    await writeAudit(tx, env.actor, [{ action, entityType: 'CompatibilityRecord', entityId: rid, outcome: 'OK', before, after, detail: `${decision}: ${why}` }]);
-    const changes: ChangeInput[] = [];
-    if (decision === 'ACCEPTED') {
-      changes.push({ entityType: 'CompatibilityRecord', entityId: rid, op: 'UPSERT', data: after });
-      if (supersedes && supersedes.reviewState === 'ACCEPTED') {
-        changes.push({
-          entityType: 'CompatibilityRecord',
-          entityId: supersedes.id,
-          op: 'SUPERSEDE',
-          data: { supersededBy: rid, guestId: supersedes.guestId, hypervisorReleaseId: supersedes.hypervisorReleaseId },
-        });
+        [rid, decision, why, env.actor.keyId, supersedes?.id ?? null],
+      );
+      const after = theRow(
+        await tx.query<RecordWithProposal>(`SELECT ${RECORD_SELECT} FROM "CompatibilityRecord" c WHERE c.id = $1`, [rid]),
+        `record ${rid}`,
+      );
+      await writeAudit(tx, env.actor, [
+        { action, entityType: 'CompatibilityRecord', entityId: rid, outcome: 'OK', before, after, detail: `${decision}: ${why}` },
+      ]);
+      const changes: ChangeInput[] = [];
+      if (decision === 'ACCEPTED') {
+        changes.push({ entityType: 'CompatibilityRecord', entityId: rid, op: 'UPSERT', data: after });
+        if (supersedes && supersedes.reviewState === 'ACCEPTED') {
+          changes.push({
+            entityType: 'CompatibilityRecord',
+            entityId: supersedes.id,
+            op: 'SUPERSEDE',
+            data: { supersededBy: rid, guestId: supersedes.guestId, hypervisorReleaseId: supersedes.hypervisorReleaseId },
+          });
+        }
       }
-    }
-    const events = await appendChanges(tx, changes);
-    return { record: after, events };
-  }));
+      const events = await appendChanges(tx, changes);
+      return { record: after, events };
+    }),
+  );
 }
-

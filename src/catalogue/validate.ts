@@ -120,7 +120,11 @@ export const RULES = {
   short: { max: 200 },
   notes: { max: 4000, multiline: true },
   /** RFC 3986 characters only: quotes, <, >, braces and spaces must be percent-encoded. */
-  url: { max: 2000, pattern: /^https?:\/\/[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/, hint: 'an http(s) URL (RFC 3986 characters; percent-encode others)' },
+  url: {
+    max: 2000,
+    pattern: /^https?:\/\/[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/,
+    hint: 'an http(s) URL (RFC 3986 characters; percent-encode others)',
+  },
 } satisfies Record<string, TextRule>;
 
 /** An http(s) URL that also parses. */
@@ -152,7 +156,13 @@ export function int(p: Problems, path: Array<string | number>, v: unknown, min: 
 }
 
 /** Flags values that occur twice in a list (by key). */
-export function unique<T>(p: Problems, path: Array<string | number>, items: readonly T[], key: (t: T) => string | undefined, what: string): void {
+export function unique<T>(
+  p: Problems,
+  path: Array<string | number>,
+  items: readonly T[],
+  key: (t: T) => string | undefined,
+  what: string,
+): void {
   const seen = new Map<string, number>();
   items.forEach((item, i) => {
     const k = key(item);
@@ -164,7 +174,12 @@ export function unique<T>(p: Problems, path: Array<string | number>, items: read
 }
 
 /** A list argument with a cap on its length. */
-export function list<T>(p: Problems, path: Array<string | number>, v: readonly T[] | null | undefined, max: number): readonly T[] | undefined {
+export function list<T>(
+  p: Problems,
+  path: Array<string | number>,
+  v: readonly T[] | null | undefined,
+  max: number,
+): readonly T[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (v.length > max) {
     p.add(path, 'OUT_OF_RANGE', `at most ${max} entries, got ${v.length}`);

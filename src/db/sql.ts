@@ -107,4 +107,3 @@ export function pgliteSql(db: PGlite): Sql {
     },
   };
 }
-

@@ -11,7 +11,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeFacts, type FactsProvenance, type PlanningFacts } from './facts.ts';
-import { CHANGES_QUERY, CHANGES_QUERY_HASH, guestVariables, PLANNING_QUERY, PLANNING_QUERY_HASH, VERSION_QUERY, VERSION_QUERY_HASH } from './query.ts';
+import {
+  CHANGES_QUERY,
+  CHANGES_QUERY_HASH,
+  guestVariables,
+  PLANNING_QUERY,
+  PLANNING_QUERY_HASH,
+  VERSION_QUERY,
+  VERSION_QUERY_HASH,
+} from './query.ts';
 
 export const SNAPSHOT_SCHEMA = 'virtcompat-snapshot/1';
 export const DEFAULT_SERVICE = 'http://127.0.0.1:4000/graphql';
@@ -110,13 +118,26 @@ function writeJsonAtomic(path: string, value: unknown) {
  * Stores a planning answer (the `data` of the planning operation) in the snapshot, as if fetched from
  * `service` at `fetchedAt`: for shipping facts to machines that never reach the service, and for tests.
  */
-export function writeSnapshotEntry(dir: string, service: string, guest: string, hypervisor: string, data: Record<string, unknown>, fetchedAt: Date): string {
+export function writeSnapshotEntry(
+  dir: string,
+  service: string,
+  guest: string,
+  hypervisor: string,
+  data: Record<string, unknown>,
+  fetchedAt: Date,
+): string {
   normalizeFacts(data); // refuse what the planner could not read
   const path = entryPath(dir, guest, hypervisor);
   const t = fetchedAt.toISOString();
   writeJsonAtomic(path, {
-    schema: SNAPSHOT_SCHEMA, service, key: { guest, hypervisor }, catalogueVersion: String(data.catalogueVersion ?? 'unknown'),
-    fetchedAt: t, checkedAt: t, entities: entitiesOf(data), data,
+    schema: SNAPSHOT_SCHEMA,
+    service,
+    key: { guest, hypervisor },
+    catalogueVersion: String(data.catalogueVersion ?? 'unknown'),
+    fetchedAt: t,
+    checkedAt: t,
+    entities: entitiesOf(data),
+    data,
   } satisfies SnapshotEntry);
   return path;
 }
@@ -171,7 +192,8 @@ export class GraphQLClient {
       });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
-      if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new ServiceDown(`${this.url} did not answer within ${this.timeoutMs} ms`);
+      if (e.name === 'TimeoutError' || e.name === 'AbortError')
+        throw new ServiceDown(`${this.url} did not answer within ${this.timeoutMs} ms`);
       throw new ServiceDown(`${this.url} is unreachable: ${e.cause?.code ?? e.cause?.message ?? e.message}`);
     }
     let json: GqlResponse;
@@ -184,9 +206,13 @@ export class GraphQLClient {
     if (limited) {
       const ext = json.errors?.find((e) => e.extensions?.code === 'RATE_LIMITED')?.extensions as { retryAfter?: number } | undefined;
       const retryAfter = Number(res.headers.get('retry-after') ?? ext?.retryAfter ?? NaN);
-      throw new RateLimited(`${this.url} is rate limiting this client (retry in ${Number.isFinite(retryAfter) ? `${retryAfter} s` : 'a while'})`, Number.isFinite(retryAfter) ? retryAfter * 1000 : null);
+      throw new RateLimited(
+        `${this.url} is rate limiting this client (retry in ${Number.isFinite(retryAfter) ? `${retryAfter} s` : 'a while'})`,
+        Number.isFinite(retryAfter) ? retryAfter * 1000 : null,
+      );
     }
-    if (res.status >= 500 && !json.data) throw new ServiceDown(`${this.url} answered HTTP ${res.status}: ${json.errors?.[0]?.message ?? ''}`);
+    if (res.status >= 500 && !json.data)
+      throw new ServiceDown(`${this.url} answered HTTP ${res.status}: ${json.errors?.[0]?.message ?? ''}`);
     return json;
   }
 
@@ -207,8 +233,12 @@ export class GraphQLClient {
   async request(operation: string, query: string, hash: string, variables: Record<string, unknown>): Promise<GqlResponse> {
     const ext = { persistedQuery: { version: 1, sha256Hash: hash } };
     const first = await this.postPatiently({ operationName: operation, variables, extensions: ext });
-    const notFound = first.errors?.some((e) => e.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND' || e.message === 'PersistedQueryNotFound');
-    const unsupported = first.errors?.some((e) => e.extensions?.code === 'PERSISTED_QUERY_NOT_SUPPORTED' || /must provide (a )?query/i.test(e.message));
+    const notFound = first.errors?.some(
+      (e) => e.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND' || e.message === 'PersistedQueryNotFound',
+    );
+    const unsupported = first.errors?.some(
+      (e) => e.extensions?.code === 'PERSISTED_QUERY_NOT_SUPPORTED' || /must provide (a )?query/i.test(e.message),
+    );
     if (!notFound && !unsupported) {
       this.requests.push({ operation, persistedHit: true });
       return first;
@@ -235,7 +265,10 @@ export async function fetchFacts(opts: FetchFactsOptions): Promise<FetchFactsRes
   let corrupt: FactsError | null = null;
   try {
     entry = readJson<SnapshotEntry>(path);
-    if (entry && (entry.schema !== SNAPSHOT_SCHEMA || !entry.data || typeof entry.catalogueVersion !== 'string' || !Array.isArray(entry.entities))) {
+    if (
+      entry &&
+      (entry.schema !== SNAPSHOT_SCHEMA || !entry.data || typeof entry.catalogueVersion !== 'string' || !Array.isArray(entry.entities))
+    ) {
       throw new FactsError('SNAPSHOT_CORRUPT', `snapshot file ${path} has an unknown layout; delete it`);
     }
   } catch (err) {
@@ -256,11 +289,22 @@ export async function fetchFacts(opts: FetchFactsOptions): Promise<FetchFactsRes
         `${fallbackReason}, and there is no local snapshot for ${opts.guest} on ${opts.hypervisor} in ${opts.snapshotDir}; plan once with the service reachable (--service URL) to create it`,
       );
     const ageSeconds = Math.max(0, Math.round((now().getTime() - Date.parse(entry.checkedAt)) / 1000));
-    const warnings = [`facts from the local snapshot (${fallbackReason}), catalogue ${entry.catalogueVersion}, last confirmed ${entry.checkedAt}`];
-    if (ageSeconds > maxAge) warnings.push(`the snapshot is ${formatAge(ageSeconds)} old (older than ${formatAge(maxAge)}); facts may be stale`);
+    const warnings = [
+      `facts from the local snapshot (${fallbackReason}), catalogue ${entry.catalogueVersion}, last confirmed ${entry.checkedAt}`,
+    ];
+    if (ageSeconds > maxAge)
+      warnings.push(`the snapshot is ${formatAge(ageSeconds)} old (older than ${formatAge(maxAge)}); facts may be stale`);
     return {
       facts: normalizeFacts(entry.data),
-      provenance: { source: 'snapshot', service: entry.service, catalogueVersion: entry.catalogueVersion, fetchedAt: entry.fetchedAt, ageSeconds, fallbackReason, warnings },
+      provenance: {
+        source: 'snapshot',
+        service: entry.service,
+        catalogueVersion: entry.catalogueVersion,
+        fetchedAt: entry.fetchedAt,
+        ageSeconds,
+        fallbackReason,
+        warnings,
+      },
       requests: client.requests,
     };
   };
@@ -270,13 +314,27 @@ export async function fetchFacts(opts: FetchFactsOptions): Promise<FetchFactsRes
   const save = (data: Record<string, unknown>, version: string, fetchedAt: string) => {
     const t = now().toISOString();
     writeJsonAtomic(path, {
-      schema: SNAPSHOT_SCHEMA, service: opts.service, key: { guest: opts.guest, hypervisor: opts.hypervisor },
-      catalogueVersion: version, fetchedAt, checkedAt: t, entities: entitiesOf(data), data,
+      schema: SNAPSHOT_SCHEMA,
+      service: opts.service,
+      key: { guest: opts.guest, hypervisor: opts.hypervisor },
+      catalogueVersion: version,
+      fetchedAt,
+      checkedAt: t,
+      entities: entitiesOf(data),
+      data,
     } satisfies SnapshotEntry);
   };
   const online = (data: Record<string, unknown>, fetchedAt: string): FetchFactsResult => ({
     facts: normalizeFacts(data),
-    provenance: { source: 'service', service: opts.service, catalogueVersion: String(data.catalogueVersion), fetchedAt, ageSeconds: 0, fallbackReason: null, warnings: [] },
+    provenance: {
+      source: 'service',
+      service: opts.service,
+      catalogueVersion: String(data.catalogueVersion),
+      fetchedAt,
+      ageSeconds: 0,
+      fallbackReason: null,
+      warnings: [],
+    },
     requests: client.requests,
   });
 
@@ -300,28 +358,57 @@ export async function fetchFacts(opts: FetchFactsOptions): Promise<FetchFactsRes
       if (!stale) {
         const t = now().toISOString();
         writeJsonAtomic(path, { ...entry, catalogueVersion: version, checkedAt: t });
-        writeJsonAtomic(metaPath, { schema: SNAPSHOT_SCHEMA, service: opts.service, catalogueVersion: version, cursor: version.split('.')[0] ?? null, checkedAt: t } satisfies SnapshotMeta);
+        writeJsonAtomic(metaPath, {
+          schema: SNAPSHOT_SCHEMA,
+          service: opts.service,
+          catalogueVersion: version,
+          cursor: version.split('.')[0] ?? null,
+          checkedAt: t,
+        } satisfies SnapshotMeta);
         return {
           facts: normalizeFacts(entry.data),
-          provenance: { source: 'service', service: opts.service, catalogueVersion: version, fetchedAt: entry.fetchedAt, ageSeconds: 0, fallbackReason: null, warnings: [] },
+          provenance: {
+            source: 'service',
+            service: opts.service,
+            catalogueVersion: version,
+            fetchedAt: entry.fetchedAt,
+            ageSeconds: 0,
+            fallbackReason: null,
+            warnings: [],
+          },
           requests: client.requests,
         };
       }
     }
-    const r = await client.request('VirtcompatPlanningFacts', PLANNING_QUERY, PLANNING_QUERY_HASH, { ...guestVariables(opts.guest), hypervisor: opts.hypervisor });
+    const r = await client.request('VirtcompatPlanningFacts', PLANNING_QUERY, PLANNING_QUERY_HASH, {
+      ...guestVariables(opts.guest),
+      hypervisor: opts.hypervisor,
+    });
     if (!r.data) throw serviceErrorToFacts(r.errors, opts);
     if (r.data.guestOS === null) {
       // The service names the closest guests it has (extensions.suggestions of GUEST_OS_NOT_FOUND).
-      const near = (r.errors?.find((e) => e.extensions?.code === 'GUEST_OS_NOT_FOUND')?.extensions as { suggestions?: string[] } | undefined)?.suggestions ?? [];
-      throw new FactsError('GUEST_NOT_FOUND', `the catalogue at ${opts.service} has no guest OS '${opts.guest}'${near.length ? `; did you mean ${near.join(' or ')}?` : ''}`);
+      const near =
+        (r.errors?.find((e) => e.extensions?.code === 'GUEST_OS_NOT_FOUND')?.extensions as { suggestions?: string[] } | undefined)
+          ?.suggestions ?? [];
+      throw new FactsError(
+        'GUEST_NOT_FOUND',
+        `the catalogue at ${opts.service} has no guest OS '${opts.guest}'${near.length ? `; did you mean ${near.join(' or ')}?` : ''}`,
+      );
     }
-    if (r.data.hypervisor === null) throw new FactsError('HYPERVISOR_NOT_FOUND', `the catalogue at ${opts.service} has no hypervisor '${opts.hypervisor}'`);
+    if (r.data.hypervisor === null)
+      throw new FactsError('HYPERVISOR_NOT_FOUND', `the catalogue at ${opts.service} has no hypervisor '${opts.hypervisor}'`);
     if (r.errors?.length) throw serviceErrorToFacts(r.errors, opts);
     const fetchedAt = now().toISOString();
     const version = String(r.data.catalogueVersion);
     const result = online(r.data, fetchedAt);
     save(r.data, version, fetchedAt);
-    writeJsonAtomic(metaPath, { schema: SNAPSHOT_SCHEMA, service: opts.service, catalogueVersion: version, cursor: version.split('.')[0] ?? null, checkedAt: fetchedAt } satisfies SnapshotMeta);
+    writeJsonAtomic(metaPath, {
+      schema: SNAPSHOT_SCHEMA,
+      service: opts.service,
+      catalogueVersion: version,
+      cursor: version.split('.')[0] ?? null,
+      checkedAt: fetchedAt,
+    } satisfies SnapshotMeta);
     return result;
   } catch (err) {
     if (err instanceof ServiceDown) return fromSnapshot(err.message);
@@ -330,7 +417,11 @@ export async function fetchFacts(opts: FetchFactsOptions): Promise<FetchFactsRes
 }
 
 /** Walks the change feed after `cursor`; `touches` when a change names an entity the entry rests on. */
-async function readChanges(client: GraphQLClient, cursor: string, entities: Set<string>): Promise<{ touches: boolean; cursor: string } | null> {
+async function readChanges(
+  client: GraphQLClient,
+  cursor: string,
+  entities: Set<string>,
+): Promise<{ touches: boolean; cursor: string } | null> {
   let after = cursor;
   for (let page = 0; page < 20; page++) {
     const r = await client.request('VirtcompatChanges', CHANGES_QUERY, CHANGES_QUERY_HASH, { after, first: 500 });

@@ -3,7 +3,6 @@
 // everything its predecessor in the same line needs). Used to pick a migration-safe baseline.
 import { at } from '../util/must.ts';
 
-
 export interface CpuModel {
   name: string;
   vendor: 'intel' | 'amd' | 'any';
@@ -35,7 +34,10 @@ export const CPU_MODELS: CpuModel[] = [
     ['Skylake-Client-noTSX-IBRS', ['xsavec', 'xgetbv1', 'clflushopt']],
     ['Skylake-Server-noTSX-IBRS', ['avx512f', 'avx512dq', 'avx512cd', 'avx512bw', 'avx512vl', 'clwb', 'pku']],
     ['Cascadelake-Server-noTSX', ['avx512_vnni']],
-    ['Icelake-Server-noTSX', ['avx512vbmi', 'avx512_vbmi2', 'gfni', 'vaes', 'vpclmulqdq', 'avx512_bitalg', 'avx512_vpopcntdq', 'sha_ni', 'rdpid', 'wbnoinvd']],
+    [
+      'Icelake-Server-noTSX',
+      ['avx512vbmi', 'avx512_vbmi2', 'gfni', 'vaes', 'vpclmulqdq', 'avx512_bitalg', 'avx512_vpopcntdq', 'sha_ni', 'rdpid', 'wbnoinvd'],
+    ],
   ]),
   ...chain('amd', [
     ['Opteron_G3', [...BASE, 'cx16', 'popcnt', 'abm', 'sse4a']],
@@ -43,8 +45,40 @@ export const CPU_MODELS: CpuModel[] = [
     ['Opteron_G5', ['f16c', 'fma', 'tbm']],
   ]),
   ...chain('amd', [
-    ['EPYC', [...BASE, 'ssse3', 'sse4_1', 'sse4_2', 'popcnt', 'cx16', 'aes', 'pclmulqdq', 'avx', 'avx2', 'xsave', 'f16c', 'fma',
-      'bmi1', 'bmi2', 'movbe', 'adx', 'rdseed', 'smap', 'smep', 'sha_ni', 'clflushopt', 'xsavec', 'xgetbv1', 'fsgsbase', 'rdrand', 'abm', 'sse4a', 'clzero']],
+    [
+      'EPYC',
+      [
+        ...BASE,
+        'ssse3',
+        'sse4_1',
+        'sse4_2',
+        'popcnt',
+        'cx16',
+        'aes',
+        'pclmulqdq',
+        'avx',
+        'avx2',
+        'xsave',
+        'f16c',
+        'fma',
+        'bmi1',
+        'bmi2',
+        'movbe',
+        'adx',
+        'rdseed',
+        'smap',
+        'smep',
+        'sha_ni',
+        'clflushopt',
+        'xsavec',
+        'xgetbv1',
+        'fsgsbase',
+        'rdrand',
+        'abm',
+        'sse4a',
+        'clzero',
+      ],
+    ],
     ['EPYC-Rome', ['clwb', 'rdpid', 'wbnoinvd', 'umip']],
     ['EPYC-Milan', ['pku', 'erms', 'fsrm', 'invpcid', 'vaes', 'vpclmulqdq']],
   ]),

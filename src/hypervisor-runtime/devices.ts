@@ -35,24 +35,58 @@ const pci = (v: string, p: string) => `http://pcisig.com/pci/${v}/${p}`;
  * do not depend on how a hypervisor release names its model (`VMXNET 3`, `vmxnet3` ...).
  */
 export const DEVICE_KEYS: Record<string, string> = {
-  [pci('1234', '1111')]: 'vga', [pci('1b36', '0100')]: 'qxl', [pci('1013', '00b8')]: 'cirrus', [pci('15ad', '0405')]: 'vmware-svga',
-  [pci('5333', '8811')]: 's3', [pci('1af4', '1050')]: 'virtio-gpu',
-  [pci('8086', '100e')]: 'e1000', [pci('8086', '100f')]: 'e1000', [pci('8086', '10d3')]: 'e1000e', [pci('10ec', '8139')]: 'rtl8139',
-  [pci('10ec', '8029')]: 'ne2k_pci', [pci('1022', '2000')]: 'pcnet', [pci('15ad', '07b0')]: 'vmxnet3', [pci('1011', '0009')]: 'tulip',
-  [pci('8086', '2922')]: 'ahci', [pci('15ad', '07e0')]: 'ahci', [pci('8086', '7010')]: 'ide', [pci('8086', '7111')]: 'ide',
-  [pci('1000', '0012')]: 'lsi53c895a', [pci('1000', '0030')]: 'lsilogic', [pci('1000', '0054')]: 'lsisas1068', [pci('104b', '1040')]: 'buslogic',
-  [pci('15ad', '07c0')]: 'pvscsi', [pci('1b36', '0010')]: 'nvme', [pci('15ad', '07f0')]: 'nvme', [pci('8086', '5845')]: 'nvme',
-  [pci('1b36', '000d')]: 'qemu-xhci', [pci('1b36', '0004')]: 'qemu-xhci', [pci('1033', '0194')]: 'nec-xhci', [pci('15ad', '0779')]: 'xhci',
+  [pci('1234', '1111')]: 'vga',
+  [pci('1b36', '0100')]: 'qxl',
+  [pci('1013', '00b8')]: 'cirrus',
+  [pci('15ad', '0405')]: 'vmware-svga',
+  [pci('5333', '8811')]: 's3',
+  [pci('1af4', '1050')]: 'virtio-gpu',
+  [pci('8086', '100e')]: 'e1000',
+  [pci('8086', '100f')]: 'e1000',
+  [pci('8086', '10d3')]: 'e1000e',
+  [pci('10ec', '8139')]: 'rtl8139',
+  [pci('10ec', '8029')]: 'ne2k_pci',
+  [pci('1022', '2000')]: 'pcnet',
+  [pci('15ad', '07b0')]: 'vmxnet3',
+  [pci('1011', '0009')]: 'tulip',
+  [pci('8086', '2922')]: 'ahci',
+  [pci('15ad', '07e0')]: 'ahci',
+  [pci('8086', '7010')]: 'ide',
+  [pci('8086', '7111')]: 'ide',
+  [pci('1000', '0012')]: 'lsi53c895a',
+  [pci('1000', '0030')]: 'lsilogic',
+  [pci('1000', '0054')]: 'lsisas1068',
+  [pci('104b', '1040')]: 'buslogic',
+  [pci('15ad', '07c0')]: 'pvscsi',
+  [pci('1b36', '0010')]: 'nvme',
+  [pci('15ad', '07f0')]: 'nvme',
+  [pci('8086', '5845')]: 'nvme',
+  [pci('1b36', '000d')]: 'qemu-xhci',
+  [pci('1b36', '0004')]: 'qemu-xhci',
+  [pci('1033', '0194')]: 'nec-xhci',
+  [pci('15ad', '0779')]: 'xhci',
   [pci('8086', '293a')]: 'ehci',
-  [pci('1af4', '1000')]: 'virtio-net', [pci('1af4', '1041')]: 'virtio-net',
-  [pci('8086', '2668')]: 'ich6', [pci('8086', '293e')]: 'ich9-hda', [pci('8086', '2415')]: 'ac97', [pci('15ad', '1977')]: 'hda',
-  'http://usb.org/usb/0627/0001': 'usb-tablet', 'http://usb.org/usb/80ee/0021': 'usb-tablet',
-  'http://virtcompat.org/device/tpm/tpm-crb': 'tpm-crb', 'http://virtcompat.org/device/tpm/tpm-tis': 'tpm-tis',
+  [pci('1af4', '1000')]: 'virtio-net',
+  [pci('1af4', '1041')]: 'virtio-net',
+  [pci('8086', '2668')]: 'ich6',
+  [pci('8086', '293e')]: 'ich9-hda',
+  [pci('8086', '2415')]: 'ac97',
+  [pci('15ad', '1977')]: 'hda',
+  'http://usb.org/usb/0627/0001': 'usb-tablet',
+  'http://usb.org/usb/80ee/0021': 'usb-tablet',
+  'http://virtcompat.org/device/tpm/tpm-crb': 'tpm-crb',
+  'http://virtcompat.org/device/tpm/tpm-tis': 'tpm-tis',
   'http://virtcompat.org/device/isa/16550a': 'isa-serial',
-  'http://xen.org/xen/vif': 'xen-vif', 'http://xen.org/xen/vbd': 'xen-vbd', 'http://xen.org/xen/console': 'xen-console',
-  'http://xen.org/xen/vfb': 'xen-vfb', 'http://xen.org/xen/vkbd': 'xen-vkbd', 'http://xen.org/xen/vtpm': 'xen-vtpm',
-  'http://virtcompat.org/device/hyperv/netvsc': 'netvsc', 'http://virtcompat.org/device/hyperv/storvsc': 'storvsc',
-  'http://virtcompat.org/device/hyperv/synthvid': 'synthvid', 'http://virtcompat.org/device/hyperv/keyboard': 'hv-keyboard',
+  'http://xen.org/xen/vif': 'xen-vif',
+  'http://xen.org/xen/vbd': 'xen-vbd',
+  'http://xen.org/xen/console': 'xen-console',
+  'http://xen.org/xen/vfb': 'xen-vfb',
+  'http://xen.org/xen/vkbd': 'xen-vkbd',
+  'http://xen.org/xen/vtpm': 'xen-vtpm',
+  'http://virtcompat.org/device/hyperv/netvsc': 'netvsc',
+  'http://virtcompat.org/device/hyperv/storvsc': 'storvsc',
+  'http://virtcompat.org/device/hyperv/synthvid': 'synthvid',
+  'http://virtcompat.org/device/hyperv/keyboard': 'hv-keyboard',
 };
 
 export function deviceKey(id: string | null | undefined): string | null {
@@ -113,9 +147,16 @@ export function guestSupport(ctx: DeviceContext, deviceId: string): Support {
     }
   }
   if (!f) return { ok: false, why: `no record that ${ctx.guestLabel} drives it` };
-  if (!f.supported) return { ok: false, why: `the catalogue says ${ctx.guestLabel} does not drive it${f.inheritedFrom ? ` (inherited from ${f.inheritedFrom})` : ''}` };
+  if (!f.supported)
+    return {
+      ok: false,
+      why: `the catalogue says ${ctx.guestLabel} does not drive it${f.inheritedFrom ? ` (inherited from ${f.inheritedFrom})` : ''}`,
+    };
   if (f.driverSource === 'ADDON' && !ctx.allowAddon)
-    return { ok: false, why: `needs the add-on driver${f.driverName ? ` ${f.driverName}` : ''}; the spec does not say it is installed (drivers.addon: false)` };
+    return {
+      ok: false,
+      why: `needs the add-on driver${f.driverName ? ` ${f.driverName}` : ''}; the spec does not say it is installed (drivers.addon: false)`,
+    };
   return { ok: true, source: f.driverSource, driverName: f.driverName, fact: f, note };
 }
 
@@ -147,10 +188,23 @@ export interface Slot {
 }
 
 const PVI_RANK: Record<ParavirtInterface, number> = {
-  VIRTIO_1_0: 0, VIRTIO_TRANSITIONAL: 1, VIRTIO_LEGACY: 2, XEN_PV: 0, VMWARE_PV: 0, HYPERV_VMBUS: 0, NONE: 9,
+  VIRTIO_1_0: 0,
+  VIRTIO_TRANSITIONAL: 1,
+  VIRTIO_LEGACY: 2,
+  XEN_PV: 0,
+  VMWARE_PV: 0,
+  HYPERV_VMBUS: 0,
+  NONE: 9,
 };
 
-function base(ctx: DeviceContext, slot: Slot, rd: ReleaseDeviceFact, path: DevicePath, support: Support & { ok: true }, because: Because): PlannedDevice {
+function base(
+  ctx: DeviceContext,
+  slot: Slot,
+  rd: ReleaseDeviceFact,
+  path: DevicePath,
+  support: Support & { ok: true },
+  because: Because,
+): PlannedDevice {
   return {
     id: slot.id,
     role: slot.role,
@@ -168,7 +222,9 @@ function base(ctx: DeviceContext, slot: Slot, rd: ReleaseDeviceFact, path: Devic
 /** Picks the device for one slot. Returns null for an optional slot nothing fits (with the reason in `skipped`). */
 export function chooseDevice(ctx: DeviceContext, slot: Slot): { device: PlannedDevice | null; skipped: Because | null } {
   const rejected: { option: string; why: string }[] = [];
-  const offered = ctx.devices.filter((rd) => rd.supported && slot.classes.includes(rd.device.class) && (slot.allow ? slot.allow(rd) : true));
+  const offered = ctx.devices.filter(
+    (rd) => rd.supported && slot.classes.includes(rd.device.class) && (slot.allow ? slot.allow(rd) : true),
+  );
   // a model the catalogue lists for the release but this host's binary lacks (a distribution build without it)
   const candidates = offered.filter((rd) => {
     if (!ctx.hostModels || /\s/.test(rd.model) || ctx.hostModels.has(rd.model)) return true;
@@ -198,8 +254,15 @@ export function chooseDevice(ctx: DeviceContext, slot: Slot): { device: PlannedD
     const d = tryPassthrough();
     if (d) return { device: d, skipped: null };
     if (slot.passthrough?.required)
-      throw new PlanError('PASSTHROUGH_UNAVAILABLE', `${slot.id}: passthrough of ${slot.passthrough.host}`, `${slot.id}: passthrough required but ${passthroughFailure}`, [ctx.releaseId]);
-    ctx.warnings.push(`${slot.id}: passthrough of ${slot.passthrough!.host} not possible (${passthroughFailure}); planning a virtual device instead`);
+      throw new PlanError(
+        'PASSTHROUGH_UNAVAILABLE',
+        `${slot.id}: passthrough of ${slot.passthrough.host}`,
+        `${slot.id}: passthrough required but ${passthroughFailure}`,
+        [ctx.releaseId],
+      );
+    ctx.warnings.push(
+      `${slot.id}: passthrough of ${slot.passthrough!.host} not possible (${passthroughFailure}); planning a virtual device instead`,
+    );
   }
 
   // 1. paravirtual
@@ -218,7 +281,8 @@ export function chooseDevice(ctx: DeviceContext, slot: Slot): { device: PlannedD
       }
       const reason =
         `${ctx.guestLabel} drives ${rd.device.name}${s.source === 'ADDON' ? ` with the add-on driver${s.driverName ? ` ${s.driverName}` : ''}` : ' with an inbox driver'}` +
-        ` and ${ctx.releaseName} offers it as ${rd.model}: paravirtual first` + (s.note ? ` (${s.note})` : '');
+        ` and ${ctx.releaseName} offers it as ${rd.model}: paravirtual first` +
+        (s.note ? ` (${s.note})` : '');
       return {
         device: base(ctx, slot, rd, 'paravirtual', s, {
           reason,
@@ -256,21 +320,32 @@ export function chooseDevice(ctx: DeviceContext, slot: Slot): { device: PlannedD
       const rule = slot.ruleSupported?.(rd);
       if (rule) {
         return {
-          device: base(ctx, slot, rd, 'emulated', { ok: true, source: 'RULE', driverName: null, fact: null }, {
-            reason: `${slot.prefer === 'emulated' ? '' : `no paravirtual ${slot.role} both sides support; `}${rule.reason}`,
-            rule: rule.rule,
-            records: [ctx.guest.id, rd.device.id, ctx.releaseId],
-            rejected: rejected.length ? [...rejected] : undefined,
-          }),
+          device: base(
+            ctx,
+            slot,
+            rd,
+            'emulated',
+            { ok: true, source: 'RULE', driverName: null, fact: null },
+            {
+              reason: `${slot.prefer === 'emulated' ? '' : `no paravirtual ${slot.role} both sides support; `}${rule.reason}`,
+              rule: rule.rule,
+              records: [ctx.guest.id, rd.device.id, ctx.releaseId],
+              rejected: rejected.length ? [...rejected] : undefined,
+            },
+          ),
           skipped: null,
         };
       }
       rejected.push({ option: rd.model, why: s.why });
     }
-    for (const rd of emulated) if (!ordered.includes(rd)) rejected.push({ option: rd.model, why: `not a ${slot.role} model this planner uses for ${ctx.releaseName} (${slot.emulatedOrder.join(', ') || 'none'})` });
+    for (const rd of emulated)
+      if (!ordered.includes(rd))
+        rejected.push({
+          option: rd.model,
+          why: `not a ${slot.role} model this planner uses for ${ctx.releaseName} (${slot.emulatedOrder.join(', ') || 'none'})`,
+        });
   } else {
-    for (const rd of candidates.filter((c) => !isPv(c)))
-      rejected.push({ option: rd.model, why: 'constraint noEmulatedDevices' });
+    for (const rd of candidates.filter((c) => !isPv(c))) rejected.push({ option: rd.model, why: 'constraint noEmulatedDevices' });
   }
 
   // 3. passthrough, when configured and nothing virtual fits
@@ -299,7 +374,12 @@ export function chooseDevice(ctx: DeviceContext, slot: Slot): { device: PlannedD
           paravirtInterface: lr.rd?.device.paravirtInterface ?? 'NONE',
           bus: lr.bus,
           driver: { source: 'RULE', name: null },
-          because: { reason: lr.reason, rule: lr.rule, records: [ctx.guest.id, ...(lr.rd ? [lr.rd.device.id] : []), ctx.releaseId], rejected: [...rejected] },
+          because: {
+            reason: lr.reason,
+            rule: lr.rule,
+            records: [ctx.guest.id, ...(lr.rd ? [lr.rd.device.id] : []), ctx.releaseId],
+            rejected: [...rejected],
+          },
         },
         skipped: null,
       };
@@ -331,7 +411,8 @@ export function planPassthrough(ctx: DeviceContext, slot: Slot): { device: Plann
   if (ctx.migrating) return { why: 'an assigned device blocks live migration (constraint migrateAcross)' };
   if (!ctx.vfio) return { why: `${ctx.releaseName} has no device assignment (VFIO) in the catalogue` };
   if (pt.vf && !ctx.sriov) return { why: `${ctx.releaseName} has no SR-IOV VF assignment in the catalogue` };
-  if (!ctx.host.iommu.enabled) return { why: `host ${ctx.host.name} has no IOMMU groups (enable VT-d/AMD-Vi: intel_iommu=on / amd_iommu=on)` };
+  if (!ctx.host.iommu.enabled)
+    return { why: `host ${ctx.host.name} has no IOMMU groups (enable VT-d/AMD-Vi: intel_iommu=on / amd_iommu=on)` };
   const dev = ctx.host.pci.find((d) => d.address === addr);
   if (!dev) return { why: `host ${ctx.host.name} has no PCI device ${addr}` };
   let target = dev;
@@ -351,12 +432,19 @@ export function planPassthrough(ctx: DeviceContext, slot: Slot): { device: Plann
     vf = true;
   }
   if (target.iommuGroup === null) return { why: `${target.address} is in no IOMMU group` };
-  const groupMates = ctx.host.pci.filter((d) => d.iommuGroup === target.iommuGroup && d.address !== target.address && !d.class.startsWith('0604'));
+  const groupMates = ctx.host.pci.filter(
+    (d) => d.iommuGroup === target.iommuGroup && d.address !== target.address && !d.class.startsWith('0604'),
+  );
   if (groupMates.length)
-    ctx.warnings.push(`${slot.id}: IOMMU group ${target.iommuGroup} also holds ${groupMates.map((d) => d.address).join(', ')}; all of them must be bound to vfio-pci`);
+    ctx.warnings.push(
+      `${slot.id}: IOMMU group ${target.iommuGroup} also holds ${groupMates.map((d) => d.address).join(', ')}; all of them must be bound to vfio-pci`,
+    );
   const deviceId = `http://pcisig.com/pci/${target.vendorId}/${target.productId}`;
   const s = guestSupport(ctx, deviceId);
-  if (!s.ok) ctx.warnings.push(`${slot.id}: ${s.why.replace('it', `${target.vendorId}:${target.productId}`)}; the guest needs its own driver for the assigned device`);
+  if (!s.ok)
+    ctx.warnings.push(
+      `${slot.id}: ${s.why.replace('it', `${target.vendorId}:${target.productId}`)}; the guest needs its own driver for the assigned device`,
+    );
   return {
     device: {
       id: slot.id,

@@ -26,7 +26,9 @@ function deviceLine(d: PlannedDevice): string {
 export function explainPlan(plan: Plan): string {
   const L: string[] = [];
   const f = plan.facts;
-  L.push(`Plan for ${plan.name}: ${plan.guest.name} (${plan.guest.shortId ?? plan.guest.id}) on ${plan.hypervisor.key} ${plan.hypervisor.version}, host ${plan.host.name} (${plan.host.arch})`);
+  L.push(
+    `Plan for ${plan.name}: ${plan.guest.name} (${plan.guest.shortId ?? plan.guest.id}) on ${plan.hypervisor.key} ${plan.hypervisor.version}, host ${plan.host.name} (${plan.host.arch})`,
+  );
   L.push(
     `Facts: ${f.source === 'service' ? `from ${f.service}` : `from the local snapshot (${f.fallbackReason ?? 'offline'})`}, catalogue ${f.catalogueVersion}, fetched ${f.fetchedAt}${f.ageSeconds > 0 ? ` (${Math.round(f.ageSeconds / 60)} min ago)` : ''}`,
   );
@@ -53,9 +55,23 @@ export function explainPlan(plan: Plan): string {
   );
   section('Memory', `${plan.memory.mib} MiB`, plan.memory.because);
   section('Resources', 'checked', plan.resources.because);
-  section('Clock', `${plan.clock.offset}${plan.clock.timers.length ? `; timers ${plan.clock.timers.map((t) => `${t.name}${t.tickpolicy ? `=${t.tickpolicy}` : ''}${t.present === false ? ' off' : ''}`).join(', ')}` : ''}`, plan.clock.because);
-  section('Features', [plan.features.acpi && 'acpi', plan.features.apic && 'apic', plan.features.smm && 'smm', plan.features.vmport === false && 'vmport off'].filter(Boolean).join(', ') || 'none', plan.features.because);
-  section('TPM', plan.tpm.present ? `${plan.tpm.model} ${plan.tpm.version ?? ''} (${plan.tpm.backend ?? 'hypervisor'})` : 'none', plan.tpm.because);
+  section(
+    'Clock',
+    `${plan.clock.offset}${plan.clock.timers.length ? `; timers ${plan.clock.timers.map((t) => `${t.name}${t.tickpolicy ? `=${t.tickpolicy}` : ''}${t.present === false ? ' off' : ''}`).join(', ')}` : ''}`,
+    plan.clock.because,
+  );
+  section(
+    'Features',
+    [plan.features.acpi && 'acpi', plan.features.apic && 'apic', plan.features.smm && 'smm', plan.features.vmport === false && 'vmport off']
+      .filter(Boolean)
+      .join(', ') || 'none',
+    plan.features.because,
+  );
+  section(
+    'TPM',
+    plan.tpm.present ? `${plan.tpm.model} ${plan.tpm.version ?? ''} (${plan.tpm.backend ?? 'hypervisor'})` : 'none',
+    plan.tpm.because,
+  );
   section('Graphics', plan.graphics.type, plan.graphics.because);
   if (plan.migration) section('Migration', plan.migration.hosts.join(', '), plan.migration.because);
 
@@ -64,12 +80,22 @@ export function explainPlan(plan: Plan): string {
     const on = plan.paravirt.filter((p) => p.enabled);
     const off = plan.paravirt.filter((p) => !p.enabled);
     for (const p of on) {
-      L.push(`  + ${p.key}${p.options ? ` (${Object.entries(p.options).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}: ${p.because.reason}`);
-      if (p.because.differsFrom) L.push(`      differs from ${p.because.differsFrom.tool} (${p.because.differsFrom.theirs}): ${p.because.differsFrom.why}`);
+      L.push(
+        `  + ${p.key}${
+          p.options
+            ? ` (${Object.entries(p.options)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')})`
+            : ''
+        }: ${p.because.reason}`,
+      );
+      if (p.because.differsFrom)
+        L.push(`      differs from ${p.because.differsFrom.tool} (${p.because.differsFrom.theirs}): ${p.because.differsFrom.why}`);
     }
     for (const p of off) {
       L.push(`  - ${p.key}: ${p.because.reason}`);
-      if (p.because.differsFrom) L.push(`      differs from ${p.because.differsFrom.tool} (${p.because.differsFrom.theirs}): ${p.because.differsFrom.why}`);
+      if (p.because.differsFrom)
+        L.push(`      differs from ${p.because.differsFrom.tool} (${p.because.differsFrom.theirs}): ${p.because.differsFrom.why}`);
     }
   }
   L.push('', 'Devices:');
@@ -84,15 +110,21 @@ export function explainPlan(plan: Plan): string {
       L.push(...why(o.because, '      '));
     }
   }
-  if (plan.boot) L.push('', `Direct kernel boot: ${plan.boot.kernel}${plan.boot.initrd ? ` + ${plan.boot.initrd}` : ''}${plan.boot.cmdline ? ` — "${plan.boot.cmdline}"` : ''}${plan.boot.toProvide ? ` (to provide: ${plan.boot.toProvide})` : ''}`);
+  if (plan.boot)
+    L.push(
+      '',
+      `Direct kernel boot: ${plan.boot.kernel}${plan.boot.initrd ? ` + ${plan.boot.initrd}` : ''}${plan.boot.cmdline ? ` — "${plan.boot.cmdline}"` : ''}${plan.boot.toProvide ? ` (to provide: ${plan.boot.toProvide})` : ''}`,
+    );
   return L.join('\n') + '\n';
 }
 
 export function explainError(err: PlanError): string {
-  return [
-    `No plan: ${err.message}`,
-    `  failed requirement: ${err.requirement}`,
-    `  error code: ${err.code}`,
-    ...(err.records.length ? [`  records: ${err.records.join(', ')}`] : []),
-  ].join('\n') + '\n';
+  return (
+    [
+      `No plan: ${err.message}`,
+      `  failed requirement: ${err.requirement}`,
+      `  error code: ${err.code}`,
+      ...(err.records.length ? [`  records: ${err.records.join(', ')}`] : []),
+    ].join('\n') + '\n'
+  );
 }

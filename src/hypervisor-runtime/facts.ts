@@ -4,12 +4,27 @@
 // runtime ship alone.
 
 export type DeviceClass =
-  | 'NETWORK' | 'STORAGE' | 'STORAGE_CONTROLLER' | 'DISPLAY' | 'INPUT' | 'RNG' | 'BALLOON' | 'CONSOLE'
-  | 'SOUND' | 'USB_CONTROLLER' | 'TPM' | 'WATCHDOG' | 'VSOCK' | 'FILESYSTEM' | 'IOMMU' | 'CRYPTO'
-  | 'BRIDGE' | 'MEMORY' | 'OTHER';
+  | 'NETWORK'
+  | 'STORAGE'
+  | 'STORAGE_CONTROLLER'
+  | 'DISPLAY'
+  | 'INPUT'
+  | 'RNG'
+  | 'BALLOON'
+  | 'CONSOLE'
+  | 'SOUND'
+  | 'USB_CONTROLLER'
+  | 'TPM'
+  | 'WATCHDOG'
+  | 'VSOCK'
+  | 'FILESYSTEM'
+  | 'IOMMU'
+  | 'CRYPTO'
+  | 'BRIDGE'
+  | 'MEMORY'
+  | 'OTHER';
 export type DeviceKind = 'PARAVIRTUAL' | 'EMULATED' | 'PHYSICAL';
-export type ParavirtInterface =
-  | 'NONE' | 'VIRTIO_LEGACY' | 'VIRTIO_TRANSITIONAL' | 'VIRTIO_1_0' | 'XEN_PV' | 'VMWARE_PV' | 'HYPERV_VMBUS';
+export type ParavirtInterface = 'NONE' | 'VIRTIO_LEGACY' | 'VIRTIO_TRANSITIONAL' | 'VIRTIO_1_0' | 'XEN_PV' | 'VMWARE_PV' | 'HYPERV_VMBUS';
 export type HypervisorFamily = 'KVM' | 'XEN' | 'VMWARE' | 'HYPERV' | 'CLOUD_HYPERVISOR' | 'FIRECRACKER' | 'GENERIC';
 export type ParavirtKind = 'BACKEND' | 'FEATURE' | 'ENLIGHTENMENT' | 'DEVICE_FAMILY';
 export type HostRequirement = 'REQUIRED' | 'RECOMMENDED' | 'USED_IF_PRESENT';
@@ -371,7 +386,8 @@ export function normalizeCompatibility(v: unknown, path = 'compatibility'): Comp
       hypervisorReleaseId: idOf(r.hypervisorRelease) ?? str(r.hypervisorReleaseId, `${p}.hypervisorReleaseId`),
       backend: optStr(r.backend),
       deviceId: idOf(r.device) ?? optStr(r.deviceId),
-      hostFeatureKey: (r.hostFeature && typeof r.hostFeature === 'object' ? optStr((r.hostFeature as Json).key) : null) ?? optStr(r.hostFeatureKey),
+      hostFeatureKey:
+        (r.hostFeature && typeof r.hostFeature === 'object' ? optStr((r.hostFeature as Json).key) : null) ?? optStr(r.hostFeatureKey),
       testedDevices: arr(r.testedDevices, `${p}.testedDevices`).map((t, j) => idOf(t) ?? str(t, `${p}.testedDevices[${j}]`)),
       evidenceUrl: optStr(r.evidenceUrl) ?? (r.evidence && typeof r.evidence === 'object' ? optStr((r.evidence as Json).url) : null),
     };
@@ -388,7 +404,10 @@ export function normalizeFacts(data: unknown): PlanningFacts {
     catalogueVersion: String(d.catalogueVersion ?? 'unknown'),
     guest: normalizeGuest(d.guestOS),
     hypervisor: normalizeHypervisor(d.hypervisor),
-    compatibility: normalizeCompatibility(d.compatibility ?? g.compatibilityRecords, d.compatibility ? 'compatibility' : 'guestOS.compatibilityRecords'),
+    compatibility: normalizeCompatibility(
+      d.compatibility ?? g.compatibilityRecords,
+      d.compatibility ? 'compatibility' : 'guestOS.compatibilityRecords',
+    ),
   };
 }
 

@@ -21,6 +21,17 @@ export const KVM_PV_QEMU_FLAG: Record<string, string> = {
  * specific) stay off unless a later rule asks for them.
  */
 export const HYPERV_PLANNED = new Set([
-  'hv-relaxed', 'hv-vapic', 'hv-spinlocks', 'hv-time', 'hv-vpindex', 'hv-runtime', 'hv-synic', 'hv-stimer',
-  'hv-reset', 'hv-frequencies', 'hv-reenlightenment', 'hv-tlbflush', 'hv-ipi',
+  'hv-relaxed',
+  'hv-vapic',
+  'hv-spinlocks',
+  'hv-time',
+  'hv-vpindex',
+  'hv-runtime',
+  'hv-synic',
+  'hv-stimer',
+  'hv-reset',
+  'hv-frequencies',
+  'hv-reenlightenment',
+  'hv-tlbflush',
+  'hv-ipi',
 ]);

@@ -21,8 +21,20 @@ export interface Because {
 export type Acceleration = 'kvm' | 'tcg' | 'hardware' | 'paravirtual-only';
 
 export type DeviceRole =
-  | 'disk' | 'cdrom' | 'nic' | 'display' | 'input' | 'usb' | 'sound' | 'rng' | 'balloon' | 'guest-agent'
-  | 'console' | 'storage-controller' | 'vsock' | 'watchdog';
+  | 'disk'
+  | 'cdrom'
+  | 'nic'
+  | 'display'
+  | 'input'
+  | 'usb'
+  | 'sound'
+  | 'rng'
+  | 'balloon'
+  | 'guest-agent'
+  | 'console'
+  | 'storage-controller'
+  | 'vsock'
+  | 'watchdog';
 
 export type DevicePath = 'paravirtual' | 'emulated' | 'passthrough' | 'builtin';
 
@@ -113,7 +125,13 @@ export interface Plan {
   clock: { offset: 'utc' | 'localtime'; timers: ClockTimer[]; because: Because };
   features: { acpi: boolean; apic: boolean; smm: boolean; vmport: boolean | null; because: Because };
   paravirt: ParavirtChoice[];
-  tpm: { present: boolean; model: string | null; version: '2.0' | '1.2' | null; backend: 'emulator' | 'passthrough' | null; because: Because };
+  tpm: {
+    present: boolean;
+    model: string | null;
+    version: '2.0' | '1.2' | null;
+    backend: 'emulator' | 'passthrough' | null;
+    because: Because;
+  };
   graphics: { type: 'spice' | 'vnc' | 'none'; because: Because };
   devices: PlannedDevice[];
   /** Optional devices left out, each with why (no guest driver, SPICE-only extras ...). */

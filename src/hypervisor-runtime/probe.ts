@@ -268,14 +268,31 @@ export async function probeKvmWithQemu(qemu: string, timeoutMs: number): Promise
   return { usable: false, detail: `${qemu} -accel kvm failed: ${err}` };
 }
 
-export const HV_ALL_FLAGS = ['hv-relaxed', 'hv-vapic', 'hv-spinlocks=0x1fff', 'hv-time', 'hv-vpindex', 'hv-runtime', 'hv-synic',
-  'hv-stimer', 'hv-reset', 'hv-frequencies', 'hv-reenlightenment', 'hv-tlbflush', 'hv-ipi'];
+export const HV_ALL_FLAGS = [
+  'hv-relaxed',
+  'hv-vapic',
+  'hv-spinlocks=0x1fff',
+  'hv-time',
+  'hv-vpindex',
+  'hv-runtime',
+  'hv-synic',
+  'hv-stimer',
+  'hv-reset',
+  'hv-frequencies',
+  'hv-reenlightenment',
+  'hv-tlbflush',
+  'hv-ipi',
+];
 export const HV_BASIC_FLAGS = ['hv-relaxed', 'hv-vapic', 'hv-spinlocks=0x1fff', 'hv-time'];
 
 /** Starts QEMU paused with `args`, waits for QMP, quits. Ok when QEMU got as far as answering. */
 export async function qemuStarts(qemu: string, args: string[], timeoutMs: number): Promise<{ ok: boolean; error: string }> {
-  const r = await runWithTimeout(qemu, [...args, '-S', '-nodefaults', '-display', 'none', '-qmp', 'stdio'], timeoutMs,
-    '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n');
+  const r = await runWithTimeout(
+    qemu,
+    [...args, '-S', '-nodefaults', '-display', 'none', '-qmp', 'stdio'],
+    timeoutMs,
+    '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n',
+  );
   if (r.error) return { ok: false, error: r.error };
   if (r.timedOut) return { ok: false, error: `no answer within ${timeoutMs} ms` };
   if (/"return"/.test(r.stdout)) return { ok: true, error: '' };
@@ -333,9 +350,17 @@ export async function probeHost(opts: ProbeOptions = {}): Promise<HostProfile> {
   const dmiVendor = readText(join(root, 'sys/class/dmi/id/sys_vendor'))?.trim() || null;
   const kernel = readText(join(root, 'proc/sys/kernel/osrelease'))?.trim() || null;
 
-  const qemuBin = opts.qemuBinary === null ? null : which(opts.qemuBinary ?? `qemu-system-${arch}`, root, opts.searchPath ?? DEFAULT_SEARCH_PATH);
+  const qemuBin =
+    opts.qemuBinary === null ? null : which(opts.qemuBinary ?? `qemu-system-${arch}`, root, opts.searchPath ?? DEFAULT_SEARCH_PATH);
   let qemu: HostProfile['qemu'] = null;
-  let kvm: HostProfile['kvm'] = { device: kvmDevice, usable: false, detail: '', hyperv: 'untested', hostPassthrough: 'untested', hostCpuFlagsOff: [] };
+  let kvm: HostProfile['kvm'] = {
+    device: kvmDevice,
+    usable: false,
+    detail: '',
+    hyperv: 'untested',
+    hostPassthrough: 'untested',
+    hostCpuFlagsOff: [],
+  };
   const virtFlag = cpu.flags.includes('vmx') ? 'vmx' : cpu.flags.includes('svm') ? 'svm' : null;
 
   if (qemuBin) {
@@ -424,16 +449,23 @@ export function describeHost(h: HostProfile): string {
   lines.push(`host         ${h.name} (${h.arch}, kernel ${h.kernel ?? 'unknown'})`);
   lines.push(`cpu          ${h.cpu.model} [${h.cpu.vendor}], ${h.cpu.count} CPUs, ${h.memoryMiB} MiB`);
   const virt = ['vmx', 'svm'].filter((f) => h.cpu.flags.includes(f));
-  lines.push(`hw virt      ${virt.length ? virt.join(', ') : 'neither vmx nor svm'}; ${['ept', 'npt', 'x2apic', 'constant_tsc'].map(flag).join(', ')}`);
+  lines.push(
+    `hw virt      ${virt.length ? virt.join(', ') : 'neither vmx nor svm'}; ${['ept', 'npt', 'x2apic', 'constant_tsc'].map(flag).join(', ')}`,
+  );
   lines.push(`kvm          ${h.kvm.usable ? 'usable' : 'not usable'}: ${h.kvm.detail}`);
-  if (h.kvm.usable) lines.push(`hyper-v enl. ${h.kvm.hyperv === 'all' ? 'all accepted' : h.kvm.hyperv === 'basic' ? 'only relaxed, vapic, spinlocks, time accepted (VP_INDEX/SynIC refused)' : h.kvm.hyperv}`);
+  if (h.kvm.usable)
+    lines.push(
+      `hyper-v enl. ${h.kvm.hyperv === 'all' ? 'all accepted' : h.kvm.hyperv === 'basic' ? 'only relaxed, vapic, spinlocks, time accepted (VP_INDEX/SynIC refused)' : h.kvm.hyperv}`,
+    );
   const g = h.virtualized;
   lines.push(
     `is a guest   ${g.hypervisorFlag || g.hypervisorType ? 'yes' : 'no'}${g.hypervisorFlag ? ' (cpuinfo hypervisor flag)' : ''}${g.hypervisorType ? ` (/sys/hypervisor: ${g.hypervisorType})` : ''}${g.dmiVendor ? `, DMI vendor ${g.dmiVendor}` : ''}`,
   );
   lines.push(`iommu        ${h.iommu.enabled ? `${h.iommu.groups} groups` : 'off (no /sys/kernel/iommu_groups entries)'}`);
   const sriov = h.pci.filter((d) => (d.sriovTotalVfs ?? 0) > 0);
-  lines.push(`pci          ${h.pci.length} devices${sriov.length ? `; SR-IOV: ${sriov.map((d) => `${d.address} (${d.sriovNumVfs ?? 0}/${d.sriovTotalVfs} VFs)`).join(', ')}` : '; no SR-IOV capable devices'}`);
+  lines.push(
+    `pci          ${h.pci.length} devices${sriov.length ? `; SR-IOV: ${sriov.map((d) => `${d.address} (${d.sriovNumVfs ?? 0}/${d.sriovTotalVfs} VFs)`).join(', ')}` : '; no SR-IOV capable devices'}`,
+  );
   lines.push(
     h.qemu
       ? `qemu         ${h.qemu.binary} ${h.qemu.version}: ${h.qemu.devices.length} device models, ${h.qemu.machines.length} machine types`

@@ -29,21 +29,45 @@ describe('VM spec', () => {
   });
 
   it('rejects unknown keys and names the path', () => {
-    assert.throws(() => parseSpec({ guest: 'x', memroy: '2GiB' }), (e: Error) => e instanceof SpecError && /\(top level\): unknown key 'memroy'/.test(e.message));
+    assert.throws(
+      () => parseSpec({ guest: 'x', memroy: '2GiB' }),
+      (e: Error) => e instanceof SpecError && /\(top level\): unknown key 'memroy'/.test(e.message),
+    );
     assert.throws(
       () => parseSpec({ disks: [{ path: 'a' }, { path: 'b', buss: 'virtio' }] }),
       (e: Error) => /disks\[1\]: unknown key 'buss'/.test(e.message),
     );
-    assert.throws(() => parseSpec({ constraints: { noEmulated: true } }), (e: Error) => /constraints: unknown key 'noEmulated'/.test(e.message));
+    assert.throws(
+      () => parseSpec({ constraints: { noEmulated: true } }),
+      (e: Error) => /constraints: unknown key 'noEmulated'/.test(e.message),
+    );
   });
 
   it('rejects bad values with the path and the value', () => {
-    assert.throws(() => parseSpec({ memory: 'lots' }), (e: Error) => /memory: .*"lots"/.test(e.message));
-    assert.throws(() => parseSpec({ hypervisor: 'virtualbox' }), (e: Error) => /hypervisor:/.test(e.message));
-    assert.throws(() => parseSpec({ nics: [{ backend: 'bridge' }] }), (e: Error) => /nics\[0\]\.bridge: backend bridge needs/.test(e.message));
-    assert.throws(() => parseSpec({ nics: [{ prefer: 'passthrough' }] }), (e: Error) => /nics\[0\]\.passthrough:/.test(e.message));
-    assert.throws(() => parseSpec({ nics: [{ passthrough: { host: 'eth0' } }] }), (e: Error) => /nics\[0\]\.passthrough\.host: PCI address/.test(e.message));
-    assert.throws(() => parseSpec({ vcpus: 0 }), (e: Error) => /vcpus:/.test(e.message));
+    assert.throws(
+      () => parseSpec({ memory: 'lots' }),
+      (e: Error) => /memory: .*"lots"/.test(e.message),
+    );
+    assert.throws(
+      () => parseSpec({ hypervisor: 'virtualbox' }),
+      (e: Error) => /hypervisor:/.test(e.message),
+    );
+    assert.throws(
+      () => parseSpec({ nics: [{ backend: 'bridge' }] }),
+      (e: Error) => /nics\[0\]\.bridge: backend bridge needs/.test(e.message),
+    );
+    assert.throws(
+      () => parseSpec({ nics: [{ prefer: 'passthrough' }] }),
+      (e: Error) => /nics\[0\]\.passthrough:/.test(e.message),
+    );
+    assert.throws(
+      () => parseSpec({ nics: [{ passthrough: { host: 'eth0' } }] }),
+      (e: Error) => /nics\[0\]\.passthrough\.host: PCI address/.test(e.message),
+    );
+    assert.throws(
+      () => parseSpec({ vcpus: 0 }),
+      (e: Error) => /vcpus:/.test(e.message),
+    );
   });
 
   it('loads YAML and JSON files, with duplicate YAML keys an error', async () => {

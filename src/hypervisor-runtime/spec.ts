@@ -13,11 +13,20 @@ export const HYPERVISOR_KEYS = ['kvm', 'xen', 'vmware', 'hyperv', 'cloud-hypervi
 export type HypervisorKey = (typeof HYPERVISOR_KEYS)[number];
 
 const UNITS: Record<string, number> = {
-  '': 1, b: 1,
-  k: 1024, kb: 1000, kib: 1024,
-  m: 1024 ** 2, mb: 1000 ** 2, mib: 1024 ** 2,
-  g: 1024 ** 3, gb: 1000 ** 3, gib: 1024 ** 3,
-  t: 1024 ** 4, tb: 1000 ** 4, tib: 1024 ** 4,
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1000,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1000 ** 4,
+  tib: 1024 ** 4,
 };
 
 /** "2GiB", "512 MiB", "1.5G" → bytes. A bare number means `bareUnit` (MiB for memory). */
@@ -63,7 +72,10 @@ const PathPreference = z.enum(['auto', 'paravirtual', 'emulated', 'passthrough']
 
 const Disk = z
   .object({
-    name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]*$/).optional(),
+    name: z
+      .string()
+      .regex(/^[a-zA-Z][a-zA-Z0-9_-]*$/)
+      .optional(),
     path: z.string().min(1),
     format: z.enum(['raw', 'qcow2', 'vmdk', 'vhdx']).optional(),
     device: z.enum(['disk', 'cdrom']).default('disk'),
@@ -87,18 +99,25 @@ const Passthrough = z
 
 const Nic = z
   .object({
-    name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]*$/).optional(),
+    name: z
+      .string()
+      .regex(/^[a-zA-Z][a-zA-Z0-9_-]*$/)
+      .optional(),
     backend: z.enum(['user', 'bridge', 'tap', 'none']).default('user'),
     bridge: z.string().optional(),
     tap: z.string().optional(),
-    mac: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'MAC address like 52:54:00:12:34:56').optional(),
+    mac: z
+      .string()
+      .regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'MAC address like 52:54:00:12:34:56')
+      .optional(),
     model: z.string().optional(),
     prefer: PathPreference.default('auto'),
     passthrough: Passthrough.optional(),
   })
   .strict()
   .superRefine((n, ctx) => {
-    if (n.backend === 'bridge' && !n.bridge) ctx.addIssue({ code: 'custom', path: ['bridge'], message: 'backend bridge needs `bridge: <name>`' });
+    if (n.backend === 'bridge' && !n.bridge)
+      ctx.addIssue({ code: 'custom', path: ['bridge'], message: 'backend bridge needs `bridge: <name>`' });
     if (n.backend === 'tap' && !n.tap) ctx.addIssue({ code: 'custom', path: ['tap'], message: 'backend tap needs `tap: <ifname>`' });
     if (n.prefer === 'passthrough' && !n.passthrough)
       ctx.addIssue({ code: 'custom', path: ['passthrough'], message: 'prefer: passthrough needs `passthrough: { host: <PCI address> }`' });
@@ -108,7 +127,10 @@ const Toggle = z.enum(['auto', 'none']);
 
 export const VmSpecSchema = z
   .object({
-    name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'letters, digits, _ . - (starting with a letter or digit)').optional(),
+    name: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'letters, digits, _ . - (starting with a letter or digit)')
+      .optional(),
     guest: z.string().min(1).optional(),
     hypervisor: z.enum(HYPERVISOR_KEYS).optional(),
     hypervisorRelease: z.string().optional(),
@@ -149,7 +171,13 @@ export const VmSpecSchema = z
         allowUnsupported: z.boolean().default(false),
       })
       .strict()
-      .default({ migrateAcross: [], noEmulatedDevices: false, requireHardwareAcceleration: false, allowBelowMinimum: false, allowUnsupported: false }),
+      .default({
+        migrateAcross: [],
+        noEmulatedDevices: false,
+        requireHardwareAcceleration: false,
+        allowBelowMinimum: false,
+        allowUnsupported: false,
+      }),
   })
   .strict();
 

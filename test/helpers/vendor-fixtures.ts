@@ -35,37 +35,62 @@ export async function loadFixtures(db: Database): Promise<void> {
   await q(`INSERT INTO "Vendor" (id, name, kinds, "updatedAt") VALUES
     ('acme', 'Acme OS', '{OS}', now()), ('other', 'Other OS', '{OS}', now()),
     ('hvco', 'HV Co', '{HYPERVISOR}', now()), ('chipco', 'Chip Co', '{HARDWARE}', now())`);
-  await q(`INSERT INTO "Device" (id, name, bus, "vendorId", "productId", class, kind, "paravirtInterface", "updatedAt", "ownerVendorId") VALUES
+  await q(
+    `INSERT INTO "Device" (id, name, bus, "vendorId", "productId", class, kind, "paravirtInterface", "updatedAt", "ownerVendorId") VALUES
     ($1, 'virtio-net', 'pci', '1af4', '1041', 'NETWORK', 'PARAVIRTUAL', 'VIRTIO_1_0', now(), NULL),
     ($2, 'virtio-blk', 'pci', '1af4', '1042', 'STORAGE', 'PARAVIRTUAL', 'VIRTIO_1_0', now(), NULL),
     ($3, 'e1000', 'pci', '8086', '100e', 'NETWORK', 'EMULATED', 'NONE', now(), 'chipco'),
     ($4, 'vmxnet3', 'pci', '15ad', '07b0', 'NETWORK', 'PARAVIRTUAL', 'VMWARE_PV', now(), NULL)`,
-    [IDS.virtioNet, IDS.virtioBlk, IDS.e1000, IDS.vmxnet3]);
+    [IDS.virtioNet, IDS.virtioBlk, IDS.e1000, IDS.vmxnet3],
+  );
   await q(`INSERT INTO "ParavirtFeature" (id, key, name, family, kind) VALUES
     ('http://virtcompat.org/paravirt/kvm/kvm-hvm', 'kvm-hvm', 'KVM HVM', 'KVM', 'BACKEND'),
     ('http://virtcompat.org/paravirt/xen/xen-pvh', 'xen-pvh', 'Xen PVH', 'XEN', 'BACKEND'),
     ('http://virtcompat.org/paravirt/kvm/kvm-clock', 'kvm-clock', 'kvm-clock', 'KVM', 'FEATURE')`);
-  await q(`INSERT INTO "HardwareFeature" (id, key, name, category, "detectionMethod", "detectionValue", "updatedAt", "ownerVendorId") VALUES
+  await q(
+    `INSERT INTO "HardwareFeature" (id, key, name, category, "detectionMethod", "detectionValue", "updatedAt", "ownerVendorId") VALUES
     ($1, 'vmx', 'Intel VT-x', 'CPU_VIRTUALIZATION', 'CPUINFO_FLAG', 'vmx', now(), NULL),
-    ($2, 'chipx', 'Chip X', 'OTHER', 'CPUINFO_FLAG', 'chipx', now(), 'chipco')`, [IDS.vmx, IDS.chipx]);
-  await q(`INSERT INTO "Hypervisor" (id, key, name, family, "updatedAt", "ownerVendorId") VALUES
-    ($1, 'kvmt', 'KVM (test)', 'KVM', now(), 'hvco'), ($2, 'curated', 'Curated HV', 'GENERIC', now(), NULL)`, [IDS.kvmt, IDS.curatedHv]);
-  await q(`INSERT INTO "HypervisorRelease" (id, "hypervisorId", version, name, "updatedAt") VALUES
-    ($1, $2, '1.0', 'KVM test 1.0', now()), ($3, $4, '1', 'Curated 1', now())`, [IDS.kvmt1, IDS.kvmt, IDS.curated1, IDS.curatedHv]);
-  await q(`INSERT INTO "HypervisorReleaseDevice" ("releaseId", "deviceId", model, supported) VALUES
+    ($2, 'chipx', 'Chip X', 'OTHER', 'CPUINFO_FLAG', 'chipx', now(), 'chipco')`,
+    [IDS.vmx, IDS.chipx],
+  );
+  await q(
+    `INSERT INTO "Hypervisor" (id, key, name, family, "updatedAt", "ownerVendorId") VALUES
+    ($1, 'kvmt', 'KVM (test)', 'KVM', now(), 'hvco'), ($2, 'curated', 'Curated HV', 'GENERIC', now(), NULL)`,
+    [IDS.kvmt, IDS.curatedHv],
+  );
+  await q(
+    `INSERT INTO "HypervisorRelease" (id, "hypervisorId", version, name, "updatedAt") VALUES
+    ($1, $2, '1.0', 'KVM test 1.0', now()), ($3, $4, '1', 'Curated 1', now())`,
+    [IDS.kvmt1, IDS.kvmt, IDS.curated1, IDS.curatedHv],
+  );
+  await q(
+    `INSERT INTO "HypervisorReleaseDevice" ("releaseId", "deviceId", model, supported) VALUES
     ($1, $2, 'virtio-net-pci', true), ($1, $3, 'virtio-blk-pci', true), ($1, $4, 'e1000', true), ($1, $5, 'vmxnet3', false),
-    ($6, $4, 'e1000', true)`, [IDS.kvmt1, IDS.virtioNet, IDS.virtioBlk, IDS.e1000, IDS.vmxnet3, IDS.curated1]);
-  await q(`INSERT INTO "HypervisorReleaseParavirt" ("releaseId", "featureId", supported) VALUES
-    ($1, 'http://virtcompat.org/paravirt/kvm/kvm-hvm', true), ($1, 'http://virtcompat.org/paravirt/xen/xen-pvh', false)`, [IDS.kvmt1]);
-  await q(`INSERT INTO "GuestOS" (id, "shortIds", name, architectures, "derivesFromId", "updatedAt", "ownerVendorId") VALUES
+    ($6, $4, 'e1000', true)`,
+    [IDS.kvmt1, IDS.virtioNet, IDS.virtioBlk, IDS.e1000, IDS.vmxnet3, IDS.curated1],
+  );
+  await q(
+    `INSERT INTO "HypervisorReleaseParavirt" ("releaseId", "featureId", supported) VALUES
+    ($1, 'http://virtcompat.org/paravirt/kvm/kvm-hvm', true), ($1, 'http://virtcompat.org/paravirt/xen/xen-pvh', false)`,
+    [IDS.kvmt1],
+  );
+  await q(
+    `INSERT INTO "GuestOS" (id, "shortIds", name, architectures, "derivesFromId", "updatedAt", "ownerVendorId") VALUES
     ($1, '{acmeos1}', 'Acme OS 1', '{x86_64}', NULL, now(), 'acme'),
     ($2, '{acmeos2}', 'Acme OS 2', '{x86_64}', $1, now(), 'acme'),
-    ($3, '{otheros5}', 'Other OS 5', '{x86_64}', NULL, now(), 'other')`, [IDS.acme1, IDS.acme2, IDS.other]);
-  await q(`INSERT INTO "GuestOSDevice" ("guestId", "deviceId", supported) VALUES
+    ($3, '{otheros5}', 'Other OS 5', '{x86_64}', NULL, now(), 'other')`,
+    [IDS.acme1, IDS.acme2, IDS.other],
+  );
+  await q(
+    `INSERT INTO "GuestOSDevice" ("guestId", "deviceId", supported) VALUES
     ($1, $3, true), ($1, $4, true), ($1, $5, true), ($2, $5, false), ($6, $5, true)`,
-    [IDS.acme1, IDS.acme2, IDS.virtioNet, IDS.virtioBlk, IDS.e1000, IDS.other]);
-  await q(`INSERT INTO "GuestParavirtSupport" ("guestId", "featureId", supported) VALUES
-    ($1, 'http://virtcompat.org/paravirt/kvm/kvm-hvm', true), ($2, 'http://virtcompat.org/paravirt/kvm/kvm-hvm', false)`, [IDS.acme1, IDS.other]);
+    [IDS.acme1, IDS.acme2, IDS.virtioNet, IDS.virtioBlk, IDS.e1000, IDS.other],
+  );
+  await q(
+    `INSERT INTO "GuestParavirtSupport" ("guestId", "featureId", supported) VALUES
+    ($1, 'http://virtcompat.org/paravirt/kvm/kvm-hvm', true), ($2, 'http://virtcompat.org/paravirt/kvm/kvm-hvm', false)`,
+    [IDS.acme1, IDS.other],
+  );
 }
 
 export type KeyName = 'admin' | 'maintainer' | 'acmeMaintainer' | 'acme' | 'other' | 'hvco' | 'chipco';
@@ -98,13 +123,24 @@ export interface VendorTestApp {
   db: Database;
   app: App;
   keys: Record<KeyName, string>;
-  gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null, headers?: Record<string, string>): Promise<GqlResult<T>>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    key?: string | null,
+    headers?: Record<string, string>,
+  ): Promise<GqlResult<T>>;
   /** Another app instance on the same database (e.g. a second service behind a load balancer). */
   sibling(env?: Record<string, string>): App;
   close(): Promise<void>;
 }
 
-export async function gqlOn(app: App, query: string, variables?: Record<string, unknown>, key?: string | null, headers: Record<string, string> = {}) {
+export async function gqlOn(
+  app: App,
+  query: string,
+  variables?: Record<string, unknown>,
+  key?: string | null,
+  headers: Record<string, string> = {},
+) {
   const res = await app.yoga.fetch('http://test/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },

@@ -351,7 +351,8 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
     const relDevices = await tx.query<{ releaseId: string; deviceId: string; supported: boolean }>(
       `SELECT "releaseId", "deviceId", supported FROM "HypervisorReleaseDevice" ORDER BY "releaseId", "deviceId"`,
     );
-    const hostFeatures = await countOf(tx, 
+    const hostFeatures = await countOf(
+      tx,
       `SELECT (SELECT count(*) FROM "HypervisorReleaseHostFeature") + (SELECT count(*) FROM "HypervisorReleaseParavirt") AS n`,
     );
     skip('hypervisor paravirt and host feature rows', Number(hostFeatures));

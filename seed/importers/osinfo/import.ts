@@ -16,7 +16,16 @@ import { readOsinfo } from './parse.ts';
 import { buildRows, SOURCE, type OsinfoRows } from './rows.ts';
 import { loadHwIds, type HwIds } from '../hwids.ts';
 import { syncTable, type SyncCounts, type TableSpec } from '../sync.ts';
-import { deviceSpec, ensureHypervisors, firmwareSpec, guestDeviceSpec, guestSpec, releaseDeviceSpec, releaseSpec, resourcesSpec } from '../tables.ts';
+import {
+  deviceSpec,
+  ensureHypervisors,
+  firmwareSpec,
+  guestDeviceSpec,
+  guestSpec,
+  releaseDeviceSpec,
+  releaseSpec,
+  resourcesSpec,
+} from '../tables.ts';
 import { ImportError, runImport, type ImportProblem, type ImportSummary } from '../runs.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 
@@ -91,7 +100,8 @@ async function writeRows(
     rows.releases.map((r) => r.hypervisorKey),
     changed,
   );
-  if (rows.releases.length) counts.Hypervisor = { created: hvCreated, updated: 0, unchanged: hypervisors.size - hvCreated, deleted: 0, kept: 0 };
+  if (rows.releases.length)
+    counts.Hypervisor = { created: hvCreated, updated: 0, unchanged: hypervisors.size - hvCreated, deleted: 0, kept: 0 };
   for (const r of rows.releases) r.hypervisorId = hypervisors.get(r.hypervisorKey)!;
   const clashes = await tx.query<{ id: string; hypervisorId: string; version: string }>(
     `SELECT r.id, r."hypervisorId", r.version FROM "HypervisorRelease" r
@@ -104,7 +114,11 @@ async function writeRows(
     for (const c of clashes) {
       const mine = rows.releases.find((r) => r.hypervisorId === c.hypervisorId && r.version === c.version)!;
       skip.add(mine.id);
-      problems.push({ path: mine.sourceRef ?? mine.id, reason: `${mine.id}: release ${c.version} already exists as ${c.id}; kept that one`, severity: 'warning' });
+      problems.push({
+        path: mine.sourceRef ?? mine.id,
+        reason: `${mine.id}: release ${c.version} already exists as ${c.id}; kept that one`,
+        severity: 'warning',
+      });
     }
     rows.releases = rows.releases.filter((r) => !skip.has(r.id));
     rows.releaseDevices = rows.releaseDevices.filter((r) => !skip.has(r.releaseId));

@@ -290,10 +290,12 @@ class Reader {
       }
       if (el.name === 'os' || el.name === 'platform') {
         for (const rel of el.children) {
-          if (['derives-from', 'clones', 'upgrades'].includes(rel.name) && !rel.attrs.id) return `<${rel.name}> without an id in ${el.attrs.id} (line ${rel.line})`;
+          if (['derives-from', 'clones', 'upgrades'].includes(rel.name) && !rel.attrs.id)
+            return `<${rel.name}> without an id in ${el.attrs.id} (line ${rel.line})`;
         }
         for (const devs of childrenNamed(el, 'devices')) {
-          for (const d of childrenNamed(devs, 'device')) if (!d.attrs.id) return `<device> link without an id in ${el.attrs.id} (line ${d.line})`;
+          for (const d of childrenNamed(devs, 'device'))
+            if (!d.attrs.id) return `<device> link without an id in ${el.attrs.id} (line ${d.line})`;
         }
       }
     }
@@ -638,7 +640,14 @@ export async function readOsinfo(path: string, onProgress?: ParseProgress): Prom
   const BATCH = 64;
   for (let i = 0; i < files.length; i += BATCH) {
     const slice = files.slice(i, i + BATCH);
-    const texts = await Promise.all(slice.map((f) => readFile(join(root, f), 'utf8').then((t) => t, (e: Error) => e)));
+    const texts = await Promise.all(
+      slice.map((f) =>
+        readFile(join(root, f), 'utf8').then(
+          (t) => t,
+          (e: Error) => e,
+        ),
+      ),
+    );
     for (const [j, rel] of slice.entries()) {
       const t = at(texts, j);
       if (t instanceof Error) {
@@ -651,7 +660,11 @@ export async function readOsinfo(path: string, onProgress?: ParseProgress): Prom
         doc = parseXml(t, rel);
       } catch (err) {
         const msg = err instanceof XmlError ? err.message : String(err);
-        reader.data.problems.push({ path: rel, reason: `malformed XML: ${msg.startsWith(rel) ? msg.slice(rel.length + 1) : msg}`, severity: 'error' });
+        reader.data.problems.push({
+          path: rel,
+          reason: `malformed XML: ${msg.startsWith(rel) ? msg.slice(rel.length + 1) : msg}`,
+          severity: 'error',
+        });
         reader.data.filesSkipped++;
         continue;
       }
@@ -672,7 +685,11 @@ function checkReferences(data: OsinfoData) {
     for (const list of [os.derivesFrom, os.clones, os.upgrades]) {
       for (const target of [...list].reverse()) {
         if (!data.oses.has(target)) {
-          data.problems.push({ path: at(os.files, 0), reason: `${os.id}: refers to undefined OS ${target}; relation left out`, severity: 'warning' });
+          data.problems.push({
+            path: at(os.files, 0),
+            reason: `${os.id}: refers to undefined OS ${target}; relation left out`,
+            severity: 'warning',
+          });
           list.splice(list.indexOf(target), 1);
         }
       }
@@ -682,7 +699,11 @@ function checkReferences(data: OsinfoData) {
     for (const list of [p.derivesFrom, p.upgrades]) {
       for (const target of [...list].reverse()) {
         if (!data.platforms.has(target)) {
-          data.problems.push({ path: at(p.files, 0), reason: `${p.id}: refers to undefined platform ${target}; relation left out`, severity: 'warning' });
+          data.problems.push({
+            path: at(p.files, 0),
+            reason: `${p.id}: refers to undefined platform ${target}; relation left out`,
+            severity: 'warning',
+          });
           list.splice(list.indexOf(target), 1);
         }
       }

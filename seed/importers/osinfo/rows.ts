@@ -1,6 +1,14 @@
 // osinfo data -> virtcompat rows. Pure: no I/O, so the mapping is tested on its own.
 import type { OsinfoData, OsinfoOs, OsinfoPlatform, Problem } from './parse.ts';
-import { classify, identityFromUri, kindOf, type BusIdentity, type DeviceClass, type DeviceKind, type ParavirtInterface } from '../devices.ts';
+import {
+  classify,
+  identityFromUri,
+  kindOf,
+  type BusIdentity,
+  type DeviceClass,
+  type DeviceKind,
+  type ParavirtInterface,
+} from '../devices.ts';
 import { lookup, type HwIds } from '../hwids.ts';
 import { at, captures, must } from '../../../src/util/must.ts';
 
@@ -149,7 +157,11 @@ function isoDate(v: string | undefined, what: string, os: { id: string; files: s
   const [y, mo, day] = m ? captures(m, 3).map(Number) : [];
   const d = y !== undefined && mo !== undefined && day !== undefined ? new Date(Date.UTC(y, mo - 1, day)) : null;
   if (!d || d.getUTCFullYear() !== y || d.getUTCMonth() !== (mo ?? 0) - 1 || d.getUTCDate() !== day) {
-    problems.push({ path: firstFile(os), reason: `${os.id}: ${what} ${JSON.stringify(v)} is not a date (YYYY-MM-DD); left out`, severity: 'warning' });
+    problems.push({
+      path: firstFile(os),
+      reason: `${os.id}: ${what} ${JSON.stringify(v)} is not a date (YYYY-MM-DD); left out`,
+      severity: 'warning',
+    });
     return null;
   }
   return v;
@@ -196,11 +208,7 @@ export interface HwLookups {
   usb: HwIds | null;
 }
 
-export function deviceRow(
-  id: string,
-  data: OsinfoData,
-  hw: HwLookups,
-): DeviceRow {
+export function deviceRow(id: string, data: OsinfoData, hw: HwLookups): DeviceRow {
   const d = data.devices.get(id);
   const fromUri = identityFromUri(id);
   const ident: BusIdentity = {
@@ -266,7 +274,16 @@ function driverNote(drv: { preInstallable?: boolean; signed?: boolean; location?
 export function buildRows(data: OsinfoData, hw: HwLookups): OsinfoRows {
   const problems: Problem[] = [];
   const version = data.version;
-  const out: OsinfoRows = { guests: [], resources: [], firmware: [], guestDevices: [], devices: [], releases: [], releaseDevices: [], problems };
+  const out: OsinfoRows = {
+    guests: [],
+    resources: [],
+    firmware: [],
+    guestDevices: [],
+    devices: [],
+    releases: [],
+    releaseDevices: [],
+    problems,
+  };
   const deviceIds = new Set<string>(data.devices.keys());
 
   for (const os of [...data.oses.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
@@ -274,7 +291,12 @@ export function buildRows(data: OsinfoData, hw: HwLookups): OsinfoRows {
     if (os.releaseStatus) {
       const s = RELEASE_STATUS[os.releaseStatus];
       if (s) status = s;
-      else problems.push({ path: firstFile(os), reason: `${os.id}: unknown release-status ${JSON.stringify(os.releaseStatus)}; RELEASED assumed`, severity: 'warning' });
+      else
+        problems.push({
+          path: firstFile(os),
+          reason: `${os.id}: unknown release-status ${JSON.stringify(os.releaseStatus)}; RELEASED assumed`,
+          severity: 'warning',
+        });
     }
     if (!os.name) problems.push({ path: firstFile(os), reason: `${os.id}: no <name>; the id is used as name`, severity: 'warning' });
     out.guests.push({
@@ -318,14 +340,27 @@ export function buildRows(data: OsinfoData, hw: HwLookups): OsinfoRows {
     for (const f of os.firmware.values()) {
       const type = FIRMWARE[f.type];
       if (!type) {
-        problems.push({ path: firstFile(os), reason: `${os.id}: unknown firmware type ${JSON.stringify(f.type)}; left out`, severity: 'warning' });
+        problems.push({
+          path: firstFile(os),
+          reason: `${os.id}: unknown firmware type ${JSON.stringify(f.type)}; left out`,
+          severity: 'warning',
+        });
         continue;
       }
       out.firmware.push({ guestId: os.id, arch: f.arch, type, supported: f.supported, secureBoot: null, source: SOURCE });
     }
     for (const [dev, supported] of os.devices) {
       deviceIds.add(dev);
-      out.guestDevices.push({ guestId: os.id, deviceId: dev, supported, driverSource: 'INBOX', driverName: null, notes: null, source: SOURCE, sourceVersion: version });
+      out.guestDevices.push({
+        guestId: os.id,
+        deviceId: dev,
+        supported,
+        driverSource: 'INBOX',
+        driverName: null,
+        notes: null,
+        source: SOURCE,
+        sourceVersion: version,
+      });
     }
     // Devices an add-on driver brings (osinfo <driver>): supported with driverSource ADDON, unless
     // the OS itself says something about the device or already drives it inbox through inheritance
@@ -340,7 +375,16 @@ export function buildRows(data: OsinfoData, hw: HwLookups): OsinfoRows {
       }
     }
     for (const [dev, note] of addon) {
-      out.guestDevices.push({ guestId: os.id, deviceId: dev, supported: true, driverSource: 'ADDON', driverName: null, notes: note, source: SOURCE, sourceVersion: version });
+      out.guestDevices.push({
+        guestId: os.id,
+        deviceId: dev,
+        supported: true,
+        driverSource: 'ADDON',
+        driverName: null,
+        notes: note,
+        source: SOURCE,
+        sourceVersion: version,
+      });
     }
   }
 
@@ -350,7 +394,11 @@ export function buildRows(data: OsinfoData, hw: HwLookups): OsinfoRows {
     if (!rel) continue;
     const k = `${rel.hypervisorKey}|${rel.version}`;
     if (releaseKeys.has(k)) {
-      problems.push({ path: firstFile(p), reason: `${p.id}: same hypervisor version as ${releaseKeys.get(k)}; left out`, severity: 'warning' });
+      problems.push({
+        path: firstFile(p),
+        reason: `${p.id}: same hypervisor version as ${releaseKeys.get(k)}; left out`,
+        severity: 'warning',
+      });
       continue;
     }
     releaseKeys.set(k, p.id);
@@ -377,7 +425,11 @@ function releaseRow(p: OsinfoPlatform, problems: Problem[]): ReleaseRow | null {
   const m = /^[a-z]+:\/\/([^/]+)\//.exec(p.id);
   const ns = m ? PLATFORM_HYPERVISOR[captures(m, 1)[0]] : undefined;
   if (!ns) {
-    problems.push({ path: firstFile(p), reason: `${p.id}: no known hypervisor for this platform namespace; left out`, severity: 'warning' });
+    problems.push({
+      path: firstFile(p),
+      reason: `${p.id}: no known hypervisor for this platform namespace; left out`,
+      severity: 'warning',
+    });
     return null;
   }
   const shortId = p.shortIds[0];
@@ -416,7 +468,12 @@ export function platformNotes(p: OsinfoPlatform): string | null {
   return parts.length ? `osinfo-db platform: ${parts.join('; ')}` : null;
 }
 
-export function parsePlatformNotes(notes: string | null): { shortIds: string[]; vendor?: string; upgrades: string[]; derivesFrom: string[] } {
+export function parsePlatformNotes(notes: string | null): {
+  shortIds: string[];
+  vendor?: string;
+  upgrades: string[];
+  derivesFrom: string[];
+} {
   const out = { shortIds: [] as string[], vendor: undefined as string | undefined, upgrades: [] as string[], derivesFrom: [] as string[] };
   const m = /^osinfo-db platform: (.*)$/.exec(notes ?? '');
   if (!m) return out;

@@ -53,7 +53,8 @@ export function formatSummary(s: ImportSummary): string {
     const w = Math.max(6, ...kinds.map((k) => k.length));
     const cols = ['created', 'updated', 'unchanged', 'deleted', 'kept'] as const;
     lines.push(`${'kind'.padEnd(w)}  ${cols.map((c) => c.padStart(9)).join(' ')}`);
-    for (const [k, counts] of Object.entries(s.counts)) lines.push(`${k.padEnd(w)}  ${cols.map((c) => String(counts[c]).padStart(9)).join(' ')}`);
+    for (const [k, counts] of Object.entries(s.counts))
+      lines.push(`${k.padEnd(w)}  ${cols.map((c) => String(counts[c]).padStart(9)).join(' ')}`);
   }
   lines.push(`change feed: ${s.changes} entities`);
   for (const [k, v] of Object.entries(s.notImported)) lines.push(`not imported: ${k}: ${v}`);

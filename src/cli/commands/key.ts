@@ -25,7 +25,9 @@ export async function announce(io: CliIO, events: CatalogueEvent[]) {
   try {
     for (const e of events) await redis.publish(CATALOGUE_TOPIC, JSON.stringify(e));
   } catch (err) {
-    io.stderr.write(`warning: could not tell running services through Redis (${(err as Error).message}); their caches expire on their own\n`);
+    io.stderr.write(
+      `warning: could not tell running services through Redis (${(err as Error).message}); their caches expire on their own\n`,
+    );
   } finally {
     await redis.quit().catch(() => redis.disconnect());
   }
@@ -43,8 +45,19 @@ export function parseExpiry(v: string, now = Date.now()): string {
 }
 
 function keyLine(k: ApiKeyRow): string {
-  const state = k.revokedAt ? `revoked ${k.revokedAt}` : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? `expired ${k.expiresAt}` : 'active';
-  return [k.id, k.role.toLowerCase().padEnd(10), (k.vendorId ?? '-').padEnd(16), state.padEnd(8), `last used ${k.lastUsedAt ?? 'never'}`, k.label ?? '']
+  const state = k.revokedAt
+    ? `revoked ${k.revokedAt}`
+    : k.expiresAt && Date.parse(k.expiresAt) <= Date.now()
+      ? `expired ${k.expiresAt}`
+      : 'active';
+  return [
+    k.id,
+    k.role.toLowerCase().padEnd(10),
+    (k.vendorId ?? '-').padEnd(16),
+    state.padEnd(8),
+    `last used ${k.lastUsedAt ?? 'never'}`,
+    k.label ?? '',
+  ]
     .join('  ')
     .trimEnd();
 }

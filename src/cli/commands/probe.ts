@@ -32,7 +32,10 @@ Options:
     });
     const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
     if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new UsageError('--timeout must be a positive number of milliseconds');
-    const [{ clientEnv }, { describeHost, probeHost }] = await Promise.all([import('../env.ts'), import('../../hypervisor-runtime/probe.ts')]);
+    const [{ clientEnv }, { describeHost, probeHost }] = await Promise.all([
+      import('../env.ts'),
+      import('../../hypervisor-runtime/probe.ts'),
+    ]);
     const host = await probeHost({ qemuBinary: values.qemu, timeoutMs, name: values.name, searchPath: clientEnv(io.env).searchPath });
     const json = JSON.stringify(host, null, 2) + '\n';
     if (values.save) {

@@ -25,7 +25,11 @@ Options:
 function formatSummary(summary: unknown): string {
   if (!summary || typeof summary !== 'object') return String(summary);
   const rows = Object.entries(summary as Record<string, unknown>).map(([k, v]) =>
-    typeof v === 'object' && v ? `${k.padEnd(24)} ${Object.entries(v).map(([a, b]) => `${a} ${b}`).join(', ')}` : `${k.padEnd(24)} ${v}`,
+    typeof v === 'object' && v
+      ? `${k.padEnd(24)} ${Object.entries(v)
+          .map(([a, b]) => `${a} ${b}`)
+          .join(', ')}`
+      : `${k.padEnd(24)} ${v}`,
   );
   return rows.join('\n');
 }

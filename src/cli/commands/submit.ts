@@ -11,7 +11,17 @@ import { UsageError } from '../types.ts';
 import { parseCommandArgs } from '../args.ts';
 
 const DEFAULT_SERVICE = 'http://127.0.0.1:4000/graphql';
-const FIELDS = new Set(['guest', 'hypervisorRelease', 'hostFeature', 'device', 'status', 'backend', 'testedDevices', 'evidence', 'supersedes']);
+const FIELDS = new Set([
+  'guest',
+  'hypervisorRelease',
+  'hostFeature',
+  'device',
+  'status',
+  'backend',
+  'testedDevices',
+  'evidence',
+  'supersedes',
+]);
 const EVIDENCE_FIELDS = new Set(['url', 'notes', 'date']);
 
 const SUBMIT = `mutation Submit($records: [CompatibilityRecordInput!]!, $key: String!) {
@@ -58,11 +68,14 @@ export function readRecords(text: string, name: string): Array<Record<string, un
       problems.push(`record ${i}: expected an object`);
       return;
     }
-    for (const k of Object.keys(r)) if (!FIELDS.has(k)) problems.push(`record ${i}: unknown field ${JSON.stringify(k)} (fields: ${[...FIELDS].join(', ')})`);
+    for (const k of Object.keys(r))
+      if (!FIELDS.has(k)) problems.push(`record ${i}: unknown field ${JSON.stringify(k)} (fields: ${[...FIELDS].join(', ')})`);
     const ev = (r as { evidence?: unknown }).evidence;
     if (ev != null) {
       if (typeof ev !== 'object' || Array.isArray(ev)) problems.push(`record ${i}: evidence must be an object with url, notes, date`);
-      else for (const k of Object.keys(ev)) if (!EVIDENCE_FIELDS.has(k)) problems.push(`record ${i}: unknown evidence field ${JSON.stringify(k)}`);
+      else
+        for (const k of Object.keys(ev))
+          if (!EVIDENCE_FIELDS.has(k)) problems.push(`record ${i}: unknown evidence field ${JSON.stringify(k)}`);
       // YAML reads an unquoted 2024-05-01 as a string with the default schema; a Date would come from a custom tag.
       const d = (ev as { date?: unknown }).date;
       if (d instanceof Date) (ev as { date?: unknown }).date = d.toISOString().slice(0, 10);
@@ -70,7 +83,9 @@ export function readRecords(text: string, name: string): Array<Record<string, un
   });
   if (problems.length) {
     const shown = problems.slice(0, 20);
-    throw new Error(`${name}: ${problems.length} problem(s):\n  ${shown.join('\n  ')}${problems.length > shown.length ? `\n  ... and ${problems.length - shown.length} more` : ''}`);
+    throw new Error(
+      `${name}: ${problems.length} problem(s):\n  ${shown.join('\n  ')}${problems.length > shown.length ? `\n  ... and ${problems.length - shown.length} more` : ''}`,
+    );
   }
   return list as Array<Record<string, unknown>>;
 }
@@ -97,7 +112,9 @@ function progress(io: CliIO, quiet: boolean): Progress {
       if (tty) {
         const width = 30;
         const fill = total ? Math.round((done / total) * width) : width;
-        io.stderr.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done}/${total} batches, ${records}/${totalRecords} records${note ? ` ${note}` : ''}\x1b[K`);
+        io.stderr.write(
+          `\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done}/${total} batches, ${records}/${totalRecords} records${note ? ` ${note}` : ''}\x1b[K`,
+        );
         drawn = true;
       } else {
         io.stderr.write(`batch ${done}/${total}: ${records}/${totalRecords} records${note ? ` (${note})` : ''}\n`);
@@ -171,7 +188,8 @@ Exit codes: 0 all records stored, 1 something was not stored (see stderr), 2 usa
     }
     const num = (v: string | undefined, name: string, min: number, max: number) => {
       if (v === undefined) return undefined;
-      if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`);
+      if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+        throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`);
       return Number(v);
     };
     const wantBatch = num(values['batch-size'], 'batch-size', 1, 100_000);
@@ -208,7 +226,8 @@ Exit codes: 0 all records stored, 1 something was not stored (see stderr), 2 usa
             signal: AbortSignal.timeout(120_000),
           });
         } catch (err) {
-          if (++failures > retries) throw new Stop(`${label}: ${service} unreachable: ${(err as Error).message} (gave up after ${retries} retries)`);
+          if (++failures > retries)
+            throw new Stop(`${label}: ${service} unreachable: ${(err as Error).message} (gave up after ${retries} retries)`);
           show.line(`${label}: ${(err as Error).message}; retry ${failures}/${retries}`);
           await sleep(Math.min(30_000, 500 * 2 ** (failures - 1)));
           continue;
@@ -231,10 +250,15 @@ Exit codes: 0 all records stored, 1 something was not stored (see stderr), 2 usa
         // DATABASE_UNAVAILABLE (503 with Retry-After): the service is up, its database is not; the
         // same batch with the same idempotency key is safe to send again (a stored one replays).
         if (res.status >= 500 || !body || code === 'DATABASE_UNAVAILABLE') {
-          if (++failures > retries) throw new Stop(`${label}: the service answered ${res.status}${err0 ? `: ${err0.message}` : ''} (gave up after ${retries} retries)`);
+          if (++failures > retries)
+            throw new Stop(
+              `${label}: the service answered ${res.status}${err0 ? `: ${err0.message}` : ''} (gave up after ${retries} retries)`,
+            );
           const asked = Number(res.headers.get('retry-after'));
           const wait = Math.min(30_000, Math.max(500 * 2 ** (failures - 1), Number.isFinite(asked) ? asked * 1000 : 0));
-          show.line(`${label}: the service answered ${res.status}${code ? ` ${code}` : ''}; retry ${failures}/${retries} in ${Math.round(wait / 100) / 10} s`);
+          show.line(
+            `${label}: the service answered ${res.status}${code ? ` ${code}` : ''}; retry ${failures}/${retries} in ${Math.round(wait / 100) / 10} s`,
+          );
           await sleep(wait);
           continue;
         }
@@ -253,13 +277,22 @@ Exit codes: 0 all records stored, 1 something was not stored (see stderr), 2 usa
       }
     }
 
-    const summary = { file, records: records.length, batches: 0, batchSize: 0, created: 0, duplicates: 0, replayedBatches: 0, failedBatches: 0, inputErrors: 0 };
+    const summary = {
+      file,
+      records: records.length,
+      batches: 0,
+      batchSize: 0,
+      created: 0,
+      duplicates: 0,
+      replayedBatches: 0,
+      failedBatches: 0,
+      inputErrors: 0,
+    };
     try {
-      const who = await call<{ viewer: { role: string; vendor: { id: string } | null }; submissionLimits: { maxRecordsPerRequest: number } }>(
-        `{ viewer { role vendor { id } } submissionLimits { maxRecordsPerRequest } }`,
-        {},
-        'connect',
-      );
+      const who = await call<{
+        viewer: { role: string; vendor: { id: string } | null };
+        submissionLimits: { maxRecordsPerRequest: number };
+      }>(`{ viewer { role vendor { id } } submissionLimits { maxRecordsPerRequest } }`, {}, 'connect');
       if (who.viewer.role !== 'SUBMITTER' || !who.viewer.vendor) {
         throw new Stop(`the key is ${who.viewer.role.toLowerCase()}; submitting records needs a vendor's submitter key`);
       }
@@ -272,7 +305,11 @@ Exit codes: 0 all records stored, 1 something was not stored (see stderr), 2 usa
         const start = b * size;
         const batch = records.slice(start, start + size);
         const label = `batch ${b + 1}/${batches} (records ${start}-${start + batch.length - 1})`;
-        const data = await call<{ submitCompatibilityRecords: SubmitResult }>(SUBMIT, { records: batch, key: batchKey(fileHash, size, b) }, label);
+        const data = await call<{ submitCompatibilityRecords: SubmitResult }>(
+          SUBMIT,
+          { records: batch, key: batchKey(fileHash, size, b) },
+          label,
+        );
         const r = data.submitCompatibilityRecords;
         sent += batch.length;
         if (!r.ok) {
@@ -294,7 +331,13 @@ Exit codes: 0 all records stored, 1 something was not stored (see stderr), 2 usa
           summary.created += r.records.length - dup;
           summary.duplicates += dup;
         }
-        show.update(b + 1, batches, sent, records.length, r.replayed ? 'already stored' : `${r.records.length - dup} new, ${dup} already present`);
+        show.update(
+          b + 1,
+          batches,
+          sent,
+          records.length,
+          r.replayed ? 'already stored' : `${r.records.length - dup} new, ${dup} already present`,
+        );
       }
       show.end();
     } catch (err) {

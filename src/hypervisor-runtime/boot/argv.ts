@@ -3,17 +3,79 @@
 // console on QEMU's stdout, no reboot loop — and what a fall-back to TCG changes.
 import { at } from '../../util/must.ts';
 
-
 export const DEFAULT_QEMU = 'qemu-system-x86_64';
 
 /** Options that take a value (so the value is not mistaken for an option). */
 const WITH_VALUE = new Set([
-  '-accel', '-machine', '-M', '-cpu', '-smp', '-m', '-name', '-uuid', '-device', '-drive', '-blockdev', '-netdev', '-nic',
-  '-chardev', '-serial', '-parallel', '-monitor', '-qmp', '-qmp-pretty', '-mon', '-display', '-vga', '-kernel', '-initrd',
-  '-append', '-dtb', '-bios', '-boot', '-global', '-object', '-rtc', '-smbios', '-fw_cfg', '-tpmdev', '-pidfile', '-D',
-  '-d', '-L', '-k', '-cdrom', '-hda', '-hdb', '-hdc', '-hdd', '-fda', '-fdb', '-usbdevice', '-audiodev', '-vnc', '-spice',
-  '-incoming', '-loadvm', '-overcommit', '-msg', '-sandbox', '-run-with', '-action', '-trace', '-numa', '-mem-path',
-  '-watchdog-action', '-add-fd', '-readconfig', '-icount', '-rtc-td-hack', '-option-rom', '-pflash', '-mtdblock', '-sd',
+  '-accel',
+  '-machine',
+  '-M',
+  '-cpu',
+  '-smp',
+  '-m',
+  '-name',
+  '-uuid',
+  '-device',
+  '-drive',
+  '-blockdev',
+  '-netdev',
+  '-nic',
+  '-chardev',
+  '-serial',
+  '-parallel',
+  '-monitor',
+  '-qmp',
+  '-qmp-pretty',
+  '-mon',
+  '-display',
+  '-vga',
+  '-kernel',
+  '-initrd',
+  '-append',
+  '-dtb',
+  '-bios',
+  '-boot',
+  '-global',
+  '-object',
+  '-rtc',
+  '-smbios',
+  '-fw_cfg',
+  '-tpmdev',
+  '-pidfile',
+  '-D',
+  '-d',
+  '-L',
+  '-k',
+  '-cdrom',
+  '-hda',
+  '-hdb',
+  '-hdc',
+  '-hdd',
+  '-fda',
+  '-fdb',
+  '-usbdevice',
+  '-audiodev',
+  '-vnc',
+  '-spice',
+  '-incoming',
+  '-loadvm',
+  '-overcommit',
+  '-msg',
+  '-sandbox',
+  '-run-with',
+  '-action',
+  '-trace',
+  '-numa',
+  '-mem-path',
+  '-watchdog-action',
+  '-add-fd',
+  '-readconfig',
+  '-icount',
+  '-rtc-td-hack',
+  '-option-rom',
+  '-pflash',
+  '-mtdblock',
+  '-sd',
 ]);
 
 export interface QemuArgv {
@@ -137,7 +199,12 @@ export function withManagement(args: readonly string[], qmpPath: string): string
   const stdioChardevs = new Set(
     optionPairs(args)
       .filter(([o, v]) => o === '-chardev' && v && splitOptionValue(v)[0] === 'stdio')
-      .map(([, v]) => splitOptionValue(v ?? '').find((p) => p.startsWith('id='))?.slice(3) ?? ''),
+      .map(
+        ([, v]) =>
+          splitOptionValue(v ?? '')
+            .find((p) => p.startsWith('id='))
+            ?.slice(3) ?? '',
+      ),
   );
   const pairs = without(args, (o, v) => {
     if (o === '-qmp' || o === '-qmp-pretty' || o === '-serial' || o === '-nographic' || o === '-daemonize') return true;
@@ -174,7 +241,13 @@ export function toTcg(args: readonly string[]): string[] {
       continue;
     }
     if ((o === '-machine' || o === '-M') && v) {
-      pairs.push([o, splitOptionValue(v).filter((p) => !p.startsWith('accel=') && !p.startsWith('kernel-irqchip=')).map(escapeOptionValue).join(',')]);
+      pairs.push([
+        o,
+        splitOptionValue(v)
+          .filter((p) => !p.startsWith('accel=') && !p.startsWith('kernel-irqchip='))
+          .map(escapeOptionValue)
+          .join(','),
+      ]);
       continue;
     }
     if (o === '-cpu' && v) {

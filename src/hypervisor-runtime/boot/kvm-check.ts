@@ -54,15 +54,31 @@ export interface GuestCodeCheck {
  * Runs the probe image under `accel` with the given CPU model (the plan's -cpu value, e.g.
  * `host,arch-capabilities=off` or `qemu64`).
  */
-export async function checkGuestCodeRuns(opts: { qemu?: string; accel?: 'kvm' | 'tcg'; cpu?: string; timeoutMs?: number } = {}): Promise<GuestCodeCheck> {
+export async function checkGuestCodeRuns(
+  opts: { qemu?: string; accel?: 'kvm' | 'tcg'; cpu?: string; timeoutMs?: number } = {},
+): Promise<GuestCodeCheck> {
   const qemu = opts.qemu ?? 'qemu-system-x86_64';
   const accel = opts.accel ?? 'kvm';
   const timeoutMs = opts.timeoutMs ?? 5000;
   const dir = mkdtempSync(join(tmpdir(), 'virtcompat-kvmcheck-'));
   const image = join(dir, 'probe.bin');
   writeFileSync(image, protectedModeProbeImage());
-  const args = ['-accel', accel, '-machine', 'pc', '-m', '16', '-nodefaults', '-display', 'none', '-no-user-config',
-    '-bios', image, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'];
+  const args = [
+    '-accel',
+    accel,
+    '-machine',
+    'pc',
+    '-m',
+    '16',
+    '-nodefaults',
+    '-display',
+    'none',
+    '-no-user-config',
+    '-bios',
+    image,
+    '-device',
+    'isa-debug-exit,iobase=0xf4,iosize=0x04',
+  ];
   if (opts.cpu) args.push('-cpu', opts.cpu);
   const t0 = performance.now();
   try {
@@ -86,12 +102,24 @@ export async function checkGuestCodeRuns(opts: { qemu?: string; accel?: 'kvm' | 
         clearTimeout(timer);
         const elapsedMs = Math.round(performance.now() - t0);
         const what = `${accel.toUpperCase()}${opts.cpu ? ` with -cpu ${opts.cpu}` : ''}`;
-        if (code === KVM_CHECK_EXIT_CODE) resolve({ runs: true, detail: `${what} ran guest code into protected mode in ${elapsedMs} ms`, elapsedMs });
+        if (code === KVM_CHECK_EXIT_CODE)
+          resolve({ runs: true, detail: `${what} ran guest code into protected mode in ${elapsedMs} ms`, elapsedMs });
         else if (timedOut)
-          resolve({ runs: false, detail: `${what}: the vCPU hung entering protected mode (no exit within ${timeoutMs} ms; nested virtualization without working vmx/svm)`, elapsedMs });
+          resolve({
+            runs: false,
+            detail: `${what}: the vCPU hung entering protected mode (no exit within ${timeoutMs} ms; nested virtualization without working vmx/svm)`,
+            elapsedMs,
+          });
         else {
-          const last = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/warning: host doesn't support/.test(l));
-          resolve({ runs: false, detail: `${what}: QEMU ${signal ? `died (${signal})` : `exited ${code}`}${last.length ? `: ${last[0]}` : ''}`, elapsedMs });
+          const last = stderr
+            .split('\n')
+            .map((l) => l.trim())
+            .filter((l) => l && !/warning: host doesn't support/.test(l));
+          resolve({
+            runs: false,
+            detail: `${what}: QEMU ${signal ? `died (${signal})` : `exited ${code}`}${last.length ? `: ${last[0]}` : ''}`,
+            elapsedMs,
+          });
         }
       });
     });

@@ -113,8 +113,15 @@ function pdeathsigWrapper(): string[] {
 }
 
 function kvmFailureText(stderr: string): string | null {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const hit = lines.find((l) => /kvm|KVM|failed to set MSR|vmx|svm|Could not access KVM|hardware error|entry failed/i.test(l) && !/warning: host doesn't support requested feature/.test(l));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const hit = lines.find(
+    (l) =>
+      /kvm|KVM|failed to set MSR|vmx|svm|Could not access KVM|hardware error|entry failed/i.test(l) &&
+      !/warning: host doesn't support requested feature/.test(l),
+  );
   return hit ?? null;
 }
 
@@ -154,7 +161,10 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       const reason = attempt.message;
       log(`KVM failed: ${reason}`);
       log('falling back to TCG (software emulation) as --fallback-tcg asks; expect a slower guest');
-      argv = typeof opts.fallbackTcg === 'function' ? await opts.fallbackTcg(reason) : joinArgv({ ...splitArgv(argv), args: toTcg(splitArgv(argv).args) });
+      argv =
+        typeof opts.fallbackTcg === 'function'
+          ? await opts.fallbackTcg(reason)
+          : joinArgv({ ...splitArgv(argv), args: toTcg(splitArgv(argv).args) });
       fallback = { from: attempt.accel, reason };
       serial += '\n';
       attempt = await runOnce(argv, opts, origin, log, appendSerial, interruptListeners, () => interruptedBy);
@@ -213,8 +223,16 @@ async function runOnce(
     if (!kvmCheck.runs) {
       rmSync(workDir, { recursive: true, force: true });
       return {
-        argv, pid: null, accel, outcome: 'kvm-failed', message: `KVM cannot run this guest here: ${kvmCheck.detail}`, shutdownReason: null,
-        qemuExit: { code: null, signal: null }, stderr: '', timings, kvmCheck,
+        argv,
+        pid: null,
+        accel,
+        outcome: 'kvm-failed',
+        message: `KVM cannot run this guest here: ${kvmCheck.detail}`,
+        shutdownReason: null,
+        qemuExit: { code: null, signal: null },
+        stderr: '',
+        timings,
+        kvmCheck,
       };
     }
   }
@@ -339,7 +357,10 @@ async function runOnce(
     const ms = opts.kvmProgressMs ?? 20_000;
     later(ms, () => {
       if (!alive || sawLife || outcome) return;
-      decide('kvm-failed', `KVM started but the guest showed no sign of life on the serial console in ${ms / 1000} s (nested virtualization without working vmx/svm hangs like this)`);
+      decide(
+        'kvm-failed',
+        `KVM started but the guest showed no sign of life on the serial console in ${ms / 1000} s (nested virtualization without working vmx/svm hangs like this)`,
+      );
       quitThenKill(3000);
     });
   }
@@ -360,7 +381,10 @@ async function runOnce(
           ?.queryStatus()
           .then((st) => {
             if (st.status === 'internal-error') {
-              decide(accel === 'kvm' ? 'kvm-failed' : 'crash', `the VM stopped with an internal error${accel === 'kvm' ? ' (KVM could not run the vCPU)' : ''}`);
+              decide(
+                accel === 'kvm' ? 'kvm-failed' : 'crash',
+                `the VM stopped with an internal error${accel === 'kvm' ? ' (KVM could not run the vCPU)' : ''}`,
+              );
               quitThenKill(3000);
             } else if (st.status === 'guest-panicked') {
               decide('crash', 'the guest kernel panicked');
@@ -394,17 +418,24 @@ async function runOnce(
   if (outcome === null) {
     const kvmText = accel === 'kvm' ? kvmFailureText(stderr) : null;
     if (shutdownReason === 'guest-shutdown') decide('poweroff', 'the guest powered off');
-    else if (shutdownReason === 'guest-reset') decide('crash', 'the guest reset itself (kernel panic, triple fault or reboot) and -no-reboot ended QEMU');
+    else if (shutdownReason === 'guest-reset')
+      decide('crash', 'the guest reset itself (kernel panic, triple fault or reboot) and -no-reboot ended QEMU');
     else if (shutdownReason === 'guest-panic') decide('crash', 'the guest kernel panicked');
     else if (kvmText && timings.guestInit === null) decide('kvm-failed', `QEMU could not run the guest under KVM: ${kvmText}`);
     else if (shutdownReason === 'host-signal') decide('qemu-failed', 'QEMU was stopped by a signal from outside');
     else {
       const why = qemuExit.signal ? `killed by ${qemuExit.signal}` : `exit code ${qemuExit.code}`;
-      const last = stderr.trim().split('\n').filter((l) => !/warning:/.test(l)).at(-1);
+      const last = stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !/warning:/.test(l))
+        .at(-1);
       decide('qemu-failed', `QEMU ended (${why})${last ? `: ${last}` : ''}`);
     }
   }
   if (outcome === 'interrupted') message += shutdownReason === 'guest-shutdown' ? '; the guest powered off' : '; QEMU was stopped';
-  log(`${message} (QEMU ${qemuExit.signal ? `signal ${qemuExit.signal}` : `exit ${qemuExit.code}`}${shutdownReason ? `, ${shutdownReason}` : ''})`);
+  log(
+    `${message} (QEMU ${qemuExit.signal ? `signal ${qemuExit.signal}` : `exit ${qemuExit.code}`}${shutdownReason ? `, ${shutdownReason}` : ''})`,
+  );
   return { argv, pid: child.pid ?? null, accel, outcome: outcome!, message, shutdownReason, qemuExit, stderr, timings, kvmCheck };
 }

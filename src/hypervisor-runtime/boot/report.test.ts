@@ -52,7 +52,10 @@ test('q35 with virtio devices behind PCIe root ports: virtio 1.0 functions, driv
   );
   assert.equal(pciById(r, '8086', '2922')[0]?.driver, 'ahci', 'q35 built-in AHCI bound');
   assert.deepEqual(unexpectedModuleFailures(r), []);
-  assert.ok(r.modules.some((m) => m.name === 'hv_vmbus' && m.status === 'failed'), 'Hyper-V bus refuses to load off Hyper-V');
+  assert.ok(
+    r.modules.some((m) => m.name === 'hv_vmbus' && m.status === 'failed'),
+    'Hyper-V bus refuses to load off Hyper-V',
+  );
   assert.ok(r.modules.some((m) => m.name === 'hv_netvsc' && m.status === 'skipped'));
 });
 

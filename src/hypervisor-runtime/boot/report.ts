@@ -2,7 +2,6 @@
 // VIRTCOMPAT-REPORT-END on the serial console. Pure: text in, typed report out.
 import { captures } from '../../util/must.ts';
 
-
 export const REPORT_BEGIN = 'VIRTCOMPAT-REPORT-BEGIN';
 export const REPORT_END = 'VIRTCOMPAT-REPORT-END';
 /** Printed by the guest's /init as soon as it runs: the kernel booted. */
@@ -182,7 +181,9 @@ export function parseGuestReport(serialOrBody: string): GuestReport {
   const guest = of('guest')[0];
   if (!guest) throw new ReportParseError('guest report has no "guest" line');
   if (n(guest.version) !== REPORT_VERSION) {
-    throw new ReportParseError(`guest report version ${s(guest.version)}, this parser reads version ${REPORT_VERSION}; rebuild the test guest`);
+    throw new ReportParseError(
+      `guest report version ${s(guest.version)}, this parser reads version ${REPORT_VERSION}; rebuild the test guest`,
+    );
   }
   const cs = of('clocksource')[0] ?? {};
   const fw = of('firmware')[0] ?? {};
@@ -316,15 +317,20 @@ export function unexpectedModuleFailures(r: GuestReport): ModuleStatus[] {
 /** A few lines a person reads after a boot. */
 export function summarizeReport(r: GuestReport): string {
   const out: string[] = [];
-  out.push(`guest kernel ${r.kernel}, ${r.cpus} vCPU, ${Math.round(r.memKiB / 1024)} MiB, report at ${r.uptimeSeconds.toFixed(2)} s uptime`);
-  out.push(`machine: ${r.dmi.product_name ?? '?'}; firmware: ${r.firmware.uefi ? `UEFI (${r.dmi.bios_vendor ?? '?'}, Secure Boot ${r.firmware.secureBoot})` : `BIOS (${r.dmi.bios_vendor ?? '?'})`}`);
+  out.push(
+    `guest kernel ${r.kernel}, ${r.cpus} vCPU, ${Math.round(r.memKiB / 1024)} MiB, report at ${r.uptimeSeconds.toFixed(2)} s uptime`,
+  );
+  out.push(
+    `machine: ${r.dmi.product_name ?? '?'}; firmware: ${r.firmware.uefi ? `UEFI (${r.dmi.bios_vendor ?? '?'}, Secure Boot ${r.firmware.secureBoot})` : `BIOS (${r.dmi.bios_vendor ?? '?'})`}`,
+  );
   out.push(`hypervisor: ${r.hypervisor.detected ?? 'none detected'}; clocksource: ${r.clocksource.current}`);
   for (const p of r.pci) {
     if (p.class.startsWith('0600') || p.class.startsWith('0601') || p.class.startsWith('0680')) continue; // host/ISA bridges, PM
     const gen = virtioPciGeneration(p.vendor, p.device);
     out.push(`  pci ${p.address} ${p.vendor}:${p.device} class ${p.class}${gen ? ` virtio-${gen}` : ''} → ${p.driver ?? 'no driver'}`);
   }
-  for (const b of r.block) out.push(`  disk ${b.name}: ${b.bus} via ${b.controllerDriver ?? b.driver ?? '?'}${b.controller ? ` (${b.controller})` : ''}`);
+  for (const b of r.block)
+    out.push(`  disk ${b.name}: ${b.bus} via ${b.controllerDriver ?? b.driver ?? '?'}${b.controller ? ` (${b.controller})` : ''}`);
   for (const i of r.net) out.push(`  nic ${i.name}: ${i.driver ?? 'no driver'}${i.pci ? ` (${i.pci})` : ''} ${i.mac}`);
   for (const u of r.usb) out.push(`  usb ${u.vendor}:${u.product} ${u.productName} → ${u.drivers.join(', ') || 'no driver'}`);
   for (const t of r.tpm) out.push(`  tpm ${t.name}: TPM ${t.versionMajor ?? '?'}.x via ${t.driver ?? '?'}`);

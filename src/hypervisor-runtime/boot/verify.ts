@@ -122,7 +122,9 @@ function virtioTypeOfModel(model: string): string | null {
   const m = /^(?:vhost-user-|vhost-)?virtio-([a-z]+)/.exec(model);
   if (!m) return null;
   const [t] = captures(m, 1);
-  return ({ blk: 'block', serial: 'console', vga: 'gpu', tablet: 'input', keyboard: 'input', mouse: 'input' } as Record<string, string>)[t] ?? t;
+  return (
+    ({ blk: 'block', serial: 'console', vga: 'gpu', tablet: 'input', keyboard: 'input', mouse: 'input' } as Record<string, string>)[t] ?? t
+  );
 }
 
 /** The PCI id the guest should see for a planned device, and how it is judged. */
@@ -136,7 +138,11 @@ export function expectedPciId(d: PlannedDevice): string | null {
 const idOf = (p: PciDevice) => `${p.vendor}:${p.device}`;
 const fmtPci = (p: PciDevice | undefined) => (p ? `${idOf(p)} at ${p.address} → ${p.driver ?? 'no driver'}` : 'absent');
 
-export function verifyPlanInGuest(plan: Plan, report: GuestReport, opts: { accel?: 'kvm' | 'tcg'; diskSizes?: Record<string, number> } = {}): Verification {
+export function verifyPlanInGuest(
+  plan: Plan,
+  report: GuestReport,
+  opts: { accel?: 'kvm' | 'tcg'; diskSizes?: Record<string, number> } = {},
+): Verification {
   const checks: Check[] = [];
   const notChecked: Verification['notChecked'] = [];
   const check = (subject: string, expected: string, observed: string, ok: boolean) => checks.push({ subject, expected, observed, ok });
@@ -151,20 +157,46 @@ export function verifyPlanInGuest(plan: Plan, report: GuestReport, opts: { accel
   else notChecked.push({ subject: 'machine', why: `no DMI signature known for ${machine}` });
 
   const uefi = plan.firmware.type === 'uefi';
-  check('firmware', uefi ? 'UEFI' : 'BIOS', report.firmware.uefi ? `UEFI (${report.dmi.bios_vendor ?? '?'})` : `BIOS (${report.dmi.bios_vendor ?? '?'})`, report.firmware.uefi === uefi);
-  if (uefi) check('secure boot', plan.firmware.secureBoot ? 'on' : 'off', report.firmware.secureBoot ?? 'unknown', report.firmware.secureBoot === (plan.firmware.secureBoot ? 'on' : 'off'));
+  check(
+    'firmware',
+    uefi ? 'UEFI' : 'BIOS',
+    report.firmware.uefi ? `UEFI (${report.dmi.bios_vendor ?? '?'})` : `BIOS (${report.dmi.bios_vendor ?? '?'})`,
+    report.firmware.uefi === uefi,
+  );
+  if (uefi)
+    check(
+      'secure boot',
+      plan.firmware.secureBoot ? 'on' : 'off',
+      report.firmware.secureBoot ?? 'unknown',
+      report.firmware.secureBoot === (plan.firmware.secureBoot ? 'on' : 'off'),
+    );
 
   check('vcpus', String(plan.cpu.vcpus), String(report.cpus), report.cpus === plan.cpu.vcpus);
   const planKiB = plan.memory.mib * 1024;
-  check('memory', `${plan.memory.mib} MiB (kernel sees 75-100% of it)`, `${Math.round(report.memKiB / 1024)} MiB`, report.memKiB <= planKiB && report.memKiB >= planKiB * 0.75);
+  check(
+    'memory',
+    `${plan.memory.mib} MiB (kernel sees 75-100% of it)`,
+    `${Math.round(report.memKiB / 1024)} MiB`,
+    report.memKiB <= planKiB && report.memKiB >= planKiB * 0.75,
+  );
 
   const accel = opts.accel ?? (plan.acceleration.mode === 'kvm' ? 'kvm' : 'tcg');
   if (accel === 'kvm') {
-    check('acceleration', 'KVM (kernel: "Hypervisor detected: KVM")', report.hypervisor.detected ?? 'no hypervisor detected', report.hypervisor.detected === 'KVM');
+    check(
+      'acceleration',
+      'KVM (kernel: "Hypervisor detected: KVM")',
+      report.hypervisor.detected ?? 'no hypervisor detected',
+      report.hypervisor.detected === 'KVM',
+    );
     if (plan.paravirt.some((p) => p.enabled && p.key === 'kvm-clock'))
       check('clock', 'kvm-clock', report.clocksource.current, report.clocksource.current === 'kvm-clock');
   } else {
-    check('acceleration', 'TCG (no hypervisor signature)', report.hypervisor.detected ?? 'no hypervisor detected', report.hypervisor.detected === null);
+    check(
+      'acceleration',
+      'TCG (no hypervisor signature)',
+      report.hypervisor.detected ?? 'no hypervisor detected',
+      report.hypervisor.detected === null,
+    );
   }
 
   // ── TPM ─────────────────────────────────────────────────────────────────────────────────────
@@ -172,8 +204,12 @@ export function verifyPlanInGuest(plan: Plan, report: GuestReport, opts: { accel
     const driver = plan.tpm.model === 'tpm-crb' ? 'tpm_crb' : plan.tpm.model === 'tpm-tis' ? 'tpm_tis' : null;
     const t = report.tpm[0];
     const major = plan.tpm.version === '2.0' ? 2 : plan.tpm.version === '1.2' ? 1 : null;
-    check('tpm', `${plan.tpm.model} (${driver ?? '?'}), TPM ${plan.tpm.version}`, t ? `${t.driver ?? 'no driver'}, TPM ${t.versionMajor ?? '?'}` : 'absent',
-      !!t && report.tpm.length === 1 && (driver === null || t.driver === driver) && (major === null || t.versionMajor === major));
+    check(
+      'tpm',
+      `${plan.tpm.model} (${driver ?? '?'}), TPM ${plan.tpm.version}`,
+      t ? `${t.driver ?? 'no driver'}, TPM ${t.versionMajor ?? '?'}` : 'absent',
+      !!t && report.tpm.length === 1 && (driver === null || t.driver === driver) && (major === null || t.versionMajor === major),
+    );
   } else check('tpm', 'none', report.tpm.length ? report.tpm.map((t) => t.driver).join(', ') : 'none', report.tpm.length === 0);
 
   // ── devices ─────────────────────────────────────────────────────────────────────────────────
@@ -206,8 +242,14 @@ export function verifyPlanInGuest(plan: Plan, report: GuestReport, opts: { accel
     if (d.bus === 'usb') {
       const m = /^http:\/\/usb\.org\/usb\/([0-9a-f]{4})\/([0-9a-f]{4})$/i.exec(d.deviceId ?? '');
       const [vendor, product] = m ? captures(m, 2) : [];
-      const u = vendor && product ? report.usb.find((x) => x.vendor === vendor.toLowerCase() && x.product === product.toLowerCase()) : undefined;
-      check(subject, m ? `USB ${vendor}:${product} with a driver` : 'a USB device', u ? `${u.vendor}:${u.product} ${u.productName} → ${u.drivers.join(', ') || 'no driver'}` : 'absent', !!u && u.drivers.length > 0);
+      const u =
+        vendor && product ? report.usb.find((x) => x.vendor === vendor.toLowerCase() && x.product === product.toLowerCase()) : undefined;
+      check(
+        subject,
+        m ? `USB ${vendor}:${product} with a driver` : 'a USB device',
+        u ? `${u.vendor}:${u.product} ${u.productName} → ${u.drivers.join(', ') || 'no driver'}` : 'absent',
+        !!u && u.drivers.length > 0,
+      );
       continue;
     }
     if (d.bus === 'isa' || d.path === 'builtin') {
@@ -235,7 +277,13 @@ export function verifyPlanInGuest(plan: Plan, report: GuestReport, opts: { accel
         subject,
         `virtio ${vtype} (${gen}, PCI ${id}) → virtio-pci + ${VIRTIO_DRIVERS[vtype] ?? 'its driver'}`,
         v && p ? `${idOf(p)} (${seenGen}) at ${p.address} → ${p.driver ?? 'no driver'} + ${v.driver ?? 'no driver'}` : 'absent',
-        !!v && !!p && seenGen === gen && idOf(p) === id && p.driver === 'virtio-pci' && v.driver === (VIRTIO_DRIVERS[vtype] ?? v.driver) && v.driver !== null,
+        !!v &&
+          !!p &&
+          seenGen === gen &&
+          idOf(p) === id &&
+          p.driver === 'virtio-pci' &&
+          v.driver === (VIRTIO_DRIVERS[vtype] ?? v.driver) &&
+          v.driver !== null,
       );
       if (d.role === 'nic' && d.nic) checkNic(d, 'virtio_net', p?.address ?? null);
       if (d.role === 'disk') checkDisk(d, 'virtio', null);
@@ -262,7 +310,9 @@ export function verifyPlanInGuest(plan: Plan, report: GuestReport, opts: { accel
     const p = claimPci(subject, id, LINUX_PCI_DRIVERS[id] ?? null, d.role === 'storage-controller' && builtin.includes(id));
     if (d.role === 'nic' && d.nic) checkNic(d, null, p?.address ?? null);
     if (d.role === 'usb' && d.model === 'ich9-usb-ehci1') {
-      for (const c of String(d.options?.companions ?? '').split(',').filter(Boolean)) {
+      for (const c of String(d.options?.companions ?? '')
+        .split(',')
+        .filter(Boolean)) {
         const cid = QEMU_PCI_IDS[c];
         if (cid) claimPci(`${d.id} companion ${c}`, cid, LINUX_PCI_DRIVERS[cid] ?? null, false);
       }
@@ -273,17 +323,33 @@ export function verifyPlanInGuest(plan: Plan, report: GuestReport, opts: { accel
     const n = report.net.find((x) => x.mac.toLowerCase() === d.nic!.mac.toLowerCase());
     const id = expectedPciId(d);
     const want = driver ? [driver] : (id && LINUX_NET_DRIVERS[id]) || null;
-    check(`${d.id} interface`, `MAC ${d.nic!.mac}${want ? ` driven by ${want.join(' or ')}` : ''}`, n ? `${n.name} ${n.mac} → ${n.driver ?? 'no driver'}${n.pci ? ` (${n.pci})` : ''}` : 'no interface with that MAC',
-      !!n && !!n.driver && (want === null || want.includes(n.driver)) && (pciAddress === null || n.pci === pciAddress));
+    check(
+      `${d.id} interface`,
+      `MAC ${d.nic!.mac}${want ? ` driven by ${want.join(' or ')}` : ''}`,
+      n ? `${n.name} ${n.mac} → ${n.driver ?? 'no driver'}${n.pci ? ` (${n.pci})` : ''}` : 'no interface with that MAC',
+      !!n && !!n.driver && (want === null || want.includes(n.driver)) && (pciAddress === null || n.pci === pciAddress),
+    );
   }
 
   function checkDisk(d: PlannedDevice, bus: string, controller: string | null, controllerDriver?: string) {
     if (d.role === 'cdrom') return;
     const size = opts.diskSizes?.[d.id] ?? d.disk?.sizeBytes ?? null;
-    const b = report.block.find((x) => x.bus === bus && (controller === null || x.controller === controller) && (size === null || x.sectors * 512 === size) && !claimedDisks.has(x.name));
+    const b = report.block.find(
+      (x) =>
+        x.bus === bus &&
+        (controller === null || x.controller === controller) &&
+        (size === null || x.sectors * 512 === size) &&
+        !claimedDisks.has(x.name),
+    );
     if (b) claimedDisks.add(b.name);
-    check(`${d.id} disk`, `a ${bus} disk${controllerDriver ? ` on ${controllerDriver}` : ''}${size !== null ? ` of ${size} bytes` : ''}`, b ? `${b.name} on ${b.bus} via ${b.controllerDriver ?? '?'} (${b.sectors * 512} bytes)` : `none (${report.block.map((x) => `${x.name}:${x.bus}`).join(', ') || 'no disks'})`,
-      !!b && (controllerDriver === undefined || b.controllerDriver === controllerDriver));
+    check(
+      `${d.id} disk`,
+      `a ${bus} disk${controllerDriver ? ` on ${controllerDriver}` : ''}${size !== null ? ` of ${size} bytes` : ''}`,
+      b
+        ? `${b.name} on ${b.bus} via ${b.controllerDriver ?? '?'} (${b.sectors * 512} bytes)`
+        : `none (${report.block.map((x) => `${x.name}:${x.bus}`).join(', ') || 'no disks'})`,
+      !!b && (controllerDriver === undefined || b.controllerDriver === controllerDriver),
+    );
   }
 
   // ── nothing unplanned ───────────────────────────────────────────────────────────────────────
@@ -292,17 +358,29 @@ export function verifyPlanInGuest(plan: Plan, report: GuestReport, opts: { accel
     check(`unplanned ${p.address}`, 'only planned devices', `${idOf(p)} class ${p.class} → ${p.driver ?? 'no driver'}`, false);
   }
   const plannedNics = plan.devices.filter((d) => d.role === 'nic' && d.nic?.backend !== 'none' && d.path !== 'passthrough').length;
-  check('network interfaces', String(plannedNics), `${report.net.length} (${report.net.map((n) => `${n.name}:${n.driver}`).join(', ') || 'none'})`, report.net.length === plannedNics);
+  check(
+    'network interfaces',
+    String(plannedNics),
+    `${report.net.length} (${report.net.map((n) => `${n.name}:${n.driver}`).join(', ') || 'none'})`,
+    report.net.length === plannedNics,
+  );
   const plannedDisks = plan.devices.filter((d) => d.role === 'disk').length;
   const guestDisks = report.block.filter((b) => !b.removable);
-  check('disks', String(plannedDisks), `${guestDisks.length} (${guestDisks.map((b) => `${b.name}:${b.bus}`).join(', ') || 'none'})`, guestDisks.length === plannedDisks);
+  check(
+    'disks',
+    String(plannedDisks),
+    `${guestDisks.length} (${guestDisks.map((b) => `${b.name}:${b.bus}`).join(', ') || 'none'})`,
+    guestDisks.length === plannedDisks,
+  );
 
   return { ok: checks.every((c) => c.ok), checks, notChecked };
 }
 
 /** Checks as text, failures first. */
 export function formatVerification(v: Verification): string {
-  const lines = [...v.checks].sort((a, b) => Number(a.ok) - Number(b.ok)).map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.subject}: expected ${c.expected}; guest: ${c.observed}`);
+  const lines = [...v.checks]
+    .sort((a, b) => Number(a.ok) - Number(b.ok))
+    .map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.subject}: expected ${c.expected}; guest: ${c.observed}`);
   for (const n of v.notChecked) lines.push(`--   ${n.subject}: not checked (${n.why})`);
   return lines.join('\n');
 }

@@ -10,7 +10,8 @@ export interface ChRenderOptions {
 }
 
 export function renderCloudHypervisor(plan: Plan, opts: ChRenderOptions = {}): { binary: string; args: string[] } {
-  if (plan.hypervisor.family !== 'CLOUD_HYPERVISOR') throw new RenderError(`the Cloud Hypervisor renderer renders cloud-hypervisor plans; this plan targets ${plan.hypervisor.key}`);
+  if (plan.hypervisor.family !== 'CLOUD_HYPERVISOR')
+    throw new RenderError(`the Cloud Hypervisor renderer renders cloud-hypervisor plans; this plan targets ${plan.hypervisor.key}`);
   const runDir = opts.runDir ?? `/run/virtcompat/${plan.name}`;
   const a: string[] = ['--api-socket', `path=${runDir}/ch.sock`];
   a.push('--cpus', `boot=${plan.cpu.vcpus}`);
@@ -33,7 +34,8 @@ export function renderCloudHypervisor(plan: Plan, opts: ChRenderOptions = {}): {
     }
     const n = d.nic!;
     if (n.backend === 'none') continue;
-    if (n.backend === 'bridge') throw new RenderError(`${d.id}: Cloud Hypervisor attaches tap devices; create a tap on bridge ${n.bridge} and use backend: tap`);
+    if (n.backend === 'bridge')
+      throw new RenderError(`${d.id}: Cloud Hypervisor attaches tap devices; create a tap on bridge ${n.bridge} and use backend: tap`);
     netArgs.push(`${n.backend === 'tap' ? `tap=${n.tap},` : ''}mac=${n.mac},id=${d.id}`);
   }
   if (netArgs.length) a.push('--net', ...netArgs);

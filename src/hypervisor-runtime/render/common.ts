@@ -11,7 +11,11 @@ export function xmlEscape(s: string): string {
 }
 
 /** Minimal XML writer: element(name, attrs, children) with stable attribute order. */
-export type XmlNode = { name: string; attrs?: Record<string, string | number | boolean | null | undefined>; children?: (XmlNode | string)[] };
+export type XmlNode = {
+  name: string;
+  attrs?: Record<string, string | number | boolean | null | undefined>;
+  children?: (XmlNode | string)[];
+};
 
 export function el(name: string, attrs?: XmlNode['attrs'], ...children: (XmlNode | string | null | undefined | false)[]): XmlNode {
   return { name, attrs, children: children.filter((c): c is XmlNode | string => c !== null && c !== undefined && c !== false) };
@@ -26,7 +30,9 @@ export function serializeXml(node: XmlNode, indent = 0): string {
   const kids = node.children ?? [];
   if (kids.length === 0) return `${pad}<${node.name}${attrs}/>`;
   if (kids.length === 1 && typeof kids[0] === 'string') return `${pad}<${node.name}${attrs}>${xmlEscape(kids[0])}</${node.name}>`;
-  const inner = kids.map((k) => (typeof k === 'string' ? `${'  '.repeat(indent + 1)}${xmlEscape(k)}` : serializeXml(k, indent + 1))).join('\n');
+  const inner = kids
+    .map((k) => (typeof k === 'string' ? `${'  '.repeat(indent + 1)}${xmlEscape(k)}` : serializeXml(k, indent + 1)))
+    .join('\n');
   return `${pad}<${node.name}${attrs}>\n${inner}\n${pad}</${node.name}>`;
 }
 

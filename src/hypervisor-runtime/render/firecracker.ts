@@ -3,11 +3,17 @@ import type { Plan } from '../plan.ts';
 import { RenderError } from './common.ts';
 
 export function renderFirecracker(plan: Plan): string {
-  if (plan.hypervisor.family !== 'FIRECRACKER') throw new RenderError(`the Firecracker renderer renders firecracker plans; this plan targets ${plan.hypervisor.key}`);
+  if (plan.hypervisor.family !== 'FIRECRACKER')
+    throw new RenderError(`the Firecracker renderer renders firecracker plans; this plan targets ${plan.hypervisor.key}`);
   if (!plan.boot) throw new RenderError('Firecracker needs a kernel (boot.kernel)');
   const drives = plan.devices
     .filter((d) => d.role === 'disk')
-    .map((d, i) => ({ drive_id: d.id, path_on_host: d.disk!.source, is_root_device: i === 0 && !plan.boot!.initrd, is_read_only: d.disk!.readonly }));
+    .map((d, i) => ({
+      drive_id: d.id,
+      path_on_host: d.disk!.source,
+      is_root_device: i === 0 && !plan.boot!.initrd,
+      is_read_only: d.disk!.readonly,
+    }));
   const nics = plan.devices.filter((d) => d.role === 'nic');
   const ifaces = nics.map((d) => {
     const n = d.nic!;

@@ -17,15 +17,31 @@ function virtioModel(d: PlannedDevice): string {
 }
 
 // device key (DEVICE_KEYS) → libvirt model names
-const NIC_MODEL: Record<string, string> = { e1000: 'e1000', e1000e: 'e1000e', rtl8139: 'rtl8139', ne2k_pci: 'ne2k_pci', pcnet: 'pcnet', vmxnet3: 'vmxnet3' };
+const NIC_MODEL: Record<string, string> = {
+  e1000: 'e1000',
+  e1000e: 'e1000e',
+  rtl8139: 'rtl8139',
+  ne2k_pci: 'ne2k_pci',
+  pcnet: 'pcnet',
+  vmxnet3: 'vmxnet3',
+};
 const VIDEO_MODEL: Record<string, string> = { 'virtio-gpu': 'virtio', qxl: 'qxl', vga: 'vga', cirrus: 'cirrus', 'vmware-svga': 'vmvga' };
 const SOUND_MODEL: Record<string, string> = { 'ich9-hda': 'ich9', ich6: 'ich6', ac97: 'ac97' };
 const USB_MODEL: Record<string, string> = { 'qemu-xhci': 'qemu-xhci', 'nec-xhci': 'nec-xhci', ehci: 'ich9-ehci1' };
 const key = (d: PlannedDevice): string => deviceKey(d.deviceId) ?? (d.model === 'ich9-usb-ehci1' ? 'ehci' : d.model);
 const HYPERV_ELEMENT: Record<string, string> = {
-  'hv-relaxed': 'relaxed', 'hv-vapic': 'vapic', 'hv-spinlocks': 'spinlocks', 'hv-vpindex': 'vpindex', 'hv-runtime': 'runtime',
-  'hv-synic': 'synic', 'hv-stimer': 'stimer', 'hv-reset': 'reset', 'hv-frequencies': 'frequencies', 'hv-reenlightenment': 'reenlightenment',
-  'hv-tlbflush': 'tlbflush', 'hv-ipi': 'ipi',
+  'hv-relaxed': 'relaxed',
+  'hv-vapic': 'vapic',
+  'hv-spinlocks': 'spinlocks',
+  'hv-vpindex': 'vpindex',
+  'hv-runtime': 'runtime',
+  'hv-synic': 'synic',
+  'hv-stimer': 'stimer',
+  'hv-reset': 'reset',
+  'hv-frequencies': 'frequencies',
+  'hv-reenlightenment': 'reenlightenment',
+  'hv-tlbflush': 'tlbflush',
+  'hv-ipi': 'ipi',
 };
 // libvirt's order inside <hyperv> (domaincommon.rng interleave, but keep it stable)
 const HYPERV_ORDER = Object.keys(HYPERV_ELEMENT);
@@ -37,7 +53,10 @@ function pciAddress(addr: string): XmlNode {
 }
 
 export function renderLibvirt(plan: Plan, opts: LibvirtRenderOptions = {}): string {
-  if (plan.hypervisor.family !== 'KVM') throw new RenderError(`the libvirt renderer renders KVM/QEMU plans; this plan targets ${plan.hypervisor.key} (use --format ${plan.hypervisor.key === 'xen' ? 'xl' : plan.hypervisor.key === 'vmware' ? 'vmx' : 'json'})`);
+  if (plan.hypervisor.family !== 'KVM')
+    throw new RenderError(
+      `the libvirt renderer renders KVM/QEMU plans; this plan targets ${plan.hypervisor.key} (use --format ${plan.hypervisor.key === 'xen' ? 'xl' : plan.hypervisor.key === 'vmware' ? 'vmx' : 'json'})`,
+    );
   if (plan.machine.type === 'microvm') throw new RenderError('libvirt does not manage QEMU microvm machines; use --format qemu');
   const kvm = plan.acceleration.mode === 'kvm';
   const q35 = plan.machine.type === 'q35';
@@ -47,7 +66,13 @@ export function renderLibvirt(plan: Plan, opts: LibvirtRenderOptions = {}): stri
   const osKids: (XmlNode | null)[] = [el('type', { arch: plan.arch, machine }, 'hvm')];
   if (plan.firmware.type === 'uefi') {
     osKids.push(el('loader', { readonly: 'yes', secure: plan.firmware.secureBoot ? 'yes' : 'no', type: 'pflash' }, plan.firmware.code!));
-    osKids.push(el('nvram', { template: plan.firmware.varsTemplate ?? undefined }, `${opts.nvramDir ?? '/var/lib/libvirt/qemu/nvram'}/${plan.name}_VARS.fd`));
+    osKids.push(
+      el(
+        'nvram',
+        { template: plan.firmware.varsTemplate ?? undefined },
+        `${opts.nvramDir ?? '/var/lib/libvirt/qemu/nvram'}/${plan.name}_VARS.fd`,
+      ),
+    );
   }
   if (plan.boot) {
     osKids.push(el('kernel', {}, plan.boot.kernel));
@@ -65,26 +90,51 @@ export function renderLibvirt(plan: Plan, opts: LibvirtRenderOptions = {}): stri
   });
   if (hv.length) {
     hv.sort((a, b) => HYPERV_ORDER.indexOf(a.key) - HYPERV_ORDER.indexOf(b.key));
-    feat.push(el('hyperv', { mode: 'custom' }, ...hv.map((p) => el(p.name, { state: 'on', retries: p.key === 'hv-spinlocks' ? Number(p.options?.retries ?? 8191) : undefined }))));
+    feat.push(
+      el(
+        'hyperv',
+        { mode: 'custom' },
+        ...hv.map((p) => el(p.name, { state: 'on', retries: p.key === 'hv-spinlocks' ? Number(p.options?.retries ?? 8191) : undefined })),
+      ),
+    );
   }
   const kvmFeat = plan.paravirt.filter((p) => p.family === 'KVM' && p.enabled && (p.key === 'kvm-pv-ipi' || p.key === 'kvm-poll-control'));
-  if (kvm && kvmFeat.length) feat.push(el('kvm', {}, ...kvmFeat.map((p) => el(p.key === 'kvm-pv-ipi' ? 'pv-ipi' : 'poll-control', { state: 'on' }))));
+  if (kvm && kvmFeat.length)
+    feat.push(el('kvm', {}, ...kvmFeat.map((p) => el(p.key === 'kvm-pv-ipi' ? 'pv-ipi' : 'poll-control', { state: 'on' }))));
   if (plan.features.vmport === false) feat.push(el('vmport', { state: 'off' }));
   if (plan.features.smm) feat.push(el('smm', { state: 'on' }));
 
   // <cpu>
-  const topo = el('topology', { sockets: plan.cpu.topology.sockets, dies: 1, cores: plan.cpu.topology.cores, threads: plan.cpu.topology.threads });
+  const topo = el('topology', {
+    sockets: plan.cpu.topology.sockets,
+    dies: 1,
+    cores: plan.cpu.topology.cores,
+    threads: plan.cpu.topology.threads,
+  });
   let cpu: XmlNode;
   if (plan.cpu.mode === 'host-passthrough')
-    cpu = el('cpu', { mode: 'host-passthrough', check: 'none', migratable: 'on' }, topo, ...plan.cpu.disabledFeatures.map((f) => el('feature', { policy: 'disable', name: f })));
+    cpu = el(
+      'cpu',
+      { mode: 'host-passthrough', check: 'none', migratable: 'on' },
+      topo,
+      ...plan.cpu.disabledFeatures.map((f) => el('feature', { policy: 'disable', name: f })),
+    );
   else if (plan.cpu.mode === 'max') cpu = el('cpu', { mode: 'maximum', check: 'none', migratable: 'on' }, topo);
-  else cpu = el('cpu', { mode: 'custom', match: 'exact', check: 'partial' }, el('model', { fallback: 'forbid' }, plan.cpu.model ?? 'qemu64'), topo);
+  else
+    cpu = el(
+      'cpu',
+      { mode: 'custom', match: 'exact', check: 'partial' },
+      el('model', { fallback: 'forbid' }, plan.cpu.model ?? 'qemu64'),
+      topo,
+    );
 
   // <clock>
   const clock = el(
     'clock',
     { offset: plan.clock.offset },
-    ...plan.clock.timers.map((t) => el('timer', { name: t.name, tickpolicy: t.tickpolicy, present: t.present === undefined ? undefined : t.present ? 'yes' : 'no' })),
+    ...plan.clock.timers.map((t) =>
+      el('timer', { name: t.name, tickpolicy: t.tickpolicy, present: t.present === undefined ? undefined : t.present ? 'yes' : 'no' }),
+    ),
   );
 
   // <devices>
@@ -113,7 +163,13 @@ export function renderLibvirt(plan: Plan, opts: LibvirtRenderOptions = {}): stri
     );
   }
   for (const d of plan.devices.filter((x) => x.role === 'storage-controller'))
-    dev.push(el('controller', { type: 'scsi', index: 0, model: d.paravirtInterface === 'VIRTIO_1_0' ? 'virtio-non-transitional' : 'virtio-transitional' }));
+    dev.push(
+      el('controller', {
+        type: 'scsi',
+        index: 0,
+        model: d.paravirtInterface === 'VIRTIO_1_0' ? 'virtio-non-transitional' : 'virtio-transitional',
+      }),
+    );
   for (const d of plan.devices.filter((x) => x.role === 'usb')) {
     const model = USB_MODEL[key(d)];
     if (!model) throw new RenderError(`${d.id}: no libvirt USB model for ${d.model}`);
@@ -131,7 +187,15 @@ export function renderLibvirt(plan: Plan, opts: LibvirtRenderOptions = {}): stri
   if (agent) dev.push(el('controller', { type: 'virtio-serial', index: 0, model: virtioModel(agent) }));
   for (const d of plan.devices.filter((x) => x.role === 'nic')) {
     if (d.path === 'passthrough') {
-      dev.push(el('interface', { type: 'hostdev', managed: 'yes' }, el('mac', { address: d.nic?.mac ?? undefined }), el('source', {}, pciAddress(d.passthrough!.hostAddress)), el('alias', { name: `ua-${d.id}` })));
+      dev.push(
+        el(
+          'interface',
+          { type: 'hostdev', managed: 'yes' },
+          el('mac', { address: d.nic?.mac ?? undefined }),
+          el('source', {}, pciAddress(d.passthrough!.hostAddress)),
+          el('alias', { name: `ua-${d.id}` }),
+        ),
+      );
       continue;
     }
     const n = d.nic!;
@@ -156,12 +220,23 @@ export function renderLibvirt(plan: Plan, opts: LibvirtRenderOptions = {}): stri
     dev.push(el('serial', { type: 'pty' }, el('target', { type: 'isa-serial', port: 0 }, el('model', { name: 'isa-serial' }))));
     dev.push(el('console', { type: 'pty' }, el('target', { type: 'serial', port: 0 })));
   }
-  if (agent) dev.push(el('channel', { type: 'unix' }, el('source', { mode: 'bind' }), el('target', { type: 'virtio', name: String(agent.options?.channel ?? 'org.qemu.guest_agent.0') })));
+  if (agent)
+    dev.push(
+      el(
+        'channel',
+        { type: 'unix' },
+        el('source', { mode: 'bind' }),
+        el('target', { type: 'virtio', name: String(agent.options?.channel ?? 'org.qemu.guest_agent.0') }),
+      ),
+    );
   if (plan.graphics.type !== 'none') {
-    for (const d of plan.devices.filter((x) => x.role === 'input')) dev.push(el('input', { type: 'tablet', bus: d.bus === 'usb' ? 'usb' : 'virtio' }));
+    for (const d of plan.devices.filter((x) => x.role === 'input'))
+      dev.push(el('input', { type: 'tablet', bus: d.bus === 'usb' ? 'usb' : 'virtio' }));
   }
-  if (plan.tpm.present) dev.push(el('tpm', { model: plan.tpm.model! }, el('backend', { type: 'emulator', version: plan.tpm.version ?? '2.0' })));
-  if (plan.graphics.type === 'spice') dev.push(el('graphics', { type: 'spice', autoport: 'yes' }, el('listen', { type: 'address' }), el('image', { compression: 'off' })));
+  if (plan.tpm.present)
+    dev.push(el('tpm', { model: plan.tpm.model! }, el('backend', { type: 'emulator', version: plan.tpm.version ?? '2.0' })));
+  if (plan.graphics.type === 'spice')
+    dev.push(el('graphics', { type: 'spice', autoport: 'yes' }, el('listen', { type: 'address' }), el('image', { compression: 'off' })));
   if (plan.graphics.type === 'vnc') dev.push(el('graphics', { type: 'vnc', port: -1, autoport: 'yes' }, el('listen', { type: 'address' })));
   for (const d of plan.devices.filter((x) => x.role === 'sound')) {
     const model = SOUND_MODEL[key(d)];
@@ -185,7 +260,15 @@ export function renderLibvirt(plan: Plan, opts: LibvirtRenderOptions = {}): stri
     'domain',
     { type: kvm ? 'kvm' : 'qemu' },
     el('name', {}, plan.name),
-    el('metadata', {}, el('libosinfo:libosinfo', { 'xmlns:libosinfo': 'http://libosinfo.org/xmlns/libvirt/domain/1.0' }, el('libosinfo:os', { id: plan.guest.id }))),
+    el(
+      'metadata',
+      {},
+      el(
+        'libosinfo:libosinfo',
+        { 'xmlns:libosinfo': 'http://libosinfo.org/xmlns/libvirt/domain/1.0' },
+        el('libosinfo:os', { id: plan.guest.id }),
+      ),
+    ),
     el('memory', { unit: 'MiB' }, String(plan.memory.mib)),
     el('currentMemory', { unit: 'MiB' }, String(plan.memory.mib)),
     el('vcpu', { placement: 'static' }, String(plan.cpu.vcpus)),

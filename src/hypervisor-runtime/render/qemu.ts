@@ -107,7 +107,8 @@ export function renderQemu(plan: Plan, opts: QemuRenderOptions = {}): QemuComman
   // clock
   const rtc = plan.clock.timers.find((x) => x.name === 'rtc');
   a.push('-rtc', `base=${plan.clock.offset}${rtc?.tickpolicy === 'catchup' ? ',driftfix=slew' : ''}`);
-  if (kvm && plan.clock.timers.some((x) => x.name === 'pit' && x.tickpolicy === 'delay')) a.push('-global', 'kvm-pit.lost_tick_policy=delay');
+  if (kvm && plan.clock.timers.some((x) => x.name === 'pit' && x.tickpolicy === 'delay'))
+    a.push('-global', 'kvm-pit.lost_tick_policy=delay');
 
   // TPM
   let tpmSocket: string | null = null;
@@ -119,7 +120,16 @@ export function renderQemu(plan: Plan, opts: QemuRenderOptions = {}): QemuComman
       kind: 'swtpm',
       socket: tpmSocket,
       stateDir,
-      argv: ['swtpm', 'socket', ...(plan.tpm.version === '2.0' ? ['--tpm2'] : []), '--tpmstate', `dir=${stateDir}`, '--ctrl', `type=unixio,path=${tpmSocket}`, '--terminate'],
+      argv: [
+        'swtpm',
+        'socket',
+        ...(plan.tpm.version === '2.0' ? ['--tpm2'] : []),
+        '--tpmstate',
+        `dir=${stateDir}`,
+        '--ctrl',
+        `type=unixio,path=${tpmSocket}`,
+        '--terminate',
+      ],
     });
     a.push('-chardev', `socket,id=chrtpm,path=${q(tpmSocket)}`);
     a.push('-tpmdev', 'emulator,id=tpm0,chardev=chrtpm');
@@ -161,7 +171,10 @@ export function renderQemu(plan: Plan, opts: QemuRenderOptions = {}): QemuComman
     if (!d.disk) throw new RenderError(`${d.id}: disk without a source`);
     const node = `${d.id}-fmt`;
     a.push('-blockdev', `driver=file,filename=${q(d.disk.source)},node-name=${d.id}-file${d.disk.readonly ? ',read-only=on' : ''}`);
-    a.push('-blockdev', `driver=${d.disk.format === 'qcow2' ? 'qcow2' : 'raw'},file=${d.id}-file,node-name=${node}${d.disk.readonly ? ',read-only=on' : ''}`);
+    a.push(
+      '-blockdev',
+      `driver=${d.disk.format === 'qcow2' ? 'qcow2' : 'raw'},file=${d.id}-file,node-name=${node}${d.disk.readonly ? ',read-only=on' : ''}`,
+    );
     const boot = d.disk.bootIndex !== null ? `,bootindex=${d.disk.bootIndex}` : '';
     if (d.bus === 'virtio-mmio') a.push('-device', `${d.model},drive=${node},id=${d.id}`);
     else if (d.bus === 'virtio') a.push('-device', `${d.model}${virtioProps(d)},drive=${node},id=${d.id}${busFor(d)}${boot}`);
@@ -205,7 +218,9 @@ export function renderQemu(plan: Plan, opts: QemuRenderOptions = {}): QemuComman
       a.push('-device', `${d.model},id=${d.id},p2=${ports},p3=${ports}${busFor(d)}`);
     } else if (key === 'ehci' || d.model === 'ich9-usb-ehci1') {
       a.push('-device', `ich9-usb-ehci1,id=${d.id},bus=${rootBus},addr=0x1d.0x7,multifunction=on`); // model fixed: companions below are ICH9's
-      const comps = String(d.options?.companions ?? '').split(',').filter(Boolean);
+      const comps = String(d.options?.companions ?? '')
+        .split(',')
+        .filter(Boolean);
       comps.forEach((c, i) => {
         a.push('-device', `${c},masterbus=${d.id}.0,firstport=${i * 2},bus=${rootBus},addr=0x1d.0x${i},multifunction=on`);
       });
@@ -266,7 +281,7 @@ export function renderQemu(plan: Plan, opts: QemuRenderOptions = {}): QemuComman
   }
 
   // control
-  const qmp = opts.qmpSocket === null ? null : opts.qmpSocket ?? `${runDir}/qmp.sock`;
+  const qmp = opts.qmpSocket === null ? null : (opts.qmpSocket ?? `${runDir}/qmp.sock`);
   if (qmp) a.push('-qmp', `unix:${qmp},server=on,wait=off`);
   if (!plan.boot) a.push('-boot', 'strict=on');
   if (opts.paused) a.push('-S');

@@ -29,7 +29,9 @@ export function renderVmx(plan: Plan): string {
   const L: string[] = ['.encoding = "UTF-8"'];
   const kv = (k: string, v: string | number | boolean) => L.push(`${k} = "${typeof v === 'boolean' ? (v ? 'TRUE' : 'FALSE') : v}"`);
   const c = (s: string) => L.push(`# ${commentLine(s)}`);
-  c(`virtcompat plan: ${plan.guest.shortId ?? plan.guest.id} on ${plan.hypervisor.key} ${plan.hypervisor.version} (catalogue ${plan.facts.catalogueVersion})`);
+  c(
+    `virtcompat plan: ${plan.guest.shortId ?? plan.guest.id} on ${plan.hypervisor.key} ${plan.hypervisor.version} (catalogue ${plan.facts.catalogueVersion})`,
+  );
   kv('config.version', 8);
   kv('virtualHW.version', plan.machine.type.replace('vmx-', ''));
   kv('displayName', plan.name);

@@ -5,8 +5,15 @@ import { deviceKey } from '../devices.ts';
 
 /** Hyper-V enlightenment keys → Xen viridian enlightenment groups (xl.cfg(5) `viridian`). */
 const VIRIDIAN: Record<string, string> = {
-  'hv-relaxed': 'base', 'hv-vapic': 'apic_assist', 'hv-time': 'time_ref_count', 'hv-frequencies': 'freq',
-  'hv-synic': 'synic', 'hv-stimer': 'stimer', 'hv-tlbflush': 'hcall_remote_tlb_flush', 'hv-ipi': 'hcall_ipi', 'hv-vpindex': 'base',
+  'hv-relaxed': 'base',
+  'hv-vapic': 'apic_assist',
+  'hv-time': 'time_ref_count',
+  'hv-frequencies': 'freq',
+  'hv-synic': 'synic',
+  'hv-stimer': 'stimer',
+  'hv-tlbflush': 'hcall_remote_tlb_flush',
+  'hv-ipi': 'hcall_ipi',
+  'hv-vpindex': 'base',
 };
 
 const XL_NIC_MODEL: Record<string, string> = { e1000: 'e1000', rtl8139: 'rtl8139', e1000e: 'e1000e', 'virtio-net': 'virtio-net' };
@@ -21,7 +28,9 @@ export function renderXl(plan: Plan, opts: XlRenderOptions = {}): string {
   const L: string[] = [];
   const c = (s: string) => L.push(`# ${commentLine(s)}`);
   const kv = (k: string, v: string | number) => L.push(`${k} = ${typeof v === 'number' ? v : v}`);
-  c(`virtcompat plan: ${plan.guest.shortId ?? plan.guest.id} on ${plan.hypervisor.key} ${plan.hypervisor.version} (catalogue ${plan.facts.catalogueVersion})`);
+  c(
+    `virtcompat plan: ${plan.guest.shortId ?? plan.guest.id} on ${plan.hypervisor.key} ${plan.hypervisor.version} (catalogue ${plan.facts.catalogueVersion})`,
+  );
   c(`backend ${plan.backend.key}: ${plan.backend.because.reason}`);
   kv('name', quoteCfg(plan.name));
   kv('type', quoteCfg(plan.machine.type));
@@ -41,10 +50,14 @@ export function renderXl(plan: Plan, opts: XlRenderOptions = {}): string {
     kv('acpi', plan.features.acpi ? 1 : 0);
     kv('apic', plan.features.apic ? 1 : 0);
     if (plan.clock.offset === 'localtime') kv('localtime', 1);
-    const groups = [...new Set(plan.paravirt.flatMap((p) => {
-        const group = p.enabled ? VIRIDIAN[p.key] : undefined;
-        return group ? [group] : [];
-      }))];
+    const groups = [
+      ...new Set(
+        plan.paravirt.flatMap((p) => {
+          const group = p.enabled ? VIRIDIAN[p.key] : undefined;
+          return group ? [group] : [];
+        }),
+      ),
+    ];
     if (groups.length) kv('viridian', `[ ${groups.map(quoteCfg).join(', ')} ]`);
   }
   const disks: string[] = [];

@@ -18,7 +18,9 @@ export const catalogueResolvers = {
       );
       return groups.map((g) => ({
         ...g,
-        members: members.filter((m) => m.groupKey === g.key).map((m) => ({ group: g.key, deviceId: m.deviceId, hypervisorKey: m.hypervisorKey })),
+        members: members
+          .filter((m) => m.groupKey === g.key)
+          .map((m) => ({ group: g.key, deviceId: m.deviceId, hypervisorKey: m.hypervisorKey })),
       }));
     },
     imports: (_: unknown, args: { source?: string | null; first?: number | null }, ctx: GraphQLContext) => {

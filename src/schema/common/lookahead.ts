@@ -15,7 +15,11 @@ export function selectsOnlyId(info: GraphQLResolveInfo): boolean {
 }
 
 /** Loads the row unless only its id is asked for. */
-export function refById<T>(id: string | null, info: GraphQLResolveInfo, load: (id: string) => Promise<T | null>): Promise<T | null> | { id: string } | null {
+export function refById<T>(
+  id: string | null,
+  info: GraphQLResolveInfo,
+  load: (id: string) => Promise<T | null>,
+): Promise<T | null> | { id: string } | null {
   if (id == null) return null;
   return selectsOnlyId(info) ? { id } : load(id);
 }

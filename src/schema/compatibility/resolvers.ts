@@ -55,14 +55,24 @@ export const compatibilityResolvers = {
       }
       if (f.hypervisorRelease != null) w.add(`c."hypervisorReleaseId" = $?`, f.hypervisorRelease);
       if (f.hypervisor != null) {
-        w.add(`c."hypervisorReleaseId" IN (SELECT r.id FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId" WHERE h.key = $?)`, f.hypervisor);
+        w.add(
+          `c."hypervisorReleaseId" IN (SELECT r.id FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId" WHERE h.key = $?)`,
+          f.hypervisor,
+        );
       }
       if (f.status != null) w.add(`c.status::text = $?`, f.status);
       if (f.submitter != null) w.add(`c."submitterVendorId" = $?`, f.submitter);
       if (!f.includeSuperseded) w.add(`NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)`);
       return keysetPage<RecordRow & { createdAtKey: string }>(
         ctx.db.sql,
-        { select: `${RECORD_COLS()}, ${BY_CREATED.expr} AS "createdAtKey"`, from: '"CompatibilityRecord" c', idExpr: 'c.id', where: w, keyset: BY_CREATED, args },
+        {
+          select: `${RECORD_COLS()}, ${BY_CREATED.expr} AS "createdAtKey"`,
+          from: '"CompatibilityRecord" c',
+          idExpr: 'c.id',
+          where: w,
+          keyset: BY_CREATED,
+          args,
+        },
         (r) => ctx.loaders.record.prime(r.id, r),
       );
     },
@@ -72,10 +82,7 @@ export const compatibilityResolvers = {
       ctx: GraphQLContext,
     ) => {
       if (args.hostFeatures && args.hostFeatures.length > 200) throw badInput('at most 200 host features', 'hostFeatures');
-      const [guest, release] = await Promise.all([
-        guestByIdOrShortId(ctx, args.guest),
-        releaseByRef(ctx, args.hypervisorRelease),
-      ]);
+      const [guest, release] = await Promise.all([guestByIdOrShortId(ctx, args.guest), releaseByRef(ctx, args.hypervisorRelease)]);
       if (!guest) throw await guestNotFound(ctx.db.sql, args.guest);
       if (!release) throw notFound(ErrorCode.HYPERVISOR_RELEASE_NOT_FOUND, 'hypervisor release', args.hypervisorRelease);
 
@@ -140,7 +147,13 @@ export const compatibilityResolvers = {
         })),
         releaseDevices: releaseDevices
           .filter((d) => d.supported)
-          .map((d) => ({ id: d.deviceId, class: d.device.class, kind: d.device.kind, paravirtInterface: d.device.paravirtInterface, model: d.model })),
+          .map((d) => ({
+            id: d.deviceId,
+            class: d.device.class,
+            kind: d.device.kind,
+            paravirtInterface: d.device.paravirtInterface,
+            model: d.model,
+          })),
       });
       return {
         guest,
@@ -152,7 +165,11 @@ export const compatibilityResolvers = {
         // plain object fields.
         records: await Promise.all(result.recordIds.map((id) => ctx.loaders.record.load(id))),
         conflicts: await Promise.all(
-          result.conflicts.map(async (c) => ({ a: await ctx.loaders.record.load(c.a), b: await ctx.loaders.record.load(c.b), reason: c.reason })),
+          result.conflicts.map(async (c) => ({
+            a: await ctx.loaders.record.load(c.a),
+            b: await ctx.loaders.record.load(c.b),
+            reason: c.reason,
+          })),
         ),
         missingHostFeatures: result.missingHostFeatures,
         devices: await Promise.all(
@@ -174,7 +191,8 @@ export const compatibilityResolvers = {
     testedDevices: async (r: RecordRow, _: unknown, ctx: GraphQLContext) =>
       (await ctx.loaders.device.loadMany(r.testedDevices)).filter((d) => d && !(d instanceof Error)),
     evidence: (r: RecordRow) => ({ notes: r.evidenceNotes, url: r.evidenceUrl, date: r.evidenceDate }),
-    submitter: (r: RecordRow, _: unknown, ctx: GraphQLContext) => (r.submitterVendorId ? ctx.loaders.vendor.load(r.submitterVendorId) : null),
+    submitter: (r: RecordRow, _: unknown, ctx: GraphQLContext) =>
+      r.submitterVendorId ? ctx.loaders.vendor.load(r.submitterVendorId) : null,
     supersedes: async (r: RecordRow, _: unknown, ctx: GraphQLContext) => {
       if (!r.supersedesId) return null;
       const s = await ctx.loaders.record.load(r.supersedesId);

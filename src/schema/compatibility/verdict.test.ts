@@ -37,13 +37,16 @@ function input(over: Partial<VerdictInput> = {}): VerdictInput {
 describe('deriveVerdict', () => {
   it('prefers paravirtual devices both sides support', () => {
     const m = matchDevices(input().guestDevices, input().releaseDevices);
-    assert.deepEqual(m.find((d) => d.class === 'NETWORK'), { class: 'NETWORK', deviceId: 'virtio-net', model: 'virtio-net-pci', paravirtual: true });
+    assert.deepEqual(
+      m.find((d) => d.class === 'NETWORK'),
+      { class: 'NETWORK', deviceId: 'virtio-net', model: 'virtio-net-pci', paravirtual: true },
+    );
     const legacy = matchDevices([E1000, IDE], input().releaseDevices);
     assert.equal(legacy.find((d) => d.class === 'NETWORK')?.model, 'e1000');
     assert.equal(legacy.find((d) => d.class === 'STORAGE')?.paravirtual, false);
   });
 
-  it('prefers the hypervisor\'s own paravirt family, then inbox drivers, then virtio 1.0', () => {
+  it("prefers the hypervisor's own paravirt family, then inbox drivers, then virtio 1.0", () => {
     const vmxnet3 = { id: 'vmxnet3', class: 'NETWORK', kind: 'PARAVIRTUAL', paravirtInterface: 'VMWARE_PV' };
     const vnet1 = { id: 'virtio-net-1.0', class: 'NETWORK', kind: 'PARAVIRTUAL', paravirtInterface: 'VIRTIO_1_0' };
     const vnetT = { id: 'virtio-net-t', class: 'NETWORK', kind: 'PARAVIRTUAL', paravirtInterface: 'VIRTIO_TRANSITIONAL' };
@@ -53,7 +56,11 @@ describe('deriveVerdict', () => {
     assert.equal(net([vmxnet3, vnetT, vnet1]), 'virtio-net-1.0', 'KVM presents mostly virtio: its own family wins over vmxnet3');
     assert.equal(net([vmxnet3, vnetT]), 'virtio-net-t');
     assert.equal(net([vmxnet3, { ...vnet1, driverSource: 'ADDON' }]), 'virtio-net-1.0', 'the native family even with an add-on driver');
-    assert.equal(net([{ ...vnet1, driverSource: 'ADDON' }, vnetT]), 'virtio-net-t', 'within the family an inbox driver beats an add-on one');
+    assert.equal(
+      net([{ ...vnet1, driverSource: 'ADDON' }, vnetT]),
+      'virtio-net-t',
+      'within the family an inbox driver beats an add-on one',
+    );
   });
 
   it('treats anyOf requirements as alternatives', () => {
@@ -100,7 +107,9 @@ describe('deriveVerdict', () => {
 
   it('inherits an ancestor release record and says so', () => {
     const v = deriveVerdict(
-      input({ records: [{ id: 'a', guestId: 'g1', status: 'CERTIFIED', submitter: 'redhat', hostFeatureKey: null, evidenceDate: '2024-01-01' }] }),
+      input({
+        records: [{ id: 'a', guestId: 'g1', status: 'CERTIFIED', submitter: 'redhat', hostFeatureKey: null, evidenceDate: '2024-01-01' }],
+      }),
     );
     assert.equal(v.verdict, 'CERTIFIED');
     assert.equal(v.basis, 'INHERITED_RECORDS');

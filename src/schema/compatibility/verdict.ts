@@ -2,7 +2,6 @@
 // a reason, so the answer reads like a review, and the function is unit-tested without a database.
 import { at } from '../../util/must.ts';
 
-
 export type Status = 'CERTIFIED' | 'SUPPORTED' | 'WORKS' | 'PARTIAL' | 'BROKEN' | 'UNSUPPORTED';
 export type Verdict = Status | 'CONFLICT' | 'LIKELY' | 'UNKNOWN';
 export type Basis = 'RECORDS' | 'INHERITED_RECORDS' | 'CATALOGUE';

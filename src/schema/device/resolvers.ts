@@ -67,11 +67,9 @@ export const deviceResolvers = {
         w.add('d.name ILIKE $?', `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
       }
       const field = args.orderBy?.field ?? 'ID';
-  const keyset = must(SORTS[field], `a sort for ${field} (the SDL's enum lists only these)`)(args.orderBy?.direction ?? 'ASC');
-      return keysetPage<DeviceRow>(
-        ctx.db.sql,
-        { select: DEVICE_COLS(), from: '"Device" d', idExpr: 'd.id', where: w, keyset, args },
-        (r) => ctx.loaders.device.prime(r.id, r),
+      const keyset = must(SORTS[field], `a sort for ${field} (the SDL's enum lists only these)`)(args.orderBy?.direction ?? 'ASC');
+      return keysetPage<DeviceRow>(ctx.db.sql, { select: DEVICE_COLS(), from: '"Device" d', idExpr: 'd.id', where: w, keyset, args }, (r) =>
+        ctx.loaders.device.prime(r.id, r),
       );
     },
   },

@@ -86,10 +86,8 @@ export async function listGuests(
   applyFilter(w, args.filter);
   const field = args.orderBy?.field ?? 'ID';
   const keyset = must(SORTS[field], `a sort for ${field} (the SDL's enum lists only these)`)(args.orderBy?.direction ?? 'ASC');
-  return keysetPage<GuestRow>(
-    ctx.db.sql,
-    { select: GUEST_COLS(), from: '"GuestOS" g', idExpr: 'g.id', where: w, keyset, args },
-    (r) => ctx.loaders.guest.prime(r.id, r),
+  return keysetPage<GuestRow>(ctx.db.sql, { select: GUEST_COLS(), from: '"GuestOS" g', idExpr: 'g.id', where: w, keyset, args }, (r) =>
+    ctx.loaders.guest.prime(r.id, r),
   );
 }
 
@@ -109,19 +107,13 @@ export const guestOSResolvers = {
       refById(g.clonedFromId, info, (id) => ctx.loaders.guest.load(id)),
     upgrades: (g: GuestRow, _: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo) =>
       refById(g.upgradesId, info, (id) => ctx.loaders.guest.load(id)),
-    derivedBy: async (g: GuestRow, _: unknown, ctx: GraphQLContext) =>
-      ctx.loaders.guest.loadMany(await ctx.loaders.derivedBy.load(g.id)),
-    ancestors: async (g: GuestRow, _: unknown, ctx: GraphQLContext) =>
-      ctx.loaders.guest.loadMany(await ctx.loaders.ancestors.load(g.id)),
+    derivedBy: async (g: GuestRow, _: unknown, ctx: GraphQLContext) => ctx.loaders.guest.loadMany(await ctx.loaders.derivedBy.load(g.id)),
+    ancestors: async (g: GuestRow, _: unknown, ctx: GraphQLContext) => ctx.loaders.guest.loadMany(await ctx.loaders.ancestors.load(g.id)),
     media: async (g: GuestRow, _: unknown, ctx: GraphQLContext) => {
       const [row] = await ctx.db.sql.query<{ media: unknown }>(`SELECT media FROM "GuestOS" WHERE id = $1`, [g.id]);
       return row?.media ?? null;
     },
-    resources: async (
-      g: GuestRow,
-      args: { effective: boolean; arch?: string | null; kind?: string | null },
-      ctx: GraphQLContext,
-    ) => {
+    resources: async (g: GuestRow, args: { effective: boolean; arch?: string | null; kind?: string | null }, ctx: GraphQLContext) => {
       const rows = await (args.effective ? ctx.loaders.effectiveResources : ctx.loaders.ownResources).load(g.id);
       return rows.filter((r) => (args.arch == null || r.arch === args.arch) && (args.kind == null || r.kind === args.kind));
     },
@@ -167,11 +159,7 @@ export const guestOSResolvers = {
       for (const v of counts.values()) n += v;
       return n;
     },
-    paravirt: async (
-      g: GuestRow,
-      args: { effective: boolean; family?: string | null; kind?: string | null },
-      ctx: GraphQLContext,
-    ) => {
+    paravirt: async (g: GuestRow, args: { effective: boolean; family?: string | null; kind?: string | null }, ctx: GraphQLContext) => {
       const rows = await (args.effective ? ctx.loaders.effectiveParavirt : ctx.loaders.ownParavirt).load(g.id);
       if (args.family == null && args.kind == null) return rows;
       const feats = await ctx.loaders.paravirt.loadMany(rows.map((r) => r.featureId));

@@ -1,5 +1,12 @@
 import type { GraphQLContext } from '../context.ts';
-import { HYPERVISOR_COLS, PARAVIRT_COLS, RELEASE_COLS, type HypervisorRow, type ParavirtRow, type ReleaseRow } from '../../catalogue/rows.ts';
+import {
+  HYPERVISOR_COLS,
+  PARAVIRT_COLS,
+  RELEASE_COLS,
+  type HypervisorRow,
+  type ParavirtRow,
+  type ReleaseRow,
+} from '../../catalogue/rows.ts';
 import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
 import type { HostFeatureReqRow, ReleaseParavirtRow } from '../../catalogue/rows.ts';

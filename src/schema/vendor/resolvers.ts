@@ -8,7 +8,17 @@ import { canSee } from '../compatibility/resolvers.ts';
 import { guestByIdOrShortId } from '../guest-os/resolvers.ts';
 import { releaseByRef } from '../hypervisor/resolvers.ts';
 import { decodeSeqCursor } from '../common/pagination.ts';
-import { assignOwner, createApiKey, createVendor, listApiKeys, listVendors, OWNED_TABLES, revokeApiKey, type ApiKeyRow, type VendorInput } from '../../catalogue/accounts.ts';
+import {
+  assignOwner,
+  createApiKey,
+  createVendor,
+  listApiKeys,
+  listVendors,
+  OWNED_TABLES,
+  revokeApiKey,
+  type ApiKeyRow,
+  type VendorInput,
+} from '../../catalogue/accounts.ts';
 import type { WriteEnv } from '../../catalogue/authorize.ts';
 import { affected } from '../../catalogue/changes.ts';
 import { CATALOGUE_TOPIC, type CatalogueEvent } from '../../catalogue/events.ts';
@@ -50,7 +60,8 @@ interface ChangeRow {
 
 function requireRole(ctx: Ctx, roles: Array<'SUBMITTER' | 'MAINTAINER' | 'ADMIN'>, what: string) {
   if (ctx.actor.role === 'ANONYMOUS') throw appError(ErrorCode.UNAUTHENTICATED, `${what} needs an API key (Authorization: Bearer vc_...)`);
-  if (!roles.includes(ctx.actor.role)) throw appError(ErrorCode.FORBIDDEN, `${what} is for ${roles.map((r) => r.toLowerCase()).join(' and ')} keys`);
+  if (!roles.includes(ctx.actor.role))
+    throw appError(ErrorCode.FORBIDDEN, `${what} is for ${roles.map((r) => r.toLowerCase()).join(' and ')} keys`);
 }
 
 const cursorSeq = decodeSeqCursor;
