@@ -211,26 +211,7 @@ export type DeviceResolvers<Ctx> = {
   updatedAt?: FieldResolver<Record<string, never>, Ctx>;
 };
 
-export type DeviceClass =
-  | 'NETWORK'
-  | 'STORAGE'
-  | 'STORAGE_CONTROLLER'
-  | 'DISPLAY'
-  | 'INPUT'
-  | 'RNG'
-  | 'BALLOON'
-  | 'CONSOLE'
-  | 'SOUND'
-  | 'USB_CONTROLLER'
-  | 'TPM'
-  | 'WATCHDOG'
-  | 'VSOCK'
-  | 'FILESYSTEM'
-  | 'IOMMU'
-  | 'CRYPTO'
-  | 'BRIDGE'
-  | 'MEMORY'
-  | 'OTHER';
+export type DeviceClass = 'NETWORK' | 'STORAGE' | 'STORAGE_CONTROLLER' | 'DISPLAY' | 'INPUT' | 'RNG' | 'BALLOON' | 'CONSOLE' | 'SOUND' | 'USB_CONTROLLER' | 'TPM' | 'WATCHDOG' | 'VSOCK' | 'FILESYSTEM' | 'IOMMU' | 'CRYPTO' | 'BRIDGE' | 'MEMORY' | 'OTHER';
 
 export type DeviceConnectionResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
@@ -386,53 +367,35 @@ export type GuestOSResolvers<Ctx> = {
   cloudInit?: FieldResolver<Record<string, never>, Ctx>;
   tpmRequired?: FieldResolver<Record<string, never>, Ctx>;
   media?: FieldResolver<Record<string, never>, Ctx>;
-  resources?: FieldResolver<
-    {
-      effective: boolean;
-      arch?: Maybe<string>;
-      kind?: Maybe<ResourceKind>;
-    },
-    Ctx
-  >;
-  firmware?: FieldResolver<
-    {
-      effective: boolean;
-      arch?: Maybe<string>;
-    },
-    Ctx
-  >;
-  devices?: FieldResolver<
-    {
-      effective: boolean;
-      includeRemoved: boolean;
-      class?: Maybe<DeviceClass>;
-      kind?: Maybe<DeviceKind>;
-      bus?: Maybe<string>;
-      paravirtInterface?: Maybe<ParavirtInterface>;
-    },
-    Ctx
-  >;
-  deviceCount?: FieldResolver<
-    {
-      effective: boolean;
-      class?: Maybe<DeviceClass>;
-    },
-    Ctx
-  >;
-  paravirt?: FieldResolver<
-    {
-      effective: boolean;
-      family?: Maybe<HypervisorFamily>;
-      kind?: Maybe<ParavirtKind>;
-    },
-    Ctx
-  >;
-  compatibilityRecords?: FieldResolver<
-    {
-      hypervisor?: Maybe<string>;
-    },
-    Ctx
-  >;
+  resources?: FieldResolver<{
+    effective: boolean;
+    arch?: Maybe<string>;
+    kind?: Maybe<ResourceKind>;
+  }, Ctx>;
+  firmware?: FieldResolver<{
+    effective: boolean;
+    arch?: Maybe<string>;
+  }, Ctx>;
+  devices?: FieldResolver<{
+    effective: boolean;
+    includeRemoved: boolean;
+    class?: Maybe<DeviceClass>;
+    kind?: Maybe<DeviceKind>;
+    bus?: Maybe<string>;
+    paravirtInterface?: Maybe<ParavirtInterface>;
+  }, Ctx>;
+  deviceCount?: FieldResolver<{
+    effective: boolean;
+    class?: Maybe<DeviceClass>;
+  }, Ctx>;
+  paravirt?: FieldResolver<{
+    effective: boolean;
+    family?: Maybe<HypervisorFamily>;
+    kind?: Maybe<ParavirtKind>;
+  }, Ctx>;
+  compatibilityRecords?: FieldResolver<{
+    hypervisor?: Maybe<string>;
+  }, Ctx>;
   provenance?: FieldResolver<Record<string, never>, Ctx>;
   createdAt?: FieldResolver<Record<string, never>, Ctx>;
   updatedAt?: FieldResolver<Record<string, never>, Ctx>;
@@ -538,15 +501,7 @@ export type GuestResourcesInput = {
   storageBytes?: Maybe<number>;
 };
 
-export type HardwareCategory =
-  | 'CPU_VIRTUALIZATION'
-  | 'MEMORY_VIRTUALIZATION'
-  | 'INTERRUPT_VIRTUALIZATION'
-  | 'TIMER'
-  | 'IOMMU'
-  | 'IO_VIRTUALIZATION'
-  | 'CONFIDENTIAL_COMPUTING'
-  | 'OTHER';
+export type HardwareCategory = 'CPU_VIRTUALIZATION' | 'MEMORY_VIRTUALIZATION' | 'INTERRUPT_VIRTUALIZATION' | 'TIMER' | 'IOMMU' | 'IO_VIRTUALIZATION' | 'CONFIDENTIAL_COMPUTING' | 'OTHER';
 
 export type HardwareFeatureResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
@@ -681,26 +636,17 @@ export type HypervisorReleaseResolvers<Ctx> = {
   vfio?: FieldResolver<Record<string, never>, Ctx>;
   sriov?: FieldResolver<Record<string, never>, Ctx>;
   notes?: FieldResolver<Record<string, never>, Ctx>;
-  devices?: FieldResolver<
-    {
-      class?: Maybe<DeviceClass>;
-      kind?: Maybe<DeviceKind>;
-      supported?: Maybe<boolean>;
-    },
-    Ctx
-  >;
-  paravirt?: FieldResolver<
-    {
-      kind?: Maybe<ParavirtKind>;
-    },
-    Ctx
-  >;
-  hostFeatures?: FieldResolver<
-    {
-      requirement?: Maybe<HostRequirement>;
-    },
-    Ctx
-  >;
+  devices?: FieldResolver<{
+    class?: Maybe<DeviceClass>;
+    kind?: Maybe<DeviceKind>;
+    supported?: Maybe<boolean>;
+  }, Ctx>;
+  paravirt?: FieldResolver<{
+    kind?: Maybe<ParavirtKind>;
+  }, Ctx>;
+  hostFeatures?: FieldResolver<{
+    requirement?: Maybe<HostRequirement>;
+  }, Ctx>;
   provenance?: FieldResolver<Record<string, never>, Ctx>;
 };
 
@@ -747,104 +693,54 @@ export type InputErrorResolvers<Ctx> = {
   code?: FieldResolver<Record<string, never>, Ctx>;
 };
 
-export type InputErrorCode =
-  | 'REQUIRED'
-  | 'INVALID_FORMAT'
-  | 'TOO_LONG'
-  | 'OUT_OF_RANGE'
-  | 'UNKNOWN_REFERENCE'
-  | 'NOT_PRESENTED'
-  | 'NOT_DRIVEN'
-  | 'BACKEND_NOT_OFFERED'
-  | 'EVIDENCE_REQUIRED'
-  | 'NOT_SUPERSEDABLE'
-  | 'DUPLICATE'
-  | 'TAKEN'
-  | 'CYCLE'
-  | 'WRONG_VENDOR_KIND';
+export type InputErrorCode = 'REQUIRED' | 'INVALID_FORMAT' | 'TOO_LONG' | 'OUT_OF_RANGE' | 'UNKNOWN_REFERENCE' | 'NOT_PRESENTED' | 'NOT_DRIVEN' | 'BACKEND_NOT_OFFERED' | 'EVIDENCE_REQUIRED' | 'NOT_SUPERSEDABLE' | 'DUPLICATE' | 'TAKEN' | 'CYCLE' | 'WRONG_VENDOR_KIND';
 
 export type MutationResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
-  submitCompatibilityRecords?: FieldResolver<
-    {
-      records: Array<CompatibilityRecordInput>;
-      idempotencyKey: string;
-    },
-    Ctx
-  >;
-  reviewRecord?: FieldResolver<
-    {
-      id: string;
-      decision: ReviewDecision;
-      reason: string;
-    },
-    Ctx
-  >;
-  publishGuestOS?: FieldResolver<
-    {
-      input: GuestOSInput;
-    },
-    Ctx
-  >;
-  publishDevice?: FieldResolver<
-    {
-      input: DeviceInput;
-    },
-    Ctx
-  >;
-  publishHypervisor?: FieldResolver<
-    {
-      input: HypervisorInput;
-    },
-    Ctx
-  >;
-  publishHypervisorRelease?: FieldResolver<
-    {
-      input: HypervisorReleaseInput;
-    },
-    Ctx
-  >;
-  publishHardwareFeature?: FieldResolver<
-    {
-      input: HardwareFeatureInput;
-    },
-    Ctx
-  >;
-  createVendor?: FieldResolver<
-    {
-      input: VendorInput;
-    },
-    Ctx
-  >;
-  updateVendor?: FieldResolver<
-    {
-      input: VendorInput;
-    },
-    Ctx
-  >;
-  createApiKey?: FieldResolver<
-    {
-      vendor?: Maybe<string>;
-      role: Role;
-      label?: Maybe<string>;
-      expiresAt?: Maybe<string>;
-    },
-    Ctx
-  >;
-  revokeApiKey?: FieldResolver<
-    {
-      id: string;
-    },
-    Ctx
-  >;
-  assignOwner?: FieldResolver<
-    {
-      entityType: OwnedEntityType;
-      id: string;
-      vendor?: Maybe<string>;
-    },
-    Ctx
-  >;
+  submitCompatibilityRecords?: FieldResolver<{
+    records: Array<CompatibilityRecordInput>;
+    idempotencyKey: string;
+  }, Ctx>;
+  reviewRecord?: FieldResolver<{
+    id: string;
+    decision: ReviewDecision;
+    reason: string;
+  }, Ctx>;
+  publishGuestOS?: FieldResolver<{
+    input: GuestOSInput;
+  }, Ctx>;
+  publishDevice?: FieldResolver<{
+    input: DeviceInput;
+  }, Ctx>;
+  publishHypervisor?: FieldResolver<{
+    input: HypervisorInput;
+  }, Ctx>;
+  publishHypervisorRelease?: FieldResolver<{
+    input: HypervisorReleaseInput;
+  }, Ctx>;
+  publishHardwareFeature?: FieldResolver<{
+    input: HardwareFeatureInput;
+  }, Ctx>;
+  createVendor?: FieldResolver<{
+    input: VendorInput;
+  }, Ctx>;
+  updateVendor?: FieldResolver<{
+    input: VendorInput;
+  }, Ctx>;
+  createApiKey?: FieldResolver<{
+    vendor?: Maybe<string>;
+    role: Role;
+    label?: Maybe<string>;
+    expiresAt?: Maybe<string>;
+  }, Ctx>;
+  revokeApiKey?: FieldResolver<{
+    id: string;
+  }, Ctx>;
+  assignOwner?: FieldResolver<{
+    entityType: OwnedEntityType;
+    id: string;
+    vendor?: Maybe<string>;
+  }, Ctx>;
 };
 
 export type NodeResolvers<Ctx> = {
@@ -935,163 +831,100 @@ export type PublishHypervisorResultResolvers<Ctx> = {
 
 export type QueryResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
-  node?: FieldResolver<
-    {
-      id: string;
-    },
-    Ctx
-  >;
+  node?: FieldResolver<{
+    id: string;
+  }, Ctx>;
   catalogueVersion?: FieldResolver<Record<string, never>, Ctx>;
-  guestOS?: FieldResolver<
-    {
-      id?: Maybe<string>;
-      shortId?: Maybe<string>;
-    },
-    Ctx
-  >;
-  guestOSes?: FieldResolver<
-    {
-      first: number;
-      after?: Maybe<string>;
-      filter?: Maybe<GuestOSFilter>;
-      orderBy?: Maybe<GuestOSOrder>;
-    },
-    Ctx
-  >;
-  device?: FieldResolver<
-    {
-      id: string;
-    },
-    Ctx
-  >;
-  devicesByBusId?: FieldResolver<
-    {
-      bus: string;
-      vendorId: string;
-      productId?: Maybe<string>;
-    },
-    Ctx
-  >;
-  devices?: FieldResolver<
-    {
-      first: number;
-      after?: Maybe<string>;
-      filter?: Maybe<DeviceFilter>;
-      orderBy?: Maybe<DeviceOrder>;
-    },
-    Ctx
-  >;
-  hypervisor?: FieldResolver<
-    {
-      id?: Maybe<string>;
-      key?: Maybe<string>;
-    },
-    Ctx
-  >;
-  hypervisors?: FieldResolver<
-    {
-      first: number;
-      after?: Maybe<string>;
-      filter?: Maybe<HypervisorFilter>;
-    },
-    Ctx
-  >;
-  hypervisorRelease?: FieldResolver<
-    {
-      id?: Maybe<string>;
-      hypervisor?: Maybe<string>;
-      version?: Maybe<string>;
-    },
-    Ctx
-  >;
-  paravirtFeature?: FieldResolver<
-    {
-      key: string;
-    },
-    Ctx
-  >;
-  paravirtFeatures?: FieldResolver<
-    {
-      family?: Maybe<HypervisorFamily>;
-      kind?: Maybe<ParavirtKind>;
-    },
-    Ctx
-  >;
-  hardwareFeature?: FieldResolver<
-    {
-      id?: Maybe<string>;
-      key?: Maybe<string>;
-    },
-    Ctx
-  >;
-  hardwareFeatures?: FieldResolver<
-    {
-      first: number;
-      after?: Maybe<string>;
-      filter?: Maybe<HardwareFeatureFilter>;
-    },
-    Ctx
-  >;
-  compatibilityRecord?: FieldResolver<
-    {
-      id: string;
-    },
-    Ctx
-  >;
-  compatibilityRecords?: FieldResolver<
-    {
-      first: number;
-      after?: Maybe<string>;
-      filter?: Maybe<CompatibilityRecordFilter>;
-    },
-    Ctx
-  >;
-  compatibility?: FieldResolver<
-    {
-      guest: string;
-      hypervisorRelease: string;
-      hostFeatures?: Maybe<Array<string>>;
-    },
-    Ctx
-  >;
-  deviceEquivalenceGroups?: FieldResolver<
-    {
-      class?: Maybe<DeviceClass>;
-    },
-    Ctx
-  >;
-  imports?: FieldResolver<
-    {
-      source?: Maybe<string>;
-      first: number;
-    },
-    Ctx
-  >;
+  guestOS?: FieldResolver<{
+    id?: Maybe<string>;
+    shortId?: Maybe<string>;
+  }, Ctx>;
+  guestOSes?: FieldResolver<{
+    first: number;
+    after?: Maybe<string>;
+    filter?: Maybe<GuestOSFilter>;
+    orderBy?: Maybe<GuestOSOrder>;
+  }, Ctx>;
+  device?: FieldResolver<{
+    id: string;
+  }, Ctx>;
+  devicesByBusId?: FieldResolver<{
+    bus: string;
+    vendorId: string;
+    productId?: Maybe<string>;
+  }, Ctx>;
+  devices?: FieldResolver<{
+    first: number;
+    after?: Maybe<string>;
+    filter?: Maybe<DeviceFilter>;
+    orderBy?: Maybe<DeviceOrder>;
+  }, Ctx>;
+  hypervisor?: FieldResolver<{
+    id?: Maybe<string>;
+    key?: Maybe<string>;
+  }, Ctx>;
+  hypervisors?: FieldResolver<{
+    first: number;
+    after?: Maybe<string>;
+    filter?: Maybe<HypervisorFilter>;
+  }, Ctx>;
+  hypervisorRelease?: FieldResolver<{
+    id?: Maybe<string>;
+    hypervisor?: Maybe<string>;
+    version?: Maybe<string>;
+  }, Ctx>;
+  paravirtFeature?: FieldResolver<{
+    key: string;
+  }, Ctx>;
+  paravirtFeatures?: FieldResolver<{
+    family?: Maybe<HypervisorFamily>;
+    kind?: Maybe<ParavirtKind>;
+  }, Ctx>;
+  hardwareFeature?: FieldResolver<{
+    id?: Maybe<string>;
+    key?: Maybe<string>;
+  }, Ctx>;
+  hardwareFeatures?: FieldResolver<{
+    first: number;
+    after?: Maybe<string>;
+    filter?: Maybe<HardwareFeatureFilter>;
+  }, Ctx>;
+  compatibilityRecord?: FieldResolver<{
+    id: string;
+  }, Ctx>;
+  compatibilityRecords?: FieldResolver<{
+    first: number;
+    after?: Maybe<string>;
+    filter?: Maybe<CompatibilityRecordFilter>;
+  }, Ctx>;
+  compatibility?: FieldResolver<{
+    guest: string;
+    hypervisorRelease: string;
+    hostFeatures?: Maybe<Array<string>>;
+  }, Ctx>;
+  deviceEquivalenceGroups?: FieldResolver<{
+    class?: Maybe<DeviceClass>;
+  }, Ctx>;
+  imports?: FieldResolver<{
+    source?: Maybe<string>;
+    first: number;
+  }, Ctx>;
   viewer?: FieldResolver<Record<string, never>, Ctx>;
   submissionLimits?: FieldResolver<Record<string, never>, Ctx>;
   vendors?: FieldResolver<Record<string, never>, Ctx>;
-  apiKeys?: FieldResolver<
-    {
-      vendor?: Maybe<string>;
-      includeRevoked: boolean;
-    },
-    Ctx
-  >;
-  auditLog?: FieldResolver<
-    {
-      first: number;
-      after?: Maybe<string>;
-      filter?: Maybe<AuditFilter>;
-    },
-    Ctx
-  >;
-  changes?: FieldResolver<
-    {
-      after?: Maybe<string>;
-      first: number;
-    },
-    Ctx
-  >;
+  apiKeys?: FieldResolver<{
+    vendor?: Maybe<string>;
+    includeRevoked: boolean;
+  }, Ctx>;
+  auditLog?: FieldResolver<{
+    first: number;
+    after?: Maybe<string>;
+    filter?: Maybe<AuditFilter>;
+  }, Ctx>;
+  changes?: FieldResolver<{
+    after?: Maybe<string>;
+    first: number;
+  }, Ctx>;
 };
 
 export type ReleaseDeviceInput = {
@@ -1155,13 +988,10 @@ export type SubmittedRecordResolvers<Ctx> = {
 
 export type SubscriptionResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
-  compatibilityChanged?: SubscriptionResolver<
-    {
-      guest?: Maybe<string>;
-      hypervisorRelease?: Maybe<string>;
-    },
-    Ctx
-  >;
+  compatibilityChanged?: SubscriptionResolver<{
+    guest?: Maybe<string>;
+    hypervisorRelease?: Maybe<string>;
+  }, Ctx>;
 };
 
 export type VendorResolvers<Ctx> = {
@@ -1170,12 +1000,9 @@ export type VendorResolvers<Ctx> = {
   name?: FieldResolver<Record<string, never>, Ctx>;
   url?: FieldResolver<Record<string, never>, Ctx>;
   kinds?: FieldResolver<Record<string, never>, Ctx>;
-  apiKeys?: FieldResolver<
-    {
-      includeRevoked: boolean;
-    },
-    Ctx
-  >;
+  apiKeys?: FieldResolver<{
+    includeRevoked: boolean;
+  }, Ctx>;
 };
 
 export type VendorInput = {
