@@ -74,12 +74,22 @@ function sparse(name: string, bytes: number): string {
 
 async function bootAndCheck(t: TestContext, plan: Plan, host: HostProfile): Promise<PlanBootResult> {
   const logs: string[] = [];
-  const r = await bootPlan({
-    plan,
-    log: (l) => logs.push(l),
-    timeoutMs: 150_000,
-    replanForTcg: (reason) => planFor(plan.guest.shortId!, hostWithoutKvm(host, reason)),
-  });
+  const boot = () =>
+    bootPlan({
+      plan,
+      log: (l) => logs.push(l),
+      timeoutMs: 150_000,
+      replanForTcg: (reason) => planFor(plan.guest.shortId!, hostWithoutKvm(host, reason)),
+    });
+  let r = await boot();
+  // Under TCG on a loaded 2-core host a vCPU thread can be starved until the guest kernel's
+  // watchdog reports a soft lockup and the boot never finishes. That is the host's load, not the
+  // plan: boot once more and say so. A guest that locks up twice still fails.
+  if (r.outcome === 'timeout' && r.accel === 'tcg' && /soft lockup/.test(r.serial)) {
+    t.annotate(`${plan.guest.shortId}: TCG soft lockup under host load on the first boot; booted again`);
+    logs.push('--- first boot: soft lockup under TCG; booting again ---');
+    r = await boot();
+  }
   const context = `${logs.join('\n')}\n--- serial tail ---\n${r.serial.slice(-3000)}`;
   assert.equal(r.outcome, 'poweroff', `${r.message}\n${context}`);
   assert.equal(r.exitCode, 0);
