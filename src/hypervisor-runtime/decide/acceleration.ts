@@ -32,6 +32,18 @@ export function hostHasRequired(release: HypervisorReleaseFacts, host: HostProfi
   return { missing, recommendedMissing };
 }
 
+/** For hypervisors that run only on hardware virtualization: refuses a host that lacks a required feature. */
+export function requireHostFeatures(ctx: Ctx): void {
+  const { missing } = hostHasRequired(ctx.release, ctx.host);
+  if (missing.length)
+    throw new PlanError(
+      'ACCELERATION_UNAVAILABLE',
+      missing.join(', '),
+      `${ctx.release.name} requires ${missing.join(', ')}, which ${ctx.host.name} lacks`,
+      [ctx.release.id, ...missing],
+    );
+}
+
 export function hwVirtRecords(ctx: Ctx): string[] {
   return ctx.release.hostFeatures.filter((h) => h.requirement === 'REQUIRED').map((h) => h.feature.key);
 }

@@ -4,7 +4,7 @@ import { chooseDevice, matchesKey } from '../devices.ts';
 import { PlanError, type Acceleration, type FirmwareChoice, type Plan, type PlannedDevice } from '../plan.ts';
 import { type Ctx, type FamilyPlan, type FamilyPlanner, because } from './context.ts';
 import { guestFirmware } from './firmware.ts';
-import { hostHasRequired } from './acceleration.ts';
+import { requireHostFeatures } from './acceleration.ts';
 import { nicSpecs, diskSpecs, attachDisk, attachNic, convertDisk } from './attach.ts';
 import { paravirtChoices } from './paravirt.ts';
 import { decideGraphics } from './graphics.ts';
@@ -12,14 +12,7 @@ import { decideGraphics } from './graphics.ts';
 function decideHyperv(ctx: Ctx, vcpus: number): FamilyPlan {
   const { guest, release, host, spec, label } = ctx;
   const records = [guest.id, release.id];
-  const { missing } = hostHasRequired(ctx.release, ctx.host);
-  if (missing.length)
-    throw new PlanError(
-      'ACCELERATION_UNAVAILABLE',
-      missing.join(', '),
-      `${release.name} requires ${missing.join(', ')}, which ${host.name} lacks`,
-      [release.id, ...missing],
-    );
+  requireHostFeatures(ctx);
   const g = guestFirmware(ctx);
   const wantBios = spec.firmware === 'bios';
   const gen2 = !wantBios && (g.uefiSupported === true || spec.firmware.startsWith('uefi'));

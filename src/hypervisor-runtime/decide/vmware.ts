@@ -2,7 +2,7 @@ import { chooseDevice, deviceKey, guestSupport, matchesKey } from '../devices.ts
 import { PlanError, type Acceleration, type FirmwareChoice, type ParavirtChoice, type Plan, type PlannedDevice } from '../plan.ts';
 import { type Ctx, type FamilyPlan, type FamilyPlanner, because } from './context.ts';
 import { firmwareWish } from './firmware.ts';
-import { hostHasRequired, hwVirtRecords } from './acceleration.ts';
+import { requireHostFeatures, hwVirtRecords } from './acceleration.ts';
 import { nicSpecs, diskSpecs, attachDisk, attachNic, byName, convertDisk } from './attach.ts';
 import { decideGraphics } from './graphics.ts';
 import { OSINFO } from './kvm/virt-install.ts';
@@ -10,14 +10,7 @@ import { OSINFO } from './kvm/virt-install.ts';
 function decideVmware(ctx: Ctx, vcpus: number): FamilyPlan {
   const { guest, release, host, spec, label } = ctx;
   const records = [guest.id, release.id];
-  const { missing } = hostHasRequired(ctx.release, ctx.host);
-  if (missing.length)
-    throw new PlanError(
-      'ACCELERATION_UNAVAILABLE',
-      missing.join(', '),
-      `${release.name} requires ${missing.join(', ')}, which ${host.name} lacks`,
-      [release.id, ...missing],
-    );
+  requireHostFeatures(ctx);
   const vhw = release.virtualHardwareVersion ?? 0;
   const w = firmwareWish(ctx, true);
   const firmware: FirmwareChoice = {
