@@ -14,6 +14,7 @@ import type { Database } from '../src/db/index.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { freshDatabase, type TestDatabase } from './helpers/db.ts';
 import { goodRecord, loadFixtures, makeKeys, REVIEW, SUBMIT, type KeyName } from './helpers/vendor-fixtures.ts';
+import { subscribeSse } from './helpers/sse.ts';
 import { redisUnavailable, startPrivateRedis, waitFor, type PrivateRedis } from './helpers/private-services.ts';
 
 const skipReason = redisUnavailable();
@@ -37,45 +38,6 @@ function capturingLogger(logs: Array<Record<string, unknown>>) {
     },
   });
   return pino({ level: 'info' }, sink);
-}
-
-/** An SSE subscription; resolves once the stream is open. */
-async function subscribe(url: string, query: string) {
-  const ac = new AbortController();
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({ query }),
-    signal: ac.signal,
-  });
-  expect(res.status).toBe(200);
-  const reader = res.body?.getReader();
-  if (!reader) throw new Error('no body');
-  const events: any[] = [];
-  const decoder = new TextDecoder();
-  let buf = '';
-  let opened!: () => void;
-  const open = new Promise<void>((r) => (opened = r));
-  (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        opened();
-        buf += decoder.decode(value, { stream: true });
-        for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const data = block.split('\n').find((l) => l.startsWith('data: '));
-          if (/^event: next/m.test(block) && data) events.push(JSON.parse(data.slice(6)));
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  await open;
-  return { events, close: () => ac.abort() };
 }
 
 describe.skipIf(!!skipReason)('Redis stopped under load (two instances, private redis-server)', () => {
@@ -136,7 +98,7 @@ describe.skipIf(!!skipReason)('Redis stopped under load (two instances, private 
       return { status: res.status, body };
     };
     const answers: Array<{ t: number; status: number; code?: string }> = [];
-    const sub = await subscribe(A.url, `subscription { compatibilityChanged { seq entityId op } }`);
+    const sub = await subscribeSse(A.url, `subscription { compatibilityChanged { seq entityId op } }`);
     // The stream opens before the resolver registers with the bus: wait until A counts a subscriber.
     await sleep(300);
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '../src/api/app.ts';
+import { subscribeSse } from './helpers/sse.ts';
 import { vendorApp, IDS, SUBMIT, REVIEW, goodRecord, gqlOn, type VendorTestApp } from './helpers/vendor-fixtures.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -17,65 +18,12 @@ async function listen(app: App): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
 }
 
-/** An SSE subscription read event by event. */
+/** An SSE subscription read event by event, once the subscribe resolver has registered. */
 async function subscribe(url: string, query: string, variables: Record<string, unknown> = {}, key?: string) {
-  const ac = new AbortController();
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-    signal: ac.signal,
-  });
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buf = '';
-  const queue: unknown[] = [];
-  const waker: { wake: (() => void) | null } = { wake: null };
-  let opened!: () => void;
-  const open = new Promise<void>((r) => (opened = r));
-  (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        opened();
-        buf += decoder.decode(value, { stream: true });
-        for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const data = block.split('\n').find((l) => l.startsWith('data: '));
-          if (/^event: next/m.test(block) && data) {
-            queue.push(JSON.parse(data.slice(6)));
-            waker.wake?.();
-          }
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  await open;
+  const sub = await subscribeSse(url, query, variables, key);
   // The stream opens before the subscribe resolver has registered with the event bus.
   await new Promise((r) => setTimeout(r, 300));
-  return {
-    async next(timeoutMs = 60_000): Promise<any> {
-      const deadline = Date.now() + timeoutMs;
-      while (queue.length === 0) {
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error('no event within the timeout');
-        await new Promise<void>((r) => {
-          waker.wake = r;
-          setTimeout(r, left);
-        });
-        waker.wake = null;
-      }
-      return queue.shift();
-    },
-    pending: () => queue.length,
-    close: () => ac.abort(),
-  };
+  return sub;
 }
 
 const SUB = `subscription($g: String, $r: String) {
