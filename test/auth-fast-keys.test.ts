@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { hashSecret, verifySecret, parseApiKey, isLegacyHash } from '../src/catalogue/accounts.ts';
 import { buildApp, type App } from '../src/api/app.ts';
+import { createAuthenticator } from '../src/api/auth.ts';
 import { loadConfig } from '../src/config/index.ts';
 import type { Database } from '../src/db/index.ts';
 import { createApiKey } from '../src/catalogue/accounts.ts';
@@ -122,6 +123,25 @@ for (const kind of testTargets()) {
         else
           assert.equal(r.data?.viewer.keyId, parseApiKey(must(k, `asked key ${i}`))?.keyId, `request ${i} got another caller's identity`);
       }
+    });
+
+    it('key rows for lookups made together are read in one statement', async () => {
+      const made = await Promise.all(
+        Array.from({ length: 8 }, () => createApiKey({ db: t.db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: 'acme' })),
+      );
+      let reads = 0;
+      const auth = createAuthenticator({
+        sql: {
+          query(text, params) {
+            if (/FROM "ApiKey" WHERE id = ANY/.test(text)) reads++;
+            return t.db.sql.query(text, params);
+          },
+          transaction: (fn) => t.db.sql.transaction(fn),
+        },
+      });
+      const actors = await Promise.all([...made, ...made].map((m) => auth.verifyKey(m.key)));
+      expect(actors.map((a) => a.keyId)).toEqual([...made, ...made].map((m) => m.apiKey.id));
+      expect(reads).toBe(1);
     });
 
     it('new keys are created with the fast scheme', async () => {

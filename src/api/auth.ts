@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 // graphql's own error class (what graphql-yoga's createGraphQLError makes): loading graphql-yoga
 // costs every CLI command that touches the domain code over a second.
 import { GraphQLError } from 'graphql';
+import DataLoader from 'dataloader';
 import type { Database } from '../db/index.ts';
 import type { Sql } from '../db/sql.ts';
 import { hashSecret, isLegacyHash, keyedDigest, parseApiKey, verifySecret, type KeyRole } from '../catalogue/accounts.ts';
@@ -140,36 +141,18 @@ const KEY_ROW_SQL = `SELECT id, "vendorId", role::text AS role, hash, salt,
 /**
  * Reads key rows for the requests that arrive together with one statement: lookups queued while
  * the event loop handles one batch of I/O are sent as one `id = ANY(...)` read once that I/O is
- * done (setImmediate). Every read starts after the request asking for it arrived, so a revocation
- * committed before a request arrives is always seen; the batching only saves round trips.
+ * done (setImmediate). Nothing is cached: every read starts after the request asking for it
+ * arrived, so a revocation committed before a request arrives is always seen; the batching only
+ * saves round trips.
  */
-function keyRowBatcher(sql: Sql) {
-  let queue: Map<string, Array<{ resolve: (r: KeyRow | undefined) => void; reject: (e: unknown) => void }>> | null = null;
-  const flush = async (batch: NonNullable<typeof queue>) => {
-    try {
-      const found = new Map((await sql.query<KeyRow>(KEY_ROW_SQL, [[...batch.keys()]])).map((r) => [r.id, r]));
-      for (const [id, waiters] of batch) for (const w of waiters) w.resolve(found.get(id));
-    } catch (err) {
-      for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
-    }
-  };
-  return {
-    load(id: string): Promise<KeyRow | undefined> {
-      return new Promise((resolve, reject) => {
-        if (!queue) {
-          const batch = new Map<string, Array<{ resolve: (r: KeyRow | undefined) => void; reject: (e: unknown) => void }>>();
-          queue = batch;
-          setImmediate(() => {
-            queue = null;
-            void flush(batch);
-          });
-        }
-        const waiters = queue.get(id);
-        if (waiters) waiters.push({ resolve, reject });
-        else queue.set(id, [{ resolve, reject }]);
-      });
+function keyRowBatcher(sql: Sql): DataLoader<string, KeyRow | undefined> {
+  return new DataLoader(
+    async (ids) => {
+      const found = new Map((await sql.query<KeyRow>(KEY_ROW_SQL, [[...new Set(ids)]])).map((r) => [r.id, r]));
+      return ids.map((id) => found.get(id));
     },
-  };
+    { cache: false, batchScheduleFn: (run) => setImmediate(run) },
+  );
 }
 
 /**
