@@ -27,12 +27,23 @@ import { ClearableCache, responseCachePlugin } from './plugins/response-cache.ts
 import { GRAPHIQL_ASSETS, graphiqlAssets, renderGraphiQL } from './graphiql.ts';
 import { useHttpErrors } from './plugins/http-errors.ts';
 import { useFieldCost } from './plugins/field-cost.ts';
+import { createReadRouter, type ReadRouter } from '../db/replicas.ts';
+import { useReadRouting, writePositions } from './plugins/read-routing.ts';
+import { startChangeStream, type ChangeStream } from './change-stream.ts';
+import { Redis } from 'ioredis';
+import { unrefOnConnect } from './pubsub.ts';
 
 export interface App {
   app: express.Express;
   yoga: YogaServerInstance<Services, Record<string, unknown>>;
   services: AppServices;
   cache: ClearableCache;
+  /** Replicas serving reads (DATABASE_REPLICA_URLS), when there are any. */
+  router?: ReadRouter;
+  /** The change feed's notifications (PostgreSQL), when listening. */
+  changes?: ChangeStream;
+  /** Resolves once events flow (Redis subscribed, change feed listened to) and replicas were polled once. */
+  ready: Promise<void>;
   /** Releases what the app holds besides the database (Redis connections); call before db.close(). */
   close(): Promise<void>;
 }
@@ -60,6 +71,23 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
   };
   // A write committed on any instance clears this instance's response cache.
   events.onEvent(() => cache.clear());
+  // On PostgreSQL every committed change, from any writer, arrives through the change feed too.
+  const changes =
+    config.database.kind === 'postgres' && db.kind === 'postgres'
+      ? startChangeStream({ url: config.database.url, sql: db.sql, bus: events, logger })
+      : undefined;
+  const router =
+    config.database.kind === 'postgres' && db.kind === 'postgres' && config.replicas.urls.length > 0
+      ? createReadRouter(db, config.replicas.urls, { pollMs: config.replicas.pollMs, poolSize: config.database.poolSize })
+      : undefined;
+  // Callers' write positions are shared through Redis, so a write on one instance and a read on
+  // another still read the write; without Redis they are known to the instance that wrote.
+  const positionsRedis =
+    router && config.redisUrl
+      ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500 })
+      : undefined;
+  positionsRedis?.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis (write positions) connection error'));
+  if (positionsRedis) unrefOnConnect(positionsRedis);
 
   const plugins: Plugin[] = [
     // The rate-limit token is taken before any key lookup; a lookup the database cannot answer is 503.
@@ -77,6 +105,10 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
     // subscribe resolver rejects (e.g. an unknown guest) instead of sending the error.
     useGraphQlJit({}, { cache: jitCache(), enableIf: (args) => !isSubscription(args) }) as Plugin,
   ];
+  if (router) {
+    const positions = writePositions(positionsRedis, logger);
+    plugins.push(useReadRouting({ router, primary: db, positions, floor: () => BigInt(changes?.position() ?? '0') }));
+  }
   if (config.responseCache.enabled) plugins.push(responseCachePlugin(cache, config.responseCache.ttlMs, auth));
 
   const yoga = createYoga<Services, Record<string, unknown>>({
@@ -120,7 +152,9 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
   });
   app.get('/readyz', async (_req, res) => {
     const r = await readiness(db, outage);
-    res.status(r.status).set(r.headers).json(r.body);
+    // Replicas are reported, never a reason to be unready: the primary serves their reads.
+    const body = router ? { ...r.body, replicas: router.status().map(({ lastError: _, ...rest }) => rest) } : r.body;
+    res.status(r.status).set(r.headers).json(body);
   });
 
   app.use(GRAPHIQL_ASSETS, graphiqlAssets());
@@ -160,8 +194,11 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
     yoga,
     services,
     cache,
+    router,
+    changes,
+    ready: Promise.all([events.ready, changes?.ready, router?.ready]).then(() => undefined),
     async close() {
-      await Promise.allSettled([events.close(), limiter?.close()]);
+      await Promise.allSettled([events.close(), limiter?.close(), changes?.close(), router?.close(), positionsRedis?.quit()]);
     },
   };
 }

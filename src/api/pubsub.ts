@@ -1,9 +1,10 @@
 // The transport of catalogue change events (src/catalogue/events.ts) for subscriptions and cache
-// invalidation. In one process an in-memory event target; with REDIS_URL the events go through
-// Redis pub/sub, so a write on one service instance reaches the subscribers (and clears the
-// response cache) of every instance.
+// invalidation. Each instance delivers events to its own listeners through one in-process target,
+// once per event (deduplicated by sequence number), whichever path brings them: its own writes at
+// once; other instances' API writes through Redis pub/sub (REDIS_URL); and on PostgreSQL every
+// committed change from any writer, the CLI and importers included, through the change feed's
+// LISTEN/NOTIFY (src/api/change-stream.ts).
 import { createPubSub, SlidingBuffer } from 'graphql-yoga';
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CATALOGUE_TOPIC, type CatalogueEvent } from '../catalogue/events.ts';
@@ -15,31 +16,72 @@ export { CATALOGUE_TOPIC, type CatalogueEvent } from '../catalogue/events.ts';
 
 export interface EventBus {
   pubsub: CataloguePubSub;
-  /** Calls fn for every event, from this instance or another; returns the unsubscribe function. */
+  /** Calls fn for every event, from this instance or another, once each; returns the unsubscribe function. */
   onEvent(fn: (e: CatalogueEvent) => void): () => void;
+  /**
+   * Hands this instance's listeners an event committed anywhere (read from the change feed after a
+   * PostgreSQL notification). An event already delivered (by a local write or through Redis) is
+   * dropped: every event reaches each listener once, whichever path brings it first.
+   */
+  deliver(e: CatalogueEvent): void;
   /** Resolves once the bus can receive events (Redis: the channel subscription is confirmed). */
   ready: Promise<void>;
   kind: 'memory' | 'redis';
   close(): Promise<void>;
 }
 
-type Listener = (e: CustomEvent<CatalogueEvent>) => void;
+/** Sequence numbers already delivered, the newest `size` of them. */
+export class SeenSeqs {
+  private readonly seen = new Set<string>();
+  constructor(private readonly size = 10_000) {}
+  /** True the first time a sequence number is offered, false after. */
+  add(seq: string): boolean {
+    if (this.seen.has(seq)) return false;
+    this.seen.add(seq);
+    if (this.seen.size > this.size) {
+      const oldest = this.seen.values().next();
+      if (!oldest.done) this.seen.delete(oldest.value);
+    }
+    return true;
+  }
+}
+
+/**
+ * Local delivery for every transport: listeners (subscriptions, the response cache) hang on one
+ * in-process target, and each event reaches it once. Publishing delivers locally at once and hands
+ * the event to `forward` (Redis) for the other instances; what comes back from Redis, or from the
+ * change feed, is delivered only if it was not already.
+ */
+function localBus(forward?: (e: CatalogueEvent) => void) {
+  const target = new EventTarget();
+  const seen = new SeenSeqs();
+  const deliver = (e: CatalogueEvent) => {
+    if (!seen.add(e.seq)) return;
+    target.dispatchEvent(new CustomEvent(CATALOGUE_TOPIC, { detail: e }));
+  };
+  const publishing = {
+    addEventListener: target.addEventListener.bind(target),
+    removeEventListener: target.removeEventListener.bind(target),
+    dispatchEvent(ev: Event) {
+      const e = (ev as CustomEvent<CatalogueEvent>).detail;
+      deliver(e);
+      forward?.(e);
+      return true;
+    },
+  };
+  const pubsub: CataloguePubSub = createPubSub({ eventTarget: publishing as never, repeaterBuffer: new SlidingBuffer(1000) });
+  const onEvent = (fn: (e: CatalogueEvent) => void) => {
+    const cb = ((e: CustomEvent<CatalogueEvent>) => fn(e.detail)) as unknown as EventListener;
+    target.addEventListener(CATALOGUE_TOPIC, cb);
+    return () => target.removeEventListener(CATALOGUE_TOPIC, cb);
+  };
+  return { pubsub, deliver, onEvent };
+}
 
 export function createEventBus(opts: { redisUrl?: string; logger?: Logger }): EventBus {
   if (!opts.redisUrl) {
-    const target = new EventTarget();
-    const pubsub: CataloguePubSub = createPubSub({ eventTarget: target as never, repeaterBuffer: new SlidingBuffer(1000) });
-    return {
-      pubsub,
-      kind: 'memory',
-      ready: Promise.resolve(),
-      onEvent(fn) {
-        const cb = ((e: CustomEvent<CatalogueEvent>) => fn(e.detail)) as unknown as EventListener;
-        target.addEventListener(CATALOGUE_TOPIC, cb);
-        return () => target.removeEventListener(CATALOGUE_TOPIC, cb);
-      },
-      close: async () => {},
-    };
+    const local = localBus();
+    return { ...local, kind: 'memory', ready: Promise.resolve(), close: async () => {} };
   }
   const redisOpts = { lazyConnect: false, maxRetriesPerRequest: 3, enableOfflineQueue: true };
   const publishClient = new Redis(opts.redisUrl, redisOpts);
@@ -62,35 +104,29 @@ export function createEventBus(opts: { redisUrl?: string; logger?: Logger }): Ev
     lost = true;
     opts.logger?.warn({ event: 'pubsub_lost' }, 'subscriptions: redis connection lost; events from other instances pause until it is back');
   });
-  // The event target neither awaits publish nor subscribe: a rejected command (Redis down) would be
-  // an unhandled rejection and end the process. The write itself is committed; only the
-  // notification is lost, which the outage line above already says.
+  // Neither publish nor subscribe may reject unhandled (Redis down would end the process). The
+  // write itself is committed; only the notification to other instances is lost, which the outage
+  // line above already says (and the change feed's own notifications still carry, on PostgreSQL).
   const quiet = <T>(p: Promise<T>) => {
     p.catch((err: Error) => opts.logger?.debug({ err: err.message }, 'redis (pub/sub) command failed'));
     return p;
   };
-  const publish = publishClient.publish.bind(publishClient);
-  const subscribe = subscribeClient.subscribe.bind(subscribeClient);
-  const unsubscribe = subscribeClient.unsubscribe.bind(subscribeClient);
-  Object.assign(publishClient, { publish: (...a: Parameters<typeof publish>) => quiet(publish(...a)) });
-  Object.assign(subscribeClient, {
-    subscribe: (...a: Parameters<typeof subscribe>) => quiet(subscribe(...a)),
-    unsubscribe: (...a: Parameters<typeof unsubscribe>) => quiet(unsubscribe(...a)),
+  const local = localBus((e) => void quiet(publishClient.publish(CATALOGUE_TOPIC, JSON.stringify(e))));
+  subscribeClient.on('message', (channel: string, message: string) => {
+    if (channel !== CATALOGUE_TOPIC) return;
+    try {
+      local.deliver(JSON.parse(message) as CatalogueEvent);
+    } catch (err) {
+      opts.logger?.warn({ err: (err as Error).message }, 'ignored a malformed catalogue event from redis');
+    }
   });
-  const target = createRedisEventTarget<CustomEvent<CatalogueEvent>>({ publishClient, subscribeClient });
-  const pubsub: CataloguePubSub = createPubSub({ eventTarget: target as never, repeaterBuffer: new SlidingBuffer(1000) });
   // Subscribing here, once, means the channel is live before the first client subscribes.
-  const ready = subscribeClient.subscribe(CATALOGUE_TOPIC).then(() => undefined);
+  const ready = quiet(subscribeClient.subscribe(CATALOGUE_TOPIC)).then(() => undefined);
   ready.catch(() => {});
   return {
-    pubsub,
+    ...local,
     kind: 'redis',
     ready,
-    onEvent(fn) {
-      const cb: Listener = (e) => fn(e.detail);
-      target.addEventListener(CATALOGUE_TOPIC, cb as never);
-      return () => target.removeEventListener(CATALOGUE_TOPIC, cb as never);
-    },
     async close() {
       // Ref the sockets again so the replies to QUIT are waited for.
       for (const c of [subscribeClient, publishClient]) (c as unknown as { stream?: { ref?: () => void } }).stream?.ref?.();

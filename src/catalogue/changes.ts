@@ -55,3 +55,26 @@ export async function appendChanges(sql: Sql, changes: ChangeInput[]): Promise<C
       ...affected(r.entityType, r.entityId, r.data),
     }));
 }
+
+/** The events of committed change-feed rows after `after`, oldest first, at most `limit`. */
+export async function eventsAfter(sql: Sql, after: string, limit: number): Promise<CatalogueEvent[]> {
+  const rows = await sql.query<{ seq: string; at: string; entityType: string; entityId: string; op: string; data: unknown }>(
+    `SELECT seq::text AS seq, ${ts('at')} AS at, "entityType", "entityId", op, data
+       FROM "Change" WHERE seq > $1::bigint ORDER BY seq LIMIT $2`,
+    [after, limit],
+  );
+  return rows.map((r) => ({
+    seq: r.seq,
+    at: r.at,
+    entityType: r.entityType,
+    entityId: r.entityId,
+    op: r.op,
+    ...affected(r.entityType, r.entityId, r.data),
+  }));
+}
+
+/** The change feed's newest sequence number ('0' when empty). */
+export async function headSeq(sql: Sql): Promise<string> {
+  const [row] = await sql.query<{ seq: string }>(`SELECT coalesce(max(seq), 0)::text AS seq FROM "Change"`);
+  return row?.seq ?? '0';
+}

@@ -31,6 +31,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads streaming replicas from DATABASE_REPLICA_URLS, and only beside a PostgreSQL primary', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgresql://p/vc', DATABASE_REPLICA_URLS: 'postgresql://r1/vc, postgres://r2/vc' });
+    assert.deepEqual(c.replicas.urls, ['postgresql://r1/vc', 'postgres://r2/vc']);
+    assert.deepEqual(loadConfig({}).replicas.urls, []);
+    assert.throws(() => loadConfig({ DATABASE_REPLICA_URLS: 'postgresql://r1/vc' }), /set DATABASE_URL/);
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: 'postgresql://p/vc', DATABASE_REPLICA_URLS: 'postgresql://r1/vc,mysql://r2' }),
+      /DATABASE_REPLICA_URLS.*comma-separated list of postgresql/,
+    );
+  });
+
   it('enforces ranges', () => {
     assert.throws(() => loadConfig({ PORT: '70000' }), /PORT="70000": must be at most 65535/);
   });

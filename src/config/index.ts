@@ -28,6 +28,18 @@ const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgresql:// URL' })
     .optional(),
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^postgres(ql)?:\/\//, { error: 'expected a comma-separated list of postgresql:// URLs' })))
+    .optional(),
+  /** How often each replica's replayed change-feed position is read (ms). */
+  REPLICA_POLL_MS: int(10, 60_000).default(200),
   DATA_DIR: z.string().min(1).default('./data'),
   DB_POOL_SIZE: int(1, 200).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -56,6 +68,8 @@ export type Config = Readonly<{
   port: number;
   host: string;
   database: Readonly<{ kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string }>;
+  /** Streaming replicas of DATABASE_URL that serve reads (DATABASE_REPLICA_URLS); empty: the primary serves all. */
+  replicas: Readonly<{ urls: readonly string[]; pollMs: number }>;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   seedOnStart: boolean;
   /** Import osinfo-db from `path` at a start where it was never imported (and the path exists). */
@@ -100,6 +114,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     );
   }
   const e = parsed.data;
+  if (e.DATABASE_REPLICA_URLS?.length && !e.DATABASE_URL) {
+    throw new ConfigError([
+      `DATABASE_REPLICA_URLS=${JSON.stringify(input.DATABASE_REPLICA_URLS)}: replicas serve a PostgreSQL primary; set DATABASE_URL to it`,
+    ]);
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -108,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
         ? { kind: 'postgres' as const, url: e.DATABASE_URL, poolSize: e.DB_POOL_SIZE }
         : { kind: 'pglite' as const, dataDir: resolve(cwd, e.DATA_DIR) },
     ),
+    replicas: Object.freeze({ urls: Object.freeze(e.DATABASE_REPLICA_URLS ?? []), pollMs: e.REPLICA_POLL_MS }),
     logLevel: e.LOG_LEVEL,
     seedOnStart: e.SEED_ON_START,
     osinfoOnStart: Object.freeze({ enabled: e.IMPORT_OSINFO_ON_START, path: resolve(cwd, e.OSINFO_PATH) }),

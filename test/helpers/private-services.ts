@@ -69,7 +69,12 @@ export interface PrivatePostgres {
   destroy(): Promise<void>;
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+/**
+ * A private cluster. Without `replicaOf`, a new primary (initdb; it accepts replication connections,
+ * as initdb's default pg_hba.conf allows from localhost). With it, a streaming hot standby of that
+ * primary (pg_basebackup -R), read-only, replaying the primary's WAL as it comes.
+ */
+export async function startPrivatePostgres(opts: { replicaOf?: PrivatePostgres } = {}): Promise<PrivatePostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'vc-pg-'));
   const data = join(dir, 'data');
   const root = process.getuid?.() === 0;
@@ -81,7 +86,21 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const as = (bin: string, args: string[]) =>
     root ? run('runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args]) : run(join(PG_BIN, bin), args);
   const port = await freePort();
-  await as('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  if (opts.replicaOf) {
+    const p = opts.replicaOf.port;
+    await as('pg_basebackup', ['-h', '127.0.0.1', '-p', String(p), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '--no-sync']);
+  } else {
+    await as('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  }
+  return runCluster(dir, data, port, as);
+}
+
+async function runCluster(
+  dir: string,
+  data: string,
+  port: number,
+  as: (bin: string, args: string[]) => Promise<unknown>,
+): Promise<PrivatePostgres> {
   const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir} -c fsync=off -c max_connections=200`;
   const ctl = (args: string[]) => as('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', opts, ...args]);
   await ctl(['-w', '-t', '300', 'start']);

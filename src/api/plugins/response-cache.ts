@@ -1,6 +1,8 @@
 // Whole-response cache for reads. The catalogue changes rarely, so correctness comes from dropping
-// everything on any committed write (Services.onCatalogueChange), and the TTL bounds staleness when
-// several instances share one database.
+// everything on any committed write: this instance's own (Services.onCatalogueChange), other
+// instances' through Redis, and on PostgreSQL every writer's, the CLI and importers included,
+// through the change feed's notifications (src/api/change-stream.ts). The TTL bounds staleness only
+// where no notification can arrive (PGlite shared by nothing else cannot have other writers).
 //
 // Guarantee: an answer cached for one caller is never served to another. Each entry is keyed by the
 // API key that asked (its key id), anonymous callers share one entry per query, and the key id comes
