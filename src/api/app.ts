@@ -78,7 +78,11 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
       : undefined;
   const router =
     config.database.kind === 'postgres' && db.kind === 'postgres' && config.replicas.urls.length > 0
-      ? createReadRouter(db, config.replicas.urls, { pollMs: config.replicas.pollMs, poolSize: config.database.poolSize })
+      ? createReadRouter(db, config.replicas.urls, {
+          pollMs: config.replicas.pollMs,
+          poolSize: config.database.poolSize,
+          statementTimeoutMs: config.database.statementTimeoutMs,
+        })
       : undefined;
   // Callers' write positions are shared through Redis, so a write on one instance and a read on
   // another still read the write; without Redis they are known to the instance that wrote.

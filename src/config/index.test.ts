@@ -13,7 +13,7 @@ describe('loadConfig', () => {
 
   it('switches to PostgreSQL with DATABASE_URL', () => {
     const c = loadConfig({ DATABASE_URL: 'postgresql://u@db:5432/vc', DB_POOL_SIZE: '7' });
-    assert.deepEqual(c.database, { kind: 'postgres', url: 'postgresql://u@db:5432/vc', poolSize: 7 });
+    assert.deepEqual(c.database, { kind: 'postgres', url: 'postgresql://u@db:5432/vc', poolSize: 7, statementTimeoutMs: 30_000 });
   });
 
   it('reports every bad variable at once, naming value and rule', () => {

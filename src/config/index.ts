@@ -42,6 +42,8 @@ const EnvSchema = z.object({
   REPLICA_POLL_MS: int(10, 60_000).default(200),
   DATA_DIR: z.string().min(1).default('./data'),
   DB_POOL_SIZE: int(1, 200).default(10),
+  /** A statement running longer is cancelled and answered 503 with Retry-After (0: no limit). */
+  DB_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_ON_START: bool.default(true),
   IMPORT_OSINFO_ON_START: bool.default(true),
@@ -67,7 +69,9 @@ const EnvSchema = z.object({
 export type Config = Readonly<{
   port: number;
   host: string;
-  database: Readonly<{ kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string }>;
+  database: Readonly<
+    { kind: 'postgres'; url: string; poolSize: number; statementTimeoutMs?: number } | { kind: 'pglite'; dataDir: string }
+  >;
   /** Streaming replicas of DATABASE_URL that serve reads (DATABASE_REPLICA_URLS); empty: the primary serves all. */
   replicas: Readonly<{ urls: readonly string[]; pollMs: number }>;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -124,7 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     host: e.HOST,
     database: Object.freeze(
       e.DATABASE_URL
-        ? { kind: 'postgres' as const, url: e.DATABASE_URL, poolSize: e.DB_POOL_SIZE }
+        ? { kind: 'postgres' as const, url: e.DATABASE_URL, poolSize: e.DB_POOL_SIZE, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS }
         : { kind: 'pglite' as const, dataDir: resolve(cwd, e.DATA_DIR) },
     ),
     replicas: Object.freeze({ urls: Object.freeze(e.DATABASE_REPLICA_URLS ?? []), pollMs: e.REPLICA_POLL_MS }),

@@ -26,6 +26,7 @@ describe('classifyDbError', () => {
       ['57P01', 'UNAVAILABLE'],
       ['57P02', 'UNAVAILABLE'],
       ['57P03', 'UNAVAILABLE'],
+      ['57014', 'UNAVAILABLE'],
       ['53300', 'UNAVAILABLE'],
       ['42P01', undefined],
       ['P0001', undefined],
@@ -84,6 +85,8 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs(pgError('57P01'), 1)).toBeGreaterThan(0);
     expect(retryDelayMs(pgError('57P01'), 3)).toBeUndefined();
     expect(retryDelayMs(pgError('23505'), 1)).toBeUndefined();
+    // A statement cancelled by statement_timeout is a 503, never run again against a slow database.
+    expect(retryDelayMs(pgError('57014'), 1)).toBeUndefined();
   });
   it('runs a write again after a COMMIT of unknown outcome only when it is idempotent', () => {
     const unknown = new DatabaseUnavailableError('lost during commit', true);

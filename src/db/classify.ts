@@ -12,7 +12,8 @@ import { appError, ErrorCode } from '../errors.ts';
  * - BAD_INPUT: the value is at fault (class 22, 23502, 23503, 23514).
  * - RETRY: the transaction lost a race (40001 serialization failure, 40P01 deadlock); run it again.
  * - UNAVAILABLE: the connection or the server is gone or refusing (class 08, 57P01-57P03, 53300,
- *   socket errors, pool timeouts); the request may succeed later.
+ *   socket errors, pool timeouts), or a statement ran past statement_timeout (57014); the request
+ *   may succeed later.
  */
 export type DbFailureKind = 'CONFLICT' | 'BAD_INPUT' | 'RETRY' | 'UNAVAILABLE';
 
@@ -41,7 +42,9 @@ export function classifySqlState(code: string): DbFailureKind | undefined {
   if (code === '23505') return 'CONFLICT';
   if (code === '23502' || code === '23503' || code === '23514' || code.startsWith('22')) return 'BAD_INPUT';
   if (code === '40001' || code === '40P01') return 'RETRY';
-  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return 'UNAVAILABLE';
+  // 57014: a statement cancelled by statement_timeout (a slow or locked database): try again later.
+  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '57014' || code === '53300')
+    return 'UNAVAILABLE';
   return undefined;
 }
 

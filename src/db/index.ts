@@ -50,7 +50,9 @@ function redact(url: string): string {
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.kind === 'postgres' ? openPostgres(target.url, target.poolSize) : openPglite(target.dataDir);
+  return target.kind === 'postgres'
+    ? openPostgres(target.url, target.poolSize, target.statementTimeoutMs ?? 0)
+    : openPglite(target.dataDir);
 }
 
 /**
@@ -77,7 +79,7 @@ function wholeScriptAdapter<F extends SqlMigrationAwareDriverAdapterFactory>(fac
   return factory;
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, statementTimeoutMs: number): Promise<Database> {
   const [pg, { PrismaPg }] = await Promise.all([loadPg(), import('@prisma/adapter-pg')]);
   // connectionTimeoutMillis: a request waiting for a connection during an outage (or behind a
   // full pool) gets DATABASE_UNAVAILABLE after a bounded wait instead of hanging. keepAlive finds
@@ -88,6 +90,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
     keepAlive: true,
+    // The server cancels a statement that runs longer (SQLSTATE 57014): a slow or locked database
+    // answers 503 with Retry-After instead of holding requests and connections without end.
+    ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
   });
   // Every client, for its whole life, has an 'error' listener of its own: pg-pool listens only
   // while a client is idle, and a backend that dies while its client is checked out (between two

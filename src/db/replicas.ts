@@ -80,7 +80,11 @@ function replicaFault(err: unknown): boolean {
   return typeof code === 'string' && (code === '40001' || code === '25006' || classifySqlState(code) === 'UNAVAILABLE');
 }
 
-export function createReadRouter(primary: Database, urls: readonly string[], opts: { pollMs: number; poolSize: number }): ReadRouter {
+export function createReadRouter(
+  primary: Database,
+  urls: readonly string[],
+  opts: { pollMs: number; poolSize: number; statementTimeoutMs?: number },
+): ReadRouter {
   const replicas: Replica[] = urls.map((url, i) => ({
     name: `replica-${i + 1}`,
     description: `PostgreSQL ${redact(url)}`,
@@ -136,6 +140,7 @@ export function createReadRouter(primary: Database, urls: readonly string[], opt
         // A lost replica must not hold a read for long: the primary answers instead.
         connectionTimeoutMillis: 2_000,
         keepAlive: true,
+        ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
       });
       pool.on('error', () => {});
       pool.on('connect', (c) => c.on('error', () => {}));

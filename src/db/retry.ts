@@ -28,6 +28,8 @@ export function retryDelayMs(err: unknown, attempt: number, opts: RetryOptions =
   if (!f) return undefined;
   if (f.kind === 'RETRY') return attempt < RACE_ATTEMPTS ? 5 * attempt + Math.random() * 20 * attempt : undefined;
   if (f.kind !== 'UNAVAILABLE') return undefined;
+  // A statement that ran out of time would only run out of time again, with the database's load.
+  if (f.sqlState === '57014') return undefined;
   if (err instanceof DatabaseUnavailableError && err.commitOutcomeUnknown && !opts.idempotent) return undefined;
   return attempt < CONNECTION_ATTEMPTS ? 100 * 2 ** (attempt - 1) * (0.5 + Math.random()) : undefined;
 }
