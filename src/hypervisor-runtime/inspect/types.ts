@@ -15,6 +15,8 @@ export interface InspectedGuest {
   id?: string;
   /** Every catalogue guest the native name could mean (more than one: ambiguous). */
   candidates: string[];
+  /** The catalogue's full id (an osinfo-db URI) when the file names one (libvirt's libosinfo metadata). */
+  uri?: string;
 }
 
 export interface InspectedDisk {

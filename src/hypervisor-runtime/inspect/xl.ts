@@ -1,0 +1,273 @@
+// Xen xl.cfg (xl.cfg(5)) → InspectedVm. PURE.
+//
+// Grammar, from Xen's own parser (tools/libs/util/libxlu_cfg_l.l and libxlu_cfg_y.y): statements
+// `IDENT = value` or `IDENT += value`, ended by a newline or `;`; IDENT is [a-z][._0-9a-z]*; a value is a
+// 'single' or "double" quoted string (backslash escapes), a number ([0-9][0-9a-fx]*), or a list [ v, v, ]
+// that may span lines and end with a comma; `#` starts a comment to the end of the line.
+// Disk specs follow xl-disk-configuration(5): positional target, format, vdev, access, and key=value
+// parameters in any order; `target=` takes the rest of the spec. Network specs: xl-network-configuration(5).
+import type { DiskBus, InspectedDisk, InspectedNic, InspectedVm } from './types.ts';
+import { malformed } from './errors.ts';
+
+export type XlValue = string | XlValue[];
+export interface XlSetting {
+  key: string;
+  value: XlValue;
+  line: number;
+}
+
+/** The settings in file order; a repeated key's later value wins (`+=` appends to a list). */
+export function parseXl(text: string): Map<string, XlSetting> {
+  const out = new Map<string, XlSetting>();
+  let pos = 0;
+  let line = 1;
+  const peek = () => text[pos];
+  const fail = (msg: string): never => {
+    throw malformed('xl', line, msg);
+  };
+  const skipBlank = (newlines: boolean) => {
+    for (;;) {
+      const c = peek();
+      if (c === ' ' || c === '\t' || c === '\r') pos++;
+      else if (c === '#') while (pos < text.length && peek() !== '\n') pos++;
+      else if (newlines && c === '\n') {
+        pos++;
+        line++;
+      } else return;
+    }
+  };
+  const readString = (): string => {
+    const quote = peek();
+    pos++;
+    let s = '';
+    for (;;) {
+      const c = peek();
+      if (c === undefined || c === '\n') fail(`unterminated string (opened with ${quote})`);
+      pos++;
+      if (c === quote) return s;
+      if (c === '\\') {
+        const e = peek();
+        pos++;
+        s += e === 'n' ? '\n' : e === 't' ? '\t' : (e ?? '');
+      } else s += c;
+    }
+  };
+  const readValue = (): XlValue => {
+    skipBlank(false);
+    const c = peek();
+    if (c === '"' || c === "'") return readString();
+    if (c !== undefined && /[0-9]/.test(c)) {
+      const m = /^[0-9][0-9a-fx]*/.exec(text.slice(pos));
+      pos += m?.[0].length ?? 0;
+      return m?.[0] ?? '';
+    }
+    if (c === '[') {
+      pos++;
+      const list: XlValue[] = [];
+      for (;;) {
+        skipBlank(true);
+        if (peek() === ']') {
+          pos++;
+          return list;
+        }
+        list.push(readValue());
+        skipBlank(true);
+        const sep = peek();
+        if (sep === ',') pos++;
+        else if (sep !== ']') fail(`expected ',' or ']' in a list, found ${describe(sep)}`);
+      }
+    }
+    return fail(`expected a quoted string, a number or a [list], found ${describe(c)}`);
+  };
+  for (;;) {
+    skipBlank(true);
+    if (pos >= text.length) break;
+    if (peek() === ';') {
+      pos++;
+      continue;
+    }
+    const m = /^[a-z][._0-9a-z]*/.exec(text.slice(pos));
+    if (!m) fail(`expected a setting name, found ${describe(peek())}`);
+    const key = m?.[0] ?? '';
+    const at = line;
+    pos += key.length;
+    skipBlank(false);
+    let append = false;
+    if (text.startsWith('+=', pos)) {
+      append = true;
+      pos += 2;
+    } else if (peek() === '=') pos++;
+    else fail(`expected '=' after '${key}', found ${describe(peek())}`);
+    const value = readValue();
+    skipBlank(false);
+    const end = peek();
+    if (end !== undefined && end !== '\n' && end !== ';') fail(`unexpected ${describe(end)} after the value of '${key}'`);
+    const prev = out.get(key);
+    if (append && prev && Array.isArray(prev.value) && Array.isArray(value)) prev.value.push(...value);
+    else out.set(key, { key, value, line: at });
+  }
+  return out;
+}
+
+const describe = (c: string | undefined) => (c === undefined ? 'the end of the file' : c === '\n' ? 'the end of the line' : `'${c}'`);
+
+const DISK_POSITIONAL = ['target', 'format', 'vdev', 'access'] as const;
+
+/** One xl disk spec → its parameters (xl-disk-configuration(5)). */
+export function parseDiskSpec(spec: string): Record<string, string> {
+  const p: Record<string, string> = {};
+  let positional = 0;
+  let rest = spec;
+  while (rest.length > 0) {
+    rest = rest.replace(/^\s+/, '');
+    if (rest.startsWith('target=')) {
+      p.target = rest.slice('target='.length);
+      break;
+    }
+    const comma = rest.indexOf(',');
+    const part = (comma === -1 ? rest : rest.slice(0, comma)).trim();
+    rest = comma === -1 ? '' : rest.slice(comma + 1);
+    const kv = /^([a-z][a-z0-9_-]*)=(.*)$/i.exec(part);
+    if (kv) p[(kv[1] ?? '').toLowerCase()] = kv[2] ?? '';
+    else if (part === 'cdrom') p.devtype = 'cdrom';
+    else if (/^(backend-type|script|direct-io-safe|discard|no-discard|colo)$/.test(part)) p[part] = '';
+    else {
+      const name = DISK_POSITIONAL[positional++];
+      if (name === undefined) throw new Error(`too many positional parameters in disk spec '${spec}'`);
+      if (part !== '') p[name] ??= part;
+    }
+  }
+  return p;
+}
+
+export function parseVifSpec(spec: string): Record<string, string> {
+  const p: Record<string, string> = {};
+  for (const part of spec.split(',')) {
+    const kv = /^\s*([a-z_]+)\s*=\s*(.*?)\s*$/i.exec(part);
+    if (kv) p[(kv[1] ?? '').toLowerCase()] = kv[2] ?? '';
+  }
+  return p;
+}
+
+const READ_KEYS = new Set([
+  'name',
+  'type',
+  'builder',
+  'memory',
+  'maxmem',
+  'vcpus',
+  'maxvcpus',
+  'disk',
+  'vif',
+  'bios',
+  'viridian',
+  'vtpm',
+  'device_model_version',
+]);
+
+export function inspectXl(text: string): InspectedVm {
+  const s = parseXl(text);
+  const notes: string[] = [];
+  const str = (k: string): string | undefined => {
+    const v = s.get(k)?.value;
+    return typeof v === 'string' ? v : undefined;
+  };
+  const list = (k: string): { items: string[]; line: number } => {
+    const e = s.get(k);
+    if (!e) return { items: [], line: 0 };
+    if (!Array.isArray(e.value)) throw malformed('xl', e.line, `'${k}' must be a [list] of strings`);
+    return { items: e.value.map((v) => (typeof v === 'string' ? v : '')), line: e.line };
+  };
+  const posInt = (k: string): number | undefined => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw malformed('xl', s.get(k)?.line, `'${k}' must be a positive whole number, found '${v}'`);
+    return n;
+  };
+
+  // type= (Xen 4.10+) or the legacy builder= ("hvm"; default PV).
+  const type = str('type') ?? (str('builder') === 'hvm' ? 'hvm' : undefined);
+  const platform: Record<string, string> = {};
+  if (type) platform.type = type;
+  else {
+    platform.type = 'pv';
+    notes.push('no type= or builder=: a PV guest, xl.cfg(5)’s default on x86');
+  }
+  if (type && !['pv', 'pvh', 'hvm'].includes(type))
+    throw malformed('xl', s.get('type')?.line, `type must be pv, pvh or hvm, found '${type}'`);
+  const viridian = s.get('viridian');
+  if (viridian) platform.viridian = Array.isArray(viridian.value) ? viridian.value.join(',') : viridian.value;
+  const bios = str('bios');
+  const firmware = bios === 'ovmf' ? 'uefi' : 'bios';
+  if (bios) platform.bios = bios;
+
+  // Defaults: libxl_create.c libxl__domain_build_info_setdefault (max_memkb 32 MiB, one vCPU).
+  const memoryMiB = posInt('memory') ?? 32;
+  if (!s.has('memory')) notes.push('no memory=: 32 MiB, libxl’s default');
+  const cpus = posInt('vcpus') ?? 1;
+  if (!s.has('vcpus')) notes.push('no vcpus=: 1 vCPU, libxl’s default');
+
+  const pvLike = platform.type !== 'hvm';
+  const disks: InspectedDisk[] = [];
+  const diskList = list('disk');
+  for (const spec of diskList.items) {
+    let p: Record<string, string>;
+    try {
+      p = parseDiskSpec(spec);
+    } catch (err) {
+      throw malformed('xl', diskList.line, (err as Error).message);
+    }
+    if (!p.vdev) throw malformed('xl', diskList.line, `disk spec '${spec}' names no vdev (xl-disk-configuration: mandatory)`);
+    const cdrom = p.devtype === 'cdrom';
+    const vdev = p.vdev.replace(/:cdrom$/, '');
+    const bus: DiskBus = pvLike || vdev.startsWith('xvd') ? 'xen' : vdev.startsWith('sd') ? 'scsi' : 'ide';
+    const d: InspectedDisk = {
+      device: cdrom || p.vdev.endsWith(':cdrom') ? 'cdrom' : 'disk',
+      bus,
+      address: vdev,
+      path: p.target ? p.target : null,
+    };
+    const fmt = p.format ?? (p.target?.includes(':') ? p.target.split(':')[0] : undefined);
+    d.format = fmt && fmt !== '' ? fmt : 'raw';
+    disks.push(d);
+  }
+
+  const nics: InspectedNic[] = [];
+  for (const spec of list('vif').items) {
+    const p = parseVifSpec(spec);
+    const nic: InspectedNic = { mac: p.mac?.toLowerCase() ?? null };
+    if (nic.mac) nic.macSource = 'static';
+    else notes.push('a vif gives no mac=: xl generates one (00:16:3e:…) at domain creation');
+    // PV and PVH guests get netfront; HVM guests an emulated NIC (model=, default rtl8139) plus a PV path.
+    const model = pvLike ? 'netfront' : p.type === 'vif' ? 'netfront' : p.model;
+    if (model) nic.model = model;
+    else notes.push('an HVM vif gives no model=: rtl8139, xl-network-configuration(5)’s default');
+    if (p.bridge) nic.network = p.bridge;
+    nics.push(nic);
+  }
+  const tpm = list('vtpm').items.length > 0;
+
+  const unknown = [...s.values()]
+    .filter((e) => !READ_KEYS.has(e.key))
+    .map((e) => ({ key: e.key, value: Array.isArray(e.value) ? JSON.stringify(e.value) : e.value, line: e.line }));
+  notes.push('xl.cfg does not name the guest OS');
+
+  const vm: InspectedVm = {
+    sourceFormat: 'xl',
+    guest: { native: null, candidates: [] },
+    firmware,
+    secureBoot: false,
+    tpm,
+    cpus,
+    memoryMiB,
+    disks,
+    nics,
+    platform,
+    unknown,
+    notes,
+  };
+  const name = str('name');
+  if (name) vm.name = name;
+  return vm;
+}
