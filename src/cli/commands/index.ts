@@ -42,6 +42,11 @@ export const entries: CommandEntry[] = [
   lazy('import osinfo', 'import an osinfo-db tree (OSes, devices, platforms)', () => import('./import.ts')),
   lazy('import pci-ids', 'import the PCI ID repository (vendors, devices, subsystems)', () => import('./import.ts')),
   lazy('import qemu', "record the installed QEMU's machine types and device models", () => import('./import.ts')),
+  lazy(
+    'inspect',
+    "read a VM's native configuration (.vmx, .ovf/.ova, libvirt XML, xl.cfg) and print what it found",
+    () => import('./inspect.ts'),
+  ),
   lazy('key create', 'create an API key (shown once)', () => import('./key.ts')),
   lazy('key list', 'list API keys (ids, roles, vendors, last use; never secrets)', () => import('./key.ts')),
   lazy('key revoke', 'revoke an API key at once', () => import('./key.ts')),
