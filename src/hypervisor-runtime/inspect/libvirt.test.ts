@@ -32,6 +32,17 @@ describe('libvirt domain XML as virt-install writes it', () => {
     expect(vm.nics[0]?.model).toBe('virtio');
   });
 
+  it('virt-install’s many-devices test domain: every disk bus, lun disks under virtio-scsi, storage-pool volumes, 18 NICs', () => {
+    const vm = fixture('libvirt-many-devices.xml');
+    expect(vm).toMatchObject({ guest: { id: 'fedora-unknown' }, firmware: 'uefi', secureBoot: true, tpm: true, cpus: 9 });
+    expect(vm.disks).toHaveLength(31);
+    expect(new Set(vm.disks.map((d) => d.bus))).toEqual(new Set(['virtio', 'sata', 'scsi', 'usb', 'fdc']));
+    expect(vm.disks.find((d) => d.address === 'sdab')).toMatchObject({ device: 'disk', bus: 'scsi', controllerModel: 'virtio-scsi' });
+    expect(vm.disks.find((d) => d.address === 'vdf')?.path).toBe('pool-rbd-ceph/some-rbd-vol');
+    expect(vm.nics).toHaveLength(18);
+    expect(vm.nics.filter((n) => n.model === 'vmxnet3')).toHaveLength(1);
+  });
+
   it('no libosinfo metadata: the guest is not named, and a note says so; enrolled keys are noted', () => {
     const vm = fixture('libvirt-uefi-secure-boot.xml');
     expect(vm.guest).toEqual({ native: null, candidates: [] });

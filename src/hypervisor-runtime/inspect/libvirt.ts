@@ -111,7 +111,8 @@ export function inspectLibvirt(text: string): InspectedVm {
     if (!['disk', 'cdrom', 'floppy'].includes(device))
       throw malformed('libvirt', el.line, `disk device '${device}' is not disk, cdrom, floppy or lun`);
     const source = kid(el, 'source');
-    const path = source ? (source.attrs.file ?? source.attrs.dev ?? source.attrs.name ?? source.attrs.dir ?? null) : null;
+    const a = source?.attrs ?? {};
+    const path = a.file ?? a.dev ?? a.name ?? a.dir ?? (a.pool && a.volume ? `${a.pool}/${a.volume}` : null);
     const d: InspectedDisk = { device, bus, path };
     if (dev) d.address = dev;
     const fmt = kid(el, 'driver')?.attrs.type;

@@ -36,7 +36,8 @@ describe('.vmx as ESXi, Workstation, Fusion and GSX write it', () => {
     ]);
     expect(vm.nics).toEqual([{ model: 'vmxnet3', mac: '00:50:56:a0:a6:7e', macSource: 'assigned', network: 'VM Network' }]);
     expect(vm.platform).toMatchObject({ 'virtualHW.version': '20' });
-    expect(vm.notes).toContain('numvcpus absent: 1 vCPU, VMware’s default');
+    expect(vm.notes).toContain("numvcpus absent: 1 vCPU, the default libvirt's vmx reader applies");
+    expect(vm.platform?.arch).toBe('x86_64');
   });
 
   it('ESXi 8: LSI SAS controller (libvirt lsisas1068) for both disks, e1000e, Windows Server 2022 guestOS', () => {
@@ -68,6 +69,7 @@ describe('.vmx as ESXi, Workstation, Fusion and GSX write it', () => {
   it('Fusion: BusLogic, NICs with no virtualDev (model absent, noted), generated MACs, CD-ROM set to auto detect', () => {
     const vm = fixture('vmx-fusion-winxp.vmx');
     expect(vm.guest).toMatchObject({ native: 'winxppro', id: 'winxp' });
+    expect(vm.platform?.arch).toBe('i686');
     expect(vm.disks).toEqual([
       { device: 'cdrom', bus: 'ide', address: 'ide0:0', path: null },
       { device: 'disk', bus: 'scsi', address: 'scsi0:0', path: 'ATTM_VM.vmdk', controllerModel: 'buslogic', format: 'vmdk' },

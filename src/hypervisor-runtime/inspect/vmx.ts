@@ -75,7 +75,7 @@ export function inspectVmx(text: string): InspectedVm {
   let cpus = Number(vcpus);
   if (vcpus === undefined) {
     cpus = 1;
-    notes.push('numvcpus absent: 1 vCPU, VMware’s default');
+    notes.push("numvcpus absent: 1 vCPU, the default libvirt's vmx reader applies");
   } else if (!Number.isInteger(cpus) || cpus <= 0) {
     throw malformed('vmx', entries.get('numvcpus')?.line, `numvcpus must be a positive whole number, found '${vcpus}'`);
   }
@@ -184,6 +184,8 @@ export function inspectVmx(text: string): InspectedVm {
     if (v !== undefined) platform[k] = v;
   }
   get('.encoding');
+  // As libvirt's vmx reader decides the architecture: a guestOS ending in -64 is x86_64, any other i686.
+  if (nativeOs !== undefined) platform.arch = nativeOs.toLowerCase().endsWith('-64') ? 'x86_64' : 'i686';
 
   const unknown = [...entries.entries()]
     .filter(([k]) => !used.has(k) && !isDevicePresence(k))
