@@ -43,6 +43,32 @@ describe('xl disk specs (xl-disk-configuration(5))', () => {
       expect(parseDiskSpec(f)).toMatchObject({ target: '/root/image.iso', vdev: 'hdc', devtype: 'cdrom' });
   });
 
+  it('the deprecated syntax: format and ignored prefixes, then vdev[:devtype] and access; xend’s empty CD-ROM', () => {
+    expect(parseDiskSpec('raw:/dev/vg/guest-volume,hda,w')).toEqual({
+      format: 'raw',
+      target: '/dev/vg/guest-volume',
+      vdev: 'hda',
+      access: 'w',
+    });
+    expect(parseDiskSpec('raw:/root/image.iso,hdc:cdrom,ro')).toEqual({
+      format: 'raw',
+      target: '/root/image.iso',
+      vdev: 'hdc',
+      devtype: 'cdrom',
+      access: 'ro',
+    });
+    expect(parseDiskSpec('tap:aio:qcow2:/images/a.qcow2,xvda,w')).toEqual({
+      format: 'qcow2',
+      target: '/images/a.qcow2',
+      vdev: 'xvda',
+      access: 'w',
+    });
+    expect(parseDiskSpec('phy:/dev/sdb,xvdb,w')).toEqual({ target: '/dev/sdb', vdev: 'xvdb', access: 'w' });
+    expect(parseDiskSpec(',hdc:cdrom,r')).toEqual({ format: 'empty', vdev: 'hdc', devtype: 'cdrom', access: 'r' });
+    const empty = inspectXl('builder = "hvm"\nmemory = 512\ndisk = [ ",hdc:cdrom,r" ]\n').disks;
+    expect(empty).toEqual([{ device: 'cdrom', bus: 'ide', address: 'hdc', path: null }]);
+  });
+
   it('target= takes the rest of the spec, commas included', () => {
     expect(parseDiskSpec('vdev=xvda, target=/images/a,b.img')).toEqual({ vdev: 'xvda', target: '/images/a,b.img' });
   });

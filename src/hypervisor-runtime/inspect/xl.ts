@@ -111,13 +111,26 @@ export function parseXl(text: string): Map<string, XlSetting> {
 
 const describe = (c: string | undefined) => (c === undefined ? 'the end of the file' : c === '\n' ? 'the end of the line' : `'${c}'`);
 
-const DISK_POSITIONAL = ['target', 'format', 'vdev', 'access'] as const;
+// Deprecated prefixes before the target (xl-disk-configuration(5) "Deprecated Parameters, Prefixes And
+// Syntaxes"; libxlu_disk_l.l): a format prefix sets the format, a script prefix the script, the others are
+// ignored; any of them switches to the old positional order target, vdev[:devtype], access.
+const FORMAT_PREFIX = /^(raw|qcow2?|vhd):/;
+const OTHER_PREFIX = /^(iscsi|e?nbd|drbd|tapdisk|tap2?|aio|ioemu|file|phy):/;
 
-/** One xl disk spec → its parameters (xl-disk-configuration(5)). */
+/** One xl disk spec → its parameters (xl-disk-configuration(5), in libxlu_disk_l.l's order of rules). */
 export function parseDiskSpec(spec: string): Record<string, string> {
   const p: Record<string, string> = {};
-  let positional = 0;
+  let deprecated = false;
   let rest = spec;
+  const vdevAndType = (part: string) => {
+    const colon = part.lastIndexOf(':');
+    if (colon === -1) return false;
+    p.vdev = part.slice(0, colon);
+    const type = part.slice(colon + 1);
+    if (type !== 'cdrom' && type !== 'disk') throw new Error(`unknown deprecated device type '${type}' in disk spec '${spec}'`);
+    p.devtype = type;
+    return true;
+  };
   while (rest.length > 0) {
     rest = rest.replace(/^\s+/, '');
     if (rest.startsWith('target=')) {
@@ -125,18 +138,31 @@ export function parseDiskSpec(spec: string): Record<string, string> {
       break;
     }
     const comma = rest.indexOf(',');
-    const part = (comma === -1 ? rest : rest.slice(0, comma)).trim();
+    let part = (comma === -1 ? rest : rest.slice(0, comma)).trim();
     rest = comma === -1 ? '' : rest.slice(comma + 1);
     const kv = /^([a-z][a-z0-9_-]*)=(.*)$/i.exec(part);
     if (kv) p[(kv[1] ?? '').toLowerCase()] = kv[2] ?? '';
     else if (part === 'cdrom') p.devtype = 'cdrom';
-    else if (/^(backend-type|script|direct-io-safe|discard|no-discard|colo)$/.test(part)) p[part] = '';
-    else {
-      const name = DISK_POSITIONAL[positional++];
-      if (name === undefined) throw new Error(`too many positional parameters in disk spec '${spec}'`);
-      if (part !== '') p[name] ??= part;
-    }
+    else if (/^(backend-type|direct-io-safe|discard|no-discard|colo)$/.test(part)) p[part] = '';
+    else if (p.target === undefined) {
+      for (;;) {
+        const f = FORMAT_PREFIX.exec(part) ?? OTHER_PREFIX.exec(part);
+        if (!f) break;
+        deprecated = true;
+        if (FORMAT_PREFIX.test(part)) p.format = f[1] ?? '';
+        part = part.slice((f[0] ?? '').length);
+      }
+      p.target = part;
+    } else if (!deprecated && p.format === undefined) {
+      if (p.target === '' && vdevAndType(part)) p.format = 'empty';
+      else p.format = part;
+    } else if (p.vdev === undefined) {
+      if (!vdevAndType(part)) p.vdev = part;
+    } else if (p.access === undefined) p.access = part;
+    else throw new Error(`too many positional parameters in disk spec '${spec}'`);
   }
+  // An empty value means the default (xl-disk-configuration: "or if it is specified with an empty value").
+  for (const k of ['format', 'vdev', 'access', 'target']) if (p[k] === '') delete p[k];
   return p;
 }
 
@@ -219,17 +245,11 @@ export function inspectXl(text: string): InspectedVm {
       throw malformed('xl', diskList.line, (err as Error).message);
     }
     if (!p.vdev) throw malformed('xl', diskList.line, `disk spec '${spec}' names no vdev (xl-disk-configuration: mandatory)`);
-    const cdrom = p.devtype === 'cdrom';
-    const vdev = p.vdev.replace(/:cdrom$/, '');
+    const vdev = p.vdev;
     const bus: DiskBus = pvLike || vdev.startsWith('xvd') ? 'xen' : vdev.startsWith('sd') ? 'scsi' : 'ide';
-    const d: InspectedDisk = {
-      device: cdrom || p.vdev.endsWith(':cdrom') ? 'cdrom' : 'disk',
-      bus,
-      address: vdev,
-      path: p.target ? p.target : null,
-    };
-    const fmt = p.format ?? (p.target?.includes(':') ? p.target.split(':')[0] : undefined);
-    d.format = fmt && fmt !== '' ? fmt : 'raw';
+    const d: InspectedDisk = { device: p.devtype === 'cdrom' ? 'cdrom' : 'disk', bus, address: vdev, path: p.target ?? null };
+    // xl-disk-configuration: format defaults to raw; an empty CD-ROM has none.
+    if (p.format !== 'empty') d.format = p.format ?? 'raw';
     disks.push(d);
   }
 
