@@ -126,13 +126,15 @@ describe('virtcompat inspect', () => {
     expect(x.stderr).toMatch(/\[MALFORMED\] broken\.xml: line 4:\d+: not well-formed XML/);
   });
 
-  it('usage errors exit 2: no FILE, a missing FILE, a bad --format, a file in no known format', async () => {
+  it('usage errors exit 2: no FILE, a missing FILE, a bad --format, a folder, a file in no known format', async () => {
     const none = await run(['inspect']);
     expect([none.code, none.stderr]).toEqual([2, expect.stringMatching(/FILE is required[\s\S]*Usage: virtcompat inspect/)]);
     const missing = await run(['inspect', join(tmp.dir, 'nope.vmx')]);
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/FILE .*nope\.vmx: no such file/)]);
     const fmt = await run(['inspect', join(FIX, 'xl-xlexample.hvm'), '--format', 'qcow2']);
     expect([fmt.code, fmt.stderr]).toEqual([2, expect.stringMatching(/--format must be one of vmx, ovf, libvirt, xl/)]);
+    const dir = await run(['inspect', tmp.dir]);
+    expect([dir.code, dir.stderr]).toEqual([2, expect.stringMatching(/\[UNREADABLE\] .*EISDIR/)]);
     const prose = join(tmp.dir, 'notes.txt');
     writeFileSync(prose, 'just some words\n');
     const unknown = await run(['inspect', prose]);

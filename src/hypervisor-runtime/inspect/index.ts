@@ -36,9 +36,8 @@ export function detectFormat(text: string): SourceFormat | undefined {
     .map((l) => /^\s*([A-Za-z0-9_.:-]+)\s*\+?=/.exec(l)?.[1])
     .filter((k): k is string => k !== undefined);
   if (keys.length === 0) return undefined;
-  const vmxLike = keys.some(
-    (k) => /[A-Z:]/.test(k) || /^(\.encoding|config\.version|virtualhw\.version|guestos|displayname|memsize)$/i.test(k),
-  );
+  // .vmx keys are dotted (scsi0.present) or mixed-case (guestOS); xl.cfg(5) defines no option with a dot.
+  const vmxLike = keys.some((k) => /[A-Z:.]/.test(k) || /^(guestos|displayname|memsize|numvcpus)$/i.test(k));
   if (vmxLike) return 'vmx';
   if (keys.every((k) => /^[a-z][._0-9a-z]*$/.test(k))) return 'xl';
   return undefined;
