@@ -74,6 +74,25 @@ describe('virtcompat inspect', () => {
     });
   }
 
+  it('every NIC and SCSI controller model is one of libvirt’s words for the device', async () => {
+    // libvirt formatdomain.html: NIC models (virDomainNetModel, and "typical values for QEMU": pcnet,
+    // rtl8139, e1000, virtio ...); SCSI controller models (auto, buslogic, ibmvscsi, lsilogic, lsisas1068,
+    // lsisas1078, virtio-scsi, vmpvscsi ...).
+    const NIC = new Set(['netfront', 'rtl8139', 'virtio', 'e1000', 'e1000e', 'vlance', 'vmxnet', 'vmxnet2', 'vmxnet3', 'pcnet']);
+    const SCSI = new Set(['buslogic', 'lsilogic', 'lsisas1068', 'lsisas1078', 'virtio-scsi', 'vmpvscsi', 'ibmvscsi']);
+    const nics = new Set<string>();
+    const scsi = new Set<string>();
+    for (const f of FIXTURES) {
+      const vm = JSON.parse((await run(['inspect', join(FIX, f), '--json'])).stdout) as InspectedVm;
+      for (const n of vm.nics) if (n.model) nics.add(n.model);
+      for (const d of vm.disks) if (d.controllerModel) scsi.add(d.controllerModel);
+    }
+    expect([...nics].filter((m) => !NIC.has(m))).toEqual([]);
+    expect([...scsi].filter((m) => !SCSI.has(m))).toEqual([]);
+    expect(nics.size).toBeGreaterThanOrEqual(6);
+    expect(scsi.size).toBeGreaterThanOrEqual(5);
+  });
+
   it('JSON carries what the ESXi file says: firmware, Secure Boot, NVMe disk, NIC model and MAC, guest id', async () => {
     const vm = JSON.parse((await run(['inspect', join(FIX, 'vmx-esx-rhel9-efi-nvme.vmx'), '--json'])).stdout) as InspectedVm;
     expect(vm).toMatchObject({ firmware: 'uefi', secureBoot: true, memoryMiB: 2048, guest: { native: 'rhel9-64', id: 'rhel9-unknown' } });

@@ -17,6 +17,7 @@ const SCSI_MODEL: Record<string, string> = {
   virtualscsi: 'vmpvscsi',
   'virtio-scsi': 'virtio-scsi',
 };
+// libvirt's words (formatdomain.html, NIC models; "pcnet" among the typical values for QEMU).
 const NIC_MODEL: Record<string, string> = {
   e1000: 'e1000',
   e1000e: 'e1000e',
