@@ -75,9 +75,9 @@ describe('virtcompat inspect', () => {
   }
 
   it('every NIC and SCSI controller model is one of libvirt’s words for the device', async () => {
-    // libvirt formatdomain.html: NIC models (virDomainNetModel, and "typical values for QEMU": pcnet,
-    // rtl8139, e1000, virtio ...); SCSI controller models (auto, buslogic, ibmvscsi, lsilogic, lsisas1068,
-    // lsisas1078, virtio-scsi, vmpvscsi ...).
+    // libvirt formatdomain.html: NIC model names (libvirt's vmx driver's vlance/vmxnet/vmxnet2/vmxnet3, Xen's
+    // netfront, QEMU's e1000/e1000e/rtl8139/virtio, and pcnet as virtinst devices/interface.py writes it);
+    // SCSI controller models (auto, buslogic, ibmvscsi, lsilogic, lsisas1068, lsisas1078, virtio-scsi, vmpvscsi).
     const NIC = new Set(['netfront', 'rtl8139', 'virtio', 'e1000', 'e1000e', 'vlance', 'vmxnet', 'vmxnet2', 'vmxnet3', 'pcnet']);
     const SCSI = new Set(['buslogic', 'lsilogic', 'lsisas1068', 'lsisas1078', 'virtio-scsi', 'vmpvscsi', 'ibmvscsi']);
     const nics = new Set<string>();

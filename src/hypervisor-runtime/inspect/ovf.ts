@@ -17,7 +17,8 @@ const SCSI_MODEL: Record<string, string> = {
   virtualscsi: 'vmpvscsi',
   'virtio-scsi': 'virtio-scsi',
 };
-// libvirt's words (formatdomain.html, NIC models; "pcnet" among the typical values for QEMU).
+// libvirt's words for NIC models (<model type=…>); PCnet is "pcnet", as virt-install writes it for QEMU
+// (virtinst devices/interface.py, the emulated models it prefers: e1000, rtl8139, ne2k_pci, pcnet).
 const NIC_MODEL: Record<string, string> = {
   e1000: 'e1000',
   e1000e: 'e1000e',
