@@ -118,6 +118,14 @@ describe('.vmx rules', () => {
     expect(vm.disks[0]?.controllerModel).toBe('vmpvscsi');
   });
 
+  it('an encrypted VM says that its encrypted settings are not read', () => {
+    const vm = inspectVmx(`${base}vtpm.present = "TRUE"\nvmx.encryptionType = "partial"\nencryption.data = "c2VjcmV0"\n`);
+    expect(vm.tpm).toBe(true);
+    expect(vm.notes).toContain(
+      "encryption.data is present (vmx.encryptionType 'partial'): settings VMware encrypted there are not read, only the plain keys",
+    );
+  });
+
   it('an ambiguous guestOS lists its candidates and gives no id', () => {
     const vm = inspectVmx(`${base}guestOS = "otherlinux-64"\n`);
     expect(vm.guest.id).toBeUndefined();

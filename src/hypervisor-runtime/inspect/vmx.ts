@@ -86,6 +86,11 @@ export function inspectVmx(text: string): InspectedVm {
   const secureBoot = isTrue('uefi.secureBoot.enabled');
   if (secureBoot && firmware !== 'uefi') notes.push('uefi.secureBoot.enabled is set but firmware is not efi');
   const tpm = isTrue('vtpm.present');
+  // An encrypted VM (Workstation, Fusion) keeps settings in the encryption.data blob; only the plain keys are read.
+  if (entries.has('encryption.data'))
+    notes.push(
+      `encryption.data is present (vmx.encryptionType '${get('vmx.encryptionType') ?? 'full'}'): settings VMware encrypted there are not read, only the plain keys`,
+    );
 
   // Controllers: scsiN (with virtualDev), sataN, nvmeN; IDE has no controller keys.
   const controllers = new Map<string, { bus: DiskBus; model?: string }>();
