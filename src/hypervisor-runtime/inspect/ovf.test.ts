@@ -79,6 +79,13 @@ describe('OVF descriptors as vSphere and VirtualBox export them', () => {
     ]);
     expect(vm.guest).toEqual({ native: 'CIM OSType 67 (Windows XP)', id: 'winxp', candidates: ['winxp'] });
   });
+
+  it('a vApp with two virtual systems: the first is read, and a note says so', () => {
+    const vm = fixture('ovf-vapp-two-vms.ovf');
+    expect(vm.name).toBe('sql2k5-win-2k3-32-ent-sp2-ovf');
+    expect(vm.notes[0]).toBe("the envelope holds 2 virtual systems: the first, 'sql2k5-win-2k3-32-ent-sp2-ovf', is read");
+    expect(vm.guest).toEqual({ native: 'winNetStandardGuest', candidates: ['win2k3', 'win2k3r2'] });
+  });
 });
 
 describe('OVF rules', () => {
