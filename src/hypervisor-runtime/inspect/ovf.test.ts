@@ -119,6 +119,17 @@ describe('OVF rules', () => {
     expect(rhel.notes.some((n) => /gives no ovf:version/.test(n))).toBe(true);
   });
 
+  it('ResourceType 20 is SATA (AHCI) or NVMe by its ResourceSubType; a drive names its controller by Parent', () => {
+    const nvme = item(20, '<rasd:ResourceSubType>vmware.nvme.controller</rasd:ResourceSubType><rasd:Address>0</rasd:Address>');
+    const disk = item(17, '<rasd:Parent>20</rasd:Parent><rasd:AddressOnParent>1</rasd:AddressOnParent>');
+    expect(inspectOvf(envelope(`${mem}\n${nvme}\n${disk}`)).disks).toEqual([
+      { device: 'disk', bus: 'nvme', address: 'nvme0:1', path: null },
+    ]);
+    const ahci = item(20, '<rasd:ResourceSubType>AHCI</rasd:ResourceSubType>');
+    // A controller without rasd:Address gives the drive no address.
+    expect(inspectOvf(envelope(`${mem}\n${ahci}\n${disk}`)).disks).toEqual([{ device: 'disk', bus: 'sata', path: null }]);
+  });
+
   it('unknown Items are kept with their line; a NIC’s rasd:Address is its static MAC', () => {
     const vm = inspectOvf(
       envelope(

@@ -219,7 +219,7 @@ export function inspectOvf(text: string): InspectedVm {
     const d: InspectedDisk = { device, bus, path: null };
     if (parent?.model) d.controllerModel = parent.model;
     const unit = i.field('AddressOnParent');
-    if (unit !== undefined && parent) d.address = `${bus}${parent.address ?? ''}:${unit}`;
+    if (unit !== undefined && parent?.address !== undefined) d.address = `${bus}${parent.address}:${unit}`;
     const host = i.field('HostResource');
     if (host) {
       const m = /^ovf:\/(disk|file)\/(.+)$/.exec(host);
