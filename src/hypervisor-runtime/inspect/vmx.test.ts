@@ -118,6 +118,20 @@ describe('.vmx rules', () => {
     expect(vm.disks[0]?.controllerModel).toBe('vmpvscsi');
   });
 
+  it('bios.bootOrder and bios.hddOrder give the disks their boot positions; a NIC takes a place', () => {
+    const vm = inspectVmx(
+      `${base}bios.bootOrder = "ethernet0,hdd,cdrom"\nbios.hddOrder = "scsi0:1,scsi0:0"\nscsi0.present = "TRUE"\n` +
+        `scsi0:0.present = "TRUE"\nscsi0:0.fileName = "a.vmdk"\nscsi0:1.present = "TRUE"\nscsi0:1.fileName = "b.vmdk"\n` +
+        `ide1:0.present = "TRUE"\nide1:0.deviceType = "cdrom-image"\nide1:0.fileName = "x.iso"\n`,
+    );
+    expect(vm.disks.map((d) => [d.address, d.bootOrder])).toEqual([
+      ['ide1:0', 4],
+      ['scsi0:0', 3],
+      ['scsi0:1', 2],
+    ]);
+    expect(vm.unknown).toEqual([]);
+  });
+
   it('an encrypted VM says that its encrypted settings are not read', () => {
     const vm = inspectVmx(`${base}vtpm.present = "TRUE"\nvmx.encryptionType = "partial"\nencryption.data = "c2VjcmV0"\n`);
     expect(vm.tpm).toBe(true);

@@ -145,6 +145,35 @@ export function inspectVmx(text: string): InspectedVm {
     disks.push({ device: 'floppy', bus: 'fdc', address: `floppy${m[1]}`, path: file || null });
   }
 
+  // Boot order (Broadcom KB 326326, "Changing the boot order of a virtual machine ... advanced option"):
+  // bios.bootOrder lists ethernetN, hdd, cdrom and floppy; hdd means the disks bios.hddOrder names, in order;
+  // cdrom and floppy mean every such drive in turn. A NIC takes its place in the order but is no disk.
+  const bootOrder = get('bios.bootOrder');
+  if (bootOrder !== undefined) {
+    const hddOrder = (get('bios.hddOrder') ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    let position = 1;
+    for (const entry of bootOrder
+      .toLowerCase()
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
+      const targets =
+        entry === 'hdd'
+          ? hddOrder.flatMap((slot) => disks.filter((d) => d.device === 'disk' && d.address === slot))
+          : entry === 'cdrom' || entry === 'floppy'
+            ? disks.filter((d) => d.device === entry)
+            : [];
+      if (entry === 'hdd' && hddOrder.length === 0) notes.push('bios.bootOrder names hdd but bios.hddOrder names no disk');
+      if (!/^(hdd|cdrom|floppy|ethernet\d+)$/.test(entry)) notes.push(`bios.bootOrder entry '${entry}' is unknown`);
+      if (/^ethernet\d+$/.test(entry)) position++;
+      for (const d of targets) if (d.bootOrder === undefined) d.bootOrder = position++;
+    }
+  }
+
   const nics: InspectedNic[] = [];
   const eths = [...entries.keys()]
     .map((k) => /^ethernet(\d+)\.present$/.exec(k))
