@@ -22,7 +22,10 @@ describe('libvirt domain XML as virt-install writes it', () => {
       { device: 'cdrom', bus: 'sata', address: 'sdb', path: '/pool-dir/testvol1.img', format: 'qcow2', bootOrder: 1 },
     ]);
     expect(vm.nics).toEqual([{ model: 'e1000e', mac: '00:11:22:33:44:55', macSource: 'static', network: 'testsuitebr0' }]);
-    expect(vm.unknown.map((u) => u.key)).toContain('devices/graphics');
+    expect(vm.unknown.map((u) => u.key)).toEqual(
+      expect.arrayContaining(['uuid', 'currentMemory', 'features', 'devices/graphics', 'devices/controller']),
+    );
+    expect(vm.unknown.map((u) => u.key)).not.toContain('name');
   });
 
   it('generic Linux 2020: virtio disk and NIC', () => {
@@ -41,6 +44,10 @@ describe('libvirt domain XML as virt-install writes it', () => {
     expect(vm.disks.find((d) => d.address === 'vdf')?.path).toBe('pool-rbd-ceph/some-rbd-vol');
     expect(vm.nics).toHaveLength(18);
     expect(vm.nics.filter((n) => n.model === 'vmxnet3')).toHaveLength(1);
+    // <os> children not read are listed: initarg, acpi, bootmenu, nvram ...
+    expect(vm.unknown.filter((u) => u.key.startsWith('os/')).map((u) => u.key)).toEqual(
+      expect.arrayContaining(['os/nvram', 'os/initarg', 'os/acpi']),
+    );
   });
 
   it('no libosinfo metadata: the guest is not named, and a note says so; enrolled keys are noted', () => {

@@ -23,7 +23,8 @@ const UNIT_BYTES: Record<string, number> = {
   tb: 1000 ** 4,
 };
 const DISK_BUSES = new Set<DiskBus>(['ide', 'scsi', 'sata', 'nvme', 'virtio', 'xen', 'fdc', 'usb']);
-const READ_DEVICES = new Set(['disk', 'controller', 'interface', 'tpm', 'emulator']);
+const READ_DEVICES = new Set(['disk', 'interface', 'tpm', 'emulator']);
+const READ_OS = new Set(['type', 'loader', 'firmware', 'boot']);
 
 export function inspectLibvirt(text: string): InspectedVm {
   const dom = parseXml(text, 'libvirt');
@@ -99,7 +100,9 @@ export function inspectLibvirt(text: string): InspectedVm {
     if (n === 'tpm') tpm = true;
     if (n === 'disk') disks.push(readDisk(el));
     if (n === 'interface') nics.push(readNic(el));
-    if (!READ_DEVICES.has(n)) unknown.push({ key: `devices/${n}`, value: el.attrs.type ?? el.attrs.model ?? '', line: el.line });
+    const scsiController = n === 'controller' && el.attrs.type === 'scsi' && el.attrs.model !== undefined;
+    if (!READ_DEVICES.has(n) && !scsiController)
+      unknown.push({ key: `devices/${n}`, value: el.attrs.type ?? el.attrs.model ?? '', line: el.line });
   }
 
   function readDisk(el: XmlNode): InspectedDisk {
@@ -140,7 +143,17 @@ export function inspectLibvirt(text: string): InspectedVm {
 
   for (const el of dom.children) {
     const n = local(el.name);
-    if (['name', 'uuid', 'metadata', 'memory', 'currentMemory', 'vcpu', 'os', 'devices'].includes(n)) continue;
+    if (['name', 'memory', 'vcpu', 'devices'].includes(n)) continue;
+    if (n === 'os') {
+      for (const c of el.children.filter((c) => !READ_OS.has(local(c.name))))
+        unknown.push({ key: `os/${local(c.name)}`, value: c.children.length ? '' : c.text.trim(), line: c.line });
+      continue;
+    }
+    if (n === 'metadata') {
+      for (const c of el.children.filter((c) => local(c.name) !== 'libosinfo'))
+        unknown.push({ key: `metadata/${c.name}`, value: '', line: c.line });
+      continue;
+    }
     unknown.push({ key: n, value: el.children.length ? '' : el.text.trim(), line: el.line });
   }
 

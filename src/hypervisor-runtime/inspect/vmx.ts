@@ -217,7 +217,6 @@ export function inspectVmx(text: string): InspectedVm {
     const v = get(k);
     if (v !== undefined) platform[k] = v;
   }
-  get('.encoding');
   // As libvirt's vmx reader decides the architecture: a guestOS ending in -64 is x86_64, any other i686.
   if (nativeOs !== undefined) platform.arch = nativeOs.toLowerCase().endsWith('-64') ? 'x86_64' : 'i686';
 

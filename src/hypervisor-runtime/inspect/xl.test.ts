@@ -101,6 +101,8 @@ describe('xl.cfg files from Xen and libvirt', () => {
   it('legacy builder = "hvm" with bios = "ovmf" is UEFI; key=value disks on IDE with a CD-ROM; the vif’s model and MAC', () => {
     const vm = fixture('xl-libvirt-fullvirt-ovmf.cfg');
     expect(vm).toMatchObject({ firmware: 'uefi', memoryMiB: 394, platform: { type: 'hvm', bios: 'ovmf', viridian: '0' } });
+    // boot = "d": the CD-ROM first.
+    expect(vm.disks.map((d) => d.bootOrder)).toEqual([undefined, undefined, 1]);
     expect(vm.disks.map((d) => [d.device, d.bus, d.address, d.format, d.path])).toEqual([
       ['disk', 'ide', 'hda', 'raw', '/dev/HostVG/XenGuest2'],
       ['disk', 'ide', 'hdb', 'qcow2', '/var/lib/libvirt/images/XenGuest2-home'],
@@ -115,10 +117,20 @@ describe('xl.cfg files from Xen and libvirt', () => {
     expect(a).toEqual(b);
   });
 
-  it('type = "pv" with a direct kernel: no disks, kernel kept as unknown', () => {
+  it('type = "pv" with a direct kernel: no disks; kernel, maxmem and every other uninterpreted key listed', () => {
     const vm = fixture('xl-libvirt-paravirt-type.cfg');
     expect(vm.platform).toEqual({ type: 'pv' });
-    expect(vm.unknown.map((u) => u.key)).toContain('kernel');
+    expect(vm.unknown.map((u) => u.key)).toEqual([
+      'uuid',
+      'maxmem',
+      'localtime',
+      'on_poweroff',
+      'on_reboot',
+      'on_crash',
+      'kernel',
+      'ramdisk',
+      'cmdline',
+    ]);
   });
 
   it('vtpm makes tpm true; a disk without vdev is an error naming the disk line', () => {

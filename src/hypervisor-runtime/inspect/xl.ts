@@ -175,21 +175,8 @@ export function parseVifSpec(spec: string): Record<string, string> {
   return p;
 }
 
-const READ_KEYS = new Set([
-  'name',
-  'type',
-  'builder',
-  'memory',
-  'maxmem',
-  'vcpus',
-  'maxvcpus',
-  'disk',
-  'vif',
-  'bios',
-  'viridian',
-  'vtpm',
-  'device_model_version',
-]);
+// The settings read into the result (viridian and bios into platform); all others are listed as unknown.
+const READ_KEYS = new Set(['name', 'type', 'builder', 'memory', 'vcpus', 'disk', 'vif', 'bios', 'viridian', 'vtpm', 'boot']);
 
 export function inspectXl(text: string): InspectedVm {
   const s = parseXl(text);
@@ -251,6 +238,18 @@ export function inspectXl(text: string): InspectedVm {
     // xl-disk-configuration: format defaults to raw; an empty CD-ROM has none.
     if (p.format !== 'empty') d.format = p.format ?? 'raw';
     disks.push(d);
+  }
+
+  // HVM boot= (xl.cfg(5)): c hard disk, d CD-ROM, n network, tried in the order given; the first drive of
+  // each kind gets its position.
+  const boot = str('boot');
+  if (boot !== undefined && !pvLike) {
+    [...boot].forEach((letter, i) => {
+      const device = letter === 'c' ? 'disk' : letter === 'd' ? 'cdrom' : undefined;
+      if (letter !== 'n' && device === undefined) notes.push(`boot= letter '${letter}' is not c, d or n`);
+      const d = disks.find((x) => x.device === device);
+      if (d && d.bootOrder === undefined) d.bootOrder = i + 1;
+    });
   }
 
   const nics: InspectedNic[] = [];
