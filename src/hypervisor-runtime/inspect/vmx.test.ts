@@ -132,6 +132,18 @@ describe('.vmx rules', () => {
     expect(vm.unknown).toEqual([]);
   });
 
+  it('the MAC follows addressType; a stale address of the other kind stays unknown', () => {
+    const eth = (lines: string) => inspectVmx(`${base}ethernet0.present = "TRUE"\n${lines}`);
+    const vm = eth(
+      'ethernet0.addressType = "generated"\nethernet0.generatedAddress = "00:0C:29:00:00:01"\nethernet0.address = "00:50:56:00:00:02"\n',
+    );
+    expect(vm.nics).toEqual([{ mac: '00:0c:29:00:00:01', macSource: 'generated' }]);
+    expect(vm.unknown.map((u) => u.key)).toEqual(['ethernet0.address']);
+    // No addressType: generated, so a lone ethernet0.address is not the MAC.
+    expect(eth('ethernet0.address = "00:50:56:00:00:02"\n').nics).toEqual([{ mac: null }]);
+    expect(eth('ethernet0.addressType = "generated"\n').notes).toContain('ethernet0 has no MAC yet: VMware assigns one at power-on');
+  });
+
   it('an encrypted VM says that its encrypted settings are not read', () => {
     const vm = inspectVmx(`${base}vtpm.present = "TRUE"\nvmx.encryptionType = "partial"\nencryption.data = "c2VjcmV0"\n`);
     expect(vm.tpm).toBe(true);

@@ -189,22 +189,19 @@ export function inspectVmx(text: string): InspectedVm {
       nic.model = dev;
       if (!NIC_MODEL.has(dev)) notes.push(`${id}.virtualDev '${dev}' is not a NIC model this reader knows: kept as written`);
     }
+    // Only the address the addressType uses is read; the other (a stale one) stays in the unknown list.
     const addressType = get(`${id}.addressType`)?.toLowerCase();
-    const generated = get(`${id}.generatedAddress`);
-    const fixed = get(`${id}.address`);
+    const mac = (key: string) => get(`${id}.${key}`)?.toLowerCase() ?? null;
     if (addressType === 'static') {
-      nic.mac = fixed?.toLowerCase() ?? null;
+      nic.mac = mac('address');
       nic.macSource = 'static';
     } else if (addressType === 'vpx') {
-      nic.mac = generated?.toLowerCase() ?? null;
+      nic.mac = mac('generatedAddress');
       nic.macSource = 'assigned';
     } else if (addressType === 'generated' || addressType === undefined) {
-      nic.mac = generated?.toLowerCase() ?? null;
-      if (generated) nic.macSource = 'generated';
-      if (addressType === undefined && fixed) {
-        nic.mac = fixed.toLowerCase();
-        nic.macSource = 'static';
-      }
+      // No addressType reads as generated, as libvirt's vmx reader (virVMXParseEthernet) takes it.
+      nic.mac = mac('generatedAddress');
+      if (nic.mac) nic.macSource = 'generated';
     } else notes.push(`${id}.addressType '${addressType}' is unknown: MAC not read`);
     const network = get(`${id}.networkName`) ?? get(`${id}.connectionType`);
     if (network) nic.network = network;
