@@ -46,6 +46,8 @@ export interface GuestDeviceFact {
   supported: boolean;
   driverSource: 'INBOX' | 'ADDON';
   driverName: string | null;
+  /** Where the record comes from: 'osinfo-db' (what virt-install reads too), 'curated', a vendor; null when not said. */
+  source: string | null;
   /** Guest id the answer was inherited from; null when the guest states it itself. */
   inheritedFrom: string | null;
 }
@@ -300,6 +302,7 @@ export function normalizeGuest(v: unknown, path = 'guestOS'): GuestFacts {
         supported: d.supported !== false,
         driverSource: (optStr(d.driverSource) ?? 'INBOX') as 'INBOX' | 'ADDON',
         driverName: optStr(d.driverName),
+        source: optStr(d.source),
         inheritedFrom: idOf(d.inheritedFrom),
       };
     }),

@@ -10,7 +10,7 @@ export const PLANNING_QUERY = `query VirtcompatPlanningFacts($guestId: ID, $gues
     ancestors { id }
     firmware { arch type supported secureBoot }
     resources { arch kind cpus ramBytes storageBytes }
-    devices { supported driverSource driverName inheritedFrom { id } device { ...D } }
+    devices { supported driverSource driverName source inheritedFrom { id } device { ...D } }
     paravirt { supported minKernel notes inheritedFrom { id } feature { ...F } }
     compatibilityRecords(hypervisor: $hypervisor) {
       id status backend hypervisorRelease { id } device { id } hostFeature { key } testedDevices { id } evidence { url }

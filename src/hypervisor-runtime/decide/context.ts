@@ -20,6 +20,8 @@ export interface Ctx {
   host: HostProfile;
   spec: VmSpec;
   arch: string;
+  /** The guest architecture whose records apply: `arch`, or i686 for a 32-bit x86 guest on an x86_64 VM. */
+  guestArch: string;
   name: string;
   warnings: string[];
   devctx: DeviceContext;

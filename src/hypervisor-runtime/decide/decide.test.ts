@@ -3,7 +3,7 @@
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { FIXED_PROVENANCE, host, loadFacts } from '../../../test/fixtures/runtime/load.ts';
-import { decide, hostHasRequired } from './index.ts';
+import { decide, guestArchOn, hostHasRequired } from './index.ts';
 import type { HostProfile } from '../host.ts';
 import type { Plan, PlanError } from '../plan.ts';
 import { parseSpec, type VmSpecInput } from '../spec.ts';
@@ -417,5 +417,40 @@ describe('decide: other hypervisors', () => {
     const old = fail('rhel6.0', 'firecracker', { boot: { kernel: '/k' } });
     assert.equal(old.code, 'NO_DEVICE_PATH');
     assert.match(old.message, /virtio-mmio transport needs Linux 3.2/);
+  });
+});
+
+describe('decide: what virt-install would choose', () => {
+  it('a 32-bit x86 guest plans on an x86_64 VM; an aarch64-only guest does not', () => {
+    assert.equal(guestArchOn(['i686'], 'x86_64'), 'i686');
+    assert.equal(guestArchOn(['i686', 'x86_64'], 'x86_64'), 'x86_64');
+    assert.equal(guestArchOn(['x86_64'], 'i686'), null);
+    assert.equal(guestArchOn(['aarch64'], 'x86_64'), null);
+    assert.equal(guestArchOn([], 'x86_64'), 'x86_64');
+    const facts = loadFacts('winxp', 'kvm');
+    facts.guest.architectures = ['i686'];
+    facts.guest.resources = facts.guest.resources.map((r) => ({ ...r, arch: r.arch === 'all' ? 'all' : 'i686' }));
+    const r = decide({ facts, provenance: FIXED_PROVENANCE, host: KVM, spec: parseSpec({ disks: [{ path: '/vm/a.img' }] }) });
+    if (!r.ok) assert.fail(r.error.message);
+    assert.equal(r.plan.arch, 'x86_64');
+    assert.ok(r.plan.warnings.some((w) => w.includes('i686 guest')));
+  });
+
+  it("a record osinfo-db lacks (curated source) makes a choice differ from virt-install's, and says so", () => {
+    const facts = loadFacts('debian11', 'kvm');
+    // debian11's balloon record as if only the curated seed held it: virt-install (osinfo-db only) adds none
+    facts.guest.devices = facts.guest.devices.map((d) =>
+      /1af4\/(1002|1045)$/.test(d.device.id) ? { ...d, source: 'curated' } : { ...d, source: 'osinfo-db' },
+    );
+    const r = decide({ facts, provenance: FIXED_PROVENANCE, host: KVM, spec: parseSpec({ disks: [{ path: '/vm/a.img' }] }) });
+    if (!r.ok) assert.fail(r.error.message);
+    const balloon = one(r.plan, 'balloon');
+    assert.equal(balloon.because.differsFrom?.theirs, 'none');
+    assert.match(
+      balloon.because.differsFrom?.why ?? '',
+      /curated record says debian11 drives .*osinfo-db, which virt-install reads, has no such record/,
+    );
+    // the NIC rests on osinfo-db's own record: no difference
+    assert.equal(one(r.plan, 'nic').because.differsFrom, undefined);
   });
 });

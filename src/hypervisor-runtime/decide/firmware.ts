@@ -3,7 +3,7 @@ import { PlanError, type Because } from '../plan.ts';
 import { type Ctx, because } from './context.ts';
 
 export function guestFirmware(ctx: Ctx) {
-  const fw = ctx.guest.firmware.filter((f) => f.arch === ctx.arch);
+  const fw = ctx.guest.firmware.filter((f) => f.arch === ctx.guestArch);
   const uefi = fw.find((f) => f.type === 'UEFI') ?? null;
   const bios = fw.find((f) => f.type === 'BIOS') ?? null;
   return {

@@ -43,6 +43,15 @@ export const PLANNERS: Partial<Record<HypervisorFamily, FamilyPlanner>> = {
   FIRECRACKER: firecrackerPlanner,
 };
 
+/** 32-bit x86 code runs on an x86_64 CPU (the plan stays x86_64; the guest's i686 records apply). */
+const RUNS_ON: Record<string, string[]> = { x86_64: ['x86_64', 'i686', 'i586', 'i386'], i686: ['i686', 'i586', 'i386'] };
+
+/** The guest architecture whose records apply on a VM of `arch`, or null when the guest cannot run there. */
+export function guestArchOn(architectures: string[], arch: string): string | null {
+  if (!architectures.length) return arch;
+  return (RUNS_ON[arch] ?? [arch]).find((a) => architectures.includes(a)) ?? null;
+}
+
 export function decide(input: DecideInput): DecideResult {
   try {
     return { ok: true, plan: decideOrThrow(input) };
@@ -66,7 +75,8 @@ export function decideOrThrow(input: DecideInput): Plan {
   const { release, because: releaseBecause } = pickRelease(facts, host, spec, warnings);
 
   // ── architecture ──
-  if (guest.architectures.length && !guest.architectures.includes(arch)) {
+  const guestArch = guestArchOn(guest.architectures, arch);
+  if (!guestArch) {
     throw new PlanError(
       'GUEST_ARCH_UNSUPPORTED',
       `guest architecture ${arch}`,
@@ -74,6 +84,8 @@ export function decideOrThrow(input: DecideInput): Plan {
       [guest.id],
     );
   }
+  if (guestArch !== arch)
+    warnings.push(`${label} is a ${guestArch} guest: it runs on the ${arch} VM in 32-bit mode (x86_64 CPUs run i686 code)`);
 
   // ── compatibility records ──
   const broken = new Map<string, string>();
@@ -125,6 +137,7 @@ export function decideOrThrow(input: DecideInput): Plan {
     host,
     spec,
     arch,
+    guestArch,
     name,
     warnings,
     devctx,

@@ -22,7 +22,8 @@ export function resourceValue(
 }
 
 export function decideResources(ctx: Ctx) {
-  const { guest, spec, release, host, arch, label } = ctx;
+  const { guest, spec, release, host, label } = ctx;
+  const arch = ctx.guestArch;
   const minCpus = resourceValue(guest, arch, 'MINIMUM', 'cpus');
   const recCpus = resourceValue(guest, arch, 'RECOMMENDED', 'cpus') ?? (minCpus ? minCpus * 2 : null);
   const minRam = resourceValue(guest, arch, 'MINIMUM', 'ramBytes');
@@ -32,23 +33,31 @@ export function decideResources(ctx: Ctx) {
   const minStorage = resourceValue(guest, arch, 'MINIMUM', 'storageBytes');
   const records = [guest.id, release.id];
 
-  const vcpus = spec.vcpus ?? recCpus ?? 1;
-  const memoryBytes = spec.memory ?? recRam ?? 1024 * 1024 ** 2;
+  // a default satisfies the guest's minimum: osinfo-db holds recommendations below the minimum (win7 x86_64
+  // recommends 512 MiB and needs 2 GiB), and virt-install takes the recommendation as it is
+  const vcpus = spec.vcpus ?? Math.max(recCpus ?? 1, minCpus ?? 1);
+  const memoryBytes = spec.memory ?? Math.max(recRam ?? 1024 * 1024 ** 2, minRam ?? 0);
   const memoryMiB = Math.max(Math.round(memoryBytes / 1024 ** 2), MIN_MEMORY_MIB);
+  const raisedRam = !spec.memory && recRam !== null && minRam !== null && recRam < minRam;
+  const raisedCpus = !spec.vcpus && recCpus !== null && minCpus !== null && recCpus < minCpus;
   const memSrc = spec.memory
     ? 'the spec'
-    : resourceValue(guest, arch, 'RECOMMENDED', 'ramBytes')
-      ? `${label}'s recommended RAM`
-      : minRam
-        ? `twice ${label}'s minimum RAM (virt-install's rule when only a minimum is known)`
-        : 'the default (no RAM figures in the catalogue)';
+    : raisedRam
+      ? `${label}'s minimum RAM (its recommendation, ${formatBytes(recRam)}, is below that minimum)`
+      : resourceValue(guest, arch, 'RECOMMENDED', 'ramBytes')
+        ? `${label}'s recommended RAM`
+        : minRam
+          ? `twice ${label}'s minimum RAM (virt-install's rule when only a minimum is known)`
+          : 'the default (no RAM figures in the catalogue)';
   const cpuSrc = spec.vcpus
     ? 'the spec'
-    : resourceValue(guest, arch, 'RECOMMENDED', 'cpus')
-      ? `${label}'s recommended vCPUs`
-      : minCpus
-        ? `twice ${label}'s minimum vCPUs (virt-install's rule)`
-        : 'the default';
+    : raisedCpus
+      ? `${label}'s minimum vCPUs (its recommendation, ${recCpus}, is below that minimum)`
+      : resourceValue(guest, arch, 'RECOMMENDED', 'cpus')
+        ? `${label}'s recommended vCPUs`
+        : minCpus
+          ? `twice ${label}'s minimum vCPUs (virt-install's rule)`
+          : 'the default';
 
   const below: string[] = [];
   if (minCpus && vcpus < minCpus) below.push(`${label} needs ${minCpus} vCPUs, the VM spec gives ${vcpus}`);
@@ -94,7 +103,20 @@ export function decideResources(ctx: Ctx) {
     vcpus,
     vcpusFrom: cpuSrc,
     memoryMiB,
-    memoryBecause: because(`${formatBytes(memoryMiB * 1024 ** 2)} from ${memSrc}`, 'resources.memory', records),
+    memoryBecause: because(
+      `${formatBytes(memoryMiB * 1024 ** 2)} from ${memSrc}`,
+      'resources.memory',
+      records,
+      raisedRam && recRam !== null
+        ? {
+            differsFrom: {
+              tool: 'virt-install',
+              theirs: `${Math.round(recRam / 1024 ** 2)} MiB (the recommendation)`,
+              why: `${label} needs ${formatBytes(minRam ?? 0)}; a default below the guest's own minimum would not install`,
+            },
+          }
+        : {},
+    ),
     checks: because(
       mins.length
         ? `meets ${label}'s minimum (${mins.join(', ')}) with ${vcpus} vCPUs (from ${cpuSrc}) and ${formatBytes(memoryMiB * 1024 ** 2)}`

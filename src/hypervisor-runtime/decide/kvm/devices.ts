@@ -4,7 +4,7 @@ import { chooseDevice, deviceKey, guestSupport, matchesKey, type Slot } from '..
 import { PlanError, type FirmwareChoice, type PlannedDevice } from '../../plan.ts';
 import { type Ctx, because } from '../context.ts';
 import { nicSpecs, diskSpecs, attachDisk, attachNic, byName } from '../attach.ts';
-import { OSINFO } from './virt-install.ts';
+import { OSINFO, virtInstallDrives, virtInstallView } from './virt-install.ts';
 
 export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareChoice, graphics: 'spice' | 'vnc' | 'none'): PlannedDevice[] {
   const { spec, release, label, guest } = ctx;
@@ -81,7 +81,7 @@ export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareCh
     const bootIndex = d.boot === false || spec.boot ? null : boot++;
     attachDisk(dev, d, i, bootIndex);
     // virt-install: virtio if supports_virtiodisk, else sata on q35, else ide
-    const theirs = !cd && OSINFO.virtioBlock.some((x) => guestSupport({ ...ctx.devctx, allowAddon: false }, x).ok) ? 'virtio' : chipsetBus;
+    const theirs = !cd && virtInstallDrives(ctx.devctx, OSINFO.virtioBlock) ? 'virtio' : chipsetBus;
     if (dev.bus !== theirs && busWish === 'auto')
       dev.because.differsFrom = {
         tool: 'virt-install',
@@ -89,7 +89,7 @@ export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareCh
         why:
           ctx.spec.drivers.addon && dev.driver?.source === 'ADDON'
             ? `the spec says ${label}'s add-on drivers are installed (virt-install uses them only for unattended installs)`
-            : dev.because.reason,
+            : (notInOsinfo(ctx, dev.deviceId) ?? dev.because.reason),
       };
     out.push(dev);
   }
@@ -154,11 +154,7 @@ export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareCh
     const { device } = chooseDevice(ctx.devctx, slot);
     const dev = device!;
     attachNic(ctx, dev, n, i, '52:54:00');
-    const theirs = OSINFO.virtioNet.some((x) => guestSupport({ ...ctx.devctx, allowAddon: false }, x).ok)
-      ? 'virtio'
-      : pcie
-        ? 'e1000e'
-        : virtInstallLegacyNic(ctx);
+    const theirs = virtInstallDrives(ctx.devctx, OSINFO.virtioNet) ? 'virtio' : pcie ? 'e1000e' : virtInstallLegacyNic(ctx);
     const ours = dev.paravirtInterface.startsWith('VIRTIO') ? 'virtio' : dev.model;
     if (ours !== theirs && dev.path !== 'passthrough')
       dev.because.differsFrom = {
@@ -167,7 +163,7 @@ export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareCh
         why:
           ctx.spec.drivers.addon && dev.driver?.source === 'ADDON'
             ? `the spec says ${label}'s add-on drivers are installed`
-            : dev.because.reason,
+            : (notInOsinfo(ctx, dev.deviceId) ?? dev.because.reason),
       };
     out.push(dev);
   }
@@ -191,7 +187,7 @@ export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareCh
     };
     const { device } = chooseDevice(ctx.devctx, slot);
     const dev = device!;
-    const theirs = drivesGuest(ctx, OSINFO.virtioGpu)
+    const theirs = virtInstallDrives(ctx.devctx, OSINFO.virtioGpu)
       ? 'virtio'
       : graphics === 'spice'
         ? 'qxl'
@@ -209,7 +205,7 @@ export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareCh
             ? `${release.name} has no bochs-display record in the catalogue; VGA serves UEFI too`
             : theirs === 'qxl'
               ? `no record that ${label} drives qxl; virt-install does not check`
-              : dev.because.reason,
+              : (notInOsinfo(ctx, dev.deviceId) ?? dev.because.reason),
       };
     out.push(dev);
   }
@@ -255,6 +251,18 @@ export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareCh
       };
     }
     if (device) {
+      // virtinst guest._add_default_usb_controller: qemu-xhci when osdict.supports_usb3 (osinfo-db's 1b36:0004 record)
+      const theirs = virtInstallDrives(ctx.devctx, OSINFO.usb3) ? 'qemu-xhci' : 'ich9-ehci1';
+      const ours = device.model === 'qemu-xhci' ? 'qemu-xhci' : 'ich9-ehci1';
+      if (ours !== theirs)
+        device.because.differsFrom = {
+          tool: 'virt-install',
+          theirs,
+          why:
+            ours === 'qemu-xhci'
+              ? `the catalogue records ${label} driving qemu-xhci${xhci ? ` (${xhci.device.id}, QEMU's own id)` : ''}; osinfo-db, which virt-install reads, has no ${OSINFO.usb3} record for it`
+              : device.because.reason,
+        };
       if (device.model === 'qemu-xhci') device.options = { ports: 15 };
       if (device.model === 'ich9-usb-ehci1') device.options = { companions: 'ich9-usb-uhci1,ich9-usb-uhci2,ich9-usb-uhci3' };
       out.push(device);
@@ -336,6 +344,7 @@ export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareCh
     what: string,
   ) => {
     if (toggle === 'none') return;
+    const theirs = virtInstallAdds(ctx, role);
     const { device, skipped } = chooseDevice(ctx.devctx, {
       role,
       id,
@@ -348,6 +357,12 @@ export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareCh
     if (device) {
       if (role === 'rng') device.options = { source: '/dev/urandom' };
       if (role === 'guest-agent') device.options = { channel: 'org.qemu.guest_agent.0' };
+      if (!theirs.adds)
+        device.because.differsFrom = {
+          tool: 'virt-install',
+          theirs: 'none',
+          why: notInOsinfo(ctx, device.deviceId) ?? `virt-install adds no ${what}: ${theirs.why}`,
+        };
       out.push(device);
     } else if (skipped) {
       ctx.omitted.push({
@@ -357,6 +372,15 @@ export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareCh
           ...skipped,
           reason: `no ${what}: ${label} has no paravirtual driver for one ${release.name} offers (there is no emulated ${what})`,
           rule: `${role}.paravirtual-only`,
+          ...(theirs.adds
+            ? {
+                differsFrom: {
+                  tool: 'virt-install',
+                  theirs: 'virtio',
+                  why: `${theirs.why}; the catalogue has no record that ${label} drives it`,
+                },
+              }
+            : {}),
         },
       });
     }
@@ -383,6 +407,60 @@ export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareCh
     ),
   });
   return out;
+}
+
+/**
+ * When the plan's device rests on a record osinfo-db does not hold (a curated or vendor record), the reason
+ * virt-install, which reads osinfo-db only, decides otherwise; null when osinfo-db holds the record too.
+ */
+export function notInOsinfo(ctx: Ctx, deviceId: string | null): string | null {
+  if (!deviceId) return null;
+  const s = guestSupport(ctx.devctx, deviceId);
+  if (!s.ok || !s.fact || virtInstallDrives(ctx.devctx, deviceId)) return null;
+  return `the catalogue's ${s.fact.source ?? 'own'} record says ${ctx.label} drives ${s.fact.device.name} (${deviceId}); osinfo-db, which virt-install reads, has no such record`;
+}
+
+/** Whether virt-install adds the virtio RNG, balloon or guest agent channel (virtinst guest._add_default_*). */
+function virtInstallAdds(ctx: Ctx, role: 'rng' | 'balloon' | 'guest-agent'): { adds: boolean; why: string } {
+  const ids = role === 'rng' ? OSINFO.virtioRng : role === 'balloon' ? OSINFO.virtioBalloon : OSINFO.virtioSerial;
+  if (virtInstallDrives(ctx.devctx, ids))
+    return { adds: true, why: `osinfo-db records ${ctx.label} driving ${ids.join(' or ')}, so virt-install adds it` };
+  if (role === 'guest-agent' && relatedToRhel6(ctx))
+    return {
+      adds: true,
+      why: `virt-install adds the guest agent channel to every OS related to rhel6.0 (virtinst osdict.supports_virtioserial, a workaround for osinfo-db data before October 2018), ${ctx.label} among them`,
+    };
+  return { adds: false, why: `osinfo-db has no record that ${ctx.label} drives ${ids.join(' or ')}` };
+}
+
+/**
+ * virtinst's `_is_related_to("rhel6.0")` follows derives-from, clones and upgrades in libosinfo: RHEL 6.0 and
+ * later, and the distributions built from them. The facts do not carry those chains; they reach RHEL 6 for
+ * these distributions from the release built on RHEL 6 on (osinfo-db
+ * data/os: centos-6.0 clones rhel-6.0, asianux-4.x and ol-6.x derive from it, rocky/alma/circle/eurolinux
+ * start at 8).
+ */
+export function relatedToRhel6(ctx: Ctx): boolean {
+  const RHEL6 = 'http://redhat.com/rhel/6.0';
+  if (ctx.guest.id === RHEL6 || ctx.guest.derivesFrom === RHEL6) return true;
+  const FROM: Record<string, number> = {
+    rhel: 6,
+    centos: 6,
+    'centos-stream': 8,
+    ol: 6,
+    scientificlinux: 6,
+    asianux: 4,
+    rocky: 8,
+    almalinux: 8,
+    circle: 8,
+    eurolinux: 8,
+    navy: 8,
+  };
+  const from = ctx.guest.distro ? FROM[ctx.guest.distro] : undefined;
+  if (from === undefined) return false;
+  const v = ctx.guest.version ?? '';
+  const major = Number.parseInt(v, 10);
+  return Number.isFinite(major) ? major >= from : /unknown/.test(ctx.guest.shortIds[0] ?? '');
 }
 
 export function drivesGuest(ctx: Ctx, id: string): boolean {

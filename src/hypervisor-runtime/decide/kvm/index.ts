@@ -113,6 +113,15 @@ function decideKvm(ctx: Ctx, vcpus: number): FamilyPlan {
       `ACPI and APIC on${smm ? '; SMM on because the Secure Boot firmware requires it' : ''}${graphics.type === 'spice' ? '; VMware port off with SPICE (as virt-install)' : ''}`,
       'features.x86',
       records,
+      smm
+        ? {
+            differsFrom: {
+              tool: 'virt-install',
+              theirs: 'no <smm> element',
+              why: 'virt-install leaves SMM to libvirt, which turns it on for firmware that requires it; the plan states it, as QEMU needs it on the command line',
+            },
+          }
+        : {},
     ),
   };
 

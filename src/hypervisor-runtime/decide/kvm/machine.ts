@@ -2,7 +2,7 @@ import { guestSupport } from '../../devices.ts';
 import { PlanError, type Because, type FirmwareChoice } from '../../plan.ts';
 import { type Ctx, because } from '../context.ts';
 import { firmwareWish, pickFirmwareDescriptor } from '../firmware.ts';
-import { OSINFO } from './virt-install.ts';
+import { OSINFO, virtInstallDrives } from './virt-install.ts';
 
 /** Machine type (virtinst guest._set_default_machine + osdict.supports_chipset_q35) and the firmware on it (Secure Boot forces q35). */
 export function decideKvmMachine(ctx: Ctx): {
@@ -68,6 +68,20 @@ export function decideKvmMachine(ctx: Ctx): {
       );
     machineBecause.reason += `; pinned to ${versioned} so the guest's hardware stays the same on every host`;
   }
+
+  // virtinst guest._set_default_machine: q35 when osdict.supports_chipset_q35 (osinfo-db's records), else pc
+  const viVirtio = virtInstallDrives(ctx.devctx, OSINFO.virtioNet);
+  const viQ35 = offersQ35 && virtInstallDrives(ctx.devctx, OSINFO.q35) && !(viVirtio && !virtInstallDrives(ctx.devctx, OSINFO.virtio1Net));
+  const theirs = viQ35 ? 'q35' : 'pc';
+  if (theirs !== machine && spec.machine === 'auto')
+    machineBecause.differsFrom = {
+      tool: 'virt-install',
+      theirs,
+      why:
+        machine === 'q35' && fwWish.wish === 'uefi-secure-boot'
+          ? 'Secure Boot needs SMM, which QEMU offers on q35 only'
+          : `osinfo-db, which virt-install reads, ${viQ35 ? 'records' : 'has no record of'} ${label} driving the q35 chipset${viQ35 ? '' : ' (or only legacy virtio)'}; the catalogue's records say otherwise (${machineBecause.reason})`,
+    };
 
   // firmware images
   let firmware: FirmwareChoice;
