@@ -8,6 +8,7 @@ import type { HostProfile } from '../host.ts';
 import type { Plan, PlanError } from '../plan.ts';
 import { parseSpec, type VmSpecInput } from '../spec.ts';
 import { at } from '../../util/must.ts';
+import { renderXl } from '../render/xen.ts';
 
 const KVM = host('kvm-x86_64');
 const TCG = host('tcg-x86_64');
@@ -452,5 +453,70 @@ describe('decide: what virt-install would choose', () => {
     );
     // the NIC rests on osinfo-db's own record: no difference
     assert.equal(one(r.plan, 'nic').because.differsFrom, undefined);
+  });
+});
+
+describe('decide: Xen modes and Windows', () => {
+  it('a Windows HVM guest gets viridian; win10 has add-on Xen PV drivers, used when the spec declares them', () => {
+    const w = plan('win10', 'xen');
+    assert.equal(w.backend.key, 'xen-hvm');
+    assert.match(w.backend.because.reason, /no inbox Xen PV drivers .*xenproject\.org\/windows-pv-drivers/);
+    assert.doesNotMatch(w.backend.because.reason, /no Xen PV support/);
+    assert.deepEqual(
+      enabled(w)
+        .filter((k) => ['hv-relaxed', 'hv-vapic', 'hv-time'].includes(k))
+        .sort(),
+      ['hv-relaxed', 'hv-time', 'hv-vapic'],
+    );
+    assert.match(renderXl(w), /^viridian = \[ "base", /m);
+    const a = plan('win10', 'xen', { drivers: { addon: true } });
+    assert.equal(a.backend.key, 'xen-hvm-pv-drivers');
+    assert.equal(one(a, 'disk').driver?.source, 'ADDON');
+    assert.equal(one(a, 'nic').model, 'vif');
+    // with no record of them in the catalogue (osinfo-db has none), by rule: the Xen Project's drivers
+    const bare = loadFacts('win10', 'xen');
+    bare.guest.devices = bare.guest.devices.filter((d) => !d.device.id.startsWith('http://xen.org/'));
+    bare.guest.paravirt = bare.guest.paravirt.filter((p) => p.feature.family !== 'XEN');
+    const b = decide({
+      facts: bare,
+      provenance: FIXED_PROVENANCE,
+      host: KVM,
+      spec: parseSpec({ disks: [{ path: '/vm/a.img' }], drivers: { addon: true } }),
+    });
+    if (!b.ok) assert.fail(b.error.message);
+    assert.equal(b.plan.backend.key, 'xen-hvm-pv-drivers');
+    assert.deepEqual(one(b.plan, 'disk').driver, { source: 'ADDON', name: 'xenvbd' });
+    assert.deepEqual(one(b.plan, 'nic').driver, { source: 'ADDON', name: 'xennet' });
+    // a Windows guest with no Hyper-V records: Xen's own advice (viridian for Vista / 2008 onwards), not nothing
+    const facts = loadFacts('win10', 'xen');
+    facts.guest.paravirt = facts.guest.paravirt.filter((p) => p.feature.family !== 'HYPERV');
+    const r = decide({ facts, provenance: FIXED_PROVENANCE, host: KVM, spec: parseSpec({ disks: [{ path: '/vm/a.img' }] }) });
+    if (!r.ok) assert.fail(r.error.message);
+    assert.match(renderXl(r.plan), /^viridian = \[ "base", "freq", "time_ref_count", "apic_assist" \]$/m);
+    // pre-Vista Windows: no viridian
+    assert.doesNotMatch(renderXl(plan('winxp', 'xen')), /viridian/);
+  });
+
+  it('a classic PV guest without front-end records plans PV (its kernel boots from blkfront/netfront), with no VT-x', () => {
+    const facts = loadFacts('rhel6.0', 'xen');
+    facts.guest.devices = facts.guest.devices.filter((d) => !d.device.id.startsWith('http://xen.org/'));
+    const r = decide({ facts, provenance: FIXED_PROVENANCE, host: TCG, spec: parseSpec({ disks: [{ path: '/vm/a.img' }] }) });
+    if (!r.ok) assert.fail(r.error.message);
+    assert.equal(r.plan.backend.key, 'xen-pv');
+    assert.equal(r.plan.acceleration.mode, 'paravirtual-only');
+    assert.equal(one(r.plan, 'disk').bus, 'xen');
+    assert.equal(one(r.plan, 'disk').driver?.name, 'xen-blkfront');
+    assert.equal(one(r.plan, 'nic').driver?.name, 'xen-netfront');
+    // HVM (and PVH) need VT-x/AMD-V; PV does not: the same guest on a VT-x host runs HVM with PV drivers only if it has them
+    assert.match(r.plan.backend.because.reason, /lacks vmx.*HVM and PVH need hardware virtualization/);
+  });
+
+  it('an HVM guest with no NIC record gets the device model default NIC rather than no plan', () => {
+    const facts = loadFacts('winxp', 'xen');
+    facts.guest.devices = facts.guest.devices.filter((d) => d.device.class !== 'NETWORK');
+    const r = decide({ facts, provenance: FIXED_PROVENANCE, host: KVM, spec: parseSpec({ disks: [{ path: '/vm/a.img' }] }) });
+    if (!r.ok) assert.fail(r.error.message);
+    assert.equal(one(r.plan, 'nic').because.rule, 'nic.xen-default');
+    assert.equal(one(r.plan, 'nic').deviceId, 'http://pcisig.com/pci/10ec/8139');
   });
 });

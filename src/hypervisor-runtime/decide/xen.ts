@@ -1,12 +1,11 @@
 // The Xen (xl) planner: PVH, HVM with PV drivers, PV or plain HVM, in that order, by what guest and host allow.
 import type { ReleaseDeviceFact } from '../facts.ts';
-import { chooseDevice, guestSupport, matchesKey } from '../devices.ts';
+import { chooseDevice, guestSupport, matchesKey, type Support } from '../devices.ts';
 import { PlanError, type Acceleration, type FirmwareChoice, type ParavirtChoice, type PlannedDevice } from '../plan.ts';
 import { type Ctx, type FamilyPlan, type FamilyPlanner, because } from './context.ts';
 import { guestFirmware, firmwareWish } from './firmware.ts';
 import { hostHasRequired, hwVirtRecords } from './acceleration.ts';
 import { nicSpecs, diskSpecs, attachDisk, attachNic } from './attach.ts';
-import { paravirtChoices } from './paravirt.ts';
 import { decideGraphics } from './graphics.ts';
 import { decideOtherTpm } from './tpm.ts';
 
@@ -17,8 +16,11 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
   const hw = missing.length === 0 && ['vmx', 'svm'].some((f) => host.cpu.flags.includes(f));
   const supports = (k: string) =>
     ctx.guest.paravirt.some((p) => p.feature.key === k && p.supported) && release.paravirt.some((p) => p.feature.key === k && p.supported);
+  const windowsAddon = windowsPvDrivers(ctx);
   const pvDrivers =
-    supports('xen-hvm-pv-drivers') || ['http://xen.org/xen/vif', 'http://xen.org/xen/vbd'].some((id) => guestSupport(ctx.devctx, id).ok);
+    supports('xen-hvm-pv-drivers') ||
+    [XEN_VIF, XEN_VBD].some((id) => guestSupport(ctx.devctx, id).ok) ||
+    (windowsAddon !== null && ctx.spec.drivers.addon);
   const rejected: { option: string; why: string }[] = [];
   let backend: 'xen-pvh' | 'xen-hvm-pv-drivers' | 'xen-pv' | 'xen-hvm';
   const hwWhy = hw ? '' : `host ${host.name} lacks ${missing.join('/') || 'vmx/svm'} (HVM and PVH need hardware virtualization)`;
@@ -31,7 +33,9 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
       if (!pvDrivers)
         rejected.push({
           option: 'HVM with PV drivers',
-          why: `${label} has no Xen PV front-end drivers${ctx.spec.drivers.addon ? '' : ' (or they are add-ons the spec does not declare)'}`,
+          why: windowsAddon
+            ? `${label}'s Xen PV drivers are an add-on (${windowsAddon}); the spec does not say they are installed (drivers.addon: false)`
+            : `no record that ${label} has Xen PV front-end drivers${ctx.spec.drivers.addon ? '' : ' (or they are add-ons the spec does not declare)'}`,
         });
       else rejected.push({ option: 'HVM with PV drivers', why: hwWhy });
       if (supports('xen-pv')) backend = 'xen-pv';
@@ -49,9 +53,11 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
   }
   const backendReason: Record<typeof backend, string> = {
     'xen-pvh': `${label} boots as a PVH guest: hardware virtualization for the CPU and memory, PV drivers for I/O, no device model`,
-    'xen-hvm-pv-drivers': `${label} runs as HVM with its Xen PV front-ends for disks and NICs`,
+    'xen-hvm-pv-drivers': `${label} runs as HVM with its Xen PV front-ends for disks and NICs${windowsAddon && ctx.spec.drivers.addon ? ` (the add-on ${windowsAddon}, which the spec says are installed)` : ''}`,
     'xen-pv': `${label} runs as a PV guest${hw ? '' : `; ${hwWhy}`}`,
-    'xen-hvm': `${label} has no Xen PV support: fully emulated HVM`,
+    'xen-hvm': windowsAddon
+      ? `HVM with emulated devices: ${label} has no inbox Xen PV drivers and the spec does not declare the add-on ones (${windowsAddon}; set drivers.addon when they are installed)`
+      : `HVM with emulated devices: no record that ${label} has Xen PV front-end drivers`,
   };
   const acceleration = {
     mode: (hw ? 'hardware' : 'paravirtual-only') as Acceleration,
@@ -118,7 +124,29 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
       );
   }
 
-  // devices
+  // devices: a PV or PVH guest has no emulated devices, so the kernel that boots as one has the front-ends
+  // (blkfront, netfront, hvc) it boots with; Windows' front-ends are the Xen Project's add-on drivers
+  const frontend = (rd: ReleaseDeviceFact): Support | null => {
+    const name = FRONTENDS[rd.device.id];
+    if (!name) return null;
+    if (pvMode)
+      return {
+        ok: true,
+        source: 'RULE',
+        driverName: name.linux,
+        fact: null,
+        note: `a ${machineType.toUpperCase()} guest boots from Xen's PV devices, so its kernel has ${name.linux}`,
+      };
+    if (windowsAddon && ctx.spec.drivers.addon)
+      return {
+        ok: true,
+        source: 'ADDON',
+        driverName: name.windows,
+        fact: null,
+        note: `the Xen Project's Windows PV drivers (${windowsAddon}), which the spec says are installed`,
+      };
+    return null;
+  };
   const devices: PlannedDevice[] = [];
   const allow = (rd: ReleaseDeviceFact) => (pvMode ? rd.device.bus === 'xen' : true);
   const xenBus = (rd: ReleaseDeviceFact) =>
@@ -138,6 +166,7 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
       prefer: d.prefer === 'passthrough' ? 'auto' : d.prefer,
       required: true,
       busOf: xenBus,
+      supportVia: (rd) => (guestSupport(ctx.devctx, rd.device.id).ok ? null : frontend(rd)),
     });
     attachDisk(device!, d, i, d.boot === false ? null : boot++);
     devices.push(device!);
@@ -154,6 +183,21 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
       passthrough: n.passthrough,
       required: true,
       busOf: xenBus,
+      supportVia: (rd) => (guestSupport(ctx.devctx, rd.device.id).ok ? null : frontend(rd)),
+      // HVM: with no record of any NIC driver, the device model's default NIC (as the KVM planner takes virt-install's)
+      lastResort: () => {
+        const rd = pvMode ? undefined : ctx.release.devices.find((x) => x.supported && matchesKey(x, 'rtl8139'));
+        return rd
+          ? {
+              rd,
+              model: rd.model,
+              bus: 'pci',
+              path: 'emulated',
+              rule: 'nic.xen-default',
+              reason: `no record that ${label} drives any NIC ${release.name} offers; rtl8139, the NIC xl's device model emulates by default (xl.cfg(5) vif model)`,
+            }
+          : null;
+      },
     });
     attachNic(ctx, device!, n, i, '00:16:3e');
     devices.push(device!);
@@ -187,11 +231,7 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
     because: because(pvMode ? 'the Xen PV console (hvc0)' : 'an emulated serial port', 'console.xen', [release.id]),
   });
 
-  const paravirt: ParavirtChoice[] = [];
-  if (!pvMode && ctx.isWindows) {
-    for (const c of paravirtChoices(ctx, 'HYPERV', null))
-      paravirt.push({ ...c, because: { ...c.because, reason: `${c.because.reason} (Xen viridian)` } });
-  }
+  const paravirt: ParavirtChoice[] = !pvMode && ctx.isWindows ? viridian(ctx) : [];
   const tpm = decideOtherTpm(ctx, 'Xen vTPM stub domains are not planned here');
   return {
     acceleration,
@@ -224,6 +264,85 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
     devices,
     boot: spec.boot ? { kernel: spec.boot.kernel, initrd: spec.boot.initrd ?? null, cmdline: spec.boot.cmdline ?? null } : null,
   };
+}
+
+const XEN_VIF = 'http://xen.org/xen/vif';
+const XEN_VBD = 'http://xen.org/xen/vbd';
+const FRONTENDS: Record<string, { linux: string; windows: string }> = {
+  [XEN_VBD]: { linux: 'xen-blkfront', windows: 'xenvbd' },
+  [XEN_VIF]: { linux: 'xen-netfront', windows: 'xennet' },
+};
+
+/** Windows version (NT) from which the Xen Project's PV drivers and Viridian's base group apply: 6.1, Windows 7 / 2008 R2. */
+function windowsNt(ctx: Ctx): number | null {
+  if (!ctx.isWindows) return null;
+  const v = Number.parseFloat(ctx.guest.version ?? '');
+  return Number.isFinite(v) ? v : null;
+}
+
+/**
+ * The Xen Project's Windows PV drivers (xenbus, xenvbd, xennet ...: https://xenproject.org/windows-pv-drivers/,
+ * signed builds for Windows 7 / Server 2008 R2 and later) are add-ons: none ships in Windows. Null for other guests.
+ */
+function windowsPvDrivers(ctx: Ctx): string | null {
+  const nt = windowsNt(ctx);
+  return nt !== null && nt >= 6.1 ? "the Xen Project's Windows PV drivers, https://xenproject.org/windows-pv-drivers/" : null;
+}
+
+/**
+ * Hyper-V (viridian) enlightenments for a Windows HVM guest (xl.cfg(5) `viridian`, rendered per group). The
+ * catalogue's Hyper-V records for the guest decide when there are any; else xl.cfg(5)'s advice: the base group
+ * "can improve performance of Windows Vista and Windows Server 2008 onwards and setting this option for such
+ * guests is strongly recommended", and `viridian=1` means the default groups (base, freq, time_ref_count,
+ * apic_assist, crash_ctl). https://xenbits.xen.org/docs/unstable/man/xl.cfg.5.html
+ */
+function viridian(ctx: Ctx): ParavirtChoice[] {
+  const records = [ctx.guest.id, ctx.release.id];
+  const offered = ctx.release.paravirt.some((p) => p.supported && (p.feature.key === 'xen-viridian' || p.feature.family === 'HYPERV'));
+  const DEFAULTS: [string, string][] = [
+    ['hv-relaxed', 'base'],
+    ['hv-frequencies', 'freq'],
+    ['hv-time', 'time_ref_count'],
+    ['hv-vapic', 'apic_assist'],
+  ];
+  if (!offered)
+    return DEFAULTS.map(([key]) => ({
+      key,
+      family: 'HYPERV' as const,
+      enabled: false,
+      because: because(`${ctx.release.name} offers no viridian enlightenments`, 'paravirt.xen-viridian', records),
+    }));
+  const hv = new Map(ctx.guest.paravirt.filter((p) => p.feature.family === 'HYPERV').map((p) => [p.feature.key, p]));
+  const nt = windowsNt(ctx);
+  return DEFAULTS.map(([key, group]) => {
+    const rec = hv.get(key);
+    if (rec)
+      return {
+        key,
+        family: 'HYPERV' as const,
+        enabled: rec.supported,
+        because: because(
+          rec.supported
+            ? `${ctx.label} uses ${key} (catalogue record): Xen viridian group ${group}`
+            : `the catalogue says ${ctx.label} does not use ${key}`,
+          'paravirt.xen-viridian',
+          records,
+        ),
+      };
+    const on = nt !== null && nt >= 6;
+    return {
+      key,
+      family: 'HYPERV' as const,
+      enabled: on,
+      because: because(
+        on
+          ? `Windows Vista / Server 2008 and later use Hyper-V enlightenments; xl.cfg(5) strongly recommends viridian for them (group ${group}, one of viridian=1's defaults)`
+          : `${ctx.label} predates Windows Vista (NT ${ctx.guest.version ?? '?'}); viridian helps Vista / Server 2008 onwards (xl.cfg(5))`,
+        'paravirt.xen-viridian',
+        records,
+      ),
+    };
+  });
 }
 
 export const xenPlanner: FamilyPlanner = { native: ['XEN_PV'], plan: decideXen };

@@ -58,6 +58,8 @@ export function renderXl(plan: Plan, opts: XlRenderOptions = {}): string {
         }),
       ),
     ];
+    // base is a prerequisite of every other group (xl.cfg(5) viridian)
+    if (groups.length && !groups.includes('base')) groups.unshift('base');
     if (groups.length) kv('viridian', `[ ${groups.map(quoteCfg).join(', ')} ]`);
   }
   const disks: string[] = [];
