@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { DeviceClass, GuestDeviceFact, GuestFacts, ParavirtInterface, ReleaseDeviceFact } from './facts.ts';
 import type { HostProfile } from './host.ts';
+import { hostFeatureReport } from './host-features.ts';
 import { PlanError, type Because, type DevicePath, type DeviceRole, type PlannedDevice } from './plan.ts';
 import { at } from '../util/must.ts';
 
@@ -411,8 +412,11 @@ export function planPassthrough(ctx: DeviceContext, slot: Slot): { device: Plann
   if (ctx.migrating) return { why: 'an assigned device blocks live migration (constraint migrateAcross)' };
   if (!ctx.vfio) return { why: `${ctx.releaseName} has no device assignment (VFIO) in the catalogue` };
   if (pt.vf && !ctx.sriov) return { why: `${ctx.releaseName} has no SR-IOV VF assignment in the catalogue` };
-  if (!ctx.host.iommu.enabled)
-    return { why: `host ${ctx.host.name} has no IOMMU groups (enable VT-d/AMD-Vi: intel_iommu=on / amd_iommu=on)` };
+  const iommu = hostFeatureReport(ctx.host);
+  if (!iommu.present.some((k) => k === 'vt-d' || k === 'amd-vi'))
+    return {
+      why: `host ${ctx.host.name} has no IOMMU switched on (hardware features vt-d/amd-vi: ${iommu.undecided.some((u) => u.key === 'vt-d' || u.key === 'amd-vi') ? 'undecided' : 'absent or off'}; no IOMMU groups; enable VT-d/AMD-Vi: intel_iommu=on / amd_iommu=on)`,
+    };
   const dev = ctx.host.pci.find((d) => d.address === addr);
   if (!dev) return { why: `host ${ctx.host.name} has no PCI device ${addr}` };
   let target = dev;

@@ -86,6 +86,15 @@ export const HostProfileSchema = z
       .nullable(),
     firmware: z.array(FirmwareDescriptor),
     swtpm: z.object({ binary: z.string() }).strict().nullable(),
+    /** The catalogue's hardware-feature keys as the probe decided them (probe.ts hostFeatureReport); informative. */
+    features: z
+      .object({
+        present: z.array(z.string()),
+        absent: z.array(z.string()),
+        undecided: z.array(z.object({ key: z.string(), why: z.string() }).strict()),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -8,6 +8,9 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'n
 import { basename, join } from 'node:path';
 import { HOST_SCHEMA, parseHostProfile, type FirmwareDescriptorInfo, type HostProfile, type PciDeviceInfo } from './host.ts';
 import { captures } from '../util/must.ts';
+import { hostFeatureReport } from './host-features.ts';
+
+export { HOST_FEATURE_DETECTION, hostFeatureReport, type HostFeatureReport } from './host-features.ts';
 
 export interface ProbeOptions {
   /** Filesystem root for /proc, /sys, /dev and /usr/share (tests point it at a prepared tree). */
@@ -439,7 +442,8 @@ export async function probeHost(opts: ProbeOptions = {}): Promise<HostProfile> {
     firmware: readFirmwareDescriptors(root),
     swtpm: swtpmBin ? { binary: swtpmBin } : null,
   };
-  return parseHostProfile(profile, 'probe');
+  const parsed = parseHostProfile(profile, 'probe');
+  return { ...parsed, features: hostFeatureReport(parsed) };
 }
 
 /** Short human summary for `virtcompat probe` without --json. */
@@ -473,5 +477,9 @@ export function describeHost(h: HostProfile): string {
   );
   lines.push(`firmware     ${h.firmware.length ? h.firmware.map((f) => basename(f.file)).join(', ') : 'no QEMU firmware descriptors'}`);
   lines.push(`swtpm        ${h.swtpm ? h.swtpm.binary : 'not found'}`);
+  const f = hostFeatureReport(h);
+  lines.push(`features     ${f.present.join(', ') || 'none'} (catalogue keys)`);
+  lines.push(`  absent     ${f.absent.join(', ') || 'none'}`);
+  if (f.undecided.length) lines.push(`  undecided  ${f.undecided.map((u) => `${u.key} (${u.why})`).join('; ')}`);
   return lines.join('\n');
 }

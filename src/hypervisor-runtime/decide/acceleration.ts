@@ -2,6 +2,7 @@
 import type { HypervisorReleaseFacts } from '../facts.ts';
 import type { HostProfile } from '../host.ts';
 import { vendorMatches } from '../host.ts';
+import { HOST_FEATURE_DETECTION, hostFeatureReport } from '../host-features.ts';
 import { PlanError, type Acceleration, type Because } from '../plan.ts';
 import { type Ctx, because } from './context.ts';
 
@@ -14,14 +15,23 @@ export function hostHasRequired(release: HypervisorReleaseFacts, host: HostProfi
   const missing: string[] = [];
   const recommendedMissing: string[] = [];
   const groups = new Map<string, typeof release.hostFeatures>();
+  // cpuinfo flags from the profile; other detections (IOMMU, SR-IOV ...) as the host feature report decides them,
+  // and a requirement the profile cannot decide is not held against the host
+  const report = hostFeatureReport(host);
+  const undecided = new Set(report.undecided.map((u) => u.key));
+  const has = (m: (typeof release.hostFeatures)[number]) =>
+    m.feature.detectionMethod === 'CPUINFO_FLAG'
+      ? m.feature.detectionValue.split('+').every((f) => host.cpu.flags.includes(f))
+      : report.present.includes(m.feature.key);
   for (const hf of release.hostFeatures) {
-    if (hf.feature.detectionMethod !== 'CPUINFO_FLAG') continue;
+    if (hf.feature.detectionMethod !== 'CPUINFO_FLAG' && !HOST_FEATURE_DETECTION.some((d) => d.key === hf.feature.key)) continue;
+    if (undecided.has(hf.feature.key)) continue;
     if (hf.requirement !== 'REQUIRED' && hf.requirement !== 'RECOMMENDED') continue;
     const key = hf.anyOf ? `${hf.requirement}:${hf.anyOf}` : `${hf.requirement}:${hf.feature.key}`;
     groups.set(key, [...(groups.get(key) ?? []), hf]);
   }
   for (const members of groups.values()) {
-    if (members.some((m) => host.cpu.flags.includes(m.feature.detectionValue))) continue;
+    if (members.some(has)) continue;
     // name the member for this host's vendor; vendor-less features when no member matches the vendor
     const named = members.filter((m) => vendorMatches(m.feature.vendor, host));
     if (!named.length) continue; // none of the alternatives applies to this CPU vendor
