@@ -437,6 +437,24 @@ describe('decide: what virt-install would choose', () => {
     assert.ok(r.plan.warnings.some((w) => w.includes('i686 guest')));
   });
 
+  it('with SPICE the display is qxl-vga, which a guest without a qxl driver drives as VGA (as virt-install picks)', () => {
+    const p = plan('rhel6.0', 'kvm');
+    assert.equal(p.graphics.type, 'spice');
+    const v = one(p, 'display');
+    assert.equal(v.model, 'qxl-vga');
+    assert.equal(v.because.rule, 'display.qxl-vga-compatible');
+    assert.equal(v.because.differsFrom, undefined);
+    // VNC: no qxl
+    assert.equal(one(plan('rhel6.0', 'kvm', { display: 'vnc' }), 'display').model, 'VGA');
+    // the catalogue files qxl as a paravirtual device (seed/curated/devices.yaml): still the display, not passed over
+    const facts = loadFacts('rhel6.0', 'kvm');
+    for (const r of facts.hypervisor.releases)
+      r.devices = r.devices.map((d) => (d.model === 'qxl-vga' ? { ...d, device: { ...d.device, kind: 'PARAVIRTUAL' as const } } : d));
+    const r = decide({ facts, provenance: FIXED_PROVENANCE, host: KVM, spec: parseSpec({ disks: [{ path: '/vm/a.img' }] }) });
+    if (!r.ok) assert.fail(r.error.message);
+    assert.equal(one(r.plan, 'display').model, 'qxl-vga');
+  });
+
   it("a record osinfo-db lacks (curated source) makes a choice differ from virt-install's, and says so", () => {
     const facts = loadFacts('debian11', 'kvm');
     // debian11's balloon record as if only the curated seed held it: virt-install (osinfo-db only) adds none

@@ -175,12 +175,18 @@ export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareCh
       role: 'display',
       id: 'video0',
       classes: ['DISPLAY'],
-      allow: (rd) => rd.device.kind !== 'PARAVIRTUAL' || matchesKey(rd, 'virtio-gpu'),
+      // qxl is SPICE's paravirtual display but no virtio device: it competes with the emulated ones (and is VGA compatible)
+      allow: (rd) => rd.device.kind !== 'PARAVIRTUAL' || matchesKey(rd, 'virtio-gpu') || matchesKey(rd, 'qxl'),
       emulatedOrder: order,
       ruleSupported: (rd) =>
         matchesKey(rd, 'vga')
           ? { rule: 'display.vga-universal', reason: 'the standard VGA adapter (VESA/VBE), which every x86 guest drives' }
-          : null,
+          : graphics === 'spice' && rd.model === 'qxl-vga'
+            ? {
+                rule: 'display.qxl-vga-compatible',
+                reason: `qxl-vga, SPICE's display: it is VGA compatible (QEMU's -vga qxl), so ${label} drives it as a standard VGA adapter (VESA/VBE) where it has no qxl driver (virt-install's choice with SPICE too)`,
+              }
+            : null,
       prefer: 'auto',
       required: true,
       busOf: () => 'pci',
