@@ -3,7 +3,8 @@
 // with DATABASE_URL and PORT; prints "listening <port>" when ready.
 import { createServer } from 'node:http';
 import pg from 'pg';
-import { EFFECTIVE_DEVICES_SQL } from '../src/catalogue/effective.ts';
+import { EFFECTIVE_DEVICES_SQL, EFFECTIVE_PARAVIRT_SQL } from '../src/catalogue/effective.ts';
+import { ts } from '../src/catalogue/rows.ts';
 import { deriveVerdict, type Status } from '../src/schema/compatibility/verdict.ts';
 
 pg.types.setTypeParser(1082, (v) => v);
@@ -66,13 +67,14 @@ async function compatibility(guestShort: string, releaseRef: string, hostFeature
       )
       .then((x) => x.rows),
   ]);
-  const [chainRes, records, reqs, gdev, rdev, known] = await Promise.all([
+  const [chainRes, records, reqs, gdev, rdev, known, rbackends, gbackends] = await Promise.all([
     pool.query(
       `SELECT a."ancestorId" AS id, g.name FROM "GuestOSAncestor" a JOIN "GuestOS" g ON g.id = a."ancestorId" WHERE a."guestId" = $1 ORDER BY a.depth, a.rank`,
       [g.id],
     ),
     pool.query(
-      `SELECT c.id, c."guestId", c.status::text AS status, coalesce(c."submitterVendorId", c.source) AS submitter, f.key AS hk, c."evidenceDate"
+      `SELECT c.id, c."guestId", c.status::text AS status, coalesce(c."submitterVendorId", c.source) AS submitter, f.key AS hk, c."evidenceDate",
+              c."evidenceLevel"::text AS "evidenceLevel", c.backend, ${ts('c."createdAt"')} AS "createdAt"
          FROM "CompatibilityRecord" c LEFT JOIN "HardwareFeature" f ON f.id = c."hostFeatureId"
         WHERE c."guestId" IN (SELECT "ancestorId" FROM "GuestOSAncestor" WHERE "guestId" = $1) AND c."hypervisorReleaseId" = $2
           AND c."reviewState" = 'ACCEPTED' AND NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)
@@ -93,6 +95,15 @@ async function compatibility(guestShort: string, releaseRef: string, hostFeature
       [r.id],
     ),
     pool.query(`SELECT key FROM "HardwareFeature" WHERE key = ANY($1::text[])`, [hostFeatures]),
+    pool.query(
+      `SELECT p.key FROM "HypervisorReleaseParavirt" rp JOIN "ParavirtFeature" p ON p.id = rp."featureId"
+        WHERE rp."releaseId" = $1 AND rp.supported AND p.kind = 'BACKEND'`,
+      [r.id],
+    ),
+    pool.query(
+      `SELECT p.key, e.supported FROM (${EFFECTIVE_PARAVIRT_SQL}) e JOIN "ParavirtFeature" p ON p.id = e."featureId" WHERE p.kind = 'BACKEND'`,
+      [[g.id]],
+    ),
   ]);
   if (known.rows.length !== new Set(hostFeatures).size) throw new Error('unknown hardware feature');
   const chain = chainRes.rows;
@@ -107,11 +118,16 @@ async function compatibility(guestShort: string, releaseRef: string, hostFeature
       submitter: x.submitter,
       hostFeatureKey: x.hk,
       evidenceDate: x.evidenceDate,
+      evidenceLevel: x.evidenceLevel,
+      backend: x.backend,
+      createdAt: x.createdAt,
     })),
     hostFeatures,
     hostRequirements: reqs.rows,
     guestDevices: gdev.rows,
     releaseDevices: rdev.rows,
+    releaseBackends: rbackends.rows.map((b) => b.key),
+    guestBackends: gbackends.rows,
   });
   return {
     compatibility: {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   CompatibilityStatus,
+  EvidenceLevel,
   DetectionMethod,
   DeviceClass,
   DeviceKind,
@@ -325,6 +326,8 @@ export const CompatibilityRecordSchema = z.strictObject({
   evidenceNotes: Text,
   evidenceUrl: HttpUrl,
   evidenceDate: IsoDate.optional(),
+  /** Who stands behind it (see EvidenceLevel in prisma/schema.prisma); USER_REPORTED when absent. */
+  evidenceLevel: z.enum(EvidenceLevel).optional(),
   submitterVendorId: Slug.optional(),
   reviewState: z.enum(ReviewState).default('ACCEPTED'),
 });

@@ -885,12 +885,17 @@ async function syncCompatibility(
       evidenceNotes: rec.evidenceNotes,
       evidenceUrl: rec.evidenceUrl,
       evidenceDate: opt(rec.evidenceDate),
+      evidenceLevel: rec.evidenceLevel ?? 'USER_REPORTED',
       submitterVendorId: opt(rec.submitterVendorId),
       reviewState: rec.reviewState,
       source: 'curated',
     };
-    // The id hashes the content as it always has (evidenceDate as the file's day, or null).
-    const id = uuidFromName(`${rec.key}\n${canonicalJson({ ...row, evidenceDate: rec.evidenceDate ?? null })}`);
+    // The id hashes the content as it always has (evidenceDate as the file's day, or null; the
+    // evidence level only when the file states it, so records written before it keep their ids).
+    const { evidenceLevel, ...hashed } = row;
+    const id = uuidFromName(
+      `${rec.key}\n${canonicalJson({ ...hashed, evidenceDate: rec.evidenceDate ?? null, ...(rec.evidenceLevel ? { evidenceLevel } : {}) })}`,
+    );
     if (byId.has(id)) {
       counts.unchanged++;
       continue;
@@ -911,12 +916,12 @@ async function syncCompatibility(
   // One statement: a record superseding another new one is checked when the statement ends.
   await tx.query(
     `INSERT INTO "CompatibilityRecord" (id, "guestId", "hypervisorReleaseId", "hostFeatureId", "deviceId", status, backend, "testedDevices",
-                                        "evidenceNotes", "evidenceUrl", "evidenceDate", "submitterVendorId", "reviewState", source, "supersedesId")
+                                        "evidenceNotes", "evidenceUrl", "evidenceDate", "evidenceLevel", "submitterVendorId", "reviewState", source, "supersedesId")
      SELECT id, "guestId", "hypervisorReleaseId", "hostFeatureId", "deviceId", status, backend, "testedDevices",
-            "evidenceNotes", "evidenceUrl", "evidenceDate", "submitterVendorId", "reviewState", source, "supersedesId"
+            "evidenceNotes", "evidenceUrl", "evidenceDate", "evidenceLevel", "submitterVendorId", "reviewState", source, "supersedesId"
        FROM jsonb_to_recordset($1::jsonb) AS x(id text, "guestId" text, "hypervisorReleaseId" text, "hostFeatureId" text, "deviceId" text,
             status "CompatibilityStatus", backend text, "testedDevices" text[], "evidenceNotes" text, "evidenceUrl" text, "evidenceDate" date,
-            "submitterVendorId" text, "reviewState" "ReviewState", source text, "supersedesId" text)`,
+            "evidenceLevel" "EvidenceLevel", "submitterVendorId" text, "reviewState" "ReviewState", source text, "supersedesId" text)`,
     [JSON.stringify(inserts)],
   );
 }

@@ -166,6 +166,25 @@ interface Resolved extends CheckedRecord {
   releaseId: string;
   hostFeatureId: string | null;
   fingerprint: string;
+  evidenceLevel: EvidenceLevel;
+}
+
+export type EvidenceLevel = 'VENDOR_CERTIFIED' | 'GUEST_VENDOR_TESTED' | 'USER_REPORTED' | 'DERIVED';
+
+/**
+ * Who stands behind a submitted record: the hypervisor's vendor (a HYPERVISOR vendor owning the
+ * release's hypervisor) certifies; the guest's vendor (an OS vendor owning the guest) tested;
+ * anyone else reports. The migration that added the column backfilled existing rows the same way.
+ */
+export function evidenceLevelOf(
+  vendorId: string,
+  kinds: ReadonlySet<string>,
+  hypervisorOwner: string | null,
+  guestOwner: string | null,
+): EvidenceLevel {
+  if (kinds.has('HYPERVISOR') && hypervisorOwner === vendorId) return 'VENDOR_CERTIFIED';
+  if (kinds.has('OS') && guestOwner === vendorId) return 'GUEST_VENDOR_TESTED';
+  return 'USER_REPORTED';
 }
 
 /** Reference and capability checks, in bulk: a few statements for any number of records. */
@@ -181,13 +200,14 @@ async function resolveRecords(
   const featureRefs = uniq(recs.map((r) => r.hostFeature));
   const deviceRefs = uniq(recs.flatMap((r) => [r.device, ...r.testedDevices]));
   const supersedeRefs = uniq(recs.map((r) => r.supersedes));
-  const [guests, releases, features, devices, targets] = await Promise.all([
-    tx.query<{ id: string; shortIds: string[] }>(
-      `SELECT id, "shortIds" FROM "GuestOS" WHERE id = ANY($1::text[]) OR "shortIds" && $1::text[]`,
+  const [guests, releases, features, devices, targets, vendorRows] = await Promise.all([
+    tx.query<{ id: string; shortIds: string[]; ownerVendorId: string | null }>(
+      `SELECT id, "shortIds", "ownerVendorId" FROM "GuestOS" WHERE id = ANY($1::text[]) OR "shortIds" && $1::text[]`,
       [guestRefs],
     ),
-    tx.query<{ id: string; ref: string }>(
-      `SELECT r.id, h.key || ':' || r.version AS ref FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId"
+    tx.query<{ id: string; ref: string; hypervisorOwner: string | null }>(
+      `SELECT r.id, h.key || ':' || r.version AS ref, h."ownerVendorId" AS "hypervisorOwner"
+         FROM "HypervisorRelease" r JOIN "Hypervisor" h ON h.id = r."hypervisorId"
         WHERE r.id = ANY($1::text[]) OR h.key || ':' || r.version = ANY($1::text[])`,
       [releaseRefs],
     ),
@@ -208,7 +228,11 @@ async function resolveRecords(
          FROM "CompatibilityRecord" c WHERE c.id = ANY($1::text[]) FOR UPDATE OF c`,
       [supersedeRefs],
     ),
+    tx.query<{ kinds: string[] }>(`SELECT kinds::text[] AS kinds FROM "Vendor" WHERE id = $1`, [vendorId]),
   ]);
+  const kinds = new Set(vendorRows[0]?.kinds ?? []);
+  const guestOwner = new Map(guests.map((g) => [g.id, g.ownerVendorId]));
+  const hypervisorOwner = new Map(releases.map((r) => [r.id, r.hypervisorOwner]));
   const guestByRef = new Map<string, string>();
   for (const g of guests) guestByRef.set(g.id, g.id);
   for (const g of guests) for (const s of g.shortIds ?? []) if (!guestByRef.has(s)) guestByRef.set(s, g.id);
@@ -332,7 +356,8 @@ async function resolveRecords(
         p: r.supersedes ?? null,
       }),
     );
-    resolved.push({ ...r, guestId, releaseId, hostFeatureId, fingerprint });
+    const evidenceLevel = evidenceLevelOf(vendorId, kinds, hypervisorOwner.get(releaseId) ?? null, guestOwner.get(guestId) ?? null);
+    resolved.push({ ...r, guestId, releaseId, hostFeatureId, fingerprint, evidenceLevel });
   }
   return { resolved, refused };
 }
@@ -445,6 +470,7 @@ export async function submitRecords(env: WriteEnv, records: RecordInput[], idemp
           evidenceNotes: r.evidenceNotes ?? null,
           evidenceUrl: r.evidenceUrl ?? null,
           evidenceDate: r.evidenceDate ?? null,
+          evidenceLevel: r.evidenceLevel,
           proposedSupersedesId: r.supersedes ?? null,
           fingerprint: r.fingerprint,
         });
@@ -452,14 +478,14 @@ export async function submitRecords(env: WriteEnv, records: RecordInput[], idemp
       if (fresh.length) {
         await tx.query(
           `INSERT INTO "CompatibilityRecord" (id, "guestId", "hypervisorReleaseId", "hostFeatureId", "deviceId", status, backend,
-                "testedDevices", "evidenceNotes", "evidenceUrl", "evidenceDate", "submitterVendorId", "submittedByKeyId",
+                "testedDevices", "evidenceNotes", "evidenceUrl", "evidenceDate", "evidenceLevel", "submitterVendorId", "submittedByKeyId",
                 "reviewState", "proposedSupersedesId", fingerprint, source)
          SELECT x.id, x."guestId", x."hypervisorReleaseId", x."hostFeatureId", x."deviceId", x.status::"CompatibilityStatus", x.backend,
-                x."testedDevices", x."evidenceNotes", x."evidenceUrl", x."evidenceDate", $2, $3,
+                x."testedDevices", x."evidenceNotes", x."evidenceUrl", x."evidenceDate", x."evidenceLevel"::"EvidenceLevel", $2, $3,
                 'PENDING', x."proposedSupersedesId", x.fingerprint, $4
            FROM jsonb_to_recordset($1::jsonb) AS x(id text, "guestId" text, "hypervisorReleaseId" text, "hostFeatureId" text,
                 "deviceId" text, status text, backend text, "testedDevices" text[], "evidenceNotes" text, "evidenceUrl" text,
-                "evidenceDate" date, "proposedSupersedesId" text, fingerprint text)`,
+                "evidenceDate" date, "evidenceLevel" text, "proposedSupersedesId" text, fingerprint text)`,
           [JSON.stringify(fresh), vendorId, env.actor.keyId, `vendor:${vendorId}`],
         );
         const rows = await tx.query<RecordWithProposal>(

@@ -67,7 +67,7 @@ export const PARAVIRT_COLS = (t = 'p') => `
 export const RECORD_COLS = (t = 'c') => `
   ${t}.id, ${t}."guestId", ${t}."hypervisorReleaseId", ${t}."hostFeatureId", ${t}."deviceId",
   ${t}.status::text AS status, ${t}.backend, ${t}."testedDevices", ${t}."evidenceNotes", ${t}."evidenceUrl",
-  ${date(`${t}."evidenceDate"`)} AS "evidenceDate", ${t}."submitterVendorId", ${t}."submittedByKeyId",
+  ${date(`${t}."evidenceDate"`)} AS "evidenceDate", ${t}."evidenceLevel"::text AS "evidenceLevel", ${t}."submitterVendorId", ${t}."submittedByKeyId",
   ${t}."reviewState"::text AS "reviewState", ${t}."reviewReason", ${ts(`${t}."reviewedAt"`)} AS "reviewedAt",
   ${t}."supersedesId", (SELECT s.id FROM "CompatibilityRecord" s WHERE s."supersedesId" = ${t}.id) AS "supersededById",
   ${t}.source, ${ts(`${t}."createdAt"`)} AS "createdAt"`;
@@ -178,6 +178,7 @@ export type RecordRow = SqlRow<
   | 'evidenceNotes'
   | 'evidenceUrl'
   | 'evidenceDate'
+  | 'evidenceLevel'
   | 'submitterVendorId'
   | 'submittedByKeyId'
   | 'reviewState'

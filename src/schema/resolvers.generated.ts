@@ -66,6 +66,20 @@ export type AuditFilter = {
   until?: Maybe<string>;
 };
 
+export type BackendVerdictResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  backend?: FieldResolver<Record<string, never>, Ctx>;
+  level?: FieldResolver<Record<string, never>, Ctx>;
+  basis?: FieldResolver<Record<string, never>, Ctx>;
+  inherited?: FieldResolver<Record<string, never>, Ctx>;
+  evidenceLevel?: FieldResolver<Record<string, never>, Ctx>;
+  records?: FieldResolver<Record<string, never>, Ctx>;
+  conflicts?: FieldResolver<Record<string, never>, Ctx>;
+  reasons?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type CellBasis = 'RECORD' | 'DERIVED' | 'UNKNOWN';
+
 export type ChangeResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
   seq?: FieldResolver<Record<string, never>, Ctx>;
@@ -100,6 +114,14 @@ export type CompatibilityConflictResolvers<Ctx> = {
   reason?: FieldResolver<Record<string, never>, Ctx>;
 };
 
+export type CompatibilityMatrixResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  guests?: FieldResolver<Record<string, never>, Ctx>;
+  hypervisorReleases?: FieldResolver<Record<string, never>, Ctx>;
+  cells?: FieldResolver<Record<string, never>, Ctx>;
+  counts?: FieldResolver<Record<string, never>, Ctx>;
+};
+
 export type CompatibilityRecordResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
   id?: FieldResolver<Record<string, never>, Ctx>;
@@ -111,6 +133,7 @@ export type CompatibilityRecordResolvers<Ctx> = {
   backend?: FieldResolver<Record<string, never>, Ctx>;
   testedDevices?: FieldResolver<Record<string, never>, Ctx>;
   evidence?: FieldResolver<Record<string, never>, Ctx>;
+  evidenceLevel?: FieldResolver<Record<string, never>, Ctx>;
   submitter?: FieldResolver<Record<string, never>, Ctx>;
   reviewState?: FieldResolver<Record<string, never>, Ctx>;
   reviewReason?: FieldResolver<Record<string, never>, Ctx>;
@@ -167,6 +190,8 @@ export type CompatibilityVerdictResolvers<Ctx> = {
   hypervisorRelease?: FieldResolver<Record<string, never>, Ctx>;
   verdict?: FieldResolver<Record<string, never>, Ctx>;
   basis?: FieldResolver<Record<string, never>, Ctx>;
+  evidenceLevel?: FieldResolver<Record<string, never>, Ctx>;
+  backends?: FieldResolver<Record<string, never>, Ctx>;
   reasons?: FieldResolver<Record<string, never>, Ctx>;
   records?: FieldResolver<Record<string, never>, Ctx>;
   conflicts?: FieldResolver<Record<string, never>, Ctx>;
@@ -302,6 +327,8 @@ export type EvidenceInput = {
   notes?: Maybe<string>;
   date?: Maybe<string>;
 };
+
+export type EvidenceLevel = 'VENDOR_CERTIFIED' | 'GUEST_VENDOR_TESTED' | 'USER_REPORTED' | 'DERIVED';
 
 export type FirmwareType = 'BIOS' | 'UEFI';
 
@@ -695,6 +722,38 @@ export type InputErrorResolvers<Ctx> = {
 
 export type InputErrorCode = 'REQUIRED' | 'INVALID_FORMAT' | 'TOO_LONG' | 'OUT_OF_RANGE' | 'UNKNOWN_REFERENCE' | 'NOT_PRESENTED' | 'NOT_DRIVEN' | 'BACKEND_NOT_OFFERED' | 'EVIDENCE_REQUIRED' | 'NOT_SUPERSEDABLE' | 'DUPLICATE' | 'TAKEN' | 'CYCLE' | 'WRONG_VENDOR_KIND';
 
+export type LevelCountResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  level?: FieldResolver<Record<string, never>, Ctx>;
+  count?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type MatrixCellResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  guest?: FieldResolver<Record<string, never>, Ctx>;
+  hypervisorRelease?: FieldResolver<Record<string, never>, Ctx>;
+  level?: FieldResolver<Record<string, never>, Ctx>;
+  basis?: FieldResolver<Record<string, never>, Ctx>;
+  evidenceLevel?: FieldResolver<Record<string, never>, Ctx>;
+  conflicts?: FieldResolver<Record<string, never>, Ctx>;
+  reasons?: FieldResolver<Record<string, never>, Ctx>;
+  backends?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type MatrixCellConnectionResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  edges?: FieldResolver<Record<string, never>, Ctx>;
+  nodes?: FieldResolver<Record<string, never>, Ctx>;
+  pageInfo?: FieldResolver<Record<string, never>, Ctx>;
+  totalCount?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type MatrixCellEdgeResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  cursor?: FieldResolver<Record<string, never>, Ctx>;
+  node?: FieldResolver<Record<string, never>, Ctx>;
+};
+
 export type MutationResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
   submitCompatibilityRecords?: FieldResolver<{
@@ -902,6 +961,19 @@ export type QueryResolvers<Ctx> = {
     hypervisorRelease: string;
     hostFeatures?: Maybe<Array<string>>;
   }, Ctx>;
+  matrix?: FieldResolver<{
+    guests: Array<string>;
+    hypervisorReleases: Array<string>;
+  }, Ctx>;
+  guestSupport?: FieldResolver<{
+    guest: string;
+  }, Ctx>;
+  releaseGuests?: FieldResolver<{
+    hypervisorRelease: string;
+    levels?: Maybe<Array<Verdict>>;
+    first: number;
+    after?: Maybe<string>;
+  }, Ctx>;
   deviceEquivalenceGroups?: FieldResolver<{
     class?: Maybe<DeviceClass>;
   }, Ctx>;
@@ -1031,10 +1103,12 @@ export type Resolvers<Ctx> = {
   AuditEntry?: AuditEntryResolvers<Ctx>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<Ctx>;
   AuditEntryEdge?: AuditEntryEdgeResolvers<Ctx>;
+  BackendVerdict?: BackendVerdictResolvers<Ctx>;
   Change?: ChangeResolvers<Ctx>;
   ChangeConnection?: ChangeConnectionResolvers<Ctx>;
   ChangeEdge?: ChangeEdgeResolvers<Ctx>;
   CompatibilityConflict?: CompatibilityConflictResolvers<Ctx>;
+  CompatibilityMatrix?: CompatibilityMatrixResolvers<Ctx>;
   CompatibilityRecord?: CompatibilityRecordResolvers<Ctx>;
   CompatibilityRecordConnection?: CompatibilityRecordConnectionResolvers<Ctx>;
   CompatibilityRecordEdge?: CompatibilityRecordEdgeResolvers<Ctx>;
@@ -1070,6 +1144,10 @@ export type Resolvers<Ctx> = {
   ImportRun?: ImportRunResolvers<Ctx>;
   InputError?: InputErrorResolvers<Ctx>;
   JSON?: GraphQLScalarType;
+  LevelCount?: LevelCountResolvers<Ctx>;
+  MatrixCell?: MatrixCellResolvers<Ctx>;
+  MatrixCellConnection?: MatrixCellConnectionResolvers<Ctx>;
+  MatrixCellEdge?: MatrixCellEdgeResolvers<Ctx>;
   Mutation?: MutationResolvers<Ctx>;
   Node?: NodeResolvers<Ctx>;
   OwnerAssignment?: OwnerAssignmentResolvers<Ctx>;

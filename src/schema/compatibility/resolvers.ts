@@ -1,11 +1,15 @@
 import type { GraphQLContext, Actor } from '../context.ts';
 import { RECORD_COLS, type RecordRow } from '../../catalogue/rows.ts';
-import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
+import { decodeCursor, encodeCursor, keysetPage, pageSize, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { appError, ErrorCode, notFound, badInput } from '../../errors.ts';
 import { guestByIdOrShortId } from '../guest-os/resolvers.ts';
 import { guestNotFound } from '../guest-os/suggest.ts';
 import { releaseByRef } from '../hypervisor/resolvers.ts';
-import { deriveVerdict, type Status } from './verdict.ts';
+import type { Verdict } from './verdict.ts';
+import { allReleases, loadVerdictFacts, releasesByRef } from '../../catalogue/compatibility/facts.ts';
+import { GUEST_COLS, type GuestRow, type ReleaseRow } from '../../catalogue/rows.ts';
+import { must } from '../../util/must.ts';
+import { cellsFor, levelCounts, recordIndex, toCell, verdictFromFacts, type Cell } from './matrix.ts';
 import type { Resolvers } from '../resolvers.generated.ts';
 
 const BY_CREATED: Keyset = {
@@ -29,6 +33,22 @@ interface RecordFilter {
   reviewState?: string | null;
   submitter?: string | null;
   includeSuperseded?: boolean | null;
+}
+
+export const MAX_MATRIX_GUESTS = 200;
+export const MAX_MATRIX_RELEASES = 100;
+
+/** The rows in the order their refs were given, each once. */
+function uniqueById<T extends { id: string }>(rows: Array<T | null | Error>): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const r of rows) {
+    if (r && !(r instanceof Error) && !seen.has(r.id)) {
+      seen.add(r.id);
+      out.push(r);
+    }
+  }
+  return out;
 }
 
 export const compatibilityResolvers = {
@@ -87,29 +107,13 @@ export const compatibilityResolvers = {
       if (!release) throw notFound(ErrorCode.HYPERVISOR_RELEASE_NOT_FOUND, 'hypervisor release', args.hypervisorRelease);
 
       // Everything else depends only on the two ids: one round of statements, run together.
-      const [chain, records, reqs, guestDevices, releaseDevices, knownFeatures] = await Promise.all([
-        ctx.db.sql.query<{ id: string; name: string }>(
-          `SELECT a."ancestorId" AS id, g.name FROM "GuestOSAncestor" a JOIN "GuestOS" g ON g.id = a."ancestorId"
-            WHERE a."guestId" = $1 ORDER BY a.depth, a.rank`,
-          [guest.id],
-        ),
-        ctx.db.sql.query<RecordRow & { hostFeatureKey: string | null }>(
-          `SELECT ${RECORD_COLS()}, f.key AS "hostFeatureKey" FROM "CompatibilityRecord" c
-             LEFT JOIN "HardwareFeature" f ON f.id = c."hostFeatureId"
-            WHERE c."guestId" IN (SELECT "ancestorId" FROM "GuestOSAncestor" WHERE "guestId" = $1)
-              AND c."hypervisorReleaseId" = $2 AND c."reviewState" = 'ACCEPTED'
-              AND NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)
-            ORDER BY c."createdAt" DESC, c.id`,
-          [guest.id, release.id],
-        ),
-        ctx.loaders.releaseHostFeatures.load(release.id),
-        ctx.loaders.effectiveDevices.load(guest.id),
-        ctx.loaders.releaseDevices.load(release.id),
+      const [facts, knownFeatures] = await Promise.all([
+        loadVerdictFacts(ctx.db.sql, [guest.id], [release.id]),
         args.hostFeatures?.length
           ? ctx.db.sql.query<{ key: string }>(`SELECT key FROM "HardwareFeature" WHERE key = ANY($1::text[])`, [args.hostFeatures])
           : Promise.resolve([]),
       ]);
-      for (const r of records) ctx.loaders.record.prime(r.id, r);
+      for (const r of facts.records) ctx.loaders.record.prime(r.id, r);
       if (args.hostFeatures?.length) {
         const known = new Set(knownFeatures.map((r) => r.key));
         const unknown = args.hostFeatures.filter((k) => !known.has(k));
@@ -120,58 +124,22 @@ export const compatibilityResolvers = {
           });
         }
       }
-      const result = deriveVerdict({
-        guest: { id: guest.id, name: guest.name },
-        chain,
-        release: { id: release.id, name: release.name },
-        records: records.map((r) => ({
-          id: r.id,
-          guestId: r.guestId,
-          status: r.status as Status,
-          submitter: r.submitterVendorId ?? r.source,
-          hostFeatureKey: r.hostFeatureKey,
-          evidenceDate: r.evidenceDate,
-        })),
-        hostFeatures: args.hostFeatures ?? null,
-        hostRequirements: reqs.map((r) => ({
-          key: r.featureKey,
-          requirement: r.requirement as 'REQUIRED',
-          anyOf: r.anyOf,
-        })),
-        guestDevices: guestDevices.map((d) => ({
-          id: d.deviceId,
-          class: d.device.class,
-          kind: d.device.kind,
-          paravirtInterface: d.device.paravirtInterface,
-          driverSource: d.driverSource,
-        })),
-        releaseDevices: releaseDevices
-          .filter((d) => d.supported)
-          .map((d) => ({
-            id: d.deviceId,
-            class: d.device.class,
-            kind: d.device.kind,
-            paravirtInterface: d.device.paravirtInterface,
-            model: d.model,
-          })),
-      });
+      const result = verdictFromFacts(facts, guest, release, args.hostFeatures ?? null);
+      const records = recordIndex(facts);
+      const cell = toCell(result, guest, release, records);
       return {
         guest,
         hypervisorRelease: release,
         verdict: result.verdict,
         basis: result.basis,
+        evidenceLevel: result.evidenceLevel,
+        backends: cell.backends,
         reasons: result.reasons,
+        records: result.recordIds.map((id) => must(records.get(id), `record ${id} among the facts`)),
+        conflicts: cell.conflicts,
+        missingHostFeatures: result.missingHostFeatures,
         // Loaded here, not handed on as promises: graphql-jit does not resolve promises nested in
         // plain object fields.
-        records: await Promise.all(result.recordIds.map((id) => ctx.loaders.record.load(id))),
-        conflicts: await Promise.all(
-          result.conflicts.map(async (c) => ({
-            a: await ctx.loaders.record.load(c.a),
-            b: await ctx.loaders.record.load(c.b),
-            reason: c.reason,
-          })),
-        ),
-        missingHostFeatures: result.missingHostFeatures,
         devices: await Promise.all(
           result.devices.map(async (d) => ({
             class: d.class,
@@ -180,6 +148,78 @@ export const compatibilityResolvers = {
             paravirtual: d.paravirtual,
           })),
         ),
+      };
+    },
+    matrix: async (_: unknown, args: { guests: string[]; hypervisorReleases: string[] }, ctx: GraphQLContext) => {
+      if (args.guests.length > MAX_MATRIX_GUESTS)
+        throw badInput(`at most ${MAX_MATRIX_GUESTS} guests, got ${args.guests.length}`, 'guests');
+      if (args.hypervisorReleases.length > MAX_MATRIX_RELEASES) {
+        throw badInput(`at most ${MAX_MATRIX_RELEASES} hypervisor releases, got ${args.hypervisorReleases.length}`, 'hypervisorReleases');
+      }
+      const [guestRows, releaseMap] = await Promise.all([
+        args.guests.length ? ctx.loaders.guestByKey.loadMany(args.guests) : Promise.resolve([]),
+        releasesByRef(ctx.db.sql, args.hypervisorReleases),
+      ]);
+      const failed = guestRows.find((g) => g instanceof Error);
+      if (failed) throw failed;
+      const missingGuest = args.guests.find((_, i) => !guestRows[i]);
+      if (missingGuest !== undefined) throw await guestNotFound(ctx.db.sql, missingGuest);
+      const guests = uniqueById(guestRows);
+      const missingRelease = args.hypervisorReleases.find((r) => !releaseMap.has(r));
+      if (missingRelease !== undefined) throw notFound(ErrorCode.HYPERVISOR_RELEASE_NOT_FOUND, 'hypervisor release', missingRelease);
+      const releases = uniqueById(args.hypervisorReleases.map((r) => releaseMap.get(r) ?? null));
+      for (const r of releases) ctx.loaders.release.prime(r.id, r);
+      const cells = await cellsFor(ctx.db.sql, guests, releases);
+      return { guests, hypervisorReleases: releases, cells, counts: levelCounts(cells) };
+    },
+    guestSupport: async (_: unknown, args: { guest: string }, ctx: GraphQLContext) => {
+      const [guest, releases] = await Promise.all([guestByIdOrShortId(ctx, args.guest), allReleases(ctx.db.sql)]);
+      if (!guest) throw await guestNotFound(ctx.db.sql, args.guest);
+      for (const r of releases) ctx.loaders.release.prime(r.id, r);
+      return cellsFor(ctx.db.sql, [guest], releases);
+    },
+    releaseGuests: async (_: unknown, args: PageArgs & { hypervisorRelease: string; levels?: Verdict[] | null }, ctx: GraphQLContext) => {
+      const first = pageSize(args.first);
+      const after = args.after ? decodeCursor(args.after)[1] : null;
+      const release = await releaseByRef(ctx, args.hypervisorRelease);
+      if (!release) throw notFound(ErrorCode.HYPERVISOR_RELEASE_NOT_FOUND, 'hypervisor release', args.hypervisorRelease);
+      const levels = args.levels?.length ? new Set(args.levels) : null;
+      let page: Array<Cell<GuestRow, ReleaseRow>>;
+      let more: boolean;
+      let totalCount: number;
+      if (levels) {
+        // A level is known only once derived: every guest's cell, then the filter and the page.
+        const guests = await ctx.db.sql.query<GuestRow>(`SELECT ${GUEST_COLS()} FROM "GuestOS" g ORDER BY g.id`);
+        const cells = (await cellsFor(ctx.db.sql, guests, [release])).filter((c) => levels.has(c.level));
+        totalCount = cells.length;
+        const rest = after == null ? cells : cells.filter((c) => c.guest.id > after);
+        page = rest.slice(0, first);
+        more = rest.length > first;
+      } else {
+        // Without a level filter only the page's guests are derived.
+        const [guests, [count]] = await Promise.all([
+          ctx.db.sql.query<GuestRow>(
+            `SELECT ${GUEST_COLS()} FROM "GuestOS" g WHERE ($1::text IS NULL OR g.id > $1) ORDER BY g.id LIMIT $2`,
+            [after, first + 1],
+          ),
+          ctx.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS"`),
+        ]);
+        more = guests.length > first;
+        page = await cellsFor(ctx.db.sql, guests.slice(0, first), [release]);
+        totalCount = count?.n ?? 0;
+      }
+      for (const c of page) ctx.loaders.guest.prime(c.guest.id, c.guest);
+      const edges = page.map((node) => ({ cursor: encodeCursor(node.guest.id, node.guest.id), node }));
+      return {
+        edges,
+        nodes: page,
+        totalCount,
+        pageInfo: {
+          hasNextPage: more,
+          hasPreviousPage: after != null,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
       };
     },
   },

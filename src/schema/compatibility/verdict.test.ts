@@ -1,6 +1,14 @@
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
-import { deriveVerdict, matchDevices, missingRequirements, type DeviceFact, type VerdictInput } from './verdict.ts';
+import {
+  deriveVerdict,
+  diskPath,
+  matchDevices,
+  missingRequirements,
+  type DeviceFact,
+  type VerdictInput,
+  type VerdictRecord,
+} from './verdict.ts';
 import { at } from '../../util/must.ts';
 
 const VIRTIO_NET = { id: 'virtio-net', class: 'NETWORK', kind: 'PARAVIRTUAL' };
@@ -151,5 +159,117 @@ describe('deriveVerdict', () => {
     );
     assert.equal(v.basis, 'CATALOGUE');
     assert.match(v.reasons.join('\n'), /1 record\(s\) left out/);
+  });
+});
+
+describe('deriveVerdict: storage controllers, backends and evidence', () => {
+  const PVSCSI = { id: 'pvscsi', class: 'STORAGE_CONTROLLER', kind: 'PARAVIRTUAL', paravirtInterface: 'VMWARE_PV' };
+  const LSI = { id: 'lsi', class: 'STORAGE_CONTROLLER', kind: 'EMULATED' };
+  const VMXNET3 = { id: 'vmxnet3', class: 'NETWORK', kind: 'PARAVIRTUAL', paravirtInterface: 'VMWARE_PV' };
+  const rec = (over: Partial<VerdictRecord> & { id: string }): VerdictRecord => ({
+    guestId: 'g2',
+    status: 'SUPPORTED',
+    submitter: 'x',
+    hostFeatureKey: null,
+    evidenceDate: null,
+    ...over,
+  });
+
+  it('a storage controller both sides support is a disk path (pvscsi on ESXi, storvsc on Hyper-V)', () => {
+    const v = deriveVerdict(
+      input({
+        hostRequirements: [],
+        guestDevices: [VMXNET3, { ...PVSCSI, driverSource: 'ADDON' }, LSI],
+        releaseDevices: [
+          { ...VMXNET3, model: 'vmxnet3' },
+          { ...PVSCSI, model: 'pvscsi' },
+          { ...LSI, model: 'lsisas1068' },
+        ],
+      }),
+    );
+    assert.equal(v.verdict, 'LIKELY');
+    assert.match(v.reasons.join('\n'), /pvscsi \(storage controller, paravirtual\) and vmxnet3 \(network, paravirtual\)/);
+    assert.equal(diskPath(v.devices)?.deviceId, 'pvscsi', 'paravirtual controller before the emulated one');
+  });
+
+  it('gives a level per backend and never hides an UNSUPPORTED one', () => {
+    const v = deriveVerdict(
+      input({
+        releaseBackends: ['hyperv-gen1', 'hyperv-gen2'],
+        records: [
+          rec({ id: 'g2-gen2', backend: 'hyperv-gen2', status: 'SUPPORTED', evidenceLevel: 'VENDOR_CERTIFIED' }),
+          rec({ id: 'g2-gen1', backend: 'hyperv-gen1', status: 'UNSUPPORTED', evidenceLevel: 'VENDOR_CERTIFIED' }),
+        ],
+      }),
+    );
+    assert.equal(v.verdict, 'SUPPORTED');
+    assert.deepEqual(
+      v.backends.map((b) => [b.backend, b.level, b.cellBasis, b.evidenceLevel, b.recordIds]),
+      [
+        ['hyperv-gen1', 'UNSUPPORTED', 'RECORD', 'VENDOR_CERTIFIED', ['g2-gen1']],
+        ['hyperv-gen2', 'SUPPORTED', 'RECORD', 'VENDOR_CERTIFIED', ['g2-gen2']],
+      ],
+    );
+    assert.equal(
+      at(v.reasons, 0),
+      'backends differ: SUPPORTED as hyperv-gen2; UNSUPPORTED as hyperv-gen1 (use hyperv-gen2, not hyperv-gen1)',
+    );
+  });
+
+  it('a record without a backend applies to every backend; a cooperative backend without a guest answer is UNKNOWN', () => {
+    const v = deriveVerdict(
+      input({
+        releaseBackends: ['xen-hvm', 'xen-pv', 'xen-pvh'],
+        guestBackends: [{ key: 'xen-pvh', supported: false }],
+      }),
+    );
+    assert.deepEqual(
+      v.backends.map((b) => [b.backend, b.level, b.cellBasis]),
+      [
+        ['xen-hvm', 'LIKELY', 'DERIVED'],
+        ['xen-pv', 'UNKNOWN', 'UNKNOWN'],
+        ['xen-pvh', 'UNSUPPORTED', 'DERIVED'],
+      ],
+    );
+    assert.equal(v.verdict, 'LIKELY');
+    assert.match(at(v.reasons, 0), /LIKELY as xen-hvm; UNKNOWN as xen-pv; UNSUPPORTED as xen-pvh \(use xen-hvm, not xen-pvh\)/);
+    const all = deriveVerdict(input({ releaseBackends: ['xen-hvm', 'xen-pv'], records: [rec({ id: 'any', status: 'WORKS' })] }));
+    assert.deepEqual(
+      all.backends.map((b) => b.level),
+      ['WORKS', 'WORKS'],
+    );
+  });
+
+  it('ranks conflicting records by evidence level: the hypervisor vendor outranks a user report', () => {
+    const v = deriveVerdict(
+      input({
+        records: [
+          rec({ id: 'user', submitter: 'someone', status: 'BROKEN', evidenceLevel: 'USER_REPORTED', evidenceDate: '2025-01-01' }),
+          rec({ id: 'vendor', submitter: 'hvco', status: 'SUPPORTED', evidenceLevel: 'VENDOR_CERTIFIED', evidenceDate: '2020-01-01' }),
+        ],
+      }),
+    );
+    assert.equal(v.verdict, 'SUPPORTED');
+    assert.equal(v.evidenceLevel, 'VENDOR_CERTIFIED');
+    assert.deepEqual(v.recordIds, ['vendor', 'user'], 'strongest evidence first, whatever the date');
+    assert.equal(v.conflicts.length, 1, 'the disagreement is still shown');
+    assert.match(
+      v.reasons.join('\n'),
+      /someone \(USER_REPORTED, 2025-01-01\) says BROKEN: outranked by hvco \(VENDOR_CERTIFIED, 2020-01-01\)/,
+    );
+  });
+
+  it('records at the same evidence level that disagree are a CONFLICT; the newer comes first', () => {
+    const v = deriveVerdict(
+      input({
+        records: [
+          rec({ id: 'old', submitter: 'a', status: 'SUPPORTED', evidenceLevel: 'GUEST_VENDOR_TESTED', evidenceDate: '2020-01-01' }),
+          rec({ id: 'new', submitter: 'b', status: 'BROKEN', evidenceLevel: 'GUEST_VENDOR_TESTED', evidenceDate: '2024-01-01' }),
+        ],
+      }),
+    );
+    assert.equal(v.verdict, 'CONFLICT');
+    assert.equal(v.cellBasis, 'RECORD');
+    assert.deepEqual(v.recordIds, ['new', 'old']);
   });
 });
