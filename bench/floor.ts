@@ -1,11 +1,13 @@
-// The raw floor: a minimal node:http server that answers the benchmark's three questions with
+// The raw floor: a minimal node:http server that answers the benchmark's questions (and the matrix,
+// POST /matrix with {guests, releases}: bench/matrix.ts) with
 // hand-written SQL through pg and JSON.stringify, nothing else. `node --import tsx bench/floor.ts`
 // with DATABASE_URL and PORT; prints "listening <port>" when ready.
 import { createServer } from 'node:http';
 import pg from 'pg';
 import { EFFECTIVE_DEVICES_SQL, EFFECTIVE_PARAVIRT_SQL } from '../src/catalogue/effective.ts';
 import { ts } from '../src/catalogue/rows.ts';
-import { deriveVerdict, type Status } from '../src/schema/compatibility/verdict.ts';
+import { deriveVerdict, LEVEL_ORDER, type Status } from '../src/schema/compatibility/verdict.ts';
+import { must } from '../src/util/must.ts';
 
 pg.types.setTypeParser(1082, (v) => v);
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_SIZE ?? 10) });
@@ -140,11 +142,121 @@ async function compatibility(guestShort: string, releaseRef: string, hostFeature
   };
 }
 
+// The matrix: every fact for all guests and releases in one hand-written statement (JSON arrays,
+// one per kind of fact), then the same pure derivation the service uses, cell by cell.
+const MATRIX_SQL = `
+  WITH guests AS (SELECT id, name FROM "GuestOS" WHERE id = ANY($1::text[])),
+       releases AS (SELECT id, name FROM "HypervisorRelease" WHERE id = ANY($2::text[])),
+       chains AS (SELECT a."guestId", a."ancestorId" AS id, g.name, a.depth, a.rank
+                    FROM "GuestOSAncestor" a JOIN "GuestOS" g ON g.id = a."ancestorId" WHERE a."guestId" = ANY($1::text[]))
+  SELECT
+    (SELECT json_agg(g) FROM guests g) AS guests,
+    (SELECT json_agg(r) FROM releases r) AS releases,
+    (SELECT json_agg(c ORDER BY c."guestId", c.depth, c.rank) FROM chains c) AS chains,
+    (SELECT json_agg(x) FROM (
+       SELECT c.id, c."guestId", c."hypervisorReleaseId" AS "releaseId", c.status::text AS status,
+              coalesce(c."submitterVendorId", c.source) AS submitter, f.key AS "hostFeatureKey",
+              to_char(c."evidenceDate", 'YYYY-MM-DD') AS "evidenceDate", c."evidenceLevel"::text AS "evidenceLevel", c.backend,
+              ${ts('c."createdAt"')} AS "createdAt"
+         FROM "CompatibilityRecord" c LEFT JOIN "HardwareFeature" f ON f.id = c."hostFeatureId"
+        WHERE c."guestId" IN (SELECT id FROM chains) AND c."hypervisorReleaseId" = ANY($2::text[]) AND c."reviewState" = 'ACCEPTED'
+          AND NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)) x) AS records,
+    (SELECT json_agg(x) FROM (
+       SELECT e."guestId", e."deviceId" AS id, d.class::text AS class, d.kind::text AS kind,
+              d."paravirtInterface"::text AS "paravirtInterface", e."driverSource"
+         FROM (${EFFECTIVE_DEVICES_SQL(false)}) e JOIN "Device" d ON d.id = e."deviceId") x) AS "guestDevices",
+    (SELECT json_agg(x) FROM (
+       SELECT x."releaseId", x."deviceId" AS id, d.class::text AS class, d.kind::text AS kind,
+              d."paravirtInterface"::text AS "paravirtInterface", x.model
+         FROM "HypervisorReleaseDevice" x JOIN "Device" d ON d.id = x."deviceId" WHERE x."releaseId" = ANY($2::text[]) AND x.supported) x) AS "releaseDevices",
+    (SELECT json_agg(x) FROM (
+       SELECT rp."releaseId", p.key FROM "HypervisorReleaseParavirt" rp JOIN "ParavirtFeature" p ON p.id = rp."featureId"
+        WHERE rp."releaseId" = ANY($2::text[]) AND rp.supported AND p.kind = 'BACKEND') x) AS "releaseBackends",
+    (SELECT json_agg(x) FROM (
+       SELECT e."guestId", p.key, e.supported FROM (${EFFECTIVE_PARAVIRT_SQL}) e
+         JOIN "ParavirtFeature" p ON p.id = e."featureId" WHERE p.kind = 'BACKEND') x) AS "guestBackends",
+    (SELECT json_agg(x) FROM (
+       SELECT x."releaseId", f.key, x.requirement::text AS requirement, x."anyOf"
+         FROM "HypervisorReleaseHostFeature" x JOIN "HardwareFeature" f ON f.id = x."featureId" WHERE x."releaseId" = ANY($2::text[])) x) AS reqs`;
+
+function byKey<T extends Record<string, unknown>>(rows: T[] | null, key: keyof T): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows ?? []) {
+    const k = String(r[key]);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
+
+/** The service's `matrix` answer for guest and release ids (bench/matrix.ts asks for these fields). */
+async function matrix(guestIds: string[], releaseIds: string[]) {
+  const row = must((await pool.query(MATRIX_SQL, [guestIds, releaseIds])).rows[0], 'the one row of the matrix statement');
+  const guestById = new Map((row.guests ?? []).map((g: { id: string; name: string }) => [g.id, g]));
+  const releaseById = new Map((row.releases ?? []).map((r: { id: string; name: string }) => [r.id, r]));
+  const chains = byKey(row.chains, 'guestId');
+  const records = byKey(row.records, 'releaseId');
+  const gdev = byKey(row.guestDevices, 'guestId');
+  const rdev = byKey(row.releaseDevices, 'releaseId');
+  const rback = byKey(row.releaseBackends, 'releaseId');
+  const gback = byKey(row.guestBackends, 'guestId');
+  const reqs = byKey(row.reqs, 'releaseId');
+  const cells = [];
+  const counts = new Map<string, number>();
+  for (const gid of new Set(guestIds)) {
+    const g = must(guestById.get(gid), `guest ${gid}`) as { id: string; name: string };
+    const chain = (chains.get(gid) ?? []).map((c) => ({ id: c.id as string, name: c.name as string }));
+    const inChain = new Set(chain.map((c) => c.id));
+    for (const rid of new Set(releaseIds)) {
+      const r = must(releaseById.get(rid), `release ${rid}`) as { id: string; name: string };
+      const v = deriveVerdict({
+        guest: g,
+        chain,
+        release: r,
+        records: (records.get(rid) ?? []).filter((x) => inChain.has(x.guestId as string)) as never,
+        hostFeatures: null,
+        hostRequirements: (reqs.get(rid) ?? []) as never,
+        guestDevices: (gdev.get(gid) ?? []) as never,
+        releaseDevices: (rdev.get(rid) ?? []) as never,
+        releaseBackends: (rback.get(rid) ?? []).map((b) => b.key as string),
+        guestBackends: (gback.get(gid) ?? []) as never,
+      });
+      counts.set(v.verdict, (counts.get(v.verdict) ?? 0) + 1);
+      cells.push({
+        guest: { id: g.id },
+        hypervisorRelease: { id: r.id },
+        level: v.verdict,
+        basis: v.cellBasis,
+        evidenceLevel: v.evidenceLevel,
+        reasons: v.reasons,
+        conflicts: v.conflicts.map((c) => ({ reason: c.reason })),
+        backends: v.backends.map((b) => ({ backend: b.backend, level: b.level, basis: b.cellBasis, evidenceLevel: b.evidenceLevel })),
+      });
+    }
+  }
+  return {
+    matrix: {
+      cells,
+      counts: LEVEL_ORDER.filter((l) => counts.has(l)).map((level) => ({ level, count: counts.get(level) })),
+    },
+  };
+}
+
+async function readBody(req: import('node:http').IncomingMessage): Promise<string> {
+  let s = '';
+  for await (const chunk of req) s += chunk;
+  return s;
+}
+
 const server = createServer(async (req, res) => {
   try {
     const url = new URL(req.url ?? '/', 'http://floor');
     let data: unknown;
-    if (url.pathname === '/guest') data = await guest(url.searchParams.get('s')!);
+    if (url.pathname === '/matrix') {
+      const { guests, releases } = JSON.parse(await readBody(req)) as { guests: string[]; releases: string[] };
+      data = await matrix(guests, releases);
+    } else if (url.pathname === '/guest') data = await guest(url.searchParams.get('s')!);
     else if (url.pathname === '/page') data = await page();
     else if (url.pathname === '/compatibility') {
       data = await compatibility(url.searchParams.get('g')!, url.searchParams.get('r')!, url.searchParams.getAll('h'));

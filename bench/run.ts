@@ -9,10 +9,15 @@
 // interleaved (anonymous, keyed, anonymous, keyed ... BENCH_AUTH_ROUNDS rounds of BENCH_AUTH_SECONDS
 // each), cache off and on, printed as the ratio keyed/anonymous per round with its mean and spread.
 //
+// Last, the compatibility matrix (bench/matrix.ts): the service's `matrix` for 100 guests × 24
+// releases against a hand-written SQL floor, interleaved A/B rounds, and the whole catalogue's
+// level counts.
+//
 // Environment: BENCH_DATABASE_URL (a PostgreSQL server to create a scratch database on; default
 // postgresql://postgres@127.0.0.1:5432/postgres), BENCH_SECONDS (default 10), BENCH_CONNECTIONS (10),
 // BENCH_ROUNDS (3), BENCH_AUTH_ROUNDS (4), BENCH_AUTH_SECONDS (3), BENCH_OSINFO=0 (curated seed only),
-// BENCH_ONLY=auth (only the authenticated-reads part).
+// BENCH_ONLY=auth (only the authenticated-reads part), BENCH_ONLY=matrix (only the matrix; its own
+// settings are in bench/matrix.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
@@ -24,6 +29,7 @@ import { QUERIES, type QueryName } from './queries.ts';
 import { createApiKey } from '../src/catalogue/accounts.ts';
 import { SYSTEM } from '../src/catalogue/actor.ts';
 import { must } from '../src/util/must.ts';
+import { matrixBench } from './matrix.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -144,6 +150,7 @@ export function spread(xs: number[]): string {
 }
 
 async function run() {
+  if (ONLY === 'matrix') return matrixBench();
   const url = await scratchDatabase();
   const db = await openDatabase({ kind: 'postgres', url, poolSize: 2 });
   // The full catalogue a user runs: the curated seed and every osinfo-db OS (BENCH_OSINFO=0: seed only).
@@ -270,6 +277,7 @@ async function run() {
     '\ntargets (issue 15): cache off >= 0.5 of the floor on every query; p99 within 2x the floor at 10 connections; idle RSS <= 120 MiB',
   );
   await authReads(url, key);
+  await matrixBench();
 }
 
 /** Authenticated vs anonymous reads of the compatibility question, interleaved, per cache setting. */

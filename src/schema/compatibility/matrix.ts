@@ -4,52 +4,89 @@
 import type { Sql } from '../../db/sql.ts';
 import { loadVerdictFacts, type VerdictFacts } from '../../catalogue/compatibility/facts.ts';
 import type { RecordRow } from '../../catalogue/rows.ts';
-import { deriveVerdict, LEVEL_ORDER, type EvidenceLevel, type Status, type Verdict, type VerdictResult } from './verdict.ts';
+import {
+  deriveVerdict,
+  LEVEL_ORDER,
+  type DeviceFact,
+  type EvidenceLevel,
+  type Status,
+  type Verdict,
+  type VerdictRecord,
+  type VerdictResult,
+} from './verdict.ts';
 
 export interface Named {
   id: string;
   name: string;
 }
 
+type Prepared = {
+  records: Map<string, VerdictRecord[]>;
+  guestDevices: Map<string, DeviceFact[]>;
+  releaseDevices: Map<string, Array<DeviceFact & { model: string }>>;
+};
+// The facts in the derivation's shapes, built once per batch (a matrix derives many cells from them).
+const prepared = new WeakMap<VerdictFacts, Prepared>();
+
+function prepare(facts: VerdictFacts): Prepared {
+  let p = prepared.get(facts);
+  if (p) return p;
+  p = { records: new Map(), guestDevices: new Map(), releaseDevices: new Map() };
+  for (const r of facts.records) {
+    const list = p.records.get(r.hypervisorReleaseId) ?? [];
+    list.push({
+      id: r.id,
+      guestId: r.guestId,
+      status: r.status as Status,
+      submitter: r.submitterVendorId ?? r.source,
+      hostFeatureKey: r.hostFeatureKey,
+      evidenceDate: r.evidenceDate,
+      evidenceLevel: r.evidenceLevel as EvidenceLevel,
+      backend: r.backend,
+      createdAt: r.createdAt,
+    });
+    p.records.set(r.hypervisorReleaseId, list);
+  }
+  for (const [g, ds] of facts.guestDevices) {
+    p.guestDevices.set(
+      g,
+      ds.map((d) => ({
+        id: d.deviceId,
+        class: d.class,
+        kind: d.kind,
+        paravirtInterface: d.paravirtInterface,
+        driverSource: d.driverSource,
+      })),
+    );
+  }
+  for (const [r, ds] of facts.releaseDevices) {
+    p.releaseDevices.set(
+      r,
+      ds.map((d) => ({ id: d.deviceId, class: d.class, kind: d.kind, paravirtInterface: d.paravirtInterface, model: d.model })),
+    );
+  }
+  prepared.set(facts, p);
+  return p;
+}
+
+const NONE: never[] = [];
+
 /** The verdict of one pair, from facts that cover it. */
 export function verdictFromFacts(facts: VerdictFacts, guest: Named, release: Named, hostFeatures: string[] | null): VerdictResult {
+  const p = prepare(facts);
   const chain = facts.chains.get(guest.id) ?? [{ id: guest.id, name: guest.name }];
-  const inChain = new Set(chain.map((c) => c.id));
+  const onRelease = p.records.get(release.id) ?? NONE;
   return deriveVerdict({
     guest: { id: guest.id, name: guest.name },
     chain,
     release: { id: release.id, name: release.name },
-    records: facts.records
-      .filter((r) => r.hypervisorReleaseId === release.id && inChain.has(r.guestId))
-      .map((r) => ({
-        id: r.id,
-        guestId: r.guestId,
-        status: r.status as Status,
-        submitter: r.submitterVendorId ?? r.source,
-        hostFeatureKey: r.hostFeatureKey,
-        evidenceDate: r.evidenceDate,
-        evidenceLevel: r.evidenceLevel as EvidenceLevel,
-        backend: r.backend,
-        createdAt: r.createdAt,
-      })),
+    records: onRelease.length ? onRelease.filter((r) => chain.some((c) => c.id === r.guestId)) : NONE,
     hostFeatures,
-    hostRequirements: facts.hostRequirements.get(release.id) ?? [],
-    guestDevices: (facts.guestDevices.get(guest.id) ?? []).map((d) => ({
-      id: d.deviceId,
-      class: d.class,
-      kind: d.kind,
-      paravirtInterface: d.paravirtInterface,
-      driverSource: d.driverSource,
-    })),
-    releaseDevices: (facts.releaseDevices.get(release.id) ?? []).map((d) => ({
-      id: d.deviceId,
-      class: d.class,
-      kind: d.kind,
-      paravirtInterface: d.paravirtInterface,
-      model: d.model,
-    })),
-    releaseBackends: facts.releaseBackends.get(release.id) ?? [],
-    guestBackends: facts.guestBackends.get(guest.id) ?? [],
+    hostRequirements: facts.hostRequirements.get(release.id) ?? NONE,
+    guestDevices: p.guestDevices.get(guest.id) ?? NONE,
+    releaseDevices: p.releaseDevices.get(release.id) ?? NONE,
+    releaseBackends: facts.releaseBackends.get(release.id) ?? NONE,
+    guestBackends: facts.guestBackends.get(guest.id) ?? NONE,
   });
 }
 

@@ -151,19 +151,12 @@ const KIND_ORDER: Record<string, number> = { PARAVIRTUAL: 0, EMULATED: 1, PHYSIC
  * add-on one, virtio 1.0 before transitional; emulated devices last.
  */
 export function matchDevices(guestDevices: DeviceFact[], releaseDevices: Array<DeviceFact & { model: string }>): DeviceMatch[] {
-  const guest = new Map(guestDevices.map((d) => [d.id, d]));
-  const native = new Map<string, number>();
-  for (const d of releaseDevices) {
-    if (d.kind === 'PARAVIRTUAL' && d.paravirtInterface) {
-      const family = d.paravirtInterface.startsWith('VIRTIO') ? 'VIRTIO' : d.paravirtInterface;
-      native.set(family, (native.get(family) ?? 0) + 1);
-    }
-  }
+  const guest = guestIndex(guestDevices);
+  const { byClass, native } = releaseIndex(releaseDevices);
   const familyScore = (d: DeviceFact) => {
     const iface = d.paravirtInterface ?? 'NONE';
     return native.get(iface.startsWith('VIRTIO') ? 'VIRTIO' : iface) ?? 0;
   };
-  const IFACE_ORDER = ['VIRTIO_1_0', 'VIRTIO_TRANSITIONAL', 'VIRTIO_LEGACY'];
   const ifaceRank = (d: DeviceFact) => {
     const i = IFACE_ORDER.indexOf(d.paravirtInterface ?? '');
     return i < 0 ? IFACE_ORDER.length : i;
@@ -171,20 +164,55 @@ export function matchDevices(guestDevices: DeviceFact[], releaseDevices: Array<D
   const addon = (d: DeviceFact) => Number(guest.get(d.id)?.driverSource === 'ADDON');
   const out: DeviceMatch[] = [];
   for (const cls of MATCH_CLASSES) {
-    const both = releaseDevices
-      .filter((d) => d.class === cls && guest.has(d.id))
-      .sort(
-        (a, b) =>
-          (KIND_ORDER[a.kind] ?? 9) - (KIND_ORDER[b.kind] ?? 9) ||
-          familyScore(b) - familyScore(a) ||
-          addon(a) - addon(b) ||
-          ifaceRank(a) - ifaceRank(b) ||
-          a.id.localeCompare(b.id),
-      );
-    const best = both[0];
+    let best: (DeviceFact & { model: string }) | undefined;
+    for (const d of byClass.get(cls) ?? []) {
+      if (!guest.has(d.id)) continue;
+      if (
+        !best ||
+        ((KIND_ORDER[d.kind] ?? 9) - (KIND_ORDER[best.kind] ?? 9) ||
+          familyScore(best) - familyScore(d) ||
+          addon(d) - addon(best) ||
+          ifaceRank(d) - ifaceRank(best) ||
+          (d.id < best.id ? -1 : 1)) < 0
+      ) {
+        best = d;
+      }
+    }
     out.push({ class: cls, deviceId: best?.id ?? null, model: best?.model ?? null, paravirtual: best?.kind === 'PARAVIRTUAL' });
   }
   return out;
+}
+
+const IFACE_ORDER = ['VIRTIO_1_0', 'VIRTIO_TRANSITIONAL', 'VIRTIO_LEGACY'];
+// A matrix derives many cells from the same device lists: their indexes are built once per list.
+const guestIndexes = new WeakMap<DeviceFact[], Map<string, DeviceFact>>();
+const releaseIndexes = new WeakMap<object, { byClass: Map<string, Array<DeviceFact & { model: string }>>; native: Map<string, number> }>();
+
+function guestIndex(devices: DeviceFact[]): Map<string, DeviceFact> {
+  let m = guestIndexes.get(devices);
+  if (!m) {
+    m = new Map(devices.map((d) => [d.id, d]));
+    guestIndexes.set(devices, m);
+  }
+  return m;
+}
+
+function releaseIndex(devices: Array<DeviceFact & { model: string }>) {
+  let ix = releaseIndexes.get(devices);
+  if (!ix) {
+    const byClass = new Map<string, Array<DeviceFact & { model: string }>>();
+    const native = new Map<string, number>();
+    for (const d of devices) {
+      byClass.set(d.class, [...(byClass.get(d.class) ?? []), d]);
+      if (d.kind === 'PARAVIRTUAL' && d.paravirtInterface) {
+        const family = d.paravirtInterface.startsWith('VIRTIO') ? 'VIRTIO' : d.paravirtInterface;
+        native.set(family, (native.get(family) ?? 0) + 1);
+      }
+    }
+    ix = { byClass, native };
+    releaseIndexes.set(devices, ix);
+  }
+  return ix;
 }
 
 /**
