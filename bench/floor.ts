@@ -76,7 +76,7 @@ async function compatibility(guestShort: string, releaseRef: string, hostFeature
     ),
     pool.query(
       `SELECT c.id, c."guestId", c.status::text AS status, coalesce(c."submitterVendorId", c.source) AS submitter, f.key AS hk, c."evidenceDate",
-              c."evidenceLevel"::text AS "evidenceLevel", c.backend, ${ts('c."createdAt"')} AS "createdAt"
+              c."evidenceLevel"::text AS "evidenceLevel", c.backend, c."deviceId", ${ts('c."createdAt"')} AS "createdAt"
          FROM "CompatibilityRecord" c LEFT JOIN "HardwareFeature" f ON f.id = c."hostFeatureId"
         WHERE c."guestId" IN (SELECT "ancestorId" FROM "GuestOSAncestor" WHERE "guestId" = $1) AND c."hypervisorReleaseId" = $2
           AND c."reviewState" = 'ACCEPTED' AND NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)
@@ -122,6 +122,7 @@ async function compatibility(guestShort: string, releaseRef: string, hostFeature
       evidenceDate: x.evidenceDate,
       evidenceLevel: x.evidenceLevel,
       backend: x.backend,
+      deviceId: x.deviceId,
       createdAt: x.createdAt,
     })),
     hostFeatures,
@@ -156,7 +157,7 @@ const MATRIX_SQL = `
     (SELECT json_agg(x) FROM (
        SELECT c.id, c."guestId", c."hypervisorReleaseId" AS "releaseId", c.status::text AS status,
               coalesce(c."submitterVendorId", c.source) AS submitter, f.key AS "hostFeatureKey",
-              to_char(c."evidenceDate", 'YYYY-MM-DD') AS "evidenceDate", c."evidenceLevel"::text AS "evidenceLevel", c.backend,
+              to_char(c."evidenceDate", 'YYYY-MM-DD') AS "evidenceDate", c."evidenceLevel"::text AS "evidenceLevel", c.backend, c."deviceId",
               ${ts('c."createdAt"')} AS "createdAt"
          FROM "CompatibilityRecord" c LEFT JOIN "HardwareFeature" f ON f.id = c."hostFeatureId"
         WHERE c."guestId" IN (SELECT id FROM chains) AND c."hypervisorReleaseId" = ANY($2::text[]) AND c."reviewState" = 'ACCEPTED'

@@ -3,9 +3,13 @@
 // matrix (with synthetic guests to reach 100 rows), the vendor fixtures for submissions.
 import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
-import { testTargets } from './helpers/db.ts';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freshDatabase, testTargets } from './helpers/db.ts';
+import { migrate, MIGRATIONS_DIR } from '../src/db/migrate.ts';
 import { seededApp, type TestApp } from './helpers/app.ts';
-import { vendorApp, SUBMIT, REVIEW, goodRecord, type VendorTestApp } from './helpers/vendor-fixtures.ts';
+import { vendorApp, loadFixtures, SUBMIT, REVIEW, IDS, goodRecord, type VendorTestApp } from './helpers/vendor-fixtures.ts';
 import { at } from '../src/util/must.ts';
 
 const VERDICT = `query($g: String!, $r: String!) {
@@ -231,4 +235,42 @@ for (const kind of testTargets()) {
       assert.match(v.reasons.join('\n'), /outranked by hvco \(VENDOR_CERTIFIED, 2020-01-01\)/);
     });
   });
+
+  it(`the evidence-level migration backfills existing records by their submitter (${kind})`, async () => {
+    const migration = readdirSync(MIGRATIONS_DIR).find((m) => m.endsWith('_verdict_evidence_level'));
+    assert.ok(migration, 'the migration is committed');
+    const dir = mkdtempSync(join(tmpdir(), 'vc-migrations-'));
+    const target = await freshDatabase(kind);
+    const db = await target.open();
+    try {
+      for (const m of readdirSync(MIGRATIONS_DIR)) if (m < migration) cpSync(join(MIGRATIONS_DIR, m), join(dir, m), { recursive: true });
+      cpSync(join(MIGRATIONS_DIR, 'migration_lock.toml'), join(dir, 'migration_lock.toml'));
+      await migrate(db, dir);
+      await loadFixtures(db);
+      await db.sql.query(
+        `INSERT INTO "CompatibilityRecord" (id, "guestId", "hypervisorReleaseId", status, "submitterVendorId", "reviewState", source) VALUES
+         ('by-hv', $1, $2, 'WORKS', 'hvco', 'ACCEPTED', 'vendor:hvco'), ('by-os', $1, $2, 'WORKS', 'acme', 'ACCEPTED', 'vendor:acme'),
+         ('by-other', $1, $2, 'WORKS', 'other', 'ACCEPTED', 'vendor:other'), ('curated', $1, $2, 'WORKS', NULL, 'ACCEPTED', 'curated')`,
+        [IDS.acme1, IDS.kvmt1],
+      );
+      const applied = await migrate(db);
+      assert.ok(applied.includes(migration), applied.join(', '));
+      const rows = await db.sql.query<{ id: string; level: string }>(
+        `SELECT id, "evidenceLevel"::text AS level FROM "CompatibilityRecord" ORDER BY id`,
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.id, r.level]),
+        [
+          ['by-hv', 'VENDOR_CERTIFIED'],
+          ['by-os', 'GUEST_VENDOR_TESTED'],
+          ['by-other', 'USER_REPORTED'],
+          ['curated', 'USER_REPORTED'],
+        ],
+      );
+    } finally {
+      await db.close();
+      await target.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 }

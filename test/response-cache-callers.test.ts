@@ -119,6 +119,14 @@ const CALLER_DEPENDENT: Probe[] = [
     fields: ['compatibility'],
     query: `{ compatibility(guest: "acmeos1", hypervisorRelease: "kvmt:1.0") { verdict records { ${RECORD} } } }`,
   },
+  {
+    differs: false,
+    name: 'the matrix, a guest row and a release column with their records',
+    fields: ['matrix', 'guestSupport', 'releaseGuests'],
+    query: `{ matrix(guests: ["acmeos1"], hypervisorReleases: ["kvmt:1.0"]) { cells { level backends { records { ${RECORD} } } } }
+      guestSupport(guest: "acmeos1") { level backends { records { ${RECORD} } } }
+      releaseGuests(hypervisorRelease: "kvmt:1.0") { nodes { level backends { records { ${RECORD} } } } } }`,
+  },
 ];
 
 /** Query fields whose answers are the same for every caller (catalogue data, limits, versions). */

@@ -52,9 +52,6 @@ function group<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
   return out;
 }
 
-/** The number of statements loadVerdictFacts runs, whatever the number of guests and releases. */
-export const FACT_STATEMENTS = 7;
-
 export async function loadVerdictFacts(sql: Sql, guestIds: readonly string[], releaseIds: readonly string[]): Promise<VerdictFacts> {
   const g = [...new Set(guestIds)];
   const r = [...new Set(releaseIds)];

@@ -43,6 +43,7 @@ function prepare(facts: VerdictFacts): Prepared {
       evidenceDate: r.evidenceDate,
       evidenceLevel: r.evidenceLevel as EvidenceLevel,
       backend: r.backend,
+      deviceId: r.deviceId,
       createdAt: r.createdAt,
     });
     p.records.set(r.hypervisorReleaseId, list);

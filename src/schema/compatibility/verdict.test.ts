@@ -272,4 +272,20 @@ describe('deriveVerdict: storage controllers, backends and evidence', () => {
     assert.equal(v.cellBasis, 'RECORD');
     assert.deepEqual(v.recordIds, ['new', 'old']);
   });
+
+  it('a record about one device does not decide the level: a negative one takes the device out of the match', () => {
+    const v = deriveVerdict(
+      input({
+        hostRequirements: [],
+        records: [rec({ id: 'no-virtio', status: 'UNSUPPORTED', deviceId: 'virtio-net', evidenceLevel: 'DERIVED' })],
+      }),
+    );
+    assert.equal(v.verdict, 'LIKELY', 'the guest still runs, on e1000');
+    assert.equal(v.devices.find((d) => d.class === 'NETWORK')?.deviceId, 'e1000');
+    assert.deepEqual(v.recordIds, ['no-virtio']);
+    assert.match(
+      at(v.reasons, 0),
+      /record no-virtio by x \(DERIVED\): UNSUPPORTED with device virtio-net, so it is left out of the device match/,
+    );
+  });
 });

@@ -55,6 +55,11 @@ export interface VerdictRecord {
   evidenceLevel?: EvidenceLevel;
   /** Paravirt backend the record is about; null: the release as a whole. */
   backend?: string | null;
+  /**
+   * A record about one device (the guest drives it or not) says nothing of the guest as a whole:
+   * a negative one takes the device out of the match; neither decides the level.
+   */
+  deviceId?: string | null;
   createdAt?: string;
 }
 
@@ -380,12 +385,23 @@ export function deriveVerdict(input: VerdictInput): VerdictResult {
       `${input.release.name} requires ${keys.join(' or ')} for hardware-assisted operation; the host has ${keys.length > 1 ? 'none of them' : 'not got it'}`,
     );
   }
-  const devices = matchDevices(input.guestDevices, input.releaseDevices);
-
   const hostSet = input.hostFeatures ? new Set(input.hostFeatures) : null;
-  const applicable = input.records.filter((r) => r.hostFeatureKey == null || hostSet == null || hostSet.has(r.hostFeatureKey));
-  const skipped = input.records.length - applicable.length;
+  const holding = input.records.filter((r) => r.hostFeatureKey == null || hostSet == null || hostSet.has(r.hostFeatureKey));
+  const skipped = input.records.length - holding.length;
   if (skipped > 0) reasons.push(`${skipped} record(s) left out: they hold only on hosts with a feature this host lacks`);
+  const applicable = holding.filter((r) => !r.deviceId);
+  const deviceRecords = holding.filter((r) => r.deviceId);
+  const cannot = new Set<string>();
+  for (const r of deviceRecords) {
+    if (POLARITY[r.status] < 0 && r.deviceId) {
+      cannot.add(r.deviceId);
+      reasons.push(`record ${r.id} by ${describe(r)}: ${r.status} with device ${r.deviceId}, so it is left out of the device match`);
+    }
+  }
+  const devices = matchDevices(
+    cannot.size ? input.guestDevices.filter((d) => !cannot.has(d.id)) : input.guestDevices,
+    input.releaseDevices,
+  );
 
   // The release's backends, and any a record names that the release does not list.
   const names: Array<string | null> = [...new Set(input.releaseBackends ?? [])].sort();
@@ -414,7 +430,7 @@ export function deriveVerdict(input: VerdictInput): VerdictResult {
   }
   for (const b of backends) reasons.push(...b.reasons);
 
-  const recordIds = [...new Set(backends.flatMap((b) => b.recordIds))];
+  const recordIds = [...new Set([...backends.flatMap((b) => b.recordIds), ...deviceRecords.map((r) => r.id)])];
   const seen = new Set<string>();
   const conflicts = backends
     .flatMap((b) => b.conflicts)
