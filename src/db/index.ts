@@ -1,6 +1,8 @@
 // Builds the database handle: a PostgreSQL pool or an embedded PGlite in a data folder, with one
 // Prisma client (through the matching driver adapter) and one raw SQL interface over the same
-// connections. The rest of the code never knows which one it got.
+// connections. The rest of the code never knows which one it got. The Prisma client is built on
+// the first read of `db.prisma` (the service's reads and writes go through `sql`; a client nobody
+// uses costs memory for its whole life).
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 // Each driver is loaded when a database of its kind is opened: a CLI command pays for one (PGlite
@@ -33,6 +35,17 @@ async function loadPg(): Promise<typeof pg> {
   // int8 (counts, bigserial): numbers; our values stay far below 2^53.
   pgModule.types.setTypeParser(20, (v) => Number(v));
   return pgModule;
+}
+
+/** A value built on first use; `built` is what was built so far (undefined until then). */
+export function lazy<T>(build: () => T): { get(): T; readonly built: T | undefined } {
+  let value: T | undefined;
+  return {
+    get: () => (value ??= build()),
+    get built() {
+      return value;
+    },
+  };
 }
 
 function ignoreClientError(): void {
@@ -111,11 +124,13 @@ async function openPostgres(url: string, poolSize: number, statementTimeoutMs: n
       cause: err,
     });
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = lazy(() => new PrismaClient({ adapter: new PrismaPg(pool) }));
   return {
     kind: 'postgres',
     sql: pgSql(pool),
-    prisma,
+    get prisma() {
+      return prisma.get();
+    },
     migrationAdapter: () => {
       // The engine may keep a connection it no longer uses; a short idle timeout closes it.
       const own = new pg.Pool({
@@ -132,7 +147,7 @@ async function openPostgres(url: string, poolSize: number, statementTimeoutMs: n
     },
     description: `PostgreSQL ${redact(url)}`,
     async close() {
-      await prisma.$disconnect().catch(() => {});
+      await prisma.built?.$disconnect().catch(() => {});
       await pool.end();
     },
   };
@@ -237,15 +252,17 @@ async function openPglite(dataDir: string): Promise<Database> {
       cause: err,
     });
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  const prisma = lazy(() => new PrismaClient({ adapter: new PrismaPGlite(db) }));
   return {
     kind: 'pglite',
     sql: pgliteSql(db),
-    prisma,
+    get prisma() {
+      return prisma.get();
+    },
     migrationAdapter: () => ({ factory: wholeScriptAdapter(new PrismaPGlite(db), (script) => db.exec(script)), release: async () => {} }),
     description: memory ? `embedded PGlite (${dataDir})` : `embedded PGlite in ${dataDir}`,
     async close() {
-      await prisma.$disconnect().catch(() => {});
+      await prisma.built?.$disconnect().catch(() => {});
       await db.close();
       release();
     },
