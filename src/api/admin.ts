@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
-import type { Database } from '../db/index.ts';
+import { withSql, type Database } from '../db/index.ts';
 import type { Sql } from '../db/sql.ts';
 import { ADMIN_FILE, DELEGABLE, type RunFrame, type RunRequest } from '../cli/remote.ts';
 import type { CliIO } from '../cli/types.ts';
@@ -178,7 +178,7 @@ export async function startAdminChannel(config: Config, db: Database, app: App, 
       stderr: stream(2, body.stderr),
       env: body.debug ? { VIRTCOMPAT_DEBUG: '1' } : {},
       cwd: body.cwd,
-      service: { db: { ...db, sql: cancellableSql(db.sql, check) }, announce },
+      service: { db: withSql(db, cancellableSql(db.sql, check)), announce },
     };
 
     const job = queue.then(async () => {

@@ -62,6 +62,15 @@ function redact(url: string): string {
   }
 }
 
+/**
+ * The same database with its SQL interface replaced (a replica's reads, a statement counter, a
+ * cancellable view). Everything else, the lazily built Prisma client included, is the original's:
+ * spreading `{ ...db }` would read the `prisma` getter and build the client for nothing.
+ */
+export function withSql(db: Database, sql: Sql): Database {
+  return Object.create(db, { sql: { value: sql, enumerable: true } }) as Database;
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   return target.kind === 'postgres'
     ? openPostgres(target.url, target.poolSize, target.statementTimeoutMs ?? 0)

@@ -12,7 +12,7 @@ import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Database } from '../../db/index.ts';
+import { withSql, type Database } from '../../db/index.ts';
 import { parseLsn, type ReadRouter } from '../../db/replicas.ts';
 import { createLoaders } from '../../schema/loaders.ts';
 import type { Actor } from '../../catalogue/actor.ts';
@@ -120,7 +120,7 @@ export function useReadRouting(opts: {
       }
       const view = opts.router.route({ lsn, seq: opts.floor?.() ?? 0n });
       notes.set(request, { read: view.target });
-      extendContext({ db: { ...opts.primary, sql: view.sql }, loaders: createLoaders(view.sql) } as never);
+      extendContext({ db: withSql(opts.primary, view.sql), loaders: createLoaders(view.sql) } as never);
       return undefined;
     },
     onResponse({ request, response }) {
