@@ -198,6 +198,7 @@ const EXT: Record<Format, string> = {
   vmx: 'vmx',
   'cloud-hypervisor': 'ch.args',
   firecracker: 'firecracker.json',
+  'hyperv-ps': 'hyperv.ps1',
 };
 
 function golden(file: string, actual: string) {

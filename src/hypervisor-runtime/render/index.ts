@@ -2,6 +2,7 @@
 import type { Plan } from '../plan.ts';
 import { renderCloudHypervisor } from './cloud-hypervisor.ts';
 import { renderFirecracker } from './firecracker.ts';
+import { renderHypervPs } from './hyperv.ts';
 import { renderLibvirt } from './libvirt.ts';
 import { renderQemu, type QemuRenderOptions } from './qemu.ts';
 import { renderVmx } from './vmware.ts';
@@ -9,9 +10,9 @@ import { renderXl } from './xen.ts';
 import { at } from '../../util/must.ts';
 
 export { RenderError } from './common.ts';
-export { renderQemu, renderLibvirt, renderXl, renderVmx, renderCloudHypervisor, renderFirecracker };
+export { renderQemu, renderLibvirt, renderXl, renderVmx, renderCloudHypervisor, renderFirecracker, renderHypervPs };
 
-export const FORMATS = ['json', 'qemu', 'libvirt', 'xl', 'vmx', 'cloud-hypervisor', 'firecracker'] as const;
+export const FORMATS = ['json', 'qemu', 'libvirt', 'xl', 'vmx', 'cloud-hypervisor', 'firecracker', 'hyperv-ps'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** Shell-quotes one argv word for display (the renderers themselves return arrays). */
@@ -53,5 +54,7 @@ export function renderText(plan: Plan, format: Format, qemuOpts: QemuRenderOptio
     }
     case 'firecracker':
       return renderFirecracker(plan);
+    case 'hyperv-ps':
+      return renderHypervPs(plan);
   }
 }
