@@ -11,6 +11,7 @@ import type { Plan } from '../src/hypervisor-runtime/plan.ts';
 import { HYPERVISOR_KEYS, type HypervisorKey } from '../src/hypervisor-runtime/spec.ts';
 import { curatedIssues, inspected, move, vmwareVm } from './helpers/move.ts';
 import { loadFacts } from './fixtures/runtime/load.ts';
+import { must } from '../src/util/must.ts';
 
 const item = (m: MovePlan, id: string) => m.preflight.find((p) => p.id === id);
 const refusal = (f: () => unknown): MoveError => {
@@ -50,8 +51,8 @@ describe('keeps what the VM is', () => {
   it("boot order: the source's boot disk comes first, and the reordering is said", () => {
     const vm = vmwareVm();
     vm.disks = [
-      { ...vm.disks[0]!, bootOrder: 2 },
-      { ...vm.disks[1]!, bootOrder: 1 },
+      { ...must(vm.disks[0], 'disk 0'), bootOrder: 2 },
+      { ...must(vm.disks[1], 'disk 1'), bootOrder: 1 },
     ];
     const m = move('debian11', vm, 'kvm', { prepared: true });
     expect(m.plan.devices.filter((d) => d.role === 'disk').map((d) => d.disk?.source)).toEqual([
@@ -72,7 +73,8 @@ describe('pre-flight: steps, risks, conversions, each with its evidence', () => 
     expect(s.commands?.join('\n')).toMatch(/dracut --force --add-drivers "virtio_pci virtio_blk"/);
     expect(s.evidence.map((e) => e.source)).toContain('https://libguestfs.org/virt-v2v.1.html');
     expect(s.evidence[0]?.record).toBe('http://pcisig.com/pci/1af4/1042');
-    expect(item(m, 'risk:nic-name:net0')?.evidence[0]?.source).toBe('https://systemd.io/PREDICTABLE_INTERFACE_NAMES/');
+    expect(item(m, 'issue:linux-nic-rename')?.evidence[0]?.source).toBe('https://systemd.io/PREDICTABLE_INTERFACE_NAMES/');
+    expect(item(m, 'risk:nic-name:net0')).toBeUndefined();
     expect(item(m, 'step:remove-agent:vmware')?.title).toMatch(/open-vm-tools/);
     expect(item(m, 'step:install-agent:kvm')?.title).toMatch(/qemu-guest-agent/);
   });
@@ -189,7 +191,10 @@ describe('known issues are data', () => {
     expect(ids).not.toContain('issue:vmware-pvscsi-boot-driver');
     const back = move('debian11', kvmVm(), 'vmware', { prepared: true });
     expect(back.preflight.map((p) => p.id)).toContain('issue:vmware-pvscsi-boot-driver');
-    const pv = issues.find((i) => i.key === 'vmware-pvscsi-boot-driver')!;
+    const pv = must(
+      issues.find((i) => i.key === 'vmware-pvscsi-boot-driver'),
+      'the PVSCSI issue',
+    );
     const guest = loadFacts('debian11', 'vmware').guest;
     const mapping = back.mapping.map((m) => ({ ...m, changed: false }));
     expect(issueApplies(pv, { from: 'kvm', to: 'vmware', guest, mapping, conditions: new Set() })).toBe(false);

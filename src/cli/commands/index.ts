@@ -50,6 +50,11 @@ export const entries: CommandEntry[] = [
   lazy('key create', 'create an API key (shown once)', () => import('./key.ts')),
   lazy('key list', 'list API keys (ids, roles, vendors, last use; never secrets)', () => import('./key.ts')),
   lazy('key revoke', 'revoke an API key at once', () => import('./key.ts')),
+  lazy(
+    'move',
+    "plan a VM (.vmx, OVF, libvirt XML, xl.cfg) on another hypervisor: pre-flight report and the target's configuration",
+    () => import('./move.ts'),
+  ),
   lazy('plan', 'plan a VM for a guest on a hypervisor and render it (QEMU argv, libvirt XML, xl.cfg, .vmx ...)', () => import('./plan.ts')),
   lazy('probe', "read this host's virtualization facts (CPU flags, KVM, IOMMU, PCI/SR-IOV, QEMU, firmware)", () => import('./probe.ts')),
   lazy('seed', 'apply the curated seed (idempotent)', () => import('./seed.ts')),

@@ -45,7 +45,6 @@ export const SOURCES = {
     'https://learn.microsoft.com/en-us/troubleshoot/windows-client/performance/stop-error-7b-or-inaccessible-boot-device-troubleshooting',
   virtioWin: 'https://github.com/virtio-win/kvm-guest-drivers-windows',
   proxmoxWindows: 'https://pve.proxmox.com/wiki/Migrate_to_Proxmox_VE',
-  netNames: 'https://systemd.io/PREDICTABLE_INTERFACE_NAMES/',
   vmwareStaticMac:
     'https://docs.vmware.com/en/VMware-vSphere/7.0/com.vmware.vsphere.networking.doc/GUID-ADFECCE5-19E7-4A81-B706-171E279ACBCD.html',
   bitlocker: 'https://learn.microsoft.com/en-us/windows/security/operating-system-security/data-protection/bitlocker/recovery-overview',
@@ -375,20 +374,18 @@ export function preflightFor(input: MoveInput, plan: Plan, mapping: DeviceMappin
           when: 'before-move',
           evidence: [{ record: records[1], rule: 'move.nic-driver', source: windows ? SOURCES.virtioWin : SOURCES.virtV2v }],
         });
-      add({
-        id: `risk:nic-name:${m.target.id}`,
-        kind: 'risk',
-        severity: 'warning',
-        title: windows
-          ? `the NIC appears as a new adapter: a static IP address stays on the old, hidden one`
-          : `the interface may be renamed (its name follows the driver and PCI slot): configuration keyed on the old name, static addresses included, does not apply`,
-        trigger: `${m.target.id} moves ${via}`,
-        when: 'before-move',
-        workaround: windows
-          ? 'note the static configuration before the move and set it on the new adapter'
-          : 'key the network configuration on the MAC (systemd .link/.network Match MACAddress=, or NetworkManager) or remove /etc/udev/rules.d/70-persistent-net.rules entries for the old NIC',
-        evidence: [{ rule: 'move.nic-rename', source: SOURCES.netNames }],
-      });
+      // Linux: the rename is the curated known issue linux-nic-rename (seed/curated/known-issues.yaml)
+      if (windows)
+        add({
+          id: `risk:nic-name:${m.target.id}`,
+          kind: 'risk',
+          severity: 'warning',
+          title: 'the NIC appears as a new adapter: a static IP address stays on the old, hidden one',
+          trigger: `${m.target.id} moves ${via}`,
+          when: 'before-move',
+          workaround: 'note the static configuration before the move and set it on the new adapter',
+          evidence: [{ rule: 'move.nic-rename' }],
+        });
     }
   }
 
