@@ -349,6 +349,25 @@ export const EquivalenceGroupSchema = z.strictObject({
 
 export const EquivalenceFileSchema = z.strictObject({ groups: z.array(EquivalenceGroupSchema).min(1) });
 
+// Known issues on moves between hypervisors (the runtime's matcher: src/hypervisor-runtime/move/known-issues.ts).
+export const KnownIssueSchema = z.strictObject({
+  key: Key,
+  title: Text,
+  severity: z.enum(['info', 'warning', 'blocker']),
+  fromHypervisor: Key.optional(),
+  toHypervisor: Key.optional(),
+  fromDevice: Key.optional(),
+  toDevice: Key.optional(),
+  guestFamily: Key.optional(),
+  guest: z.string().min(1).optional(),
+  condition: z.enum(['tpm', 'secure-boot', 'firmware-change', 'nic-change', 'disk-change']).optional(),
+  trigger: Text,
+  workaround: Text,
+  evidenceUrl: HttpUrl,
+});
+
+export const KnownIssuesFileSchema = z.strictObject({ issues: z.array(KnownIssueSchema).min(1) });
+
 // ───────────────────────────── types ─────────────────────────────
 
 export type Vendor = z.infer<typeof VendorSchema>;
@@ -362,6 +381,7 @@ export type Guest = z.infer<typeof GuestSchema>;
 export type GuestsFile = z.infer<typeof GuestsFileSchema>;
 export type CompatibilityRecord = z.infer<typeof CompatibilityRecordSchema>;
 export type EquivalenceGroup = z.infer<typeof EquivalenceGroupSchema>;
+export type KnownIssue = z.infer<typeof KnownIssueSchema>;
 
 /** One hypervisor file or guest file, with the path it came from (relative to the seed dir). */
 export interface Sourced<T> {
@@ -380,4 +400,5 @@ export interface CuratedSeed {
   guests: Sourced<GuestsFile>[];
   compatibility: CompatibilityRecord[];
   equivalence: EquivalenceGroup[];
+  knownIssues: KnownIssue[];
 }

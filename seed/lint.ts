@@ -21,6 +21,7 @@ export const FILES = {
   devices: 'devices.yaml',
   compatibility: 'compatibility.yaml',
   equivalence: 'equivalence.yaml',
+  knownIssues: 'known-issues.yaml',
 } as const;
 
 const HW_PREFIX = 'http://virtcompat.org/hw/';
@@ -288,6 +289,20 @@ export function lintSeed(seed: CuratedSeed): SeedProblem[] {
         report(FILES.equivalence, `${q}.hypervisorKey`, `unknown hypervisor ${m.hypervisorKey}`);
       }
     });
+  });
+
+  // ── known issues ──
+  const issueKeys = new Set<string>();
+  seed.knownIssues.forEach((k, i) => {
+    const p = at('issues', i, k.key);
+    if (issueKeys.has(k.key)) report(FILES.knownIssues, `${p}.key`, `duplicate known issue ${k.key}`);
+    issueKeys.add(k.key);
+    for (const side of ['fromHypervisor', 'toHypervisor'] as const) {
+      const key = k[side];
+      if (key !== undefined && !hvByKey.has(key)) report(FILES.knownIssues, `${p}.${side}`, `unknown hypervisor ${key}`);
+    }
+    if (!k.fromHypervisor && !k.toHypervisor && !k.fromDevice && !k.toDevice && !k.condition)
+      report(FILES.knownIssues, p, 'a known issue names a transition: a hypervisor or a device on either side, or a condition');
   });
 
   // ── compatibility ──

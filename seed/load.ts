@@ -23,6 +23,7 @@ import {
   GuestsFileSchema,
   HardwareFeaturesFileSchema,
   HypervisorFileSchema,
+  KnownIssuesFileSchema,
   ParavirtFeaturesFileSchema,
   VendorsFileSchema,
   type CuratedSeed,
@@ -116,6 +117,7 @@ export async function loadCuratedSeedFiles(dir: string = DEFAULT_SEED_DIR): Prom
   const devices = readYaml(dir, FILES.devices, DevicesFileSchema, problems);
   const compat = readYaml(dir, FILES.compatibility, CompatibilityFileSchema, problems);
   const equiv = readYaml(dir, FILES.equivalence, EquivalenceFileSchema, problems);
+  const issues = readYaml(dir, FILES.knownIssues, KnownIssuesFileSchema, problems);
   const hypervisors = yamlFiles(dir, 'hypervisors', problems).flatMap((file) => {
     const data = readYaml(dir, file, HypervisorFileSchema, problems);
     return data ? [{ file, data }] : [];
@@ -124,7 +126,7 @@ export async function loadCuratedSeedFiles(dir: string = DEFAULT_SEED_DIR): Prom
     const data = readYaml(dir, file, GuestsFileSchema, problems);
     return data ? [{ file, data }] : [];
   });
-  if (problems.length || !vendors || !hw || !pv || !devices || !compat || !equiv) throw new SeedValidationError(problems);
+  if (problems.length || !vendors || !hw || !pv || !devices || !compat || !equiv || !issues) throw new SeedValidationError(problems);
   const seed: CuratedSeed = {
     dir,
     vendors: vendors.vendors,
@@ -135,6 +137,7 @@ export async function loadCuratedSeedFiles(dir: string = DEFAULT_SEED_DIR): Prom
     guests,
     compatibility: compat.records,
     equivalence: equiv.groups,
+    knownIssues: issues.issues,
   };
   const lint = lintSeed(seed);
   if (lint.length) throw new SeedValidationError(lint);
@@ -208,6 +211,7 @@ export const SEED_KINDS = [
   'guestParavirt',
   'equivalenceGroups',
   'equivalenceMembers',
+  'knownIssues',
   'compatibilityRecords',
 ] as const;
 export type SeedKind = (typeof SEED_KINDS)[number];
@@ -825,6 +829,49 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
       seed.equivalence.flatMap((g) =>
         g.members.map((m) => ({ groupKey: g.key, deviceId: m.deviceId, hypervisorKey: opt(m.hypervisorKey) })),
       ),
+    );
+
+    await write(
+      'knownIssues',
+      seedSpec(
+        'KnownIssue',
+        ['id'],
+        [
+          ['id', 'text'],
+          ['key', 'text'],
+          ['title', 'text'],
+          ['severity', { enum: 'KnownIssueSeverity' }],
+          ['fromHypervisor', 'text'],
+          ['toHypervisor', 'text'],
+          ['fromDevice', 'text'],
+          ['toDevice', 'text'],
+          ['guestFamily', 'text'],
+          ['guestId', 'text'],
+          ['condition', 'text'],
+          ['trigger', 'text'],
+          ['workaround', 'text'],
+          ['evidenceUrl', 'text'],
+          ['source', 'text'],
+        ],
+        { updatedAt: true, owned: NOT_VENDOR, prunable: `t."source" = 'curated'`, entity: 'KnownIssue' },
+      ),
+      seed.knownIssues.map((i) => ({
+        id: `http://virtcompat.org/known-issue/${i.key}`,
+        key: i.key,
+        title: i.title,
+        severity: i.severity.toUpperCase(),
+        fromHypervisor: opt(i.fromHypervisor),
+        toHypervisor: opt(i.toHypervisor),
+        fromDevice: opt(i.fromDevice),
+        toDevice: opt(i.toDevice),
+        guestFamily: opt(i.guestFamily),
+        guestId: opt(i.guest),
+        condition: opt(i.condition),
+        trigger: i.trigger,
+        workaround: i.workaround,
+        evidenceUrl: i.evidenceUrl,
+        source: 'curated',
+      })),
     );
 
     await syncCompatibility(tx, summary, changes, seed, hwId);

@@ -260,6 +260,7 @@ function tinySeed(): CuratedSeed {
   const src = 'https://example.org/doc';
   return {
     dir: '/nowhere',
+    knownIssues: [],
     vendors: [{ id: 'acme', name: 'Acme', kinds: ['OS'] }],
     hardwareFeatures: [
       {

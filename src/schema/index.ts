@@ -12,11 +12,12 @@ import { hardwareFeatureResolvers } from './hardware-feature/resolvers.ts';
 import { compatibilityResolvers } from './compatibility/resolvers.ts';
 import { catalogueResolvers } from './catalogue/resolvers.ts';
 import { vendorResolvers } from './vendor/resolvers.ts';
+import { moveResolvers } from './move/resolvers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Module folders in load order; each holds `<name>.graphql` and `resolvers.ts`. */
-export const MODULES = ['common', 'guest-os', 'device', 'hypervisor', 'hardware-feature', 'compatibility', 'catalogue', 'vendor'];
+export const MODULES = ['common', 'guest-os', 'device', 'hypervisor', 'hardware-feature', 'compatibility', 'catalogue', 'vendor', 'move'];
 
 export function loadTypeDefs(): string[] {
   return MODULES.map((m) => readFileSync(join(here, m, `${m}.graphql`), 'utf8'));
@@ -35,6 +36,7 @@ export function buildSchema(): GraphQLSchema {
       compatibilityResolvers,
       catalogueResolvers,
       vendorResolvers,
+      moveResolvers,
     ],
     inheritResolversFromInterfaces: true,
   });

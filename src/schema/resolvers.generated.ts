@@ -722,6 +722,43 @@ export type InputErrorResolvers<Ctx> = {
 
 export type InputErrorCode = 'REQUIRED' | 'INVALID_FORMAT' | 'TOO_LONG' | 'OUT_OF_RANGE' | 'UNKNOWN_REFERENCE' | 'NOT_PRESENTED' | 'NOT_DRIVEN' | 'BACKEND_NOT_OFFERED' | 'EVIDENCE_REQUIRED' | 'NOT_SUPERSEDABLE' | 'DUPLICATE' | 'TAKEN' | 'CYCLE' | 'WRONG_VENDOR_KIND';
 
+export type KnownIssueResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  id?: FieldResolver<Record<string, never>, Ctx>;
+  key?: FieldResolver<Record<string, never>, Ctx>;
+  title?: FieldResolver<Record<string, never>, Ctx>;
+  severity?: FieldResolver<Record<string, never>, Ctx>;
+  fromHypervisor?: FieldResolver<Record<string, never>, Ctx>;
+  toHypervisor?: FieldResolver<Record<string, never>, Ctx>;
+  fromDevice?: FieldResolver<Record<string, never>, Ctx>;
+  toDevice?: FieldResolver<Record<string, never>, Ctx>;
+  guestFamily?: FieldResolver<Record<string, never>, Ctx>;
+  guest?: FieldResolver<Record<string, never>, Ctx>;
+  condition?: FieldResolver<Record<string, never>, Ctx>;
+  trigger?: FieldResolver<Record<string, never>, Ctx>;
+  workaround?: FieldResolver<Record<string, never>, Ctx>;
+  evidenceUrl?: FieldResolver<Record<string, never>, Ctx>;
+  source?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type KnownIssueInput = {
+  key: string;
+  title: string;
+  severity: KnownIssueSeverity;
+  fromHypervisor?: Maybe<string>;
+  toHypervisor?: Maybe<string>;
+  fromDevice?: Maybe<string>;
+  toDevice?: Maybe<string>;
+  guestFamily?: Maybe<string>;
+  guest?: Maybe<string>;
+  condition?: Maybe<string>;
+  trigger: string;
+  workaround: string;
+  evidenceUrl: string;
+};
+
+export type KnownIssueSeverity = 'INFO' | 'WARNING' | 'BLOCKER';
+
 export type LevelCountResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
   level?: FieldResolver<Record<string, never>, Ctx>;
@@ -799,6 +836,9 @@ export type MutationResolvers<Ctx> = {
     entityType: OwnedEntityType;
     id: string;
     vendor?: Maybe<string>;
+  }, Ctx>;
+  publishKnownIssue?: FieldResolver<{
+    input: KnownIssueInput;
   }, Ctx>;
 };
 
@@ -883,6 +923,14 @@ export type PublishHypervisorReleaseResultResolvers<Ctx> = {
 export type PublishHypervisorResultResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
   hypervisor?: FieldResolver<Record<string, never>, Ctx>;
+  created?: FieldResolver<Record<string, never>, Ctx>;
+  changed?: FieldResolver<Record<string, never>, Ctx>;
+  inputErrors?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type PublishKnownIssueResultResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  knownIssue?: FieldResolver<Record<string, never>, Ctx>;
   created?: FieldResolver<Record<string, never>, Ctx>;
   changed?: FieldResolver<Record<string, never>, Ctx>;
   inputErrors?: FieldResolver<Record<string, never>, Ctx>;
@@ -996,6 +1044,10 @@ export type QueryResolvers<Ctx> = {
   changes?: FieldResolver<{
     after?: Maybe<string>;
     first: number;
+  }, Ctx>;
+  knownIssues?: FieldResolver<{
+    fromHypervisor?: Maybe<string>;
+    toHypervisor?: Maybe<string>;
   }, Ctx>;
 };
 
@@ -1144,6 +1196,7 @@ export type Resolvers<Ctx> = {
   ImportRun?: ImportRunResolvers<Ctx>;
   InputError?: InputErrorResolvers<Ctx>;
   JSON?: GraphQLScalarType;
+  KnownIssue?: KnownIssueResolvers<Ctx>;
   LevelCount?: LevelCountResolvers<Ctx>;
   MatrixCell?: MatrixCellResolvers<Ctx>;
   MatrixCellConnection?: MatrixCellConnectionResolvers<Ctx>;
@@ -1159,6 +1212,7 @@ export type Resolvers<Ctx> = {
   PublishHardwareFeatureResult?: PublishHardwareFeatureResultResolvers<Ctx>;
   PublishHypervisorReleaseResult?: PublishHypervisorReleaseResultResolvers<Ctx>;
   PublishHypervisorResult?: PublishHypervisorResultResolvers<Ctx>;
+  PublishKnownIssueResult?: PublishKnownIssueResultResolvers<Ctx>;
   Query?: QueryResolvers<Ctx>;
   SubmissionLimits?: SubmissionLimitsResolvers<Ctx>;
   SubmitRecordsResult?: SubmitRecordsResultResolvers<Ctx>;

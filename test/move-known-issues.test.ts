@@ -1,0 +1,126 @@
+// Known issues are data: the curated ones seeded with their public sources, read by `knownIssues`, and
+// submitted by vendors through publishKnownIssue, with typed input errors, ownership and the audit trail.
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { seededApp, type TestApp } from './helpers/app.ts';
+import { testTargets } from './helpers/db.ts';
+import { vendorApp, type VendorTestApp } from './helpers/vendor-fixtures.ts';
+
+const READ = `query ($from: String, $to: String) { knownIssues(fromHypervisor: $from, toHypervisor: $to) {
+  key severity fromHypervisor toHypervisor fromDevice toDevice guestFamily condition evidenceUrl source } }`;
+const PUBLISH = `mutation ($input: KnownIssueInput!) { publishKnownIssue(input: $input) {
+  created changed inputErrors { path code message } knownIssue { id key severity toHypervisor toDevice source } } }`;
+
+const issue = {
+  key: 'kvmt-virtio-scsi-hang',
+  title: 'virtio-scsi disks hang on KVM (test) 1.0 after a move from PVSCSI',
+  severity: 'WARNING',
+  toHypervisor: 'kvmt',
+  fromDevice: 'pvscsi',
+  toDevice: 'virtio-scsi',
+  trigger: 'a SCSI disk moves from PVSCSI to virtio-scsi',
+  workaround: 'use virtio-blk',
+  evidenceUrl: 'https://example.org/kb/1',
+};
+
+for (const kind of testTargets()) {
+  describe(`known issues (${kind})`, () => {
+    let seeded: TestApp;
+    let t: VendorTestApp;
+    beforeAll(async () => {
+      seeded = await seededApp(kind);
+      t = await vendorApp(kind);
+    });
+    afterAll(async () => {
+      await seeded?.close();
+      await t?.close();
+    });
+
+    it('the curated issues are seeded, each with its public source, and filter by the move', async () => {
+      const all = await seeded.gql(READ, {});
+      assert.equal(all.errors, undefined, JSON.stringify(all.errors));
+      assert.ok(all.data.knownIssues.length >= 8);
+      for (const i of all.data.knownIssues) {
+        assert.match(i.evidenceUrl, /^https:\/\//, i.key);
+        assert.equal(i.source, 'curated');
+      }
+      const toKvm = (await seeded.gql(READ, { from: 'vmware', to: 'kvm' })).data.knownIssues.map((i: { key: string }) => i.key);
+      assert.ok(toKvm.includes('linux-virtio-initramfs'));
+      assert.ok(toKvm.includes('windows-boot-storage-0x7b'));
+      assert.ok(!toKvm.includes('vmware-pvscsi-boot-driver'), 'an issue on the way to VMware is not one on the way to KVM');
+    });
+
+    it('a vendor submits one; the same again changes nothing; it is read back as the vendor’s', async () => {
+      let r = await t.gql(PUBLISH, { input: issue }, t.keys.hvco);
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      assert.deepEqual(r.data.publishKnownIssue.inputErrors, []);
+      assert.equal(r.data.publishKnownIssue.created, true);
+      assert.deepEqual(r.data.publishKnownIssue.knownIssue, {
+        id: 'http://virtcompat.org/known-issue/kvmt-virtio-scsi-hang',
+        key: issue.key,
+        severity: 'WARNING',
+        toHypervisor: 'kvmt',
+        toDevice: 'virtio-scsi',
+        source: 'vendor:hvco',
+      });
+      r = await t.gql(PUBLISH, { input: issue }, t.keys.hvco);
+      assert.equal(r.data.publishKnownIssue.changed, false);
+      const read = await t.gql(READ, { to: 'kvmt' });
+      assert.deepEqual(
+        read.data.knownIssues.map((i: { key: string; source: string }) => [i.key, i.source]),
+        [[issue.key, 'vendor:hvco']],
+      );
+      // another vendor cannot change it
+      r = await t.gql(PUBLISH, { input: { ...issue, title: 'mine now' } }, t.keys.chipco);
+      assert.equal(r.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    });
+
+    it('bad input: typed input errors naming each field, nothing written', async () => {
+      const r = await t.gql(
+        PUBLISH,
+        {
+          input: {
+            key: 'Bad Key',
+            title: 't',
+            severity: 'INFO',
+            toHypervisor: 'nope',
+            guest: 'no-such-guest',
+            condition: 'raining',
+            trigger: 't',
+            workaround: 'w',
+            evidenceUrl: 'not a url',
+          },
+        },
+        t.keys.hvco,
+      );
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      const errs = r.data.publishKnownIssue.inputErrors.map((e: { path: string[]; code: string }) => `${e.path.join('.')} ${e.code}`);
+      assert.deepEqual(errs, ['input.key INVALID_FORMAT']);
+      const r2 = await t.gql(
+        PUBLISH,
+        { input: { ...issue, key: 'x2', toHypervisor: 'nope', guest: 'no-such-guest', condition: 'raining', evidenceUrl: 'not a url' } },
+        t.keys.hvco,
+      );
+      const errs2 = r2.data.publishKnownIssue.inputErrors.map((e: { path: string[]; code: string }) => `${e.path.join('.')} ${e.code}`);
+      assert.deepEqual(errs2.sort(), [
+        'input.condition INVALID_FORMAT',
+        'input.evidenceUrl INVALID_FORMAT',
+        'input.guest UNKNOWN_REFERENCE',
+        'input.toHypervisor UNKNOWN_REFERENCE',
+      ]);
+      assert.equal(r2.data.publishKnownIssue.knownIssue, null);
+      const r3 = await t.gql(
+        PUBLISH,
+        { input: { ...issue, key: 'x3', toHypervisor: null, fromDevice: null, toDevice: null } },
+        t.keys.hvco,
+      );
+      assert.match(r3.data.publishKnownIssue.inputErrors[0].message, /names a transition/);
+      assert.equal((await t.gql(READ, {})).data.knownIssues.length, 1, 'nothing else written');
+    });
+
+    it('anonymous callers cannot submit', async () => {
+      const r = await t.gql(PUBLISH, { input: { ...issue, key: 'anon' } }, null);
+      assert.equal(r.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+    });
+  });
+}
