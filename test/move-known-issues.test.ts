@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { seededApp, type TestApp } from './helpers/app.ts';
 import { testTargets } from './helpers/db.ts';
 import { vendorApp, type VendorTestApp } from './helpers/vendor-fixtures.ts';
+import { move, vmwareVm } from './helpers/move.ts';
+import { fetchMoveData } from '../src/hypervisor-runtime/move/index.ts';
 
 const READ = `query ($from: String, $to: String) { knownIssues(fromHypervisor: $from, toHypervisor: $to) {
   key severity fromHypervisor toHypervisor fromDevice toDevice guestFamily condition evidenceUrl source } }`;
@@ -116,6 +118,17 @@ for (const kind of testTargets()) {
       );
       assert.match(r3.data.publishKnownIssue.inputErrors[0].message, /names a transition/);
       assert.equal((await t.gql(READ, {})).data.knownIssues.length, 1, 'nothing else written');
+    });
+
+    it("the runtime reads them over GraphQL (fetchMoveData): the move's pre-flight cites them", async () => {
+      const fetchImpl = ((url: string, init: RequestInit) => seeded.app.yoga.fetch(url, init)) as unknown as typeof fetch;
+      const data = await fetchMoveData({ service: 'http://test/graphql', from: 'vmware', to: 'kvm', fetchImpl });
+      assert.ok(data.knownIssues.some((i) => i.key === 'linux-virtio-initramfs' && i.severity === 'blocker'));
+      assert.ok(data.groups.some((g) => g.key === 'paravirtual-nic' && g.members.length >= 5));
+      const m = move('debian11', vmwareVm(), 'kvm', { prepared: true, ...data });
+      const it = m.preflight.find((p) => p.id === 'issue:linux-virtio-initramfs');
+      assert.equal(it?.evidence[0]?.source, 'https://libguestfs.org/virt-v2v.1.html');
+      assert.equal(m.mapping.find((x) => x.role === 'nic')?.group, 'paravirtual-nic');
     });
 
     it('anonymous callers cannot submit', async () => {

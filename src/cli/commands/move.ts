@@ -32,7 +32,9 @@ Options:
                      machine, probed
   --name NAME        VM name on the target (default: the file's)
   --release VERSION  hypervisor release to plan for
-  --known-issues F   known issues (YAML/JSON, { issues: [...] }) instead of the curated ones
+  --known-issues F   known issues (YAML/JSON, { issues: [...] }) to use when the service does not give
+                     its own (default: the curated seed/curated/known-issues.yaml); the service's
+                     knownIssues and deviceEquivalenceGroups are used whenever it answers
   --service URL, --offline, --snapshot-dir DIR, --timeout MS   as for \`plan\`
 
 FILE is a native configuration, or what \`virtcompat inspect --json\` printed.

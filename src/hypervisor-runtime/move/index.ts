@@ -1,12 +1,13 @@
 // The move path every caller shares (the CLI, the service's movePlan): facts for the guest on the target
 // (the same planning query `plan` uses, snapshot fall-back included), the target host, then planMove.
 // A library: resolved options in, no argv, no environment.
+import { createHash } from 'node:crypto';
 import type { InspectedVm } from '../inspect/types.ts';
-import { fetchFacts, type FetchFactsResult } from '../client.ts';
+import { fetchFacts, GraphQLClient, type FetchFactsResult } from '../client.ts';
 import { loadHostProfile, type HostProfile } from '../host.ts';
 import { localHost, type FactsSourceOptions, type HostSource } from '../plan-vm.ts';
 import type { HypervisorKey, VmSpec } from '../spec.ts';
-import { type EquivalenceGroup, planMove } from './plan-move.ts';
+import { type EquivalenceGroup, planMove, sourceHypervisor } from './plan-move.ts';
 import { type KnownIssue, MoveError, type MovePlan, type PreflightItem } from './types.ts';
 
 export { planMove, sourceHypervisor, type EquivalenceGroup, type MoveInput } from './plan-move.ts';
@@ -29,9 +30,15 @@ export interface MoveVmOptions extends FactsSourceOptions {
   /** Guest id or short id; default: the one the file names (vm.guest.id). */
   guest?: string;
   host: HostSource;
+  /**
+   * Known issues and equivalence groups when the service does not answer (or offline): the service's
+   * `knownIssues` and `deviceEquivalenceGroups` are used whenever it does.
+   */
   knownIssues: KnownIssue[];
   groups: EquivalenceGroup[];
   prepared?: boolean;
+  /** Injected for tests; defaults to global fetch. */
+  fetchImpl?: typeof fetch;
   name?: string;
   hypervisorRelease?: string;
   boot?: VmSpec['boot'];
@@ -41,6 +48,42 @@ export interface MovedVm {
   move: MovePlan;
   fetched: FetchFactsResult;
   host: HostProfile;
+  /** Where the known issues and equivalence groups came from. */
+  moveData: 'service' | 'local';
+}
+
+export const MOVE_DATA_QUERY = `query MoveData($from: String, $to: String) {
+  knownIssues(fromHypervisor: $from, toHypervisor: $to) {
+    key title severity fromHypervisor toHypervisor fromDevice toDevice guestFamily guest condition trigger workaround evidenceUrl source
+  }
+  deviceEquivalenceGroups { key members { device { id } hypervisorKey } }
+}`;
+const MOVE_DATA_HASH = createHash('sha256').update(MOVE_DATA_QUERY).digest('hex');
+
+type ServiceIssue = Omit<KnownIssue, 'severity'> & { severity: 'INFO' | 'WARNING' | 'BLOCKER' };
+
+/** The service's known issues for a move between two hypervisors, and its equivalence groups. Throws when it does not answer. */
+export async function fetchMoveData(o: {
+  service: string;
+  from: HypervisorKey;
+  to: HypervisorKey;
+  timeoutMs?: number;
+  fetchImpl?: typeof fetch;
+}): Promise<{ knownIssues: KnownIssue[]; groups: EquivalenceGroup[] }> {
+  const client = new GraphQLClient(o.service, o.timeoutMs ?? 3000, o.fetchImpl);
+  const r = await client.request('MoveData', MOVE_DATA_QUERY, MOVE_DATA_HASH, { from: o.from, to: o.to });
+  if (!r.data || r.errors?.length) throw new Error(r.errors?.map((e) => e.message).join('; ') ?? 'no data');
+  const d = r.data as {
+    knownIssues: ServiceIssue[];
+    deviceEquivalenceGroups: { key: string; members: { device: { id: string }; hypervisorKey: string | null }[] }[];
+  };
+  return {
+    knownIssues: d.knownIssues.map((i) => ({ ...i, severity: i.severity.toLowerCase() as KnownIssue['severity'] })),
+    groups: d.deviceEquivalenceGroups.map((g) => ({
+      key: g.key,
+      members: g.members.map((m) => ({ deviceId: m.device.id, hypervisorKey: m.hypervisorKey })),
+    })),
+  };
 }
 
 /** Throws MoveError (refused, or the guest unknown), FactsError (no facts), HostProfileError. */
@@ -61,21 +104,40 @@ export async function moveVm(o: MoveVmOptions): Promise<MovedVm> {
     timeoutMs: o.timeoutMs,
     offline: o.offline,
     maxAgeSeconds: o.maxSnapshotAgeSeconds,
+    fetchImpl: o.fetchImpl,
   });
+  let data = { knownIssues: o.knownIssues, groups: o.groups };
+  let moveData: MovedVm['moveData'] = 'local';
+  const warnings: string[] = [];
+  if (!o.offline) {
+    try {
+      data = await fetchMoveData({
+        service: o.service,
+        from: sourceHypervisor(o.vm),
+        to: o.to,
+        timeoutMs: o.timeoutMs,
+        fetchImpl: o.fetchImpl,
+      });
+      moveData = 'service';
+    } catch (err) {
+      warnings.push(`known issues and equivalence groups from the local copy: ${o.service} did not give them (${(err as Error).message})`);
+    }
+  }
   const move = planMove({
     vm: o.vm,
     to: o.to,
     facts: fetched.facts,
     provenance: fetched.provenance,
     host,
-    knownIssues: o.knownIssues,
-    groups: o.groups,
+    knownIssues: data.knownIssues,
+    groups: data.groups,
     prepared: o.prepared,
     name: o.name,
     hypervisorRelease: o.hypervisorRelease,
     boot: o.boot,
   });
-  return { move, fetched, host };
+  move.warnings.push(...warnings);
+  return { move, fetched, host, moveData };
 }
 
 const ORDER: Record<PreflightItem['kind'], number> = { step: 0, conversion: 1, risk: 2, 'two-step': 3 };
