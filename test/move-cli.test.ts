@@ -108,6 +108,48 @@ describe('virtcompat move', () => {
   });
 });
 
+describe('virtcompat move on a native file', () => {
+  it('reads the .vmx with inspect (guest from guestOS), disk paths from its folder', async () => {
+    const vmx = join(work, 'native.vmx');
+    writeFileSync(
+      vmx,
+      'displayName = "native"\nguestOS = "debian11-64"\nnumvcpus = "2"\nmemSize = "1024"\nscsi0.present = "TRUE"\nscsi0.virtualDev = "pvscsi"\n' +
+        'scsi0:0.present = "TRUE"\nscsi0:0.fileName = "native.vmdk"\nethernet0.present = "TRUE"\nethernet0.virtualDev = "vmxnet3"\n' +
+        'ethernet0.addressType = "static"\nethernet0.address = "00:50:56:00:00:07"\n',
+    );
+    const r = await run([
+      'move',
+      vmx,
+      '--to',
+      'kvm',
+      '--prepared',
+      '--format',
+      'json',
+      '--host',
+      'examples/hosts/kvm-x86_64.json',
+      '--service',
+      SERVICE,
+      '--snapshot-dir',
+      snap,
+      '--offline',
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const m = JSON.parse(r.out);
+    assert.equal(m.guest.shortId, 'debian11');
+    assert.equal(m.from.format, 'vmx');
+    assert.equal(m.plan.devices.find((d: { role: string }) => d.role === 'disk').disk.source, join(work, 'native.qcow2'));
+    assert.deepEqual(m.preflight.find((p: { id: string }) => p.id === 'conversion:disk0').argv.slice(-2), [
+      join(work, 'native.vmdk'),
+      join(work, 'native.qcow2'),
+    ]);
+    const bad = join(work, 'bad.vmx');
+    writeFileSync(bad, 'displayName = "x"\nscsi0:0.fileName = "unterminated\n');
+    const e = await run(['move', bad, '--to', 'kvm', '--offline']);
+    assert.equal(e.code, 2);
+    assert.match(e.err, /bad\.vmx: line 2/);
+  });
+});
+
 describe('virtcompat plan --format hyperv-ps', () => {
   it('renders the Hyper-V plan as cmdlets', async () => {
     const r = await run([

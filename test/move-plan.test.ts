@@ -7,6 +7,7 @@ import { MoveError, type MovePlan } from '../src/hypervisor-runtime/move/types.t
 import { renderHypervPs, psMac } from '../src/hypervisor-runtime/render/hyperv.ts';
 import { renderText } from '../src/hypervisor-runtime/render/index.ts';
 import type { InspectedVm } from '../src/hypervisor-runtime/inspect/types.ts';
+import { inspectText } from '../src/hypervisor-runtime/inspect/index.ts';
 import type { Plan } from '../src/hypervisor-runtime/plan.ts';
 import { HYPERVISOR_KEYS, type HypervisorKey } from '../src/hypervisor-runtime/spec.ts';
 import { curatedIssues, inspected, move, vmwareVm } from './helpers/move.ts';
@@ -258,6 +259,44 @@ describe('round trip', () => {
     // the way there and back are the conversions the pre-flight gave
     expect(item(there, 'conversion:disk0')?.argv?.slice(-2)).toEqual(['/vms/web01/web01.vmdk', '/vms/web01/web01.img']);
     expect(item(back, 'conversion:disk0')?.argv?.slice(-2)).toEqual(['/vms/web01/web01.img', '/vms/web01/web01.vmdk']);
+  });
+});
+
+describe('round trip through the native files', () => {
+  it('a .vmx read by inspect → xl.cfg → read back → .vmx → read back: the same VM', () => {
+    const vmx = [
+      'displayName = "web01"',
+      'guestOS = "debian11-64"',
+      'numvcpus = "2"',
+      'memSize = "2048"',
+      'scsi0.present = "TRUE"',
+      'scsi0.virtualDev = "pvscsi"',
+      'scsi0:0.present = "TRUE"',
+      'scsi0:0.fileName = "/vms/web01/web01.vmdk"',
+      'scsi0:1.present = "TRUE"',
+      'scsi0:1.fileName = "/vms/web01/data.vmdk"',
+      'ethernet0.present = "TRUE"',
+      'ethernet0.virtualDev = "vmxnet3"',
+      'ethernet0.addressType = "static"',
+      'ethernet0.address = "00:50:56:01:02:03"',
+      '',
+    ].join('\n');
+    const a = inspectText(vmx, 'vmx');
+    expect(a.guest.id).toBe('debian11');
+    const there = move('debian11', a, 'xen', { prepared: true, boot: { kernel: '/boot/vmlinuz', initrd: '/boot/initrd.img' } });
+    const xl = inspectText(renderText(there.plan, 'xl'), 'xl');
+    expect(xl.disks.map((d) => [d.bus, d.path])).toEqual([
+      ['xen', '/vms/web01/web01.img'],
+      ['xen', '/vms/web01/data.img'],
+    ]);
+    const back = move('debian11', xl, 'vmware', { prepared: true });
+    const b = inspectText(renderText(back.plan, 'vmx'), 'vmx');
+    expect([b.cpus, b.memoryMiB, b.firmware, b.secureBoot, b.tpm]).toEqual([a.cpus, a.memoryMiB, a.firmware, a.secureBoot, a.tpm]);
+    expect(b.nics.map((n) => [n.model, n.mac])).toEqual(a.nics.map((n) => [n.model, n.mac]));
+    expect(b.disks.map((d) => [d.device, d.bus, d.controllerModel, d.path])).toEqual(
+      a.disks.map((d) => [d.device, d.bus, d.controllerModel, d.path]),
+    );
+    expect(b.guest.id).toBe(a.guest.id);
   });
 });
 

@@ -1,7 +1,7 @@
 // `virtcompat move FILE --to HYPERVISOR`: the VM a native configuration describes (read with inspect),
 // planned on another hypervisor → the pre-flight report (stderr) and the target configuration (stdout).
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseCommandArgs } from '../args.ts';
 import type { Command, CliIO } from '../types.ts';
 import { UsageError } from '../types.ts';
@@ -37,7 +37,8 @@ Options:
                      knownIssues and deviceEquivalenceGroups are used whenever it answers
   --service URL, --offline, --snapshot-dir DIR, --timeout MS   as for \`plan\`
 
-FILE is a native configuration, or what \`virtcompat inspect --json\` printed.
+FILE is a native configuration (as \`virtcompat inspect\` reads it), or what \`inspect --json\` printed;
+relative disk paths are taken from FILE's folder.
 
 Exit status: 0 planned, 1 refused (the exact reason and the steps that would unblock it) or failure, 2 usage.
 `,
@@ -185,9 +186,13 @@ async function runMove(v: Record<string, string | boolean | undefined>, position
   });
 }
 
-/** The VM from FILE: `inspect --json` output as it is. */
+/**
+ * The VM from FILE: a native configuration read by inspect, or what `inspect --json` printed. Relative disk
+ * paths are made absolute against the file's folder (a VMware datastore path `[ds] vm/disk.vmdk` is kept).
+ */
 async function readVm(file: string, text: string): Promise<import('../../hypervisor-runtime/inspect/types.ts').InspectedVm> {
   const t = text.trimStart();
+  let vm: import('../../hypervisor-runtime/inspect/types.ts').InspectedVm;
   if (t.startsWith('{')) {
     let value: unknown;
     try {
@@ -198,9 +203,17 @@ async function readVm(file: string, text: string): Promise<import('../../hypervi
     const o = value as Record<string, unknown>;
     if (typeof o.sourceFormat !== 'string' || !Array.isArray(o.disks) || !Array.isArray(o.nics) || typeof o.cpus !== 'number')
       throw new UsageError(`${file}: JSON that is not \`virtcompat inspect --json\` output (sourceFormat, disks, nics, cpus ...)`);
-    return value as import('../../hypervisor-runtime/inspect/types.ts').InspectedVm;
+    vm = value as typeof vm;
+  } else {
+    const { inspectFile, InspectError } = await import('../../hypervisor-runtime/inspect/index.ts');
+    try {
+      vm = inspectFile(file);
+    } catch (err) {
+      if (err instanceof InspectError) throw new UsageError(`[${err.code}] ${err.message}`);
+      throw err;
+    }
   }
-  throw new UsageError(
-    `${file}: native configurations are read by \`virtcompat inspect\`, which this build does not have yet; give its --json output`,
-  );
+  const dir = dirname(file);
+  const abs = (p: string) => (isAbsolute(p) || /^(\[|[A-Za-z]:[\\/]|\\\\)/.test(p) ? p : resolve(dir, p));
+  return { ...vm, disks: vm.disks.map((d) => (d.path ? { ...d, path: abs(d.path) } : d)) };
 }
