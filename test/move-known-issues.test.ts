@@ -131,6 +131,48 @@ for (const kind of testTargets()) {
       assert.equal(m.mapping.find((x) => x.role === 'nic')?.group, 'paravirtual-nic');
     });
 
+    it('movePlan: the same move as the CLI, over GraphQL, from a .vmx text', async () => {
+      const vmx = [
+        'displayName = "web01"',
+        'guestOS = "debian11-64"',
+        'numvcpus = "2"',
+        'memSize = "2048"',
+        'scsi0.present = "TRUE"',
+        'scsi0.virtualDev = "pvscsi"',
+        'scsi0:0.present = "TRUE"',
+        'scsi0:0.fileName = "/vms/web01.vmdk"',
+        'ethernet0.present = "TRUE"',
+        'ethernet0.virtualDev = "vmxnet3"',
+        'ethernet0.addressType = "static"',
+        'ethernet0.address = "00:50:56:01:02:03"',
+      ].join('\n');
+      const Q = `query ($config: String!, $to: String!, $prepared: Boolean) { movePlan(config: $config, to: $to, prepared: $prepared) {
+        ok guest fromHypervisor toHypervisor format configuration
+        refusal { code requirement message preflight { id } }
+        mapping { role source targetModel group mac }
+        preflight { id kind severity bootCritical evidence { record rule source } } } }`;
+      let r = await seeded.gql(Q, { config: vmx, to: 'hyperv', prepared: true });
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      const m = r.data.movePlan;
+      assert.equal(m.ok, true);
+      assert.equal(m.guest, 'debian11');
+      assert.equal(m.fromHypervisor, 'vmware');
+      assert.equal(m.format, 'hyperv-ps');
+      assert.match(m.configuration, /Add-VMNetworkAdapter -VMName \$vm -Name 'nic0' -StaticMacAddress '005056010203'/);
+      assert.ok(m.preflight.some((p: { id: string }) => p.id === 'conversion:disk0'));
+      assert.ok(
+        m.preflight.some((p: { id: string; evidence: { source: string }[] }) => p.id === 'issue:linux-nic-rename' && p.evidence[0]?.source),
+      );
+      r = await seeded.gql(Q, { config: vmx, to: 'kvm' });
+      assert.equal(r.data.movePlan.ok, false);
+      assert.equal(r.data.movePlan.refusal.code, 'PREPARATION_REQUIRED');
+      assert.ok(r.data.movePlan.refusal.preflight.length > 0);
+      r = await seeded.gql(Q, { config: 'this is not a VM', to: 'kvm' });
+      assert.equal(r.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+      r = await seeded.gql(Q, { config: vmx, to: 'bhyve' });
+      assert.match(r.errors?.[0]?.message ?? '', /to: one of kvm, xen/);
+    });
+
     it('anonymous callers cannot submit', async () => {
       const r = await t.gql(PUBLISH, { input: { ...issue, key: 'anon' } }, null);
       assert.equal(r.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');

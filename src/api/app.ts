@@ -23,6 +23,7 @@ import { createRateLimiter, useAccessControl } from './plugins/rate-limit.ts';
 import { classifyClientError, useInputGuards } from './plugins/input-errors.ts';
 import { databaseErrorFor, outageLog, outageResponse, readiness } from './database-health.ts';
 import type { VendorServices } from '../schema/vendor/resolvers.ts';
+import type { MoveServices } from '../schema/move/resolvers.ts';
 import { ClearableCache, responseCachePlugin } from './plugins/response-cache.ts';
 import { GRAPHIQL_ASSETS, graphiqlAssets, renderGraphiQL } from './graphiql.ts';
 import { useHttpErrors } from './plugins/http-errors.ts';
@@ -49,7 +50,7 @@ export interface App {
 }
 
 /** What the resolvers receive (Services, VendorServices) plus what the app's plugins use. */
-export type AppServices = Services & VendorServices & { auth: Authenticator; events: EventBus };
+export type AppServices = Services & VendorServices & MoveServices & { auth: Authenticator; events: EventBus };
 
 let schemaSingleton: GraphQLSchema | undefined;
 
@@ -146,6 +147,15 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
       },
     },
   });
+
+  // movePlan: the runtime's move, asking this service for facts in-process (loaded on first use)
+  let movePlanner: Promise<NonNullable<MoveServices['movePlanner']>> | undefined;
+  services.movePlanner = async (req) => {
+    movePlanner ??= import('../hypervisor-runtime/move/service.ts').then((m) =>
+      m.createMovePlanner({ fetchImpl: ((url: string, init?: RequestInit) => yoga.fetch(url, init ?? {})) as unknown as typeof fetch }),
+    );
+    return (await movePlanner)(req) as ReturnType<NonNullable<MoveServices['movePlanner']>>;
+  };
 
   const app = express();
   app.disable('x-powered-by');

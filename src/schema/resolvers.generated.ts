@@ -791,6 +791,70 @@ export type MatrixCellEdgeResolvers<Ctx> = {
   node?: FieldResolver<Record<string, never>, Ctx>;
 };
 
+export type MoveDeviceMappingResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  role?: FieldResolver<Record<string, never>, Ctx>;
+  sourceIndex?: FieldResolver<Record<string, never>, Ctx>;
+  sourceKey?: FieldResolver<Record<string, never>, Ctx>;
+  source?: FieldResolver<Record<string, never>, Ctx>;
+  targetId?: FieldResolver<Record<string, never>, Ctx>;
+  targetKey?: FieldResolver<Record<string, never>, Ctx>;
+  targetModel?: FieldResolver<Record<string, never>, Ctx>;
+  targetBus?: FieldResolver<Record<string, never>, Ctx>;
+  targetDeviceId?: FieldResolver<Record<string, never>, Ctx>;
+  group?: FieldResolver<Record<string, never>, Ctx>;
+  changed?: FieldResolver<Record<string, never>, Ctx>;
+  mac?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type MoveEvidenceResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  record?: FieldResolver<Record<string, never>, Ctx>;
+  rule?: FieldResolver<Record<string, never>, Ctx>;
+  source?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type MovePlanResultResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  ok?: FieldResolver<Record<string, never>, Ctx>;
+  refusal?: FieldResolver<Record<string, never>, Ctx>;
+  guest?: FieldResolver<Record<string, never>, Ctx>;
+  fromHypervisor?: FieldResolver<Record<string, never>, Ctx>;
+  toHypervisor?: FieldResolver<Record<string, never>, Ctx>;
+  prepared?: FieldResolver<Record<string, never>, Ctx>;
+  mapping?: FieldResolver<Record<string, never>, Ctx>;
+  preflight?: FieldResolver<Record<string, never>, Ctx>;
+  warnings?: FieldResolver<Record<string, never>, Ctx>;
+  format?: FieldResolver<Record<string, never>, Ctx>;
+  configuration?: FieldResolver<Record<string, never>, Ctx>;
+  firstBootConfiguration?: FieldResolver<Record<string, never>, Ctx>;
+  planJson?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type MovePreflightItemResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  id?: FieldResolver<Record<string, never>, Ctx>;
+  kind?: FieldResolver<Record<string, never>, Ctx>;
+  severity?: FieldResolver<Record<string, never>, Ctx>;
+  title?: FieldResolver<Record<string, never>, Ctx>;
+  trigger?: FieldResolver<Record<string, never>, Ctx>;
+  when?: FieldResolver<Record<string, never>, Ctx>;
+  commands?: FieldResolver<Record<string, never>, Ctx>;
+  argv?: FieldResolver<Record<string, never>, Ctx>;
+  bootCritical?: FieldResolver<Record<string, never>, Ctx>;
+  workaround?: FieldResolver<Record<string, never>, Ctx>;
+  evidence?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type MoveRefusalResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  code?: FieldResolver<Record<string, never>, Ctx>;
+  requirement?: FieldResolver<Record<string, never>, Ctx>;
+  message?: FieldResolver<Record<string, never>, Ctx>;
+  records?: FieldResolver<Record<string, never>, Ctx>;
+  preflight?: FieldResolver<Record<string, never>, Ctx>;
+};
+
 export type MutationResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
   submitCompatibilityRecords?: FieldResolver<{
@@ -1049,6 +1113,12 @@ export type QueryResolvers<Ctx> = {
     fromHypervisor?: Maybe<string>;
     toHypervisor?: Maybe<string>;
   }, Ctx>;
+  movePlan?: FieldResolver<{
+    config: string;
+    to: string;
+    guest?: Maybe<string>;
+    prepared: boolean;
+  }, Ctx>;
 };
 
 export type ReleaseDeviceInput = {
@@ -1201,6 +1271,11 @@ export type Resolvers<Ctx> = {
   MatrixCell?: MatrixCellResolvers<Ctx>;
   MatrixCellConnection?: MatrixCellConnectionResolvers<Ctx>;
   MatrixCellEdge?: MatrixCellEdgeResolvers<Ctx>;
+  MoveDeviceMapping?: MoveDeviceMappingResolvers<Ctx>;
+  MoveEvidence?: MoveEvidenceResolvers<Ctx>;
+  MovePlanResult?: MovePlanResultResolvers<Ctx>;
+  MovePreflightItem?: MovePreflightItemResolvers<Ctx>;
+  MoveRefusal?: MoveRefusalResolvers<Ctx>;
   Mutation?: MutationResolvers<Ctx>;
   Node?: NodeResolvers<Ctx>;
   OwnerAssignment?: OwnerAssignmentResolvers<Ctx>;
