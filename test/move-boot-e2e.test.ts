@@ -21,6 +21,7 @@ import { boot } from '../src/hypervisor-runtime/boot/manager.ts';
 import { bootPlan, hostWithoutKvm } from '../src/hypervisor-runtime/boot/run.ts';
 import { ensureTestGuest, TEST_GUEST_CMDLINE, type TestGuest } from '../src/hypervisor-runtime/boot/guest.ts';
 import type { GuestReport } from '../src/hypervisor-runtime/boot/report.ts';
+import { inspectFile, inspectText } from '../src/hypervisor-runtime/inspect/index.ts';
 import type { InspectedVm } from '../src/hypervisor-runtime/inspect/types.ts';
 import type { MovePlan } from '../src/hypervisor-runtime/move/types.ts';
 import type { Plan } from '../src/hypervisor-runtime/plan.ts';
@@ -129,10 +130,10 @@ function presentAsIs(vm: InspectedVm): string[] {
   a.push('-display', 'none', '-vga', 'none');
   let scsi = false;
   for (const [i, d] of vm.disks.entries()) {
-    const fmt = d.format ?? 'raw';
-    a.push('-drive', `file=${d.path},format=${fmt},if=none,id=d${i}`);
+    const fmt = d.format ?? (d.path?.endsWith('.vmdk') ? 'vmdk' : 'raw');
+    a.push('-drive', `file=${d.path?.startsWith('/') ? d.path : join(work, d.path ?? '')},format=${fmt},if=none,id=d${i}`);
     if (d.bus === 'scsi') {
-      assert.equal(d.controllerModel, 'pvscsi', 'the VMware-like configurations here use PVSCSI');
+      assert.match(d.controllerModel ?? '', /^(vm)?pvscsi$/, 'the VMware-like configurations here use PVSCSI');
       if (!scsi) a.push('-device', 'pvscsi,id=scsi0');
       scsi = true;
       a.push('-device', `scsi-hd,drive=d${i},bus=scsi0.0,scsi-id=${i}`);
@@ -173,7 +174,12 @@ async function bootMoved(plan: Plan, initramfs: string): Promise<GuestReport> {
   return r.report;
 }
 
-const disksOf = (r: GuestReport) => r.block.filter((b) => !b.removable && b.sectors > 0);
+/**
+ * The guest's disks in bus order (by sysfs path: PCI slot, then SCSI target): the order the configuration
+ * gives them. Kernel names are not that order (SCSI targets are scanned asynchronously).
+ */
+const disksOf = (r: GuestReport) =>
+  r.block.filter((b) => !b.removable && b.sectors > 0).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
 beforeAll(async () => {
   if (skip) return;
@@ -198,27 +204,36 @@ describe('VMware-like (PVSCSI + VMXNET3) → KVM virtio', { skip: skipWith(skip)
   let vm: InspectedVm;
 
   test('the source boots: the guest finds its disks on PVSCSI and its NIC on VMXNET3 (initramfs built "on VMware": no virtio drivers)', async (t) => {
-    const d0 = sparse('web01.img', 64 * MIB);
-    const d1 = sparse('data.img', 32 * MIB);
-    vm = {
-      sourceFormat: 'vmx',
-      name: 'web01',
-      guest: { native: 'debian11-64', id: GUEST, candidates: [GUEST] },
-      firmware: 'bios',
-      secureBoot: false,
-      tpm: false,
-      cpus: 1,
-      memoryMiB: 512,
-      disks: [
-        { device: 'disk', bus: 'scsi', controllerModel: 'pvscsi', address: 'scsi0:0', path: d0, format: 'raw' },
-        { device: 'disk', bus: 'scsi', controllerModel: 'pvscsi', address: 'scsi0:1', path: d1, format: 'raw' },
-      ],
-      nics: [{ model: 'vmxnet3', mac: '00:50:56:01:02:03', macSource: 'static' }],
-      unknown: [],
-      notes: [],
-    };
-    vmFile = join(work, 'web01.json');
-    writeFileSync(vmFile, JSON.stringify(vm));
+    sparse('web01.img', 64 * MIB);
+    sparse('data.img', 32 * MIB);
+    vmFile = join(work, 'web01.vmx');
+    writeFileSync(
+      vmFile,
+      [
+        '.encoding = "UTF-8"',
+        'config.version = "8"',
+        'virtualHW.version = "19"',
+        'displayName = "web01"',
+        'guestOS = "debian11-64"',
+        'numvcpus = "1"',
+        'memSize = "512"',
+        'firmware = "bios"',
+        'scsi0.present = "TRUE"',
+        'scsi0.virtualDev = "pvscsi"',
+        'scsi0:0.present = "TRUE"',
+        'scsi0:0.fileName = "web01.img"',
+        'scsi0:1.present = "TRUE"',
+        'scsi0:1.fileName = "data.img"',
+        'ethernet0.present = "TRUE"',
+        'ethernet0.virtualDev = "vmxnet3"',
+        'ethernet0.addressType = "static"',
+        'ethernet0.address = "00:50:56:01:02:03"',
+        '',
+      ].join('\n'),
+    );
+    // what the .vmx says, read as `move` reads it
+    vm = inspectFile(vmFile);
+    assert.equal(vm.guest.id, GUEST);
     const r = await bootArgv(presentAsIs(vm), initrd.noVirtio);
     const disks = disksOf(r);
     assert.deepEqual(
@@ -254,8 +269,8 @@ describe('VMware-like (PVSCSI + VMXNET3) → KVM virtio', { skip: skipWith(skip)
     assert.deepEqual(
       devs.map((d) => [d.role, d.paravirtInterface.startsWith('VIRTIO'), d.disk?.source ?? d.nic?.mac]),
       [
-        ['disk', true, vm.disks[0]?.path],
-        ['disk', true, vm.disks[1]?.path],
+        ['disk', true, join(work, 'web01.img')],
+        ['disk', true, join(work, 'data.img')],
         ['nic', true, '00:50:56:01:02:03'],
       ],
     );
@@ -300,23 +315,29 @@ describe('KVM virtio → VMware-like (PVSCSI + VMXNET3)', { skip: skipWith(skip)
   test('the source boots on virtio (initramfs built "on KVM": no PVSCSI or VMXNET3 driver)', async () => {
     const d0 = sparse('db.img', 48 * MIB);
     writeFileSync(d0, 'VIRTCOMPAT-DISK-MARK', { flag: 'r+' });
-    vm = {
-      sourceFormat: 'libvirt',
-      name: 'db',
-      guest: { native: 'http://debian.org/debian/11', id: GUEST, candidates: [GUEST] },
-      firmware: 'bios',
-      secureBoot: false,
-      tpm: false,
-      cpus: 1,
-      memoryMiB: 512,
-      disks: [{ device: 'disk', bus: 'virtio', address: 'vda', path: d0, format: 'raw' }],
-      nics: [{ model: 'virtio', mac: '00:50:56:0a:0b:0c' }],
-      platform: { domainType: 'kvm' },
-      unknown: [],
-      notes: [],
-    };
-    vmFile = join(work, 'db.json');
-    writeFileSync(vmFile, JSON.stringify(vm));
+    vmFile = join(work, 'db.xml');
+    writeFileSync(
+      vmFile,
+      `<domain type='kvm'>
+  <name>db</name>
+  <memory unit='MiB'>512</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='${d0}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='user'>
+      <mac address='00:50:56:0a:0b:0c'/>
+      <model type='virtio'/>
+    </interface>
+  </devices>
+</domain>
+`,
+    );
+    vm = inspectFile(vmFile);
     const r = await bootArgv(presentAsIs(vm), initrd.noVmware);
     assert.deepEqual(
       disksOf(r).map((b) => [b.bus, b.driver, b.sectors * 512]),
@@ -356,17 +377,17 @@ describe('KVM virtio → VMware-like (PVSCSI + VMXNET3)', { skip: skipWith(skip)
         .toString(),
       'VIRTCOMPAT-DISK-MARK',
     );
-    // the target as VMware presents it, read back from the move's plan
-    const disk = m.plan.devices.find((d) => d.role === 'disk');
-    const nic = m.plan.devices.find((d) => d.role === 'nic');
-    assert.equal(disk?.model, 'pvscsi');
-    assert.equal(nic?.model, 'vmxnet3');
-    target = {
-      ...vm,
-      sourceFormat: 'vmx',
-      disks: [{ device: 'disk', bus: 'scsi', controllerModel: 'pvscsi', path: disk?.disk?.source ?? null, format: disk?.disk?.format }],
-      nics: [{ model: 'vmxnet3', mac: nic?.nic?.mac ?? null }],
-    };
+    // the target as VMware would present it: the .vmx the move printed, read back by inspect
+    target = inspectText(vmx.out, 'vmx');
+    assert.deepEqual(
+      target.disks.map((d) => [d.bus, d.controllerModel, d.path]),
+      [['scsi', 'vmpvscsi', converted]],
+    );
+    assert.deepEqual(
+      target.nics.map((n) => [n.model, n.mac]),
+      [['vmxnet3', '00:50:56:0a:0b:0c']],
+    );
+    target.disks = target.disks.map((d) => ({ ...d, format: 'vmdk' }));
     assert.equal(target.disks[0]?.format, 'vmdk');
   });
 
