@@ -33,6 +33,7 @@ import { useReadRouting, writePositions } from './plugins/read-routing.ts';
 import { startChangeStream, type ChangeStream } from './change-stream.ts';
 import { Redis } from 'ioredis';
 import { unrefOnConnect } from './pubsub.ts';
+import { webRouter } from '../web/routes.ts';
 
 export interface App {
   app: express.Express;
@@ -177,6 +178,8 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
     express.json({ limit: config.limits.maxBodyBytes, type: ['application/json', 'application/graphql-response+json'] }),
   );
   app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
+  // The web pages (src/web): they run their GraphQL through this same yoga instance.
+  app.use(webRouter({ yoga, sql: db.sql, logger }));
   app.use((req, res) => {
     res.status(404).json({ errors: [{ message: `no route ${req.method} ${req.path}`, extensions: { code: 'NOT_FOUND' } }] });
   });
