@@ -17,7 +17,7 @@
 // postgresql://postgres@127.0.0.1:5432/postgres), BENCH_SECONDS (default 10), BENCH_CONNECTIONS (10),
 // BENCH_ROUNDS (3), BENCH_AUTH_ROUNDS (4), BENCH_AUTH_SECONDS (3), BENCH_OSINFO=0 (curated seed only),
 // BENCH_ONLY=auth (only the authenticated-reads part), BENCH_ONLY=matrix (only the matrix; its own
-// settings are in bench/matrix.ts).
+// settings are in bench/matrix.ts), BENCH_ONLY=web (only the web pages: bench/web.ts, BENCH_WEB_ROUNDS rounds).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
@@ -151,6 +151,7 @@ export function spread(xs: number[]): string {
 
 async function run() {
   if (ONLY === 'matrix') return matrixBench();
+  if (ONLY === 'web') return (await import('./web.ts')).benchWeb(Number(process.env.BENCH_WEB_ROUNDS ?? 3));
   const url = await scratchDatabase();
   const db = await openDatabase({ kind: 'postgres', url, poolSize: 2 });
   // The full catalogue a user runs: the curated seed and every osinfo-db OS (BENCH_OSINFO=0: seed only).

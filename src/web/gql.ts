@@ -43,9 +43,9 @@ const STATUS: Record<string, number> = {
 
 export interface Gql {
   /** Data of the operation; throws PageError when the answer has errors and no usable data. */
-  <T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  <T>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** The whole answer (data and errors), for pages that show partial errors. */
-  full<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data: T | null; errors: GqlErrorShape[] }>;
+  full<T>(query: string, variables?: Record<string, unknown>): Promise<{ data: T | null; errors: GqlErrorShape[] }>;
 }
 
 export function gqlFor(yoga: YogaFetch, req: ExpressRequest, apiKey: string | null): Gql {

@@ -39,7 +39,7 @@ ${f.head}
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
   <a class="brand" href="/">virtcompat</a>
-  <nav aria-label="Main"><ul>
+  <nav class="main-nav" aria-label="Main"><ul>
     ${NAV.map(([href, label]) => html`<li><a href="${href}"${f.section === href ? html` aria-current="page"` : ''}>${label}</a></li>`)}
   </ul></nav>
   <div class="who">${

@@ -3,6 +3,7 @@
 import { html, type Html } from '../html.ts';
 import { type Handler, param, sendPage } from '../ctx.ts';
 import { PageError } from '../gql.ts';
+import type { DeviceAnswer, GuestAnswer, HistoryRow, RecordAnswer, RecordRow, ReleaseAnswer } from './shapes.ts';
 import { deviceHref, dl, guestHref, link, recordHref, releaseHref } from '../layout.ts';
 
 const searchForm = (q: string) => html`<form role="search" method="get" action="/search" class="filters">
@@ -122,10 +123,10 @@ const bytes = (n: number | null) => (n == null ? '' : n >= 2 ** 30 ? `${+(n / 2 
 export const guest: Handler = async (req, res, w) => {
   const ref = param(req, 'id');
   if (!ref) throw new PageError(400, 'which guest? give ?id=<id or short id>', 'BAD_USER_INPUT');
-  const d = await w.gql<{ guestOS: any }>(GUEST_QUERY, ref.includes('/') ? { id: ref } : { shortId: ref });
+  const d = await w.gql<{ guestOS: GuestAnswer | null }>(GUEST_QUERY, ref.includes('/') ? { id: ref } : { shortId: ref });
   const g = d.guestOS;
   if (!g) throw new PageError(404, `no guest OS '${ref}'`, 'GUEST_OS_NOT_FOUND');
-  const byFamily = new Map<string, any[]>();
+  const byFamily = new Map<string, GuestAnswer['paravirt']>();
   for (const p of g.paravirt) byFamily.set(p.feature.family, [...(byFamily.get(p.feature.family) ?? []), p]);
   sendPage(
     res,
@@ -148,9 +149,7 @@ export const guest: Handler = async (req, res, w) => {
       ['Cloned from', g.clonedFrom ? link(guestHref(g.clonedFrom.id), g.clonedFrom.name) : null],
       [
         'Inheritance',
-        g.ancestors.length
-          ? html`${g.ancestors.map((a: any, i: number) => html`${i ? ' → ' : ''}${link(guestHref(a.id), a.name)}`)}`
-          : null,
+        g.ancestors.length ? html`${g.ancestors.map((a, i) => html`${i ? ' → ' : ''}${link(guestHref(a.id), a.name)}`)}` : null,
       ],
       [
         'Source',
@@ -158,11 +157,11 @@ export const guest: Handler = async (req, res, w) => {
       ],
     ])}
 <p>${link(`/matrix?guest=${encodeURIComponent(g.shortIds[0] ?? g.id)}`, 'This guest in the matrix')} · ${link(`/planner?guest=${encodeURIComponent(g.shortIds[0] ?? g.id)}`, 'Plan a VM')}</p>
-<h2>Devices (${g.devices.filter((x: any) => x.supported).length} driven)</h2>
+<h2>Devices (${g.devices.filter((x) => x.supported).length} driven)</h2>
 <table><thead><tr><th scope="col">Device</th><th scope="col">Bus id</th><th scope="col">Class</th><th scope="col">Kind</th><th scope="col">Driver</th><th scope="col">Where from</th></tr></thead><tbody>
 ${g.devices.map(
   (
-    x: any,
+    x,
   ) => html`<tr${x.supported ? '' : html` class="removed-row"`}><td>${link(deviceHref(x.device.id), x.device.name)}${x.supported ? '' : html` <strong>removed</strong>`}</td>
 <td>${x.device.busId}</td><td>${x.device.class}</td><td>${x.device.kind}${x.device.paravirtInterface !== 'NONE' ? html` (${x.device.paravirtInterface})` : ''}</td>
 <td>${x.driverSource}${x.driverName ? html` ${x.driverName}` : ''}${x.minDriverVersion ? html` ≥ ${x.minDriverVersion}` : ''}</td>
@@ -174,19 +173,19 @@ ${
     ? [...byFamily].map(
         ([fam, rows]) =>
           html`<h3>${fam}</h3><ul>${rows.map(
-            (p: any) =>
+            (p) =>
               html`<li>${p.supported ? '' : html`<strong>not</strong> `}${p.feature.name} <span class="muted">(${p.feature.kind.toLowerCase()}${p.minKernel ? html`, kernel ≥ ${p.minKernel}` : ''}; ${from(p)})</span></li>`,
           )}</ul>`,
       )
     : html`<p>None recorded.</p>`
 }
 <h2>Firmware</h2>
-${g.firmware.length ? html`<ul>${g.firmware.map((f: any) => html`<li>${f.supported ? '' : html`<strong>not</strong> `}${f.type}${f.secureBoot ? ' with Secure Boot' : ''} (${f.arch}; ${from(f)})</li>`)}</ul>` : html`<p>None recorded.</p>`}
+${g.firmware.length ? html`<ul>${g.firmware.map((f) => html`<li>${f.supported ? '' : html`<strong>not</strong> `}${f.type}${f.secureBoot ? ' with Secure Boot' : ''} (${f.arch}; ${from(f)})</li>`)}</ul>` : html`<p>None recorded.</p>`}
 <h2>Resources</h2>
 ${
   g.resources.length
     ? html`<table><thead><tr><th scope="col">Kind</th><th scope="col">Arch</th><th scope="col">CPUs</th><th scope="col">RAM</th><th scope="col">Storage</th><th scope="col">Where from</th></tr></thead><tbody>
-${g.resources.map((r: any) => html`<tr><td>${r.kind}</td><td>${r.arch}</td><td>${r.cpus}</td><td>${bytes(r.ramBytes)}</td><td>${bytes(r.storageBytes)}</td><td>${from(r)}</td></tr>`)}</tbody></table>`
+${g.resources.map((r) => html`<tr><td>${r.kind}</td><td>${r.arch}</td><td>${r.cpus}</td><td>${bytes(r.ramBytes)}</td><td>${bytes(r.storageBytes)}</td><td>${from(r)}</td></tr>`)}</tbody></table>`
     : html`<p>None recorded.</p>`
 }
 <h2>Records</h2>
@@ -194,7 +193,7 @@ ${recordsTable(g.compatibilityRecords, 'guest')}`,
   );
 };
 
-function recordsTable(records: any[], omit: 'guest' | 'release'): Html {
+function recordsTable(records: RecordRow[], omit: 'guest' | 'release'): Html {
   if (!records.length) return html`<p>No accepted records.</p>`;
   return html`<table><thead><tr><th scope="col">Record</th>${omit === 'guest' ? html`<th scope="col">Hypervisor release</th>` : html`<th scope="col">Guest</th>`}<th scope="col">Status</th><th scope="col">Backend</th><th scope="col">Submitter</th><th scope="col">Evidence</th></tr></thead><tbody>
 ${records.map(
@@ -218,7 +217,10 @@ const RELEASE_QUERY = `query WebRelease($id: ID!) {
 export const release: Handler = async (req, res, w) => {
   const id = param(req, 'id');
   if (!id) throw new PageError(400, 'which hypervisor release? give ?id=<release id>', 'BAD_USER_INPUT');
-  const d = await w.gql<{ hypervisorRelease: any; compatibilityRecords: any }>(RELEASE_QUERY, { id });
+  const d = await w.gql<{ hypervisorRelease: ReleaseAnswer | null; compatibilityRecords: { totalCount: number; nodes: RecordRow[] } }>(
+    RELEASE_QUERY,
+    { id },
+  );
   const r = d.hypervisorRelease;
   if (!r) throw new PageError(404, `no hypervisor release '${id}'`, 'HYPERVISOR_RELEASE_NOT_FOUND');
   const kinds = ['BACKEND', 'FEATURE', 'ENLIGHTENMENT', 'DEVICE_FAMILY'];
@@ -248,19 +250,19 @@ export const release: Handler = async (req, res, w) => {
 <h2>Host requirements</h2>
 ${
   r.hostFeatures.length
-    ? html`<ul>${r.hostFeatures.map((h: any) => html`<li>${h.requirement.toLowerCase().replace(/_/g, ' ')}: ${h.feature.name} (${h.feature.key})${h.anyOf ? html` <span class="muted">one of group ${h.anyOf}</span>` : ''}${h.notes ? html` · ${h.notes}` : ''}</li>`)}</ul>`
+    ? html`<ul>${r.hostFeatures.map((h) => html`<li>${h.requirement.toLowerCase().replace(/_/g, ' ')}: ${h.feature.name} (${h.feature.key})${h.anyOf ? html` <span class="muted">one of group ${h.anyOf}</span>` : ''}${h.notes ? html` · ${h.notes}` : ''}</li>`)}</ul>`
     : html`<p>None recorded.</p>`
 }
 <h2>Paravirt modes and features</h2>
 ${kinds.map((k) => {
-  const rows = r.paravirt.filter((p: any) => p.feature.kind === k);
+  const rows = r.paravirt.filter((p) => p.feature.kind === k);
   return rows.length
-    ? html`<h3>${k.toLowerCase().replace('_', ' ')}</h3><ul>${rows.map((p: any) => html`<li>${p.supported ? '' : html`<strong>not</strong> `}${p.feature.name} (${p.feature.key})</li>`)}</ul>`
+    ? html`<h3>${k.toLowerCase().replace('_', ' ')}</h3><ul>${rows.map((p) => html`<li>${p.supported ? '' : html`<strong>not</strong> `}${p.feature.name} (${p.feature.key})</li>`)}</ul>`
     : '';
 })}
 <h2>Devices it presents</h2>
 <table><thead><tr><th scope="col">Model</th><th scope="col">Device</th><th scope="col">Bus id</th><th scope="col">Class</th><th scope="col">Kind</th><th scope="col">Supported</th></tr></thead><tbody>
-${r.devices.map((x: any) => html`<tr><td>${x.model}</td><td>${link(deviceHref(x.device.id), x.device.name)}</td><td>${x.device.busId}</td><td>${x.device.class}</td><td>${x.device.kind}</td><td>${x.supported ? 'yes' : 'no'}</td></tr>`)}</tbody></table>
+${r.devices.map((x) => html`<tr><td>${x.model}</td><td>${link(deviceHref(x.device.id), x.device.name)}</td><td>${x.device.busId}</td><td>${x.device.class}</td><td>${x.device.kind}</td><td>${x.supported ? 'yes' : 'no'}</td></tr>`)}</tbody></table>
 <h2>Guests with records on it (${d.compatibilityRecords.totalCount})</h2>
 ${recordsTable(d.compatibilityRecords.nodes, 'release')}`,
   );
@@ -273,14 +275,14 @@ const RECORD_FIELDS = `id status backend source reviewState reviewReason reviewe
 export const record: Handler = async (req, res, w) => {
   const id = param(req, 'id');
   if (!id) throw new PageError(400, 'which record? give ?id=<record id>', 'BAD_USER_INPUT');
-  const d = await w.gql<{ compatibilityRecord: any }>(
+  const d = await w.gql<{ compatibilityRecord: RecordAnswer | null }>(
     `query WebRecord($id: ID!) { compatibilityRecord(id: $id) { ${RECORD_FIELDS}
       supersedes { id } supersededBy { id } proposedSupersedes { id } } }`,
     { id },
   );
   const r = d.compatibilityRecord;
   if (!r) throw new PageError(404, `no record '${id}' (or not visible to you)`, 'RECORD_NOT_FOUND');
-  const h = await w.gql<{ compatibilityRecords: { nodes: any[] } }>(
+  const h = await w.gql<{ compatibilityRecords: { nodes: HistoryRow[] } }>(
     `query WebRecordHistory($guest: String!, $release: ID!, $submitter: ID) {
       compatibilityRecords(first: 100, filter: { guest: $guest, hypervisorRelease: $release, submitter: $submitter, includeSuperseded: true }) {
         nodes { id status reviewState createdAt current supersedes { id } } } }`,
@@ -299,7 +301,7 @@ export const record: Handler = async (req, res, w) => {
       ['Backend', r.backend],
       ['Device', r.device?.name],
       ['Host feature', r.hostFeature ? `${r.hostFeature.name} (${r.hostFeature.key})` : null],
-      ['Tested devices', r.testedDevices.map((x: any) => x.name).join(', ')],
+      ['Tested devices', r.testedDevices.map((x) => x.name).join(', ')],
       ['Submitter', r.submitter?.name ?? r.source],
       ['Review', html`${r.reviewState}${r.reviewedAt ? html` at ${r.reviewedAt}` : ''}${r.reviewReason ? html`: ${r.reviewReason}` : ''}`],
       ['Created', r.createdAt],
@@ -329,7 +331,7 @@ ${h.compatibilityRecords.nodes.map(
 export const device: Handler = async (req, res, w) => {
   const id = param(req, 'id');
   if (!id) throw new PageError(400, 'which device? give ?id=<device id>', 'BAD_USER_INPUT');
-  const d = await w.gql<{ device: any }>(
+  const d = await w.gql<{ device: DeviceAnswer | null }>(
     `query WebDevice($id: ID!) { device(id: $id) { id name busId bus class kind paravirtInterface vendorName description
       provenance { source sourceRef }
       presentedBy { model supported release { id name } }
@@ -353,8 +355,8 @@ export const device: Handler = async (req, res, w) => {
       ['Source', x.provenance.source],
     ])}
 <h2>Presented by</h2>
-${x.presentedBy.length ? html`<ul>${x.presentedBy.map((p: any) => html`<li>${link(releaseHref(p.release.id), p.release.name)} as <code>${p.model}</code>${p.supported ? '' : ' (not supported)'}</li>`)}</ul>` : html`<p>No hypervisor release records it.</p>`}
+${x.presentedBy.length ? html`<ul>${x.presentedBy.map((p) => html`<li>${link(releaseHref(p.release.id), p.release.name)} as <code>${p.model}</code>${p.supported ? '' : ' (not supported)'}</li>`)}</ul>` : html`<p>No hypervisor release records it.</p>`}
 <h2>Equivalents on other hypervisors</h2>
-${x.equivalents.length ? html`<ul>${x.equivalents.map((e: any) => html`<li>${link(deviceHref(e.device.id), e.device.name)} <span class="muted">${e.hypervisorKey ?? ''} (${e.group})</span></li>`)}</ul>` : html`<p>None recorded.</p>`}`,
+${x.equivalents.length ? html`<ul>${x.equivalents.map((e) => html`<li>${link(deviceHref(e.device.id), e.device.name)} <span class="muted">${e.hypervisorKey ?? ''} (${e.group})</span></li>`)}</ul>` : html`<p>None recorded.</p>`}`,
   );
 };

@@ -7,6 +7,7 @@ import type { Request, Response } from 'express';
 import { html } from '../html.ts';
 import { type Handler, sendPage, type WebCtx } from '../ctx.ts';
 import { PageError } from '../gql.ts';
+import type { MyRecord, PendingRecord } from './shapes.ts';
 import { guestHref, link, recordHref, releaseHref, select } from '../layout.ts';
 
 const STATUSES = ['CERTIFIED', 'SUPPORTED', 'WORKS', 'PARTIAL', 'BROKEN', 'UNSUPPORTED'];
@@ -98,7 +99,7 @@ async function dashboard(
   const lists = vendor
     ? await Promise.all(
         ['PENDING', 'ACCEPTED', 'REJECTED'].map((s) =>
-          w.gql<{ compatibilityRecords: { nodes: any[] } }>(MY_RECORDS, { vendor: vendor.id, state: s }),
+          w.gql<{ compatibilityRecords: { nodes: MyRecord[] } }>(MY_RECORDS, { vendor: vendor.id, state: s }),
         ),
       )
     : [];
@@ -192,7 +193,7 @@ export const reviewPage: Handler = async (req, res, w) => {
   if (!w.viewer) return void res.redirect(303, '/vendor/sign-in');
   if (w.viewer.role !== 'MAINTAINER' && w.viewer.role !== 'ADMIN')
     throw new PageError(403, 'reviewing needs a maintainer key', 'FORBIDDEN');
-  const d = await w.gql<{ compatibilityRecords: { nodes: any[] } }>(
+  const d = await w.gql<{ compatibilityRecords: { nodes: PendingRecord[] } }>(
     `query WebPending { compatibilityRecords(first: 100, filter: { reviewState: PENDING }) {
       nodes { id status backend createdAt guest { id name } hypervisorRelease { id name } submitter { id name } evidence { url date notes } } } }`,
   );

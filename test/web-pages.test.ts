@@ -1,0 +1,175 @@
+// The web pages over plain HTTP (no browser, no JavaScript): what they promise about sessions, CSRF,
+// caching per caller, errors and the Atom feed, on both databases.
+import { SaxesParser } from 'saxes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseApiKey, revokeApiKey } from '../src/catalogue/accounts.ts';
+import { SYSTEM } from '../src/catalogue/actor.ts';
+import { testTargets } from './helpers/db.ts';
+import { webServer, type WebServer } from './helpers/web-server.ts';
+
+/** A browser without JavaScript: keeps cookies, follows nothing. */
+function client(base: string) {
+  const jar = new Map<string, string>();
+  const remember = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair?.indexOf('=') ?? -1;
+      if (!pair || i < 0) continue;
+      const v = pair.slice(i + 1);
+      if (/Max-Age=0/.test(c)) jar.delete(pair.slice(0, i));
+      else jar.set(pair.slice(0, i), v);
+    }
+  };
+  const headers = () => ({ cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') });
+  return {
+    jar,
+    async get(path: string) {
+      const res = await fetch(base + path, { headers: headers(), redirect: 'manual' });
+      remember(res);
+      return { res, text: await res.text() };
+    },
+    async post(path: string, form: Record<string, string>) {
+      const res = await fetch(base + path, {
+        method: 'POST',
+        headers: { ...headers(), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+        redirect: 'manual',
+      });
+      remember(res);
+      return { res, text: await res.text() };
+    },
+  };
+}
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+async function signedIn(base: string, key: string) {
+  const c = client(base);
+  const form = await c.get('/vendor/sign-in');
+  const r = await c.post('/vendor/sign-in', { _csrf: csrfOf(form.text), key });
+  expect(r.res.status).toBe(303);
+  return c;
+}
+
+for (const kind of testTargets()) {
+  describe(`web pages over HTTP (${kind})`, () => {
+    let s: WebServer;
+    beforeAll(async () => {
+      s = await webServer(kind, { RESPONSE_CACHE: 'true' });
+    }, 120_000);
+    afterAll(async () => {
+      await s?.close();
+    });
+
+    it('GET / is a page, its stylesheet comes from the service, and pages are private to the caller', async () => {
+      const c = client(s.base);
+      const home = await c.get('/');
+      expect(home.res.status).toBe(200);
+      expect(home.res.headers.get('content-type')).toMatch(/text\/html/);
+      expect(home.res.headers.get('cache-control')).toBe('private, no-cache');
+      expect(home.res.headers.get('vary')).toMatch(/Cookie/);
+      expect(home.text).not.toMatch(/<script/i); // nothing needs JavaScript
+      expect(home.text).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)[^"]*\.(css|js)"/); // no CDN
+      const css = await c.get('/static/web.css');
+      expect(css.res.status).toBe(200);
+      expect(css.res.headers.get('content-type')).toMatch(/text\/css/);
+    });
+
+    it('refuses a form without the CSRF token of its own cookie', async () => {
+      const c = client(s.base);
+      const form = await c.get('/vendor/sign-in');
+      const token = csrfOf(form.text);
+      expect(token).not.toBe('');
+      const none = await c.post('/vendor/sign-in', { key: s.keys.debian });
+      expect(none.res.status).toBe(403);
+      expect(none.res.headers.getSetCookie().join(' ')).not.toMatch(/vc_session=[^;]/);
+      // another browser's token does not fit this cookie
+      const other = client(s.base);
+      const otherToken = csrfOf((await other.get('/vendor/sign-in')).text);
+      expect((await c.post('/vendor/sign-in', { _csrf: otherToken, key: s.keys.debian })).res.status).toBe(403);
+      expect((await c.post('/vendor/sign-in', { _csrf: token, key: s.keys.debian })).res.status).toBe(303);
+    });
+
+    it('a bad key is refused beside the field; the stored session does not hold the key in clear', async () => {
+      const c = client(s.base);
+      const form = await c.get('/vendor/sign-in');
+      const bad = await c.post('/vendor/sign-in', { _csrf: csrfOf(form.text), key: 'vc_nope_nope' });
+      expect(bad.res.status).toBe(401);
+      expect(bad.text).toMatch(/id="err-key"/);
+      await signedIn(s.base, s.keys.debian);
+      const rows = await s.t.db.sql.query<{ sealedKey: string; id: string }>(`SELECT id, "sealedKey" FROM "WebSession"`);
+      expect(rows.length).toBeGreaterThan(0);
+      const secret = s.keys.debian.split('_').at(-1) ?? 'x';
+      for (const r of rows) expect(`${r.id} ${r.sealedKey} ${Buffer.from(r.sealedKey, 'base64').toString('latin1')}`).not.toContain(secret);
+    });
+
+    it('never serves one caller’s page to another, with the response cache on', async () => {
+      const vendor = await signedIn(s.base, s.keys.debian);
+      const form = await vendor.get('/vendor');
+      const sub = await vendor.post('/vendor/records', {
+        _csrf: csrfOf(form.text),
+        idempotencyKey: 'web-cache-test-1',
+        guest: 'debian11',
+        hypervisorRelease: 'kvm:8.2',
+        status: 'WORKS',
+      });
+      expect(sub.res.status).toBe(303);
+      const id = decodeURIComponent(/submitted=([^&]+)/.exec(sub.res.headers.get('location') ?? '')?.[1] ?? '');
+      expect(id).not.toBe('');
+      const anon = client(s.base);
+      // anonymous first, then the submitter, then anonymous again: each sees its own answer
+      expect((await anon.get(`/record?id=${id}`)).res.status).toBe(404);
+      const mine = await vendor.get(`/record?id=${id}`);
+      expect(mine.res.status).toBe(200);
+      expect(mine.text).toContain('PENDING');
+      expect((await anon.get(`/record?id=${id}`)).res.status).toBe(404);
+      expect((await vendor.get('/vendor')).text).toContain(id.slice(0, 8));
+    });
+
+    it('a revoked key ends its session', async () => {
+      const c = await signedIn(s.base, s.keys.maintainer);
+      expect((await c.get('/vendor/review')).res.status).toBe(200);
+      const keyId = parseApiKey(s.keys.maintainer)?.keyId ?? '';
+      await revokeApiKey({ db: s.t.db, actor: SYSTEM } as Parameters<typeof revokeApiKey>[0], keyId);
+      const after = await c.get('/vendor/review');
+      expect(after.res.status).toBe(303);
+      expect(after.res.headers.get('location')).toBe('/vendor/sign-in');
+      expect(c.jar.has('vc_session')).toBe(false);
+    });
+
+    it('answers unknown things with 404 pages and bad input with 400', async () => {
+      const c = client(s.base);
+      const g = await c.get('/guest?id=no-such-guest');
+      expect(g.res.status).toBe(404);
+      expect(g.text).toMatch(/no-such-guest/);
+      expect((await c.get('/guest')).res.status).toBe(400);
+      expect((await c.get('/planner/download?guest=debian12&hypervisor=kvm&host=kvm-x86_64&format=exe')).res.status).toBe(400);
+      const p = await c.get(`/planner?guest=debian12&hypervisor=kvm&host=kvm-x86_64&spec=${encodeURIComponent('vcpus: many')}`);
+      expect(p.res.status).toBe(400);
+      expect(p.text).toMatch(/id="err-spec"[^>]*>[^<]*vcpus/);
+    });
+
+    it('serves the change feed as well-formed Atom, newest first', async () => {
+      const c = client(s.base);
+      const { res, text } = await c.get('/changes.atom');
+      expect(res.headers.get('content-type')).toMatch(/application\/atom\+xml/);
+      const updated: string[] = [];
+      let inUpdated = false;
+      let depth = 0;
+      const p = new SaxesParser({ xmlns: true });
+      p.on('opentag', (t) => {
+        depth++;
+        inUpdated = t.local === 'updated' && depth === 3;
+      });
+      p.on('closetag', () => {
+        depth--;
+        inUpdated = false;
+      });
+      p.on('text', (t) => {
+        if (inUpdated) updated.push(t);
+      });
+      p.write(text).close();
+      expect(updated.length).toBeGreaterThan(0);
+      expect([...updated].sort().reverse()).toEqual(updated);
+    });
+  });
+}
