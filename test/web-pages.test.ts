@@ -148,6 +148,17 @@ for (const kind of testTargets()) {
       expect(p.text).toMatch(/id="err-spec"[^>]*>[^<]*vcpus/);
     });
 
+    it('lists what changed since a date or a change number', async () => {
+      const c = client(s.base);
+      const all = await c.get('/changes?since=2000-01-01');
+      expect(all.res.status).toBe(200);
+      const seqs = [...all.text.matchAll(/<tr><td><a href="\/changes\?since=\d+">(\d+)<\/a>/g)].map((m) => Number(m[1]));
+      expect(seqs[0]).toBe(1);
+      expect((await c.get('/changes?since=2999-01-01')).text).toMatch(/No changes since then/);
+      const after = await c.get(`/changes?since=${seqs[2]}`);
+      expect([...after.text.matchAll(/<tr><td><a href="\/changes\?since=\d+">(\d+)<\/a>/g)].map((m) => Number(m[1]))[0]).toBe(seqs[3]);
+    });
+
     it('serves the change feed as well-formed Atom, newest first', async () => {
       const c = client(s.base);
       const { res, text } = await c.get('/changes.atom');

@@ -25,8 +25,33 @@ const CHANGES = `query WebChanges($after: String, $first: Int!) { catalogueVersi
     nodes { seq cursor at op entityType entityId guestIds hypervisorReleaseIds
       record { id status guest { id name } hypervisorRelease { id name } } } } }`;
 
-/** `since` a cursor: the changes after it, oldest first; without one, the newest PAGE, newest first. */
-async function load(gql: Gql, since: string) {
+/**
+ * The cursor just before the first change committed at or after `date`: a binary search over the
+ * feed (the first change after a cursor, one at a time), about log2(changes) small reads.
+ */
+async function cursorAt(gql: Gql, date: Date): Promise<string> {
+  const v = await gql<{ catalogueVersion: string }>(`query WebVersion { catalogueVersion }`);
+  let lo = 0;
+  let hi = Number.parseInt(v.catalogueVersion.split('.')[0] ?? '0', 10) || 0;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const d = await gql<{ changes: { nodes: Array<{ at: string }> } }>(
+      `query WebChangeAt($after: String) { changes(after: $after, first: 1) { nodes { at } } }`,
+      {
+        after: String(mid),
+      },
+    );
+    const first = d.changes.nodes[0];
+    if (!first || Date.parse(first.at) >= date.getTime()) hi = mid;
+    else lo = mid + 1;
+  }
+  return String(lo);
+}
+
+/** `since` a cursor or a date: the changes after it, oldest first; without one, the newest PAGE, newest first. */
+async function load(gql: Gql, sinceParam: string) {
+  const isDate = /^\d{4}-\d{2}-\d{2}/.test(sinceParam) && !Number.isNaN(Date.parse(sinceParam));
+  const since = isDate ? await cursorAt(gql, new Date(sinceParam)) : sinceParam;
   if (since) {
     const d = await gql<{
       catalogueVersion: string;
@@ -62,11 +87,11 @@ export const changesPage: Handler = async (req, res, w) => {
   sendPage(
     res,
     w,
-    since ? `Changes since #${since}` : 'Latest changes',
+    since ? `Changes since ${/^\d+$/.test(since) ? `#${since}` : since}` : 'Latest changes',
     '/changes',
     html`<p>Subscribe: <a href="/changes.atom">Atom feed</a>. Catalogue version ${d.latest}.
 ${since ? html`<a href="/changes">Latest changes</a>.` : ''}</p>
-<form method="get" action="/changes" class="filters"><div><label for="f-since">Changes after number</label><input id="f-since" name="since" inputmode="numeric" value="${since}"></div><button type="submit">Show</button></form>
+<form method="get" action="/changes" class="filters"><div><label for="f-since">Changes since a date (YYYY-MM-DD) or after a change number</label><input id="f-since" name="since" value="${since}"></div><button type="submit">Show</button></form>
 ${
   d.nodes.length
     ? html`<table><thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Change</th><th scope="col">What</th></tr></thead><tbody>
