@@ -79,35 +79,38 @@ async function cells(gql: Gql, rows: Row[], cols: Column[]): Promise<Cell[]> {
   const pairs = rows.flatMap((r) => cols.map((c) => ({ guest: r.id, release: c.id })));
   const batches: Array<typeof pairs> = [];
   for (let i = 0; i < pairs.length; i += CELLS_PER_OPERATION) batches.push(pairs.slice(i, i + CELLS_PER_OPERATION));
-  const answers = await Promise.all(
-    batches.map(async (batch) => {
-      const vars: Record<string, string> = {};
-      const defs: string[] = [];
-      const sels: string[] = [];
-      batch.forEach((p, i) => {
-        vars[`g${i}`] = p.guest;
-        vars[`h${i}`] = p.release;
-        defs.push(`$g${i}: String!, $h${i}: String!`);
-        sels.push(`c${i}: compatibility(guest: $g${i}, hypervisorRelease: $h${i}) { verdict basis reasons records { id } }`);
-      });
-      const d = await gql<Record<string, { verdict: string; basis: string; reasons: string[]; records: Array<{ id: string }> }>>(
-        `query WebMatrixCells(${defs.join(', ')}) { ${sels.join(' ')} }`,
-        vars,
-      );
-      return batch.map((p, i) => {
-        const v = d[`c${i}`] ?? { verdict: 'UNKNOWN', basis: 'CATALOGUE', reasons: [], records: [] };
-        return {
-          ...p,
-          level: v.verdict,
-          evidence: evidenceOf(v),
-          basis: v.basis,
-          reasons: v.reasons,
-          records: v.records.map((r) => r.id),
-        } satisfies Cell;
-      });
-    }),
-  );
+  // At most three operations at a time: each holds database connections, and the pool is shared
+  // with every other caller.
+  const answers: Cell[][] = [];
+  for (let i = 0; i < batches.length; i += 3) answers.push(...(await Promise.all(batches.slice(i, i + 3).map(ask))));
   return answers.flat();
+
+  async function ask(batch: typeof pairs): Promise<Cell[]> {
+    const vars: Record<string, string> = {};
+    const defs: string[] = [];
+    const sels: string[] = [];
+    batch.forEach((p, i) => {
+      vars[`g${i}`] = p.guest;
+      vars[`h${i}`] = p.release;
+      defs.push(`$g${i}: String!, $h${i}: String!`);
+      sels.push(`c${i}: compatibility(guest: $g${i}, hypervisorRelease: $h${i}) { verdict basis reasons records { id } }`);
+    });
+    const d = await gql<Record<string, { verdict: string; basis: string; reasons: string[]; records: Array<{ id: string }> }>>(
+      `query WebMatrixCells(${defs.join(', ')}) { ${sels.join(' ')} }`,
+      vars,
+    );
+    return batch.map((p, i) => {
+      const v = d[`c${i}`] ?? { verdict: 'UNKNOWN', basis: 'CATALOGUE', reasons: [], records: [] };
+      return {
+        ...p,
+        level: v.verdict,
+        evidence: evidenceOf(v),
+        basis: v.basis,
+        reasons: v.reasons,
+        records: v.records.map((r) => r.id),
+      } satisfies Cell;
+    });
+  }
 }
 
 export interface MatrixView {
