@@ -228,7 +228,7 @@ export const matrix: Handler = async (req, res, w: WebCtx) => {
 <p class="muted">${v.rows.length} of ${v.totalGuests} guest releases on this page; ${v.columns.length} hypervisor releases.
 Evidence: <em>certified</em> (a certification record), <em>supported</em> (accepted records, for this release or an ancestor),
 <em>derived</em> (no record: from what the guest drives and the hypervisor presents), <em>conflict</em> (vendors disagree).</p>
-<div class="matrix-wrap"><table class="matrix">
+<div class="matrix-wrap" tabindex="0" role="region" aria-label="Matrix"><table class="matrix">
 <caption class="muted">Guest releases × hypervisor releases</caption>
 <thead><tr><th scope="col">Guest release</th>${v.columns.map((c) => html`<th scope="col"><a href="${releaseHref(c.id)}">${c.name}</a><span class="ev">${c.key}</span></th>`)}</tr></thead>
 <tbody>

@@ -168,9 +168,9 @@ ${
     ? html`<h2>Plan</h2>
 <p>Download: ${outcome.formats.map((f, i) => html`${i ? ' · ' : ''}<a href="${dl(f)}" download>${f}</a>`)}</p>
 ${outcome.plan.warnings.length ? html`<ul class="notice">${outcome.plan.warnings.map((x) => html`<li>${x}</li>`)}</ul>` : ''}
-<pre id="explain">${outcome.explain}</pre>`
+<pre id="explain" tabindex="0">${outcome.explain}</pre>`
     : outcome.kind === 'no-plan'
-      ? html`<h2>No plan</h2><p class="error" role="alert">${outcome.code}</p><pre id="explain">${outcome.explain}</pre>`
+      ? html`<h2>No plan</h2><p class="error" role="alert">${outcome.code}</p><pre id="explain" tabindex="0">${outcome.explain}</pre>`
       : Object.keys(p).length
         ? html`<p class="error" role="alert">The form has problems; see the fields above.</p>`
         : ''
