@@ -198,12 +198,13 @@ describe.skipIf(skipWith(noBrowser()))('web pages in Chromium', () => {
         expect(axe.filter((a) => a.id === 'probe').length).toBeGreaterThanOrEqual(13); // the check ran on every page
         expect(axe.filter((a) => a.id !== 'probe')).toEqual([]);
         // and it does see a violation when there is one
-        const probe = await browser.newPage();
+        const probeContext = await browser.newContext();
+        const probe = await probeContext.newPage();
         await probe.setContent(
           '<!doctype html><html lang="en"><head><title>t</title></head><body><main><img src="x.png"></main></body></html>',
         );
         expect((await seriousViolations(probe)).map((v) => v.id)).toContain('image-alt');
-        await probe.close();
+        await probeContext.close();
       });
     });
   }
