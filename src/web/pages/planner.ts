@@ -193,6 +193,7 @@ export const plannerDownload: Handler = async (req, res, w) => {
     vmx: 'vmx',
     'cloud-hypervisor': 'sh',
     firecracker: 'json',
+    'hyperv-ps': 'ps1',
   };
   let text: string;
   try {
