@@ -30,6 +30,7 @@ import {
   type Guest,
 } from './format.ts';
 import { FILES, formatProblem, lintSeed, type SeedProblem } from './lint.ts';
+import { applyParavirtBasis } from './paravirt.ts';
 
 export type { CuratedSeed } from './format.ts';
 export type { SeedProblem } from './lint.ts';
@@ -782,11 +783,19 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
           ['notes', 'text'],
           ['source', 'text'],
           ['sourceRef', 'text'],
+          ['basis', { enum: 'ParavirtBasis' }],
+          ['rule', 'text'],
+          ['reason', 'text'],
+          ['inputs', 'jsonb'],
         ],
         guestFacts,
       ),
       curatedGuests.flatMap((g) =>
         g.paravirt.map((x) => ({
+          basis: 'CURATED',
+          rule: null,
+          reason: null,
+          inputs: null,
           guestId: g.id,
           featureId: pvId.get(x.featureKey),
           supported: x.supported,
@@ -875,6 +884,8 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
     );
 
     await syncCompatibility(tx, summary, changes, seed, hwId);
+    // Driver packages and derived paravirt answers (seed/paravirt.ts; idempotent).
+    await applyParavirtBasis(tx, { dir: seed.dir });
 
     summary.changed = SEED_KINDS.some((k) => summary[k].created + summary[k].updated + summary[k].deleted > 0);
     if (summary.changed) {

@@ -62,15 +62,26 @@ export interface EffectiveParavirtRow {
   minDriverVersion: string | null;
   notes: string | null;
   fromGuestId: string;
+  /** RECORD, CURATED or DERIVED (paravirt-derive.ts); with the rule, reason and inputs of a derived row. */
+  basis: 'RECORD' | 'CURATED' | 'DERIVED';
+  rule: string | null;
+  reason: string | null;
+  inputs: unknown;
+  source: string;
+  sourceRef: string | null;
 }
 
+/**
+ * The nearest answer per (guest, feature), where any record or curated answer along the chain
+ * comes before every derived one: a rule never overrides what a vendor or the curated seed says.
+ */
 export const EFFECTIVE_PARAVIRT_SQL = `
   WITH RECURSIVE ${ANCESTORS_CTE}
   SELECT DISTINCT ON (a.root, p."featureId")
          a.root AS "guestId", p."featureId", p.supported, p."minKernel", p."minDriverVersion", p.notes,
-         a.node AS "fromGuestId"
+         a.node AS "fromGuestId", p.basis::text AS basis, p.rule, p.reason, p.inputs, p.source, p."sourceRef"
     FROM anc a JOIN "GuestParavirtSupport" p ON p."guestId" = a.node
-   ORDER BY a.root, p."featureId", a.depth, a.rank`;
+   ORDER BY a.root, p."featureId", (p.basis = 'DERIVED'), a.depth, a.rank`;
 
 export async function effectiveParavirt(sql: Sql, guestIds: readonly string[]): Promise<EffectiveParavirtRow[]> {
   if (guestIds.length === 0) return [];

@@ -219,6 +219,12 @@ export interface EffectiveParavirt {
   minDriverVersion: string | null;
   notes: string | null;
   fromGuestId: string;
+  basis: 'RECORD' | 'CURATED' | 'DERIVED';
+  rule: string | null;
+  reason: string | null;
+  inputs: unknown;
+  source: string;
+  sourceRef: string | null;
 }
 
 export interface ResourceRow {

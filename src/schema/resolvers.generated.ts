@@ -419,6 +419,10 @@ export type GuestOSResolvers<Ctx> = {
     effective: boolean;
     family?: Maybe<HypervisorFamily>;
     kind?: Maybe<ParavirtKind>;
+    basis?: Maybe<ParavirtBasis>;
+  }, Ctx>;
+  paravirtAnswers?: FieldResolver<{
+    hypervisor?: Maybe<string>;
   }, Ctx>;
   compatibilityRecords?: FieldResolver<{
     hypervisor?: Maybe<string>;
@@ -504,6 +508,12 @@ export type GuestParavirtSupportResolvers<Ctx> = {
   minKernel?: FieldResolver<Record<string, never>, Ctx>;
   minDriverVersion?: FieldResolver<Record<string, never>, Ctx>;
   notes?: FieldResolver<Record<string, never>, Ctx>;
+  basis?: FieldResolver<Record<string, never>, Ctx>;
+  rule?: FieldResolver<Record<string, never>, Ctx>;
+  reason?: FieldResolver<Record<string, never>, Ctx>;
+  inputs?: FieldResolver<Record<string, never>, Ctx>;
+  source?: FieldResolver<Record<string, never>, Ctx>;
+  sourceRef?: FieldResolver<Record<string, never>, Ctx>;
   inherited?: FieldResolver<Record<string, never>, Ctx>;
   inheritedFrom?: FieldResolver<Record<string, never>, Ctx>;
 };
@@ -928,6 +938,19 @@ export type PageInfoResolvers<Ctx> = {
   endCursor?: FieldResolver<Record<string, never>, Ctx>;
 };
 
+export type ParavirtAnswerResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  hypervisor?: FieldResolver<Record<string, never>, Ctx>;
+  status?: FieldResolver<Record<string, never>, Ctx>;
+  basis?: FieldResolver<Record<string, never>, Ctx>;
+  reason?: FieldResolver<Record<string, never>, Ctx>;
+  features?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type ParavirtAnswerStatus = 'PARAVIRTUAL' | 'NONE' | 'UNKNOWN';
+
+export type ParavirtBasis = 'RECORD' | 'CURATED' | 'DERIVED';
+
 export type ParavirtFeatureResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
   id?: FieldResolver<Record<string, never>, Ctx>;
@@ -1280,6 +1303,7 @@ export type Resolvers<Ctx> = {
   Node?: NodeResolvers<Ctx>;
   OwnerAssignment?: OwnerAssignmentResolvers<Ctx>;
   PageInfo?: PageInfoResolvers<Ctx>;
+  ParavirtAnswer?: ParavirtAnswerResolvers<Ctx>;
   ParavirtFeature?: ParavirtFeatureResolvers<Ctx>;
   Provenance?: ProvenanceResolvers<Ctx>;
   PublishDeviceResult?: PublishDeviceResultResolvers<Ctx>;

@@ -28,6 +28,7 @@ import {
 } from '../tables.ts';
 import { ImportError, runImport, type ImportProblem, type ImportSummary } from '../runs.ts';
 import { silentProgress, type Progress } from '../progress.ts';
+import { applyParavirtBasis } from '../../paravirt.ts';
 
 export const DEFAULT_OSINFO_PATH = '/usr/share/osinfo';
 export const DEFAULT_PCI_IDS = '/usr/share/misc/pci.ids';
@@ -145,4 +146,7 @@ async function writeRows(
     done += list.length;
     progress.tick(done, totalRows, name);
   }
+  // Paravirt answers for the guests just written (seed/paravirt.ts; idempotent).
+  const pv = await applyParavirtBasis(tx);
+  counts.GuestParavirtSupportDerived = { ...pv.derived, kept: 0 };
 }

@@ -112,7 +112,8 @@ async function loadGuest(tx: Sql, id: string): Promise<GuestSnapshot | null> {
     ),
     tx.query<GuestSnapshot['paravirt'][number]>(
       `SELECT p.key AS feature, s.supported, s."minKernel", s."minDriverVersion", s.notes
-         FROM "GuestParavirtSupport" s JOIN "ParavirtFeature" p ON p.id = s."featureId" WHERE s."guestId" = $1 ORDER BY p.key`,
+         FROM "GuestParavirtSupport" s JOIN "ParavirtFeature" p ON p.id = s."featureId"
+        WHERE s."guestId" = $1 AND s.basis <> 'DERIVED' ORDER BY p.key`,
       [id],
     ),
     tx.query<GuestSnapshot['firmware'][number]>(
@@ -360,10 +361,15 @@ export async function publishGuestOS(env: WriteEnv, input: GuestOSInput): Promis
           );
         }
         if (!stored || canonical(stored.paravirt) !== canonical(g.paravirt)) {
-          await tx.query(`DELETE FROM "GuestParavirtSupport" WHERE "guestId" = $1`, [g.id]);
+          // Derived rows (paravirt-derive.ts) stay unless the vendor now states the feature itself.
           await tx.query(
-            `INSERT INTO "GuestParavirtSupport" ("guestId", "featureId", supported, "minKernel", "minDriverVersion", notes, source)
-             SELECT $1, p.id, x.supported, x."minKernel", x."minDriverVersion", x.notes, $3
+            `DELETE FROM "GuestParavirtSupport" s WHERE s."guestId" = $1
+               AND (s.basis <> 'DERIVED' OR s."featureId" IN (SELECT p.id FROM "ParavirtFeature" p WHERE p.key = ANY($2::text[])))`,
+            [g.id, g.paravirt.map((x) => x.feature)],
+          );
+          await tx.query(
+            `INSERT INTO "GuestParavirtSupport" ("guestId", "featureId", supported, "minKernel", "minDriverVersion", notes, source, basis)
+             SELECT $1, p.id, x.supported, x."minKernel", x."minDriverVersion", x.notes, $3, 'RECORD'
                FROM jsonb_to_recordset($2::jsonb) AS x(feature text, supported boolean, "minKernel" text, "minDriverVersion" text, notes text)
                JOIN "ParavirtFeature" p ON p.key = x.feature`,
             [g.id, JSON.stringify(g.paravirt), source],

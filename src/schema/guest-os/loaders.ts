@@ -16,6 +16,13 @@ import {
 } from '../../catalogue/rows.ts';
 import { byId, groupBy } from '../common/loaders.ts';
 
+export interface AnswerFeatures {
+  hypervisorId: string;
+  hypervisorKey: string;
+  featureIds: string[];
+  requiredIds: string[];
+}
+
 export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, DeviceRow | null> }) {
   const { device } = deps;
   const guest = byId<GuestRow>(sql, `SELECT ${GUEST_COLS()} FROM "GuestOS" g WHERE g.id = ANY($1::text[])`);
@@ -99,7 +106,8 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
     groupBy(
       guestIds,
       await sql.query<EffectiveParavirt>(
-        `SELECT p."guestId", p."featureId", p.supported, p."minKernel", p."minDriverVersion", p.notes, p."guestId" AS "fromGuestId"
+        `SELECT p."guestId", p."featureId", p.supported, p."minKernel", p."minDriverVersion", p.notes, p."guestId" AS "fromGuestId",
+                p.basis::text AS basis, p.rule, p.reason, p.inputs, p.source, p."sourceRef"
            FROM "GuestParavirtSupport" p WHERE p."guestId" = ANY($1::text[])`,
         [guestIds],
       ),
@@ -166,7 +174,30 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
     ).map((rs) => rs.map((r) => r.id)),
   );
 
+  /**
+   * Per hypervisor key: the features that make up a guest's paravirt answer there (offered by any
+   * of its releases, or added by the answer rules) and which of them are required. One statement.
+   */
+  const answerFeatures = new DataLoader<'all', AnswerFeatures[]>(async (keys) => {
+    const rows = await sql.query<AnswerFeatures>(
+      `WITH f AS (
+         SELECT h.key AS "hypervisorKey", rp."featureId", false AS required
+           FROM "HypervisorReleaseParavirt" rp JOIN "HypervisorRelease" r ON r.id = rp."releaseId" JOIN "Hypervisor" h ON h.id = r."hypervisorId"
+          WHERE rp.supported
+         UNION ALL
+         SELECT a."hypervisorKey", p.id, a.required FROM "ParavirtAnswerFeature" a JOIN "ParavirtFeature" p ON p.key = a."featureKey"
+       )
+       SELECT h.id AS "hypervisorId", h.key AS "hypervisorKey",
+              coalesce(array_agg(DISTINCT f."featureId") FILTER (WHERE f."featureId" IS NOT NULL), '{}') AS "featureIds",
+              coalesce(array_agg(DISTINCT f."featureId") FILTER (WHERE f.required), '{}') AS "requiredIds"
+         FROM "Hypervisor" h LEFT JOIN f ON f."hypervisorKey" = h.key
+        GROUP BY h.id, h.key ORDER BY h.key`,
+    );
+    return keys.map(() => rows);
+  });
+
   return {
+    answerFeatures,
     guest,
     guestByShortId,
     guestByKey,

@@ -9,6 +9,7 @@ import { ANCESTORS_CTE } from '../../catalogue/effective.ts';
 import type { EffectiveDevice, EffectiveParavirt, FirmwareRow, ResourceRow } from '../../catalogue/rows.ts';
 import type { Resolvers } from '../resolvers.generated.ts';
 import { must } from '../../util/must.ts';
+import type { AnswerFeatures } from './loaders.ts';
 
 interface GuestFilter {
   family?: string | null;
@@ -159,14 +160,28 @@ export const guestOSResolvers = {
       for (const v of counts.values()) n += v;
       return n;
     },
-    paravirt: async (g: GuestRow, args: { effective: boolean; family?: string | null; kind?: string | null }, ctx: GraphQLContext) => {
-      const rows = await (args.effective ? ctx.loaders.effectiveParavirt : ctx.loaders.ownParavirt).load(g.id);
+    paravirt: async (
+      g: GuestRow,
+      args: { effective: boolean; family?: string | null; kind?: string | null; basis?: string | null },
+      ctx: GraphQLContext,
+    ) => {
+      const all = await (args.effective ? ctx.loaders.effectiveParavirt : ctx.loaders.ownParavirt).load(g.id);
+      const rows = args.basis == null ? all : all.filter((r) => r.basis === args.basis);
       if (args.family == null && args.kind == null) return rows;
       const feats = await ctx.loaders.paravirt.loadMany(rows.map((r) => r.featureId));
       return rows.filter((_, i) => {
         const f = feats[i] as { family: string; kind: string } | null;
         return f && (args.family == null || f.family === args.family) && (args.kind == null || f.kind === args.kind);
       });
+    },
+    paravirtAnswers: async (g: GuestRow, args: { hypervisor?: string | null }, ctx: GraphQLContext) => {
+      const [rows, sets] = await Promise.all([ctx.loaders.effectiveParavirt.load(g.id), ctx.loaders.answerFeatures.load('all')]);
+      const ids = [...new Set([...rows.map((r) => r.featureId), ...sets.flatMap((s) => s.requiredIds)])];
+      const feats = await ctx.loaders.paravirt.loadMany(ids);
+      const keyOf = new Map(ids.map((id, i) => [id, (feats[i] as { key: string } | null)?.key ?? id]));
+      return sets
+        .filter((s) => args.hypervisor == null || s.hypervisorKey === args.hypervisor)
+        .map((s) => paravirtAnswer(g, s, rows, keyOf, ctx));
     },
     compatibilityRecords: async (g: GuestRow, args: { hypervisor?: string | null }, ctx: GraphQLContext) => {
       const rows = await ctx.loaders.guestRecords.load(g.id);
@@ -188,9 +203,47 @@ export const guestOSResolvers = {
     inherited: (r: EffectiveDevice) => r.fromGuestId !== r.guestId,
     inheritedFrom: (r: EffectiveDevice, _: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo) => inheritedFrom(r, ctx, info),
   },
+  ParavirtAnswer: {
+    hypervisor: (a: { hypervisorId: string }, _: unknown, ctx: GraphQLContext) => ctx.loaders.hypervisor.load(a.hypervisorId),
+  },
   GuestParavirtSupport: {
     feature: (r: EffectiveParavirt, _: unknown, ctx: GraphQLContext) => ctx.loaders.paravirt.load(r.featureId),
     inherited: (r: EffectiveParavirt) => r.fromGuestId !== r.guestId,
     inheritedFrom: (r: EffectiveParavirt, _: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo) => inheritedFrom(r, ctx, info),
   },
 } satisfies Resolvers<GraphQLContext>;
+
+/** Full virtualization backends: running under them is not a paravirtual path. */
+const FULL_VIRTUALIZATION = new Set(['kvm', 'xen-hvm']);
+const BASIS_RANK = { RECORD: 0, CURATED: 1, DERIVED: 2 } as const;
+
+/** A guest's paravirt answer on one hypervisor, from its effective rows (see ParavirtAnswer in the SDL). */
+function paravirtAnswer(g: GuestRow, s: AnswerFeatures, rows: EffectiveParavirt[], keyOf: Map<string, string>, _ctx: GraphQLContext) {
+  const ids = new Set(s.featureIds);
+  const mine = rows.filter((r) => ids.has(r.featureId));
+  const strongest = (rs: EffectiveParavirt[]) => [...rs].sort((a, b) => BASIS_RANK[a.basis] - BASIS_RANK[b.basis])[0]?.basis ?? null;
+  const name = (rs: EffectiveParavirt[]) =>
+    rs
+      .map((r) => `${keyOf.get(r.featureId)} (${r.basis.toLowerCase()})`)
+      .sort()
+      .join(', ');
+  const missing = s.requiredIds.filter((id) => !mine.some((r) => r.featureId === id && r.supported));
+  const requiredNo = mine.filter((r) => s.requiredIds.includes(r.featureId) && !r.supported);
+  const uses = mine.filter((r) => r.supported && !FULL_VIRTUALIZATION.has(keyOf.get(r.featureId) ?? ''));
+  const base = { hypervisorId: s.hypervisorId, features: mine };
+  if (requiredNo.length)
+    return { ...base, status: 'NONE', basis: strongest(requiredNo), reason: `${g.name} lacks what ${s.hypervisorKey} requires: ${name(requiredNo)}` };
+  if (uses.length && !missing.length)
+    return { ...base, status: 'PARAVIRTUAL', basis: strongest(uses), reason: `${g.name} uses ${name(uses)} on ${s.hypervisorKey}` };
+  const no = mine.filter((r) => !r.supported);
+  if (no.length && !uses.length)
+    return { ...base, status: 'NONE', basis: strongest(no), reason: `${g.name} uses none of ${s.hypervisorKey}'s paravirt features: ${name(no)}` };
+  return {
+    ...base,
+    status: 'UNKNOWN',
+    basis: null,
+    reason: missing.length
+      ? `nothing says whether ${g.name} has ${missing.map((id) => keyOf.get(id) ?? id).join(', ')}, which ${s.hypervisorKey} requires`
+      : `nothing is known about ${g.name}'s paravirt support on ${s.hypervisorKey}`,
+  };
+}

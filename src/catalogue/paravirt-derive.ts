@@ -1,0 +1,407 @@
+// Derived paravirt answers: for every guest and paravirt feature that no record (a vendor's
+// published row) and no curated row answers, along the guest's inheritance chain, a rule computes
+// one from curated inputs, and the row says which rule, from what, and why:
+//
+//   paravirt.kernel-min            the release's kernel (kernels.yaml) against the feature's
+//                                  minimum mainline kernel (paravirt-rules.yaml)
+//   paravirt.kernel-min-inherited  no kernel for the release itself: the kernel of the nearest
+//                                  release it derives from is a lower bound, so only a
+//                                  "supported" answer follows from it
+//   paravirt.distro-xen-kernel     the release ships its own Xen PV kernel (RHEL 5, SLES 10/11 ...)
+//   paravirt.windows-nt-min        a Windows NT version against the first enlightened version
+//   paravirt.windows-never         a feature no Windows release has (virtio-mmio)
+//   paravirt.driver-package        an add-on driver package (virtio-win, Xen PV drivers, VMware
+//                                  Tools) has a build that supports the release
+//
+// Derived rows have basis DERIVED and source `derived`. The derivation is idempotent (a second run
+// writes nothing), runs after the curated seed and after an osinfo-db import in either order, and
+// never replaces a RECORD or CURATED row: effective reads (effective.ts) prefer any non-derived
+// answer along the chain to a derived one, and a (guest, feature) pair that has a non-derived
+// answer gets no derived row at all.
+import type { Sql } from '../db/sql.ts';
+
+export interface KernelEntry {
+  distro: string;
+  versions: string[];
+  kernel: string;
+  sourceRef: string;
+  xenKernel?: boolean;
+  /** The vendor backports features into this kernel: a version below a minimum proves nothing. */
+  backports?: boolean;
+  notes?: string;
+}
+
+export interface LinuxRule {
+  feature: string;
+  minKernel: string;
+  maxKernel?: string;
+  arch?: string[];
+  notes?: string;
+  sourceRef: string;
+}
+
+export interface WindowsRule {
+  features: string[];
+  /** Supported from this NT version on; absent with `never`. */
+  minNt?: string;
+  /** No Windows release supports the feature (the notes say why). */
+  never?: boolean;
+  arch?: string[];
+  notes?: string;
+  sourceRef: string;
+}
+
+export interface ParavirtRules {
+  linux: LinuxRule[];
+  xenKernel: { features: string[]; sourceRef: string };
+  windows: WindowsRule[];
+  drivers: { sourceRef: string };
+}
+
+export interface DriverSupportRow {
+  packageKey: string;
+  featureKey: string;
+  version: string;
+  guestId: string;
+  arch: string;
+  status: 'SUPPORTED' | 'BROKEN' | 'UNSUPPORTED';
+  reason: string | null;
+  sourceRef: string | null;
+}
+
+export interface DeriveGuest {
+  id: string;
+  name: string;
+  family: string | null;
+  distro: string | null;
+  version: string | null;
+  kernel: string | null;
+  sourceRef: string | null;
+  architectures: string[];
+  /** Ancestors nearest first, the guest itself excluded. */
+  ancestors: string[];
+}
+
+export interface DerivedRow {
+  guestId: string;
+  featureKey: string;
+  supported: boolean;
+  minKernel: string | null;
+  minDriverVersion: string | null;
+  notes: string | null;
+  sourceRef: string;
+  rule: string;
+  reason: string;
+  inputs: Record<string, unknown>;
+}
+
+/** Numeric, dot/dash-separated version order: 2.6.9 < 2.6.24 < 3.10.0-123 < 10.0. */
+export function compareVersion(a: string, b: string): number {
+  const pa = a.split(/[.\-_]/).map((x) => Number.parseInt(x, 10));
+  const pb = b.split(/[.\-_]/).map((x) => Number.parseInt(x, 10));
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = Number.isNaN(pa[i] ?? 0) ? 0 : (pa[i] ?? 0);
+    const y = Number.isNaN(pb[i] ?? 0) ? 0 : (pb[i] ?? 0);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Guests whose family says nothing of architecture are taken as x86 PCs (osinfo-db's default). */
+const DEFAULT_ARCHES = ['i686', 'x86_64'];
+
+interface KernelFact {
+  kernel: string;
+  sourceRef: string;
+  /** The release the kernel is known for: the guest itself, or an ancestor (a lower bound). */
+  fromGuestId: string;
+  exact: boolean;
+  xenKernel: boolean;
+  backports: boolean;
+}
+
+/**
+ * The rows the rules give, for every guest and feature not in `answered` (guestId U+0000 featureKey:
+ * pairs a record or curated row answers, own or inherited). Pure: the same inputs give the same rows.
+ */
+export function deriveParavirt(input: {
+  guests: DeriveGuest[];
+  answered: Set<string>;
+  kernels: KernelEntry[];
+  rules: ParavirtRules;
+  drivers: DriverSupportRow[];
+  featureKeys: Set<string>;
+}): DerivedRow[] {
+  const { guests, answered, rules, featureKeys } = input;
+  const byRelease = new Map<string, KernelEntry>();
+  for (const k of input.kernels) for (const v of k.versions) byRelease.set(`${k.distro}\u0000${v}`, k);
+  const byId = new Map(guests.map((g) => [g.id, g]));
+  const ownKernel = (g: DeriveGuest): KernelFact | null => {
+    const k = g.distro && g.version ? byRelease.get(`${g.distro}\u0000${g.version}`) : undefined;
+    if (k)
+      return {
+        kernel: k.kernel,
+        sourceRef: k.sourceRef,
+        fromGuestId: g.id,
+        exact: true,
+        xenKernel: !!k.xenKernel,
+        backports: !!k.backports,
+      };
+    if (g.kernel && g.sourceRef)
+      return { kernel: g.kernel, sourceRef: g.sourceRef, fromGuestId: g.id, exact: true, xenKernel: false, backports: false };
+    return null;
+  };
+  const kernelOf = (g: DeriveGuest): KernelFact | null => {
+    const own = ownKernel(g);
+    if (own) return own;
+    for (const a of g.ancestors) {
+      const p = byId.get(a);
+      if (p?.family !== 'linux') continue;
+      const k = ownKernel(p);
+      if (k) return { ...k, exact: false, xenKernel: false };
+    }
+    return null;
+  };
+
+  const out = new Map<string, DerivedRow>();
+  const put = (row: DerivedRow) => {
+    const key = `${row.guestId}\u0000${row.featureKey}`;
+    if (answered.has(key) || out.has(key) || !featureKeys.has(row.featureKey)) return;
+    out.set(key, row);
+  };
+
+  const linuxByFeature = new Map<string, LinuxRule[]>();
+  for (const r of rules.linux) linuxByFeature.set(r.feature, [...(linuxByFeature.get(r.feature) ?? []), r]);
+  const driversByGuest = new Map<string, DriverSupportRow[]>();
+  for (const d of input.drivers) driversByGuest.set(d.guestId, [...(driversByGuest.get(d.guestId) ?? []), d]);
+
+  for (const g of guests) {
+    const arches = g.architectures.length ? g.architectures : DEFAULT_ARCHES;
+    // Add-on driver packages first: a build that names the release is the most specific input.
+    const drv = driversByGuest.get(g.id) ?? [];
+    const byFeature = new Map<string, DriverSupportRow[]>();
+    for (const d of drv) byFeature.set(d.featureKey, [...(byFeature.get(d.featureKey) ?? []), d]);
+    for (const [featureKey, rows] of byFeature) {
+      const ok = rows.filter((r) => r.status === 'SUPPORTED');
+      const bad = rows.filter((r) => r.status !== 'SUPPORTED');
+      const versions = [...new Set(ok.map((r) => r.version))].sort(compareVersion);
+      const pkg = rows[0]?.packageKey ?? '';
+      const badText = bad.map((r) => `${r.version} ${r.status.toLowerCase()} on ${r.arch}${r.reason ? ` (${r.reason})` : ''}`);
+      const newest = versions.at(-1);
+      put({
+        guestId: g.id,
+        featureKey,
+        supported: ok.length > 0,
+        minKernel: null,
+        minDriverVersion: versions[0] ?? null,
+        notes: `drivers from ${pkg} (add-on)`,
+        sourceRef: (newest ? ok.find((r) => r.version === newest)?.sourceRef : bad[0]?.sourceRef) ?? rules.drivers.sourceRef,
+        rule: 'paravirt.driver-package',
+        reason: ok.length
+          ? `${pkg} ${versions.join(', ')} support${versions.length === 1 ? 's' : ''} ${g.name} (${[...new Set(ok.map((r) => r.arch))].sort().join(', ')})${badText.length ? `; known bad: ${badText.join('; ')}` : ''}`
+          : `no ${pkg} build in the catalogue supports ${g.name}: ${badText.join('; ')}`,
+        inputs: {
+          package: pkg,
+          supportedBuilds: versions,
+          badBuilds: bad.map((r) => ({ version: r.version, arch: r.arch, status: r.status, reason: r.reason })),
+        },
+      });
+    }
+
+    if (g.family === 'linux') {
+      const k = kernelOf(g);
+      if (!k) continue;
+      if (k.exact && k.xenKernel) {
+        for (const featureKey of rules.xenKernel.features)
+          put({
+            guestId: g.id,
+            featureKey,
+            supported: true,
+            minKernel: null,
+            minDriverVersion: null,
+            notes: 'the release ships its own Xen PV kernel',
+            sourceRef: rules.xenKernel.sourceRef,
+            rule: 'paravirt.distro-xen-kernel',
+            reason: `${g.name} ships a Xen PV kernel package (kernel ${k.kernel}), older than and separate from mainline's pv_ops domU`,
+            inputs: { kernel: k.kernel, kernelSource: k.sourceRef, xenKernel: true },
+          });
+      }
+      for (const [featureKey, frules] of linuxByFeature) {
+        const applicable = frules.filter((r) => !r.arch || r.arch.some((a) => arches.includes(a)));
+        if (!applicable.length) continue;
+        const meets = (r: LinuxRule) =>
+          compareVersion(k.kernel, r.minKernel) >= 0 && (!r.maxKernel || compareVersion(k.kernel, r.maxKernel) < 0);
+        const hit = applicable.find(meets);
+        // A lower bound proves only "at least": a positive answer without a maximum. A kernel
+        // with backports may have a feature its version predates: no negative answer either.
+        if (!k.exact && (!hit || hit.maxKernel)) continue;
+        if (k.backports && !hit) continue;
+        const r = hit ?? [...applicable].sort((a, b) => compareVersion(a.minKernel, b.minKernel))[0];
+        if (!r) continue;
+        const range = r.maxKernel ? `[${r.minKernel}, ${r.maxKernel})` : `≥ ${r.minKernel}`;
+        const release = k.exact ? g.name : `${byId.get(k.fromGuestId)?.name ?? k.fromGuestId}, which ${g.name} derives from`;
+        const verdict = hit
+          ? `kernel ${k.kernel}${k.exact ? '' : ' or newer'} (${release}) ${r.maxKernel ? `is within ${featureKey}'s ${range}` : `≥ ${featureKey} minimum ${r.minKernel}`}`
+          : compareVersion(k.kernel, r.minKernel) < 0
+            ? `kernel ${k.kernel} (${release}) < ${featureKey} minimum ${r.minKernel}`
+            : `kernel ${k.kernel} (${release}) ≥ ${r.maxKernel}, where ${featureKey} was removed`;
+        put({
+          guestId: g.id,
+          featureKey,
+          supported: !!hit,
+          minKernel: r.minKernel,
+          minDriverVersion: null,
+          notes: r.notes ?? null,
+          sourceRef: r.sourceRef,
+          rule: k.exact ? 'paravirt.kernel-min' : 'paravirt.kernel-min-inherited',
+          reason: `${verdict}${r.arch ? ` on ${r.arch.join('/')}` : ''}`,
+          inputs: {
+            kernel: k.kernel,
+            kernelSource: k.sourceRef,
+            kernelOf: k.fromGuestId,
+            minKernel: r.minKernel,
+            ...(r.maxKernel ? { maxKernel: r.maxKernel } : {}),
+            ...(r.arch ? { arch: r.arch } : {}),
+            ruleSource: r.sourceRef,
+          },
+        });
+      }
+    }
+
+    if (g.family === 'winnt' && g.version && /^\d/.test(g.version)) {
+      for (const r of rules.windows) {
+        if (r.never) {
+          for (const featureKey of r.features)
+            put({
+              guestId: g.id,
+              featureKey,
+              supported: false,
+              minKernel: null,
+              minDriverVersion: null,
+              notes: r.notes ?? null,
+              sourceRef: r.sourceRef,
+              rule: 'paravirt.windows-never',
+              reason: `no Windows release has ${featureKey}${r.notes ? `: ${r.notes}` : ''}`,
+              inputs: { ntVersion: g.version, ruleSource: r.sourceRef },
+            });
+          continue;
+        }
+        const minNt = r.minNt ?? '0';
+        const ntOk = compareVersion(g.version, minNt) >= 0;
+        const archOk = !r.arch || r.arch.some((a) => g.architectures.includes(a));
+        for (const featureKey of r.features)
+          put({
+            guestId: g.id,
+            featureKey,
+            supported: ntOk && archOk,
+            minKernel: null,
+            minDriverVersion: null,
+            notes: r.notes ?? null,
+            sourceRef: r.sourceRef,
+            rule: 'paravirt.windows-nt-min',
+            reason: !ntOk
+              ? `Windows NT ${g.version} (${g.name}) < ${featureKey} minimum NT ${minNt}`
+              : archOk
+                ? `Windows NT ${g.version} (${g.name}) ≥ ${featureKey} minimum NT ${minNt}${r.arch ? ` on ${r.arch.join('/')}` : ''}`
+                : `${featureKey} needs ${r.arch?.join('/')}; ${g.name} is ${g.architectures.join('/') || 'of no recorded architecture'}`,
+            inputs: {
+              ntVersion: g.version,
+              minNt,
+              ...(r.arch ? { arch: r.arch, guestArch: g.architectures } : {}),
+              ruleSource: r.sourceRef,
+            },
+          });
+      }
+    }
+  }
+  return [...out.values()].sort((a, b) =>
+    a.guestId === b.guestId ? a.featureKey.localeCompare(b.featureKey) : a.guestId.localeCompare(b.guestId),
+  );
+}
+
+export interface DeriveSummary {
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+}
+
+/**
+ * Computes the derived rows from the catalogue as it stands and makes the stored DERIVED rows
+ * equal to them (insert, update, delete), in the caller's transaction. Rows of other bases are
+ * never touched.
+ */
+export async function applyParavirtDerivation(tx: Sql, data: { kernels: KernelEntry[]; rules: ParavirtRules }): Promise<DeriveSummary> {
+  const [guests, answeredRows, features, drivers] = await Promise.all([
+    tx.query<DeriveGuest>(
+      `SELECT g.id, g.name, g.family, g.distro, g.version, g.kernel, g."sourceRef", coalesce(g.architectures, '{}') AS architectures,
+              coalesce((SELECT array_agg(a."ancestorId" ORDER BY a.depth, a.rank) FROM "GuestOSAncestor" a
+                         WHERE a."guestId" = g.id AND a.depth > 0), '{}') AS ancestors
+         FROM "GuestOS" g ORDER BY g.id`,
+    ),
+    tx.query<{ guestId: string; key: string }>(
+      `SELECT DISTINCT a."guestId", f.key FROM "GuestOSAncestor" a
+         JOIN "GuestParavirtSupport" p ON p."guestId" = a."ancestorId" AND p.basis <> 'DERIVED'
+         JOIN "ParavirtFeature" f ON f.id = p."featureId"`,
+    ),
+    tx.query<{ id: string; key: string }>(`SELECT id, key FROM "ParavirtFeature"`),
+    tx.query<DriverSupportRow>(
+      `SELECT b."packageKey", p."featureKey", b.version, s."guestId", s.arch, s.status::text AS status, s.reason, coalesce(s."sourceRef", b."sourceRef") AS "sourceRef"
+         FROM "DriverBuildGuest" s JOIN "DriverBuild" b ON b.id = s."buildId" JOIN "DriverPackage" p ON p.key = b."packageKey"
+        ORDER BY b."packageKey", b.version, s."guestId", s.arch`,
+    ),
+  ]);
+  const featureId = new Map(features.map((f) => [f.key, f.id]));
+  const rows = deriveParavirt({
+    guests,
+    answered: new Set(answeredRows.map((r) => `${r.guestId}\u0000${r.key}`)),
+    kernels: data.kernels,
+    rules: data.rules,
+    drivers,
+    featureKeys: new Set(featureId.keys()),
+  });
+  const payload = rows.map((r) => ({
+    guestId: r.guestId,
+    featureId: featureId.get(r.featureKey),
+    supported: r.supported,
+    minKernel: r.minKernel,
+    minDriverVersion: r.minDriverVersion,
+    notes: r.notes,
+    sourceRef: r.sourceRef,
+    rule: r.rule,
+    reason: r.reason,
+    inputs: r.inputs,
+  }));
+  // One statement each way; `IS DISTINCT FROM` keeps unchanged rows unwritten (idempotence).
+  const [counts] = await tx.query<DeriveSummary>(
+    `WITH want AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("guestId" text, "featureId" text, supported boolean, "minKernel" text,
+              "minDriverVersion" text, notes text, "sourceRef" text, rule text, reason text, inputs jsonb)
+     ),
+     gone AS (
+       DELETE FROM "GuestParavirtSupport" t WHERE t.basis = 'DERIVED'
+          AND NOT EXISTS (SELECT 1 FROM want w WHERE w."guestId" = t."guestId" AND w."featureId" = t."featureId")
+       RETURNING 1
+     ),
+     upd AS (
+       UPDATE "GuestParavirtSupport" t SET supported = w.supported, "minKernel" = w."minKernel", "minDriverVersion" = w."minDriverVersion",
+              notes = w.notes, "sourceRef" = w."sourceRef", rule = w.rule, reason = w.reason, inputs = w.inputs
+         FROM want w
+        WHERE t."guestId" = w."guestId" AND t."featureId" = w."featureId" AND t.basis = 'DERIVED'
+          AND (t.supported, t."minKernel", t."minDriverVersion", t.notes, t."sourceRef", t.rule, t.reason, t.inputs)
+              IS DISTINCT FROM (w.supported, w."minKernel", w."minDriverVersion", w.notes, w."sourceRef", w.rule, w.reason, w.inputs)
+       RETURNING 1
+     ),
+     ins AS (
+       INSERT INTO "GuestParavirtSupport" ("guestId", "featureId", supported, "minKernel", "minDriverVersion", notes, source, "sourceRef", basis, rule, reason, inputs)
+       SELECT w."guestId", w."featureId", w.supported, w."minKernel", w."minDriverVersion", w.notes, 'derived', w."sourceRef", 'DERIVED', w.rule, w.reason, w.inputs
+         FROM want w
+        WHERE NOT EXISTS (SELECT 1 FROM "GuestParavirtSupport" t WHERE t."guestId" = w."guestId" AND t."featureId" = w."featureId")
+       RETURNING 1
+     )
+     SELECT (SELECT count(*)::int FROM ins) AS created, (SELECT count(*)::int FROM upd) AS updated,
+            (SELECT count(*)::int FROM gone) AS deleted, $2::int - (SELECT count(*)::int FROM ins) - (SELECT count(*)::int FROM upd) AS unchanged`,
+    [JSON.stringify(payload), payload.length],
+  );
+  return counts ?? { created: 0, updated: 0, deleted: 0, unchanged: 0 };
+}

@@ -1,0 +1,183 @@
+// Paravirt answers for every guest (issue 12 item 7): the curated seed and osinfo-db loaded, the
+// derivation run by both; every guest's answer on each of the six hypervisors with its basis, the
+// counts printed; derived rows never override curated ones; the planner takes hv-* flags for
+// Windows 7 from derived rows (item 3); driver builds queryable (item 8).
+import { describe, it, beforeAll, afterAll } from 'vitest';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { seededApp, type TestApp } from './helpers/app.ts';
+import { skipWith } from './helpers/skip.ts';
+import { importOsinfo } from '../seed/importers/osinfo/import.ts';
+import { applyParavirtBasis } from '../seed/paravirt.ts';
+import { main } from '../src/cli/main.ts';
+import { tempDir } from './fixtures/runtime/load.ts';
+
+const OSINFO = '/usr/share/osinfo';
+const KVM_HOST = join(import.meta.dirname, '..', 'examples', 'hosts', 'kvm-x86_64.json');
+const HYPERVISORS = ['cloud-hypervisor', 'firecracker', 'hyperv', 'kvm', 'vmware', 'xen'];
+
+interface Answer {
+  hypervisor: { key: string };
+  status: 'PARAVIRTUAL' | 'NONE' | 'UNKNOWN';
+  basis: 'RECORD' | 'CURATED' | 'DERIVED' | null;
+  reason: string;
+}
+interface GuestAnswers {
+  id: string;
+  shortId: string | null;
+  family: string | null;
+  distro: string | null;
+  version: string | null;
+  paravirtAnswers: Answer[];
+}
+
+describe.skipIf(skipWith(!existsSync(OSINFO) && `${OSINFO} is not installed (apt-get install osinfo-db)`))('paravirt answers', () => {
+  let app: TestApp;
+  let server: HttpServer;
+  let url: string;
+  const guests: GuestAnswers[] = [];
+
+  beforeAll(async () => {
+    app = await seededApp('pglite', { RATE_LIMIT_ENABLED: 'false' });
+    await importOsinfo(app.db, { path: OSINFO, pciIds: null, usbIds: null });
+    server = app.app.app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;
+    let after: string | null = null;
+    for (;;) {
+      const r = await app.gql<{ guestOSes: { nodes: GuestAnswers[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>(
+        `query($after: String) { guestOSes(first: 100, after: $after) {
+           nodes { id shortId family distro version paravirtAnswers { hypervisor { key } status basis reason } }
+           pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      const page = r.data?.guestOSes;
+      assert.ok(page);
+      guests.push(...page.nodes);
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+  }, 600_000);
+  afterAll(async () => {
+    server?.close();
+    await app?.close();
+  });
+
+  it('gives every guest an answer on each of the six hypervisors, with its basis; prints the counts', () => {
+    assert.ok(guests.length > 700, `${guests.length} guests`);
+    const counts: Record<string, Record<string, number>> = {};
+    for (const g of guests) {
+      const keys = g.paravirtAnswers.map((a) => a.hypervisor.key).sort();
+      for (const h of HYPERVISORS) assert.ok(keys.includes(h), `${g.id} has no answer for ${h}`);
+      for (const a of g.paravirtAnswers) {
+        // a decided answer names its basis; an unknown one has none
+        assert.equal(a.basis === null, a.status === 'UNKNOWN', `${g.id} on ${a.hypervisor.key}: ${a.status} with basis ${a.basis}`);
+        const c = (counts[a.hypervisor.key] ??= {});
+        const k = a.status === 'UNKNOWN' ? 'UNKNOWN' : `${a.status}/${a.basis}`;
+        c[k] = (c[k] ?? 0) + 1;
+      }
+    }
+    console.log(`paravirt answers for ${guests.length} guests, per hypervisor (status/basis):`);
+    for (const h of HYPERVISORS) {
+      const c = counts[h] ?? {};
+      const known = guests.length - (c.UNKNOWN ?? 0);
+      console.log(
+        `  ${h.padEnd(17)} answered ${known}/${guests.length}: ${Object.entries(c)
+          .sort()
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ')}`,
+      );
+    }
+    // Every Windows NT release from XP on, and every Linux release with a curated kernel, is
+    // answered on every hypervisor.
+    const covered = guests.filter(
+      (g) =>
+        (g.family === 'winnt' && g.version && Number.parseFloat(g.version) >= 5.1) ||
+        (g.family === 'linux' && ['ubuntu', 'debian', 'fedora', 'opensuse'].includes(g.distro ?? '') && /^\d/.test(g.version ?? '')),
+    );
+    assert.ok(covered.length > 120, `${covered.length} covered guests`);
+    const unanswered = covered.flatMap((g) =>
+      g.paravirtAnswers.filter((a) => a.status === 'UNKNOWN').map((a) => `${g.shortId ?? g.id} on ${a.hypervisor.key}`),
+    );
+    assert.deepEqual(unanswered, []);
+  });
+
+  it('derives what nothing else says, with the rule and its inputs as the reason', async () => {
+    const r = await app.gql(
+      `{ guestOS(shortId: "ubuntu22.04") {
+           xen: paravirt(family: XEN) { feature { key } supported basis rule reason inputs source }
+           clock: paravirt(family: KVM) { feature { key } basis inherited }
+           paravirtAnswers(hypervisor: "xen") { status basis reason } } }`,
+    );
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    const g = r.data.guestOS;
+    const pvh = g.xen.find((x: { feature: { key: string } }) => x.feature.key === 'xen-pvh');
+    assert.deepEqual(
+      {
+        supported: pvh.supported,
+        basis: pvh.basis,
+        rule: pvh.rule,
+        source: pvh.source,
+        kernel: pvh.inputs.kernel,
+        min: pvh.inputs.minKernel,
+      },
+      { supported: true, basis: 'DERIVED', rule: 'paravirt.kernel-min', source: 'derived', kernel: '5.15', min: '4.11' },
+    );
+    assert.match(pvh.reason, /^kernel 5\.15 \(Ubuntu 22\.04 LTS\) ≥ xen-pvh minimum 4\.11/);
+    // kvm-clock is curated on Ubuntu 20.04, which 22.04 inherits: the curated answer stands
+    const clock = g.clock.find((x: { feature: { key: string } }) => x.feature.key === 'kvm-clock');
+    assert.deepEqual(clock, { feature: { key: 'kvm-clock' }, basis: 'CURATED', inherited: true });
+    const [xen] = g.paravirtAnswers;
+    assert.equal(xen.status, 'PARAVIRTUAL');
+    assert.match(xen.reason, /xen-pvh \(derived\)/);
+  });
+
+  it('never writes a derived row where a curated answer exists, and a second run writes nothing', async () => {
+    const [clash] = await app.db.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "GuestParavirtSupport" d
+         JOIN "GuestOSAncestor" a ON a."guestId" = d."guestId"
+         JOIN "GuestParavirtSupport" c ON c."guestId" = a."ancestorId" AND c."featureId" = d."featureId" AND c.basis <> 'DERIVED'
+        WHERE d.basis = 'DERIVED'`,
+    );
+    assert.equal(clash?.n, 0);
+    const again = await app.db.sql.transaction((tx) => applyParavirtBasis(tx));
+    assert.deepEqual({ ...again.derived, unchanged: 0 }, { created: 0, updated: 0, deleted: 0, unchanged: 0 });
+    assert.ok(again.derived.unchanged > 3000, `${again.derived.unchanged} derived rows`);
+  });
+
+  it('plans hv-* enlightenments for Windows 7 on KVM from derived rows', async () => {
+    let out = '';
+    let err = '';
+    const sink = (f: (s: string) => void) =>
+      new Writable({
+        write: (c, _e, cb) => {
+          f(String(c));
+          cb();
+        },
+      });
+    const io = {
+      stdout: sink((s) => (out += s)),
+      stderr: sink((s) => (err += s)),
+      env: { HOME: tmpdir() } as NodeJS.ProcessEnv,
+      cwd: process.cwd(),
+    };
+    const dir = tempDir('vc-pv-');
+    const spec = join(dir, 'win7.yaml');
+    writeFileSync(
+      spec,
+      'name: w7\nguest: win7\nhypervisor: kvm\nmemory: 2GiB\ndisks:\n  - path: /tmp/w7.img\n    format: raw\nnics:\n  - {}\n',
+    );
+    const code = await main(['plan', '--spec', spec, '--host', KVM_HOST, '--service', url, '--snapshot-dir', dir, '--format', 'json'], io);
+    assert.equal(code, 0, err);
+    const plan = JSON.parse(out);
+    const hv = (plan.paravirt as { key: string; enabled: boolean; because: { rule: string } }[]).filter((p) => p.key.startsWith('hv-'));
+    const on = hv.filter((p) => p.enabled).map((p) => p.key);
+    for (const k of ['hv-relaxed', 'hv-vapic', 'hv-spinlocks', 'hv-time']) assert.ok(on.includes(k), `${k} is off: ${JSON.stringify(hv)}`);
+    assert.ok(hv.filter((p) => p.enabled).every((p) => p.because.rule === 'paravirt.both-support'));
+  });
+});
