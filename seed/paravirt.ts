@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Sql } from '../src/db/sql.ts';
 import { applyParavirtDerivation, type DeriveSummary, type KernelEntry, type ParavirtRules } from '../src/catalogue/paravirt-derive.ts';
+import { driverBuildId } from '../src/catalogue/publish/driver-build.ts';
 import { syncTable, type ColumnType, type SyncCounts, type TableSpec } from './importers/sync.ts';
 
 export const PARAVIRT_SEED_DIR = fileURLToPath(new URL('./curated/', import.meta.url));
@@ -147,8 +148,6 @@ export function loadParavirtSeed(dirIn: string = PARAVIRT_SEED_DIR): ParavirtSee
     }
   return { kernels, rules, drivers };
 }
-
-export const driverBuildId = (packageKey: string, v: string) => `http://virtcompat.org/driver/${packageKey}/${v}`;
 
 type Row = Record<string, unknown>;
 function spec(
@@ -293,7 +292,12 @@ export async function applyParavirtBasis(tx: Sql, opts: { dir?: string; seed?: P
       })),
     ),
   );
-  const derived = await applyParavirtDerivation(tx, { kernels: seed.kernels, rules: seed.rules });
+  await tx.query(
+    `INSERT INTO "ParavirtRuleSet" (id, data, "updatedAt") VALUES ('curated', $1::jsonb, now())
+     ON CONFLICT (id) DO UPDATE SET data = excluded.data, "updatedAt" = now() WHERE "ParavirtRuleSet".data IS DISTINCT FROM excluded.data`,
+    [JSON.stringify({ kernels: seed.kernels, rules: seed.rules })],
+  );
+  const derived = await applyParavirtDerivation(tx);
   return { driverPackages, driverBuilds, driverSupport, answerFeatures, derived };
 }
 

@@ -15,6 +15,8 @@ import { importOsinfo } from '../seed/importers/osinfo/import.ts';
 import { applyParavirtBasis } from '../seed/paravirt.ts';
 import { main } from '../src/cli/main.ts';
 import { tempDir } from './fixtures/runtime/load.ts';
+import { createApiKey } from '../src/catalogue/accounts.ts';
+import { SYSTEM } from '../src/catalogue/actor.ts';
 
 const OSINFO = '/usr/share/osinfo';
 const KVM_HOST = join(import.meta.dirname, '..', 'examples', 'hosts', 'kvm-x86_64.json');
@@ -49,7 +51,10 @@ describe.skipIf(skipWith(!existsSync(OSINFO) && `${OSINFO} is not installed (apt
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;
     let after: string | null = null;
     for (;;) {
-      const r = await app.gql<{ guestOSes: { nodes: GuestAnswers[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>(
+      const r: {
+        errors?: unknown;
+        data?: { guestOSes: { nodes: GuestAnswers[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+      } = await app.gql<{ guestOSes: { nodes: GuestAnswers[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>(
         `query($after: String) { guestOSes(first: 100, after: $after) {
            nodes { id shortId family distro version paravirtAnswers { hypervisor { key } status basis reason } }
            pageInfo { hasNextPage endCursor } } }`,
@@ -179,5 +184,85 @@ describe.skipIf(skipWith(!existsSync(OSINFO) && `${OSINFO} is not installed (apt
     const on = hv.filter((p) => p.enabled).map((p) => p.key);
     for (const k of ['hv-relaxed', 'hv-vapic', 'hv-spinlocks', 'hv-time']) assert.ok(on.includes(k), `${k} is off: ${JSON.stringify(hv)}`);
     assert.ok(hv.filter((p) => p.enabled).every((p) => p.because.rule === 'paravirt.both-support'));
+  });
+
+  it('answers which driver builds support or break a release, newest first', async () => {
+    const r = await app.gql(
+      `{ drivers(guest: "win7", hypervisor: "kvm") { build { version package { key } } guest { shortId } arch status reason }
+         xen: drivers(guest: "win7", hypervisor: "xen") { build { package { key } } } }`,
+    );
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    const rows = r.data.drivers as {
+      build: { version: string; package: { key: string } };
+      arch: string;
+      status: string;
+      reason: string | null;
+    }[];
+    assert.ok(rows.every((x) => x.build.package.key === 'virtio-win'));
+    assert.deepEqual(
+      rows.map((x) => `${x.build.version} ${x.arch} ${x.status}`),
+      ['0.1.185 x86_64 BROKEN', '0.1.173 i686 SUPPORTED', '0.1.173 x86_64 SUPPORTED'],
+    );
+    assert.match(rows[0]?.reason ?? '', /SHA-256/);
+    assert.deepEqual([...new Set(r.data.xen.map((x: { build: { package: { key: string } } }) => x.build.package.key))], ['xen-win-pv']);
+    const bad = await app.gql(`{ drivers(guest: "win77") { arch } }`);
+    assert.equal(bad.errors?.[0]?.extensions?.code, 'GUEST_OS_NOT_FOUND');
+  });
+
+  it("takes a vendor's driver build with typed input errors, and re-derives the guests' answers", async () => {
+    const { key } = await createApiKey({ db: app.db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: 'redhat', label: 'driver test' });
+    const PUBLISH = `mutation($input: DriverBuildInput!) { publishDriverBuild(input: $input) {
+      created changed inputErrors { path code message } driverBuild { id source guests { guestId arch status } } } }`;
+    const auth = { authorization: `Bearer ${key}` };
+    const bad = await app.gql(
+      PUBLISH,
+      {
+        input: {
+          package: 'virtio-win',
+          version: '0.1.999',
+          guests: [
+            { guest: 'win77', arch: 'x86_64' },
+            { guest: 'win2k8r2', arch: 'x86_64', status: 'BROKEN' },
+          ],
+        },
+      },
+      auth,
+    );
+    assert.equal(bad.errors, undefined, JSON.stringify(bad.errors));
+    assert.deepEqual(
+      bad.data.publishDriverBuild.inputErrors.map((e: { path: string[]; code: string }) => `${e.path.join('.')} ${e.code}`),
+      ['input.guests.0.guest UNKNOWN_REFERENCE', 'input.guests.1.reason REQUIRED'],
+    );
+    const before = await app.gql(`{ guestOS(shortId: "win2k8") { paravirt(family: GENERIC) { feature { key } supported basis reason } } }`);
+    const v0 = before.data.guestOS.paravirt.find((x: { feature: { key: string } }) => x.feature.key === 'virtio');
+    assert.equal(v0.supported, true);
+    const ok = await app.gql(
+      PUBLISH,
+      {
+        input: {
+          package: 'virtio-win',
+          version: '0.1.999',
+          sourceRef: 'https://example.org/rn',
+          guests: [{ guest: 'win2k8', arch: 'x86_64' }],
+        },
+      },
+      auth,
+    );
+    assert.equal(ok.errors, undefined, JSON.stringify(ok.errors));
+    assert.deepEqual(
+      {
+        created: ok.data.publishDriverBuild.created,
+        source: ok.data.publishDriverBuild.driverBuild.source,
+        errors: ok.data.publishDriverBuild.inputErrors,
+      },
+      { created: true, source: 'vendor:redhat', errors: [] },
+    );
+    const after = await app.gql(`{ guestOS(shortId: "win2k8") { paravirt(family: GENERIC) { feature { key } basis reason } } }`);
+    const v1 = after.data.guestOS.paravirt.find((x: { feature: { key: string } }) => x.feature.key === 'virtio');
+    assert.equal(v1.basis, 'DERIVED');
+    assert.match(v1.reason, /0\.1\.999/);
+    // a curated build is the curators': a vendor cannot rewrite it
+    const curated = await app.gql(PUBLISH, { input: { package: 'virtio-win', version: '0.1.173', guests: [] } }, auth);
+    assert.equal(curated.errors?.[0]?.extensions?.code, 'FORBIDDEN');
   });
 });

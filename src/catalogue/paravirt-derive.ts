@@ -327,11 +327,17 @@ export interface DeriveSummary {
 }
 
 /**
- * Computes the derived rows from the catalogue as it stands and makes the stored DERIVED rows
- * equal to them (insert, update, delete), in the caller's transaction. Rows of other bases are
- * never touched.
+ * Computes the derived rows from the catalogue as it stands (the rules are the ParavirtRuleSet the
+ * seed stored) and makes the stored DERIVED rows equal to them (insert, update, delete), in the
+ * caller's transaction. Rows of other bases are never touched.
  */
-export async function applyParavirtDerivation(tx: Sql, data: { kernels: KernelEntry[]; rules: ParavirtRules }): Promise<DeriveSummary> {
+export async function applyParavirtDerivation(tx: Sql): Promise<DeriveSummary> {
+  const [set] = await tx.query<{ data: { kernels: KernelEntry[]; rules: ParavirtRules } }>(
+    `SELECT data FROM "ParavirtRuleSet" WHERE id = 'curated'`,
+  );
+  // Before the seed ever ran there are no rules: nothing to derive, nothing to remove.
+  if (!set) return { created: 0, updated: 0, deleted: 0, unchanged: 0 };
+  const data = set.data;
   const [guests, answeredRows, features, drivers] = await Promise.all([
     tx.query<DeriveGuest>(
       `SELECT g.id, g.name, g.family, g.distro, g.version, g.kernel, g."sourceRef", coalesce(g.architectures, '{}') AS architectures,

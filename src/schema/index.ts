@@ -13,11 +13,12 @@ import { compatibilityResolvers } from './compatibility/resolvers.ts';
 import { catalogueResolvers } from './catalogue/resolvers.ts';
 import { vendorResolvers } from './vendor/resolvers.ts';
 import { moveResolvers } from './move/resolvers.ts';
+import { driverResolvers } from './driver/resolvers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Module folders in load order; each holds `<name>.graphql` and `resolvers.ts`. */
-export const MODULES = ['common', 'guest-os', 'device', 'hypervisor', 'hardware-feature', 'compatibility', 'catalogue', 'vendor', 'move'];
+export const MODULES = ['common', 'guest-os', 'device', 'hypervisor', 'hardware-feature', 'compatibility', 'catalogue', 'vendor', 'move', 'driver'];
 
 export function loadTypeDefs(): string[] {
   return MODULES.map((m) => readFileSync(join(here, m, `${m}.graphql`), 'utf8'));
@@ -37,6 +38,7 @@ export function buildSchema(): GraphQLSchema {
       catalogueResolvers,
       vendorResolvers,
       moveResolvers,
+      driverResolvers,
     ],
     inheritResolversFromInterfaces: true,
   });

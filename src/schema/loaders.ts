@@ -5,6 +5,7 @@
 import type { Sql } from '../db/sql.ts';
 import { compatibilityLoaders } from './compatibility/loaders.ts';
 import { deviceLoaders } from './device/loaders.ts';
+import { driverLoaders } from './driver/loaders.ts';
 import { guestOSLoaders } from './guest-os/loaders.ts';
 import { hardwareFeatureLoaders } from './hardware-feature/loaders.ts';
 import { hypervisorLoaders } from './hypervisor/loaders.ts';
@@ -24,7 +25,9 @@ export function createLoaders(sql: Sql) {
   const b = { ...a, ...(hypervisor satisfies Disjoint<typeof a, typeof hypervisor>) };
   const c = { ...b, ...(hardwareFeature satisfies Disjoint<typeof b, typeof hardwareFeature>) };
   const d = { ...c, ...(compatibility satisfies Disjoint<typeof c, typeof compatibility>) };
-  return { ...d, ...(vendor satisfies Disjoint<typeof d, typeof vendor>) };
+  const driver = driverLoaders(sql);
+  const e = { ...d, ...(vendor satisfies Disjoint<typeof d, typeof vendor>) };
+  return { ...e, ...(driver satisfies Disjoint<typeof e, typeof driver>) };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -313,7 +313,62 @@ export type DeviceOrder = {
 
 export type DeviceSortField = 'ID' | 'NAME' | 'BUS_ID';
 
+export type DriverBuildResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  id?: FieldResolver<Record<string, never>, Ctx>;
+  package?: FieldResolver<Record<string, never>, Ctx>;
+  version?: FieldResolver<Record<string, never>, Ctx>;
+  releaseDate?: FieldResolver<Record<string, never>, Ctx>;
+  notes?: FieldResolver<Record<string, never>, Ctx>;
+  source?: FieldResolver<Record<string, never>, Ctx>;
+  sourceRef?: FieldResolver<Record<string, never>, Ctx>;
+  guests?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type DriverBuildGuestResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  build?: FieldResolver<Record<string, never>, Ctx>;
+  guest?: FieldResolver<Record<string, never>, Ctx>;
+  guestId?: FieldResolver<Record<string, never>, Ctx>;
+  arch?: FieldResolver<Record<string, never>, Ctx>;
+  status?: FieldResolver<Record<string, never>, Ctx>;
+  reason?: FieldResolver<Record<string, never>, Ctx>;
+  sourceRef?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type DriverBuildGuestInput = {
+  guest: string;
+  arch: string;
+  status?: Maybe<DriverSupportStatus>;
+  reason?: Maybe<string>;
+  sourceRef?: Maybe<string>;
+};
+
+export type DriverBuildInput = {
+  package: string;
+  version: string;
+  releaseDate?: Maybe<string>;
+  notes?: Maybe<string>;
+  sourceRef?: Maybe<string>;
+  guests?: Maybe<Array<DriverBuildGuestInput>>;
+};
+
+export type DriverPackageResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  key?: FieldResolver<Record<string, never>, Ctx>;
+  name?: FieldResolver<Record<string, never>, Ctx>;
+  family?: FieldResolver<Record<string, never>, Ctx>;
+  feature?: FieldResolver<Record<string, never>, Ctx>;
+  vendor?: FieldResolver<Record<string, never>, Ctx>;
+  homepage?: FieldResolver<Record<string, never>, Ctx>;
+  source?: FieldResolver<Record<string, never>, Ctx>;
+  sourceRef?: FieldResolver<Record<string, never>, Ctx>;
+  builds?: FieldResolver<Record<string, never>, Ctx>;
+};
+
 export type DriverSource = 'INBOX' | 'ADDON';
+
+export type DriverSupportStatus = 'SUPPORTED' | 'BROKEN' | 'UNSUPPORTED';
 
 export type EvidenceResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
@@ -914,6 +969,9 @@ export type MutationResolvers<Ctx> = {
   publishKnownIssue?: FieldResolver<{
     input: KnownIssueInput;
   }, Ctx>;
+  publishDriverBuild?: FieldResolver<{
+    input: DriverBuildInput;
+  }, Ctx>;
 };
 
 export type NodeResolvers<Ctx> = {
@@ -978,6 +1036,14 @@ export type ProvenanceResolvers<Ctx> = {
 export type PublishDeviceResultResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
   device?: FieldResolver<Record<string, never>, Ctx>;
+  created?: FieldResolver<Record<string, never>, Ctx>;
+  changed?: FieldResolver<Record<string, never>, Ctx>;
+  inputErrors?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type PublishDriverBuildResultResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  driverBuild?: FieldResolver<Record<string, never>, Ctx>;
   created?: FieldResolver<Record<string, never>, Ctx>;
   changed?: FieldResolver<Record<string, never>, Ctx>;
   inputErrors?: FieldResolver<Record<string, never>, Ctx>;
@@ -1142,6 +1208,12 @@ export type QueryResolvers<Ctx> = {
     guest?: Maybe<string>;
     prepared: boolean;
   }, Ctx>;
+  driverPackages?: FieldResolver<Record<string, never>, Ctx>;
+  drivers?: FieldResolver<{
+    guest: string;
+    hypervisor?: Maybe<string>;
+    arch?: Maybe<string>;
+  }, Ctx>;
 };
 
 export type ReleaseDeviceInput = {
@@ -1268,6 +1340,9 @@ export type Resolvers<Ctx> = {
   DeviceEquivalenceGroup?: DeviceEquivalenceGroupResolvers<Ctx>;
   DeviceEquivalent?: DeviceEquivalentResolvers<Ctx>;
   DeviceMatch?: DeviceMatchResolvers<Ctx>;
+  DriverBuild?: DriverBuildResolvers<Ctx>;
+  DriverBuildGuest?: DriverBuildGuestResolvers<Ctx>;
+  DriverPackage?: DriverPackageResolvers<Ctx>;
   Evidence?: EvidenceResolvers<Ctx>;
   GuestDeviceSupport?: GuestDeviceSupportResolvers<Ctx>;
   GuestFirmware?: GuestFirmwareResolvers<Ctx>;
@@ -1307,6 +1382,7 @@ export type Resolvers<Ctx> = {
   ParavirtFeature?: ParavirtFeatureResolvers<Ctx>;
   Provenance?: ProvenanceResolvers<Ctx>;
   PublishDeviceResult?: PublishDeviceResultResolvers<Ctx>;
+  PublishDriverBuildResult?: PublishDriverBuildResultResolvers<Ctx>;
   PublishGuestOSResult?: PublishGuestOSResultResolvers<Ctx>;
   PublishHardwareFeatureResult?: PublishHardwareFeatureResultResolvers<Ctx>;
   PublishHypervisorReleaseResult?: PublishHypervisorReleaseResultResolvers<Ctx>;

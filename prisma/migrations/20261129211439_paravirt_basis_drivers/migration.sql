@@ -21,6 +21,15 @@ CREATE TABLE "ParavirtAnswerFeature" (
 );
 
 -- CreateTable
+CREATE TABLE "ParavirtRuleSet" (
+    "id" TEXT NOT NULL,
+    "data" JSONB NOT NULL,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "ParavirtRuleSet_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
 CREATE TABLE "DriverPackage" (
     "key" TEXT NOT NULL,
     "name" TEXT NOT NULL,
