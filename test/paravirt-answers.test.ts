@@ -82,7 +82,8 @@ describe.skipIf(skipWith(!existsSync(OSINFO) && `${OSINFO} is not installed (apt
       for (const a of g.paravirtAnswers) {
         // a decided answer names its basis; an unknown one has none
         assert.equal(a.basis === null, a.status === 'UNKNOWN', `${g.id} on ${a.hypervisor.key}: ${a.status} with basis ${a.basis}`);
-        const c = (counts[a.hypervisor.key] ??= {});
+        counts[a.hypervisor.key] ??= {};
+        const c = counts[a.hypervisor.key] ?? {};
         const k = a.status === 'UNKNOWN' ? 'UNKNOWN' : `${a.status}/${a.basis}`;
         c[k] = (c[k] ?? 0) + 1;
       }

@@ -232,12 +232,22 @@ function paravirtAnswer(g: GuestRow, s: AnswerFeatures, rows: EffectiveParavirt[
   const uses = mine.filter((r) => r.supported && !FULL_VIRTUALIZATION.has(keyOf.get(r.featureId) ?? ''));
   const base = { hypervisorId: s.hypervisorId, features: mine };
   if (requiredNo.length)
-    return { ...base, status: 'NONE', basis: strongest(requiredNo), reason: `${g.name} lacks what ${s.hypervisorKey} requires: ${name(requiredNo)}` };
+    return {
+      ...base,
+      status: 'NONE',
+      basis: strongest(requiredNo),
+      reason: `${g.name} lacks what ${s.hypervisorKey} requires: ${name(requiredNo)}`,
+    };
   if (uses.length && !missing.length)
     return { ...base, status: 'PARAVIRTUAL', basis: strongest(uses), reason: `${g.name} uses ${name(uses)} on ${s.hypervisorKey}` };
   const no = mine.filter((r) => !r.supported);
   if (no.length && !uses.length)
-    return { ...base, status: 'NONE', basis: strongest(no), reason: `${g.name} uses none of ${s.hypervisorKey}'s paravirt features: ${name(no)}` };
+    return {
+      ...base,
+      status: 'NONE',
+      basis: strongest(no),
+      reason: `${g.name} uses none of ${s.hypervisorKey}'s paravirt features: ${name(no)}`,
+    };
   return {
     ...base,
     status: 'UNKNOWN',
