@@ -29,6 +29,7 @@ const KernelsFile = z.strictObject({
       sourceRef: url,
       xenKernel: z.boolean().optional(),
       backports: z.boolean().optional(),
+      distroFeatures: z.array(z.strictObject({ feature: z.string(), notes: z.string().optional(), sourceRef: url })).optional(),
       notes: z.string().optional(),
     }),
   ),

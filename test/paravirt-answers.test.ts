@@ -4,7 +4,9 @@
 // Windows 7 from derived rows (item 3); driver builds queryable (item 8).
 import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { loadCuratedSeedFiles } from '../seed/load.ts';
 import type { Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -265,5 +267,57 @@ describe.skipIf(skipWith(!existsSync(OSINFO) && `${OSINFO} is not installed (apt
     // a curated build is the curators': a vendor cannot rewrite it
     const curated = await app.gql(PUBLISH, { input: { package: 'virtio-win', version: '0.1.173', guests: [] } }, auth);
     assert.equal(curated.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+  });
+
+  it('answers old guests truly: VMI on ESX 3.5 for the kernels that had it, Xen PV on XenLinux kernels', async () => {
+    const q = async (shortId: string) => {
+      const r = await app.gql(`query($s: String!) { guestOS(shortId: $s) { paravirt { feature { key } supported rule reason } } }`, {
+        s: shortId,
+      });
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      return new Map(
+        (r.data.guestOS.paravirt as { feature: { key: string }; supported: boolean; rule: string; reason: string }[]).map((x) => [
+          x.feature.key,
+          x,
+        ]),
+      );
+    };
+    const u704 = await q('ubuntu7.04');
+    assert.equal(u704.get('vmware-vmi')?.supported, true);
+    assert.equal(u704.get('vmware-vmi')?.rule, 'paravirt.distro-kernel-feature');
+    const lenny = await q('debian5'); // 2.6.26: inside VMI's 2.6.21 .. 2.6.37
+    assert.equal(lenny.get('vmware-vmi')?.supported, true);
+    const precise = await q('ubuntu12.04'); // 3.2: VMI gone
+    assert.equal(precise.get('vmware-vmi')?.supported, false);
+    assert.match(precise.get('vmware-vmi')?.reason ?? '', /removed/);
+    const sles10 = await q('sles10');
+    assert.equal(sles10.get('xen-pv')?.rule, 'paravirt.distro-xen-kernel');
+    const r = await app.gql(`{ hypervisor(key: "vmware") { releases { version paravirt { feature { key } supported } } } }`);
+    const esx35 = r.data.hypervisor.releases.find((x: { version: string }) => x.version === '3.5');
+    assert.deepEqual(
+      esx35.paravirt.map((p: { feature: { key: string }; supported: boolean }) => `${p.feature.key} ${p.supported}`).sort(),
+      ['vmware-pv false', 'vmware-vmi true'],
+    );
+  });
+});
+
+describe('history.yaml', () => {
+  it('dates every event in order, cites a source and names only catalogued features and releases', async () => {
+    const seed = await loadCuratedSeedFiles();
+    const features = new Set(seed.paravirtFeatures.map((f) => f.key));
+    const releases = new Set(seed.hypervisors.flatMap((h) => h.data.releases.map((r) => r.id)));
+    const doc = parse(readFileSync(join(import.meta.dirname, '..', 'seed', 'curated', 'history.yaml'), 'utf8')) as {
+      events: { date: string; event: string; sourceRef: string; features?: string[]; releases?: string[] }[];
+    };
+    assert.ok(doc.events.length >= 8);
+    let last = '';
+    for (const e of doc.events) {
+      assert.match(e.date, /^\d{4}-\d{2}-\d{2}$/);
+      assert.ok(e.date >= last, `${e.date} comes after ${last}`);
+      last = e.date;
+      assert.match(e.sourceRef, /^https?:\/\//, e.event);
+      for (const f of e.features ?? []) assert.ok(features.has(f), `unknown feature ${f}`);
+      for (const r of e.releases ?? []) assert.ok(releases.has(r), `unknown release ${r}`);
+    }
   });
 });

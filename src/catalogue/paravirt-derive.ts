@@ -8,6 +8,7 @@
 //                                  release it derives from is a lower bound, so only a
 //                                  "supported" answer follows from it
 //   paravirt.distro-xen-kernel     the release ships its own Xen PV kernel (RHEL 5, SLES 10/11 ...)
+//   paravirt.distro-kernel-feature the release's kernel carries a feature its version predates
 //   paravirt.windows-nt-min        a Windows NT version against the first enlightened version
 //   paravirt.windows-never         a feature no Windows release has (virtio-mmio)
 //   paravirt.driver-package        an add-on driver package (virtio-win, Xen PV drivers, VMware
@@ -28,6 +29,8 @@ export interface KernelEntry {
   xenKernel?: boolean;
   /** The vendor backports features into this kernel: a version below a minimum proves nothing. */
   backports?: boolean;
+  /** Features the distribution's kernel has although its version predates them (patched in). */
+  distroFeatures?: { feature: string; notes?: string; sourceRef: string }[];
   notes?: string;
 }
 
@@ -118,6 +121,7 @@ interface KernelFact {
   exact: boolean;
   xenKernel: boolean;
   backports: boolean;
+  distroFeatures: NonNullable<KernelEntry['distroFeatures']>;
 }
 
 /**
@@ -146,9 +150,10 @@ export function deriveParavirt(input: {
         exact: true,
         xenKernel: !!k.xenKernel,
         backports: !!k.backports,
+        distroFeatures: k.distroFeatures ?? [],
       };
     if (g.kernel && g.sourceRef)
-      return { kernel: g.kernel, sourceRef: g.sourceRef, fromGuestId: g.id, exact: true, xenKernel: false, backports: false };
+      return { kernel: g.kernel, sourceRef: g.sourceRef, fromGuestId: g.id, exact: true, xenKernel: false, backports: false, distroFeatures: [] };
     return null;
   };
   const kernelOf = (g: DeriveGuest): KernelFact | null => {
@@ -158,7 +163,7 @@ export function deriveParavirt(input: {
       const p = byId.get(a);
       if (p?.family !== 'linux') continue;
       const k = ownKernel(p);
-      if (k) return { ...k, exact: false, xenKernel: false };
+      if (k) return { ...k, exact: false, xenKernel: false, distroFeatures: [] };
     }
     return null;
   };
@@ -211,6 +216,19 @@ export function deriveParavirt(input: {
     if (g.family === 'linux') {
       const k = kernelOf(g);
       if (!k) continue;
+      for (const f of k.exact ? k.distroFeatures : [])
+        put({
+          guestId: g.id,
+          featureKey: f.feature,
+          supported: true,
+          minKernel: null,
+          minDriverVersion: null,
+          notes: f.notes ?? null,
+          sourceRef: f.sourceRef,
+          rule: 'paravirt.distro-kernel-feature',
+          reason: `${g.name}'s kernel ${k.kernel} carries ${f.feature} although mainline added it later${f.notes ? ` (${f.notes})` : ''}`,
+          inputs: { kernel: k.kernel, kernelSource: k.sourceRef, featureSource: f.sourceRef },
+        });
       if (k.exact && k.xenKernel) {
         for (const featureKey of rules.xenKernel.features)
           put({
