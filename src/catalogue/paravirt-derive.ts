@@ -153,7 +153,15 @@ export function deriveParavirt(input: {
         distroFeatures: k.distroFeatures ?? [],
       };
     if (g.kernel && g.sourceRef)
-      return { kernel: g.kernel, sourceRef: g.sourceRef, fromGuestId: g.id, exact: true, xenKernel: false, backports: false, distroFeatures: [] };
+      return {
+        kernel: g.kernel,
+        sourceRef: g.sourceRef,
+        fromGuestId: g.id,
+        exact: true,
+        xenKernel: false,
+        backports: false,
+        distroFeatures: [],
+      };
     return null;
   };
   const kernelOf = (g: DeriveGuest): KernelFact | null => {
