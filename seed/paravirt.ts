@@ -47,6 +47,17 @@ const RulesFile = z.strictObject({
     }),
   ),
   xenKernel: z.strictObject({ features: z.array(z.string()).min(1), sourceRef: url }),
+  versions: z
+    .array(
+      z.strictObject({
+        family: z.string(),
+        features: z.array(z.string()).min(1),
+        minVersion: version,
+        notes: z.string().optional(),
+        sourceRef: url,
+      }),
+    )
+    .default([]),
   windows: z.array(
     z.strictObject({
       features: z.array(z.string()).min(1),

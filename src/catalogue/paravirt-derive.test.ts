@@ -122,4 +122,14 @@ describe('paravirt derivation', () => {
     expect(row(rows, 'w7', 'virtio')?.reason).toMatch(/0\.1\.185 broken on x86_64 \(bad signature\)/);
     expect(row(rows, 'xp', 'virtio')).toMatchObject({ supported: false });
   });
+
+  it('derives BSD answers from the release a driver first appeared in', () => {
+    const bsd = (id: string, version: string) => guest({ id, family: 'openbsd', distro: 'openbsd', version });
+    const rows = run([bsd('o52', '5.2'), bsd('o60', '6.0')], {
+      rules: { ...rules, versions: [{ family: 'openbsd', features: ['virtio'], minVersion: '5.3', sourceRef: 'https://example.org/vio' }] },
+    });
+    expect(row(rows, 'o52', 'virtio')).toMatchObject({ supported: false, rule: 'paravirt.os-version-min' });
+    expect(row(rows, 'o60', 'virtio')).toMatchObject({ supported: true });
+    expect(row(rows, 'o60', 'virtio')?.reason).toMatch(/6\.0 ≥ virtio's first openbsd release, 5\.3/);
+  });
 });

@@ -11,6 +11,7 @@
 //   paravirt.distro-kernel-feature the release's kernel carries a feature its version predates
 //   paravirt.windows-nt-min        a Windows NT version against the first enlightened version
 //   paravirt.windows-never         a feature no Windows release has (virtio-mmio)
+//   paravirt.os-version-min        a BSD release against the release its driver first appeared in
 //   paravirt.driver-package        an add-on driver package (virtio-win, Xen PV drivers, VMware
 //                                  Tools) has a build that supports the release
 //
@@ -54,8 +55,18 @@ export interface WindowsRule {
   sourceRef: string;
 }
 
+/** A release of another OS family at or above a version (a driver's man page HISTORY). */
+export interface VersionRule {
+  family: string;
+  features: string[];
+  minVersion: string;
+  notes?: string;
+  sourceRef: string;
+}
+
 export interface ParavirtRules {
   linux: LinuxRule[];
+  versions?: VersionRule[];
   xenKernel: { features: string[]; sourceRef: string };
   windows: WindowsRule[];
   drivers: { sourceRef: string };
@@ -292,6 +303,24 @@ export function deriveParavirt(input: {
           },
         });
       }
+    }
+
+    for (const r of g.version && /^\d/.test(g.version) ? (rules.versions ?? []).filter((x) => x.family === g.family) : []) {
+      const version = g.version ?? '';
+      const ok = compareVersion(version, r.minVersion) >= 0;
+      for (const featureKey of r.features)
+        put({
+          guestId: g.id,
+          featureKey,
+          supported: ok,
+          minKernel: null,
+          minDriverVersion: null,
+          notes: r.notes ?? null,
+          sourceRef: r.sourceRef,
+          rule: 'paravirt.os-version-min',
+          reason: `${g.name} ${version} ${ok ? '≥' : '<'} ${featureKey}'s first ${g.family} release, ${r.minVersion}`,
+          inputs: { family: g.family, version, minVersion: r.minVersion, ruleSource: r.sourceRef },
+        });
     }
 
     if (g.family === 'winnt' && g.version && /^\d/.test(g.version)) {
