@@ -299,6 +299,39 @@ describe.skipIf(skipWith(!existsSync(OSINFO) && `${OSINFO} is not installed (apt
       ['vmware-pv false', 'vmware-vmi true'],
     );
   });
+
+  it('keeps derived rows when a vendor publishes its guest, except for the features the vendor states', async () => {
+    const { key } = await createApiKey({ db: app.db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: 'microsoft', label: 'guest test' });
+    const rows = async () =>
+      new Map(
+        (
+          await app.db.sql.query<{ key: string; basis: string; supported: boolean }>(
+            `SELECT f.key, p.basis::text AS basis, p.supported FROM "GuestParavirtSupport" p JOIN "ParavirtFeature" f ON f.id = p."featureId"
+              WHERE p."guestId" = 'http://microsoft.com/win/2k16'`,
+          )
+        ).map((r) => [r.key, r]),
+      );
+    const before = await rows();
+    assert.equal(before.get('virtio-mmio')?.basis, 'DERIVED');
+    assert.equal(before.get('hv-relaxed')?.basis, 'CURATED');
+    const publish = async (paravirt: unknown[]) => {
+      const r = await app.gql(
+        `mutation($input: GuestOSInput!) { publishGuestOS(input: $input) { changed inputErrors { path message } } }`,
+        { input: { id: 'http://microsoft.com/win/2k16', name: 'Microsoft Windows Server 2016', paravirt } },
+        { authorization: `Bearer ${key}` },
+      );
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      assert.deepEqual(r.data.publishGuestOS, { changed: true, inputErrors: [] });
+      return rows();
+    };
+    // the vendor states hv-relaxed only: its row is a record, the derived virtio-mmio row stays
+    const first = await publish([{ feature: 'hv-relaxed' }]);
+    assert.equal(first.get('hv-relaxed')?.basis, 'RECORD');
+    assert.equal(first.get('virtio-mmio')?.basis, 'DERIVED');
+    // the vendor states virtio-mmio too: its record replaces the derived row
+    const second = await publish([{ feature: 'hv-relaxed' }, { feature: 'virtio-mmio', supported: false, notes: 'no MMIO transport' }]);
+    assert.deepEqual(second.get('virtio-mmio'), { key: 'virtio-mmio', basis: 'RECORD', supported: false });
+  });
 });
 
 describe('history.yaml', () => {
