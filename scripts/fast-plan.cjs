@@ -15,8 +15,8 @@
 // already a running node, and starting a second one costs more than the snapshot saves. The code cache
 // gives most of its gain in-process (bench/plan.ts measures both).
 'use strict';
-const { createHash } = require('node:crypto');
-const { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } = require('node:fs');
+const fs = require('node:fs');
+const { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } = fs;
 const { createRequire } = require('node:module');
 const { dirname, join, relative } = require('node:path');
 const vm = require('node:vm');
@@ -24,12 +24,14 @@ const vm = require('node:vm');
 const ROOT = join(__dirname, '..');
 const ENTRY = 'src/cli/fast-plan.ts';
 // bump when the bundle's shape or the way it is loaded changes
-const BUILD_FORMAT = 5;
+const BUILD_FORMAT = 6;
 
 const outDir = (root) => join(root, '.cache', 'fast-plan');
 
+// node:crypto is loaded only when an input must be hashed (a build, or a touched input): loading it costs a
+// plan about as much as its planning
 function sha256(data) {
-  return createHash('sha256').update(data).digest('hex');
+  return require('node:crypto').createHash('sha256').update(data).digest('hex');
 }
 
 function readManifest(root) {
@@ -67,24 +69,6 @@ function currentBuild(root = ROOT) {
 const WRAP_START = '(function (exports, require, module, __filename, __dirname) {';
 const WRAP_END = '\n})';
 
-// zod's `locales` namespace holds ~80 languages' messages, built at start; the CLI only ever uses the
-// English default (which zod imports on its own), so the bundle's namespace holds English only. The
-// test that compares the bundle with the sources covers zod's messages (spec errors).
-const zodEnglishOnly = {
-  name: 'zod-english-only',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (a) =>
-      /[\\/]zod[\\/]v4[\\/]/.test(a.importer)
-        ? { path: join(a.resolveDir, '..', 'locales', 'index.js'), namespace: 'zod-locales' }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (a) => ({
-      contents: `export { default as en } from ${JSON.stringify(join(dirname(a.path), 'en.js'))};`,
-      resolveDir: dirname(a.path),
-    }));
-  },
-};
-
 /** Bundles the entry; returns the bundle path and what the manifest needs. Throws when esbuild cannot run. */
 async function bundle(root) {
   const require = createRequire(join(root, 'package.json'));
@@ -97,13 +81,15 @@ async function bundle(root) {
     format: 'cjs',
     target: `node${process.versions.node.split('.')[0]}`,
     minify: true,
-    // loaded only for YAML specs, from node_modules as usual
+    // loaded only for YAML specs, from node_modules as usual (zod, for a spec or host profile the runtime's
+    // acceptors do not accept, is loaded the same way: src/hypervisor-runtime/accept.ts)
     external: ['yaml'],
-    plugins: [zodEnglishOnly],
+    // the bundle's own file URL: createRequire(import.meta.url) finds node_modules from the bundle's folder
+    define: { 'import.meta.url': '__bundleUrl' },
     // import() of a package (yaml) as require(): code compiled by vm.Script has no dynamic import
     supported: { 'dynamic-import': false },
     // the bundle is the body of a CommonJS module function, so load() compiles the file as it is
-    banner: { js: WRAP_START },
+    banner: { js: `${WRAP_START}const __bundleUrl = require('node:url').pathToFileURL(__filename).href;` },
     footer: { js: WRAP_END },
     write: false,
     metafile: true,
@@ -114,7 +100,6 @@ async function bundle(root) {
   // hundred stat calls for zod's files would cost more than the check is worth)
   const paths = new Set();
   for (const p of Object.keys(r.metafile.inputs)) {
-    if (p.startsWith('zod-locales:')) continue; // made by the plugin from zod, which is an input
     const pkg = /^(.*?node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(p);
     paths.add(pkg ? `${pkg[1]}/package.json` : p);
   }
@@ -191,6 +176,34 @@ async function build(root = ROOT) {
 }
 
 /**
+ * A writer on file descriptor `fd` with a stream's write(): fs.writeSync, so the fast plan never creates
+ * process.stdout / process.stderr (for a pipe, a net.Socket and the stream modules: about 30 internal
+ * modules, a tenth of a plan's own time). Writes are synchronous, as Node's own are to files and pipes,
+ * so the order of stdout and stderr is kept. When the descriptor is non-blocking and full (EAGAIN), the
+ * rest of that write and every later one go to `stream()`, which then buffers and flushes as usual.
+ */
+function fdWriter(fd, stream, writeSync = fs.writeSync) {
+  let handedTo = null;
+  return {
+    write(chunk, encoding, cb) {
+      const done = typeof encoding === 'function' ? encoding : cb;
+      if (handedTo) return handedTo.write(chunk, done);
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk;
+      let off = 0;
+      try {
+        while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      } catch (err) {
+        if (err.code !== 'EAGAIN') throw err;
+        handedTo = stream();
+        return handedTo.write(buf.subarray(off), done);
+      }
+      if (done) process.nextTick(done);
+      return true;
+    },
+  };
+}
+
+/**
  * Runs `virtcompat plan <args>` from the current build, building it first when it is missing or stale.
  * Resolves to the exit code, or null when there is no usable build (the caller runs the sources instead);
  * null is only ever returned before anything was written to io.
@@ -229,7 +242,7 @@ async function fastPlan(args, io, { root = ROOT, debug = false } = {}) {
   return code;
 }
 
-module.exports = { ROOT, currentBuild, build, fastPlan };
+module.exports = { ROOT, currentBuild, build, fastPlan, fdWriter };
 
 if (require.main === module) {
   main();

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { writeSnapshotEntry } from '../src/hypervisor-runtime/client.ts';
@@ -28,7 +29,7 @@ let badSpec: string;
 beforeAll(() => {
   snap = temp('vc-fast-snap-');
   home = temp('vc-fast-home-');
-  // zod's messages (the bundle keeps zod's English messages only)
+  // zod's messages (zod is not in the bundle: loaded from node_modules for a spec the acceptor refuses)
   badSpec = join(snap, 'bad.json');
   writeFileSync(badSpec, JSON.stringify({ memry: '2G', vcpus: -1, disks: [{ path: 1 }] }));
   // a YAML spec (the yaml package is loaded when one is read)
@@ -111,6 +112,88 @@ describe('virtcompat plan: the shipped fast path', () => {
       assert.ok(fast.out.length + fast.err.length > 0);
     });
   }
+});
+
+describe('virtcompat plan: zod stays out of a valid plan', () => {
+  it('the bundle holds no zod; a valid spec and host profile never load it, a bad spec does', { timeout: 240_000 }, () => {
+    const b = spawnSync(process.execPath, [join(ROOT, 'scripts/fast-plan.cjs'), 'build'], { encoding: 'utf8', timeout: 180_000 });
+    assert.equal(b.status, 0, b.stderr);
+    const manifest = JSON.parse(readFileSync(join(ROOT, '.cache/fast-plan/manifest.json'), 'utf8')) as { inputs: { path: string }[] };
+    assert.deepEqual(
+      manifest.inputs.filter((i) => i.path.includes('node_modules')),
+      [],
+    );
+    // a preload that says, at exit, whether a module of the zod package was loaded
+    const hook = join(temp('vc-fast-hook-'), 'hook.cjs');
+    writeFileSync(
+      hook,
+      "process.on('exit', () => process._rawDebug('zod loaded: ' + Object.keys(require.cache).some((k) => /[\\/]node_modules[\\/]zod[\\/]/.test(k))));\n",
+    );
+    const spec = join(snap, 'good.json');
+    writeFileSync(spec, JSON.stringify({ name: 'web', vcpus: 2, memory: '2GiB', disks: [{ path: '/vm/web.qcow2' }], nics: [{}] }));
+    const run = (specFile: string) =>
+      spawnSync(
+        process.execPath,
+        ['--require', hook, join(ROOT, 'bin/virtcompat.cjs'), 'plan', ...common('debian11', 'kvm'), '--spec', specFile],
+        {
+          encoding: 'utf8',
+          cwd: ROOT,
+          timeout: 180_000,
+          env: { PATH: process.env.PATH, HOME: home, VIRTCOMPAT_DEBUG: '1' },
+        },
+      );
+    const good = run(spec);
+    assert.equal(good.status, 0, good.stderr);
+    assert.match(good.stderr, /with its code cache\n/);
+    assert.match(good.stderr, /zod loaded: false/);
+    const bad = run(badSpec);
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /zod loaded: true/);
+  });
+});
+
+describe("the fast plan's output writer", () => {
+  const { fdWriter } = createRequire(import.meta.url)('../scripts/fast-plan.cjs') as {
+    fdWriter: (
+      fd: number,
+      stream: () => { write(b: Uint8Array | string, cb?: () => void): boolean },
+      writeSync: (fd: number, b: Uint8Array, off: number, len: number) => number,
+    ) => { write(s: string, cb?: () => void): boolean };
+  };
+  it('writes whole texts through partial writes; a full non-blocking descriptor hands the rest and all later output to the stream', () => {
+    const written: Buffer[] = [];
+    let full = false;
+    const writeSync = (_fd: number, b: Uint8Array, off: number, len: number) => {
+      if (full) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable'), { code: 'EAGAIN' });
+      const n = Math.min(len, 3); // a short write
+      written.push(Buffer.from(b.subarray(off, off + n)));
+      return n;
+    };
+    const streamed: string[] = [];
+    let streams = 0;
+    const stream = () => {
+      streams++;
+      return { write: (b: Uint8Array | string) => (streamed.push(Buffer.from(b).toString()), true) };
+    };
+    const w = fdWriter(1, stream, writeSync);
+    w.write('héllo wörld\n');
+    assert.equal(Buffer.concat(written).toString(), 'héllo wörld\n');
+    assert.ok(written.length > 4);
+    assert.equal(streams, 0);
+    full = true;
+    w.write('second');
+    full = false;
+    w.write('third');
+    assert.deepEqual(streamed, ['second', 'third']);
+    assert.equal(streams, 1);
+    assert.throws(
+      () =>
+        fdWriter(1, stream, () => {
+          throw Object.assign(new Error('EPIPE'), { code: 'EPIPE' });
+        }).write('x'),
+      /EPIPE/,
+    );
+  });
 });
 
 describe('virtcompat plan: a stale build is not used', () => {

@@ -7,19 +7,11 @@
 // catalogue version moved, the change feed (if the service has it) says whether anything this answer
 // rests on changed; only then is the planning operation sent again. When the service is unreachable or
 // slow the snapshot is used and the plan says so; with no snapshot the error says what to do.
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeFacts, type FactsProvenance, type PlanningFacts } from './facts.ts';
-import {
-  CHANGES_QUERY,
-  CHANGES_QUERY_HASH,
-  guestVariables,
-  PLANNING_QUERY,
-  PLANNING_QUERY_HASH,
-  VERSION_QUERY,
-  VERSION_QUERY_HASH,
-} from './query.ts';
+import { sha256Hex } from '../util/sha256.ts';
+import { CHANGES_QUERY, guestVariables, PLANNING_QUERY, persistedHash, VERSION_QUERY } from './query.ts';
 
 export const SNAPSHOT_SCHEMA = 'virtcompat-snapshot/1';
 export const DEFAULT_SERVICE = 'http://127.0.0.1:4000/graphql';
@@ -89,7 +81,7 @@ interface SnapshotEntry {
 // the entry whichever --service URL is given or defaulted; the entry records its service, and an
 // online lookup against another service refetches.
 function entryPath(dir: string, guest: string, hypervisor: string): string {
-  const h = createHash('sha256').update(`${hypervisor}\n${guest}`).digest('hex').slice(0, 24);
+  const h = sha256Hex(`${hypervisor}\n${guest}`).slice(0, 24);
   return join(dir, 'facts', `${hypervisor.replace(/[^a-z0-9-]/gi, '_')}-${guest.replace(/[^a-z0-9.-]/gi, '_').slice(-40)}-${h}.json`);
 }
 
@@ -341,7 +333,7 @@ export async function fetchFacts(opts: FetchFactsOptions): Promise<FetchFactsRes
   try {
     if (entry && entry.service === opts.service) {
       // Is the entry still current? One cheap operation, then the change feed if the version moved.
-      const v = await client.request('VirtcompatCatalogueVersion', VERSION_QUERY, VERSION_QUERY_HASH, {});
+      const v = await client.request('VirtcompatCatalogueVersion', VERSION_QUERY, persistedHash(VERSION_QUERY), {});
       const version = v.data?.catalogueVersion;
       if (typeof version !== 'string') throw serviceErrorToFacts(v.errors, opts);
       let stale = version !== entry.catalogueVersion;
@@ -380,7 +372,7 @@ export async function fetchFacts(opts: FetchFactsOptions): Promise<FetchFactsRes
         };
       }
     }
-    const r = await client.request('VirtcompatPlanningFacts', PLANNING_QUERY, PLANNING_QUERY_HASH, {
+    const r = await client.request('VirtcompatPlanningFacts', PLANNING_QUERY, persistedHash(PLANNING_QUERY), {
       ...guestVariables(opts.guest),
       hypervisor: opts.hypervisor,
     });
@@ -424,7 +416,7 @@ async function readChanges(
 ): Promise<{ touches: boolean; cursor: string } | null> {
   let after = cursor;
   for (let page = 0; page < 20; page++) {
-    const r = await client.request('VirtcompatChanges', CHANGES_QUERY, CHANGES_QUERY_HASH, { after, first: 500 });
+    const r = await client.request('VirtcompatChanges', CHANGES_QUERY, persistedHash(CHANGES_QUERY), { after, first: 500 });
     type Edge = { cursor: string; node: { entityId: string; guestIds?: string[]; hypervisorReleaseIds?: string[] } };
     const ch = r.data?.changes as { edges: Edge[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } | undefined;
     if (!ch || r.errors?.length) return null; // no change feed (or it rejects the cursor): refetch

@@ -1,7 +1,7 @@
 // Per-device path selection, shared by every hypervisor family:
 // paravirtual when guest and hypervisor both support it, else the best emulated model both support,
 // else (when asked for) passthrough; every pick carries its reason and the records behind it.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../util/sha256.ts';
 import type { DeviceClass, GuestDeviceFact, GuestFacts, ParavirtInterface, ReleaseDeviceFact } from './facts.ts';
 import type { HostProfile } from './host.ts';
 import { hostFeatureReport } from './host-features.ts';
@@ -472,8 +472,8 @@ export function planPassthrough(ctx: DeviceContext, slot: Slot): { device: Plann
 
 /** Deterministic locally administered MAC from the VM name and NIC index, under the hypervisor's OUI. */
 export function macFor(prefix: string, vmName: string, index: number): string {
-  const h = createHash('sha256').update(`${vmName}/${index}`).digest();
+  const h = sha256(`${vmName}/${index}`);
   // VMware accepts static MACs only in 00:50:56:00:00:00-00:50:56:3f:ff:ff
-  const first = prefix === '00:50:56' ? h.readUInt8(0) & 0x3f : h.readUInt8(0);
-  return `${prefix}:${[first, h.readUInt8(1), h.readUInt8(2)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+  const first = prefix === '00:50:56' ? at(h, 0) & 0x3f : at(h, 0);
+  return `${prefix}:${[first, at(h, 1), at(h, 2)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
 }

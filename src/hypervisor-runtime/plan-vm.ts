@@ -1,10 +1,11 @@
 // The planning path every command shares: spec → host → facts → decide. A library: it takes resolved
 // options (absolute paths, the service URL, the cache folders) and never reads argv or the environment;
 // src/cli/ owns those. `virtcompat plan` renders what planVm returns, `virtcompat boot` (bootVm) boots it.
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type FetchFactsResult, fetchFacts } from './client.ts';
+import { nowMs } from '../util/clock.ts';
+import { sha256Hex } from '../util/sha256.ts';
 import { decide } from './decide/index.ts';
 import { type HostProfile, loadHostProfile, parseHostProfile } from './host.ts';
 import type { DecideResult } from './plan.ts';
@@ -111,7 +112,7 @@ export async function planVm(o: PlanVmOptions): Promise<PlannedVm> {
   if (!spec.hypervisor)
     throw new VmOptionsError(`which hypervisor? give --hypervisor <${HYPERVISOR_KEYS.join('|')}> or \`hypervisor:\` in the spec`);
 
-  const t0 = performance.now();
+  const t0 = nowMs();
   let host: HostProfile;
   let hostCached = false;
   if ('file' in o.host) host = loadHostProfile(o.host.file);
@@ -119,7 +120,7 @@ export async function planVm(o: PlanVmOptions): Promise<PlannedVm> {
   const migrationHosts = spec.constraints.migrateAcross.map((p) => loadHostProfile(resolve(o.specDir, p)));
   o.onStep?.('host');
 
-  const t1 = performance.now();
+  const t1 = nowMs();
   const fetched = await fetchFacts({
     service: o.service,
     guest: spec.guest,
@@ -131,11 +132,11 @@ export async function planVm(o: PlanVmOptions): Promise<PlannedVm> {
   });
   o.onStep?.('facts');
 
-  const t2 = performance.now();
+  const t2 = nowMs();
   const replan = (h: HostProfile) => decide({ facts: fetched.facts, provenance: fetched.provenance, host: h, spec, migrationHosts });
   const result = replan(host);
   o.onStep?.('decide');
-  const t3 = performance.now();
+  const t3 = nowMs();
   return {
     result,
     spec,
@@ -183,27 +184,27 @@ export async function localHost(opts: {
 }
 
 function hostCacheKey(): string {
-  const h = createHash('sha256');
+  let text = '';
   for (const p of ['/usr/bin/qemu-system-x86_64', '/dev/kvm', '/usr/bin/swtpm']) {
     try {
       const st = statSync(p);
-      h.update(`${p}:${st.mtimeMs}:${st.size}:${st.mode};`);
+      text += `${p}:${st.mtimeMs}:${st.size}:${st.mode};`;
     } catch {
-      h.update(`${p}:absent;`);
+      text += `${p}:absent;`;
     }
   }
   for (const p of ['/proc/sys/kernel/osrelease']) {
     try {
-      h.update(readFileSync(p));
+      text += readFileSync(p, 'utf8');
     } catch {
       // not Linux
     }
   }
   try {
     const cpu = readFileSync('/proc/cpuinfo', 'utf8');
-    h.update(/^flags\s*:.*$/m.exec(cpu)?.[0] ?? '');
+    text += /^flags\s*:.*$/m.exec(cpu)?.[0] ?? '';
   } catch {
     // not Linux
   }
-  return h.digest('hex');
+  return sha256Hex(text);
 }

@@ -1,6 +1,6 @@
 // The one GraphQL operation that fetches everything decide() needs for a guest on a hypervisor,
-// sent as an automatic persisted query (sha256 of this exact text).
-import { createHash } from 'node:crypto';
+// sent as an automatic persisted query (sha256 of this exact text: persistedHash()).
+import { sha256Hex } from '../util/sha256.ts';
 
 export const PLANNING_QUERY = `query VirtcompatPlanningFacts($guestId: ID, $guestShortId: String, $hypervisor: String!) {
   catalogueVersion
@@ -29,10 +29,7 @@ export const PLANNING_QUERY = `query VirtcompatPlanningFacts($guestId: ID, $gues
 fragment D on Device { id name bus vendorId productId class kind paravirtInterface }
 fragment F on ParavirtFeature { key family kind dependsOnKeys }`;
 
-export const PLANNING_QUERY_HASH = createHash('sha256').update(PLANNING_QUERY).digest('hex');
-
 export const VERSION_QUERY = `query VirtcompatCatalogueVersion { catalogueVersion }`;
-export const VERSION_QUERY_HASH = createHash('sha256').update(VERSION_QUERY).digest('hex');
 
 /** Incremental sync: changes to accepted catalogue data after a cursor (issue 4's feed). */
 export const CHANGES_QUERY = `query VirtcompatChanges($after: String, $first: Int) {
@@ -42,9 +39,22 @@ export const CHANGES_QUERY = `query VirtcompatChanges($after: String, $first: In
     pageInfo { hasNextPage endCursor }
   }
 }`;
-export const CHANGES_QUERY_HASH = createHash('sha256').update(CHANGES_QUERY).digest('hex');
 
 /** Variables for a guest given as an id (URI) or a short id. */
 export function guestVariables(guest: string): { guestId: string | null; guestShortId: string | null } {
   return guest.includes('://') ? { guestId: guest, guestShortId: null } : { guestId: null, guestShortId: guest };
+}
+
+const hashes = new Map<string, string>();
+/**
+ * The automatic-persisted-query hash of an operation's text, computed when the service is first asked
+ * (an offline plan never needs one, and hashing at module load cost every plan its time).
+ */
+export function persistedHash(query: string): string {
+  let h = hashes.get(query);
+  if (h === undefined) {
+    h = sha256Hex(query);
+    hashes.set(query, h);
+  }
+  return h;
 }

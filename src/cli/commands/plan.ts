@@ -2,6 +2,7 @@
 // → render → stdout. The runtime is imported when the command runs, so `--help` and other commands do not
 // pay for loading it.
 import { resolve } from 'node:path';
+import { nowMs } from '../../util/clock.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Command, CliIO } from '../types.ts';
 import { UsageError } from '../types.ts';
@@ -126,9 +127,9 @@ async function runPlan(a: PlanFlags, io: CliIO): Promise<number> {
   ]);
   const env = clientEnv(io.env);
   // VIRTCOMPAT_TIMING=1: where the time goes, on stderr
-  const t0 = performance.now();
+  const t0 = nowMs();
   const marks: [string, number][] = [];
-  const mark = (what: string) => env.timing && marks.push([what, performance.now()]);
+  const mark = (what: string) => env.timing && marks.push([what, nowMs()]);
   const report = () => {
     if (!env.timing) return;
     let prev = t0;
@@ -137,7 +138,7 @@ async function runPlan(a: PlanFlags, io: CliIO): Promise<number> {
       prev = t;
       return s;
     });
-    io.stderr.write(`timing (ms, process up ${performance.now().toFixed(0)} at exit): ${parts.join(', ')}\n`);
+    io.stderr.write(`timing (ms, process up ${(process.uptime() * 1000).toFixed(0)} at exit): ${parts.join(', ')}\n`);
   };
   const format = (a.format ?? 'json') as (typeof FORMATS)[number];
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
