@@ -28,6 +28,7 @@ import { ClearableCache, responseCachePlugin } from './plugins/response-cache.ts
 import { GRAPHIQL_ASSETS, graphiqlAssets, renderGraphiQL } from './graphiql.ts';
 import { useHttpErrors } from './plugins/http-errors.ts';
 import { useFieldCost } from './plugins/field-cost.ts';
+import { createSnapshotRoute, type SnapshotRoute } from './snapshot.ts';
 import { createReadRouter, type ReadRouter } from '../db/replicas.ts';
 import { useReadRouting, writePositions } from './plugins/read-routing.ts';
 import { startChangeStream, type ChangeStream } from './change-stream.ts';
@@ -40,6 +41,8 @@ export interface App {
   yoga: YogaServerInstance<Services, Record<string, unknown>>;
   services: AppServices;
   cache: ClearableCache;
+  /** GET /snapshot (src/api/snapshot.ts). */
+  snapshot: SnapshotRoute;
   /** Replicas serving reads (DATABASE_REPLICA_URLS), when there are any. */
   router?: ReadRouter;
   /** The change feed's notifications (PostgreSQL), when listening. */
@@ -67,12 +70,19 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
   const services: AppServices = {
     db,
     config,
-    onCatalogueChange: () => cache.clear(),
+    onCatalogueChange: () => {
+      cache.clear();
+      snapshot.invalidate();
+    },
     auth,
     events,
   };
-  // A write committed on any instance clears this instance's response cache.
-  events.onEvent(() => cache.clear());
+  const snapshot = createSnapshotRoute({ schema: schemaSingleton, db, services });
+  // A write committed on any instance clears this instance's response cache and catalogue snapshot.
+  events.onEvent(() => {
+    cache.clear();
+    snapshot.invalidate();
+  });
   // On PostgreSQL every committed change, from any writer, arrives through the change feed too.
   const changes =
     config.database.kind === 'postgres' && db.kind === 'postgres'
@@ -172,6 +182,17 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
     res.status(r.status).set(r.headers).json(body);
   });
 
+  // the catalogue for runtimes that plan offline: not rate-limited (a 304 costs less than the limiter's check)
+  app.get('/snapshot', (req, res, next) => {
+    snapshot.handle(req, res).catch(async (err: unknown) => {
+      // the database away: 503 with Retry-After, as GraphQL answers then
+      const r = outageResponse(err, outage, Response);
+      if (!r) return next(err);
+      res.status(r.status);
+      for (const [k, v] of r.headers) res.set(k, v);
+      res.end(await r.text());
+    });
+  });
   app.use(GRAPHIQL_ASSETS, graphiqlAssets());
   app.use(
     yoga.graphqlEndpoint,
@@ -211,6 +232,7 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
     yoga,
     services,
     cache,
+    snapshot,
     router,
     changes,
     ready: Promise.all([events.ready, changes?.ready, router?.ready]).then(() => undefined),

@@ -9,6 +9,7 @@
 // slow the snapshot is used and the plan says so; with no snapshot the error says what to do.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { planningDataFromCatalogue } from './catalogue.ts';
 import { normalizeFacts, type FactsProvenance, type PlanningFacts } from './facts.ts';
 import { sha256Hex } from '../util/sha256.ts';
 import { CHANGES_QUERY, guestVariables, PLANNING_QUERY, persistedHash, VERSION_QUERY } from './query.ts';
@@ -275,6 +276,29 @@ export async function fetchFacts(opts: FetchFactsOptions): Promise<FetchFactsRes
 
   const fromSnapshot = (fallbackReason: string): FetchFactsResult => {
     if (corrupt) throw new FactsError('SNAPSHOT_CORRUPT', `${fallbackReason}, and ${corrupt.message}`);
+    // no answer of its own for this guest and hypervisor: the whole catalogue, when this runtime keeps one
+    const held = entry ? null : planningDataFromCatalogue(opts.snapshotDir, opts.guest, opts.hypervisor);
+    if (held) {
+      const ageSeconds = Math.max(0, Math.round((now().getTime() - Date.parse(held.index.checkedAt)) / 1000));
+      const warnings = [
+        `facts from the local catalogue snapshot (${fallbackReason}), catalogue ${held.index.version}, last confirmed ${held.index.checkedAt}`,
+      ];
+      if (ageSeconds > maxAge)
+        warnings.push(`the snapshot is ${formatAge(ageSeconds)} old (older than ${formatAge(maxAge)}); facts may be stale`);
+      return {
+        facts: normalizeFacts(held.data),
+        provenance: {
+          source: 'snapshot',
+          service: held.index.service,
+          catalogueVersion: held.index.version,
+          fetchedAt: held.index.fetchedAt,
+          ageSeconds,
+          fallbackReason,
+          warnings,
+        },
+        requests: client.requests,
+      };
+    }
     if (!entry)
       throw new FactsError(
         'NO_SNAPSHOT',

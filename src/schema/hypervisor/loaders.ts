@@ -47,7 +47,7 @@ export function hypervisorLoaders(sql: Sql, deps: { device: DataLoader<string, D
     const rows = await sql.query<ReleaseDeviceRow & { linkNotes: string | null; linkRef: string | null } & DeviceRow>(
       `SELECT x."releaseId", x."deviceId", x.model, x.supported, x.notes AS "linkNotes", x."sourceRef" AS "linkRef", ${DEVICE_COLS()}
          FROM "HypervisorReleaseDevice" x JOIN "Device" d ON d.id = x."deviceId"
-        WHERE x."releaseId" = ANY($1::text[]) ORDER BY x."releaseId", d.class, x.model`,
+        WHERE x."releaseId" = ANY($1::text[]) ORDER BY x."releaseId", d.class, x.model, x."deviceId"`,
       [releaseIds],
     );
     const out = rows.map((r) => {
