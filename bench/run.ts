@@ -18,6 +18,7 @@
 // BENCH_ROUNDS (3), BENCH_AUTH_ROUNDS (4), BENCH_AUTH_SECONDS (3), BENCH_OSINFO=0 (curated seed only),
 // BENCH_ONLY=auth (only the authenticated-reads part), BENCH_ONLY=matrix (only the matrix; its own
 // settings are in bench/matrix.ts), BENCH_ONLY=web (only the web pages: bench/web.ts, BENCH_WEB_ROUNDS rounds).
+// BENCH_ONLY=fleet (only bench/fleet.ts: 10,000 runtimes keeping their catalogue snapshot current).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
@@ -152,6 +153,12 @@ export function spread(xs: number[]): string {
 async function run() {
   if (ONLY === 'matrix') return matrixBench();
   if (ONLY === 'web') return (await import('./web.ts')).benchWeb(Number(process.env.BENCH_WEB_ROUNDS ?? 3));
+  if (ONLY === 'fleet') {
+    const fleet = spawn(process.execPath, ['--import', 'tsx', 'bench/fleet.ts'], { cwd: ROOT, stdio: 'inherit' });
+    const code = await new Promise<number | null>((r) => fleet.once('exit', r));
+    if (code !== 0) throw new Error(`bench/fleet.ts exited ${code}`);
+    return;
+  }
   const url = await scratchDatabase();
   const db = await openDatabase({ kind: 'postgres', url, poolSize: 2 });
   // The full catalogue a user runs: the curated seed and every osinfo-db OS (BENCH_OSINFO=0: seed only).
