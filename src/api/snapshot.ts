@@ -36,7 +36,7 @@ const GUEST_FIELDS = `
     ancestors { id }
     firmware { arch type supported secureBoot }
     resources { arch kind cpus ramBytes storageBytes }
-    devices { supported driverSource driverName inheritedFrom { id } device { ...D } }
+    devices { supported driverSource driverName source inheritedFrom { id } device { ...D } }
     paravirt { supported minKernel notes inheritedFrom { id } feature { ...F } }
     compatibilityRecords {
       id status backend hypervisorRelease { id } device { id } hostFeature { key } testedDevices { id } evidence { url }
