@@ -18,7 +18,18 @@ import { driverResolvers } from './driver/resolvers.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Module folders in load order; each holds `<name>.graphql` and `resolvers.ts`. */
-export const MODULES = ['common', 'guest-os', 'device', 'hypervisor', 'hardware-feature', 'compatibility', 'catalogue', 'vendor', 'move', 'driver'];
+export const MODULES = [
+  'common',
+  'guest-os',
+  'device',
+  'hypervisor',
+  'hardware-feature',
+  'compatibility',
+  'catalogue',
+  'vendor',
+  'move',
+  'driver',
+];
 
 export function loadTypeDefs(): string[] {
   return MODULES.map((m) => readFileSync(join(here, m, `${m}.graphql`), 'utf8'));
