@@ -266,6 +266,33 @@ export const GuestParavirtSchema = z.strictObject({
   sourceRef: HttpUrl,
 });
 
+/**
+ * GuestOS fields a curated correction may set on a guest another source (osinfo-db) owns. The
+ * corrected value is the guest entry's own value of that field; `replaces` is what the other source
+ * says (null when it says nothing), and the correction applies only while it still says that.
+ */
+export const CORRECTABLE_GUEST_FIELDS = [
+  'name',
+  'vendor',
+  'family',
+  'distro',
+  'version',
+  'codename',
+  'architectures',
+  'releaseStatus',
+  'releaseDate',
+  'eolDate',
+  'cloudInit',
+] as const;
+export type CorrectableGuestField = (typeof CORRECTABLE_GUEST_FIELDS)[number];
+
+export const GuestCorrectionSchema = z.strictObject({
+  field: z.enum(CORRECTABLE_GUEST_FIELDS),
+  replaces: z.union([z.string(), z.boolean(), z.array(z.string()), z.null()]),
+  reason: Text,
+  sourceRef: HttpUrl,
+});
+
 export const GuestSchema = z
   .strictObject({
     id: UriId,
@@ -293,8 +320,20 @@ export const GuestSchema = z
     firmware: z.array(GuestFirmwareSchema).default([]),
     devices: z.array(GuestDeviceSchema).default([]),
     paravirt: z.array(GuestParavirtSchema).default([]),
+    /** Facts of another source (osinfo-db) this entry corrects, each naming what it replaces and why. */
+    corrections: z.array(GuestCorrectionSchema).default([]),
   })
   .superRefine((g, ctx) => {
+    const seen = new Set<string>();
+    g.corrections.forEach((c, i) => {
+      if (seen.has(c.field))
+        ctx.addIssue({ code: 'custom', message: `a second correction of ${c.field}`, path: ['corrections', i, 'field'] });
+      seen.add(c.field);
+      if (g[c.field] === undefined)
+        ctx.addIssue({ code: 'custom', message: `corrects ${c.field}, which this entry does not set`, path: ['corrections', i, 'field'] });
+      else if (JSON.stringify(g[c.field]) === JSON.stringify(c.replaces))
+        ctx.addIssue({ code: 'custom', message: `replaces ${c.field} with the same value`, path: ['corrections', i, 'replaces'] });
+    });
     if (g.releaseDate && g.eolDate && g.eolDate < g.releaseDate) {
       ctx.addIssue({ code: 'custom', message: `eolDate ${g.eolDate} is before releaseDate ${g.releaseDate}`, path: ['eolDate'] });
     }
@@ -378,6 +417,7 @@ export type Hypervisor = z.infer<typeof HypervisorSchema>;
 export type HypervisorRelease = z.infer<typeof HypervisorReleaseSchema>;
 export type HypervisorFile = z.infer<typeof HypervisorFileSchema>;
 export type Guest = z.infer<typeof GuestSchema>;
+export type GuestCorrection = z.infer<typeof GuestCorrectionSchema>;
 export type GuestsFile = z.infer<typeof GuestsFileSchema>;
 export type CompatibilityRecord = z.infer<typeof CompatibilityRecordSchema>;
 export type EquivalenceGroup = z.infer<typeof EquivalenceGroupSchema>;

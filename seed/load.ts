@@ -31,6 +31,9 @@ import {
 } from './format.ts';
 import { FILES, formatProblem, lintSeed, type SeedProblem } from './lint.ts';
 import { applyParavirtBasis } from './paravirt.ts';
+import { CORRECTABLE_GUEST_FIELDS } from './format.ts';
+import { applyCorrections, byEntity, type StoredCorrection } from './provenance.ts';
+import { must } from '../src/util/must.ts';
 
 export type { CuratedSeed } from './format.ts';
 export type { SeedProblem } from './lint.ts';
@@ -184,6 +187,47 @@ export function guestsInInheritanceOrder(seed: CuratedSeed): Guest[] {
   return out;
 }
 
+/**
+ * The corrections the curated guests state (seed/provenance.ts): each `corrections` entry, with the
+ * entry's own value of the field; and each curated parent, as an addition to the parents another
+ * source gives.
+ */
+export function curatedCorrections(guests: readonly Guest[]): StoredCorrection[] {
+  const out: StoredCorrection[] = [];
+  for (const g of guests) {
+    for (const c of g.corrections) {
+      out.push({
+        entityType: 'GuestOS',
+        entityId: g.id,
+        field: c.field,
+        value: g[c.field] ?? null,
+        replaces: c.replaces,
+        reason: c.reason,
+        sourceRef: c.sourceRef,
+        source: 'curated',
+      });
+    }
+    const parents: [string, string | undefined][] = [
+      ['extraDerivesFromIds', g.derivesFromId],
+      ['extraClonedFromIds', g.clonedFromId],
+    ];
+    for (const [field, parent] of parents) {
+      if (!parent) continue;
+      out.push({
+        entityType: 'GuestOS',
+        entityId: g.id,
+        field,
+        value: [parent],
+        replaces: null,
+        reason: 'curated parent: added to the parents another source gives, never replacing them',
+        sourceRef: g.sourceRef,
+        source: 'curated',
+      });
+    }
+  }
+  return out;
+}
+
 // ───────────────────────────── applying ─────────────────────────────
 
 export interface KindCounts {
@@ -206,6 +250,8 @@ export const SEED_KINDS = [
   'releaseParavirt',
   'releaseHostFeatures',
   'guests',
+  'corrections',
+  'osinfoGuests',
   'guestResources',
   'guestFirmware',
   'guestDevices',
@@ -220,6 +266,8 @@ export type SeedKind = (typeof SEED_KINDS)[number];
 export type SeedSummary = { [K in SeedKind]: KindCounts } & {
   /** Content hash of the seed files that were applied. */
   seedVersion: string;
+  /** Corrections osinfo-db no longer calls for: it no longer says what they replace. */
+  staleCorrections: string[];
   /** Whether anything in the database changed. */
   changed: boolean;
   durationMs: number;
@@ -231,6 +279,8 @@ const opt = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
 /** Who may change a row the seed also has: anyone's but a vendor's (source vendor:*). */
 const NOT_VENDOR = `t."source" NOT LIKE 'vendor:%'`;
+/** Rows of guests and their facts the seed may change: not a vendor's, and not osinfo-db's (seed/provenance.ts). */
+const NOT_OTHER_SOURCE = `t."source" NOT LIKE 'vendor:%' AND t."source" <> 'osinfo-db'`;
 /** Tables without a source column: every row is the seed's to update. */
 const ANY_ROW = 'true';
 
@@ -305,6 +355,7 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
     summary.seedVersion = version;
     summary.changed = false;
     summary.durationMs = 0;
+    summary.staleCorrections = [];
     const changes: ChangeEntry[] = [];
     // The importers' lock: a seed and an import (or two starting services) never interleave.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('virtcompat:import'))`);
@@ -615,6 +666,16 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
     // is checked when the statement ends; the order is kept for readable change feeds.
     const ordered = guestsInInheritanceOrder(seed);
     const vendorOf = new Map(seed.guests.flatMap((f) => f.data.guests.map((g) => [g.id, f.data.vendor] as const)));
+    const ownerOf = (g: Guest) => g.ownerVendorId ?? vendorOf.get(g.id) ?? null;
+    // Guests osinfo-db already has: their row stays osinfo-db's (seed/provenance.ts); the seed adds
+    // its own columns and corrections below, never the columns osinfo-db gives.
+    const osinfoGuests = new Set(
+      (
+        await tx.query<{ id: string }>(`SELECT id FROM "GuestOS" WHERE id = ANY($1::text[]) AND source = 'osinfo-db'`, [
+          ordered.map((g) => g.id),
+        ])
+      ).map((g) => g.id),
+    );
     await write(
       'guests',
       seedSpec(
@@ -644,43 +705,119 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
           ['sourceRef', 'text'],
           ['ownerVendorId', 'text'],
         ],
-        { updatedAt: true, owned: NOT_VENDOR, entity: 'GuestOS' },
+        { updatedAt: true, owned: NOT_OTHER_SOURCE, entity: 'GuestOS' },
       ),
-      ordered.map((g) => ({
-        id: g.id,
-        shortIds: g.shortIds,
-        name: g.name,
-        vendor: g.vendor,
-        family: g.family,
-        distro: g.distro,
-        version: g.version,
-        codename: opt(g.codename),
-        kernel: opt(g.kernel),
-        architectures: g.architectures,
-        releaseStatus: g.releaseStatus,
-        releaseDate: opt(g.releaseDate),
-        eolDate: opt(g.eolDate),
-        derivesFromId: opt(g.derivesFromId),
-        clonedFromId: opt(g.clonedFromId),
-        upgradesId: opt(g.upgradesId),
-        cloudInit: opt(g.cloudInit),
-        tpmRequired: opt(g.tpmRequired),
-        source: 'curated',
-        sourceVersion: null,
-        sourceRef: g.sourceRef,
-        ownerVendorId: g.ownerVendorId ?? vendorOf.get(g.id) ?? null,
-      })),
+      ordered
+        .filter((g) => !osinfoGuests.has(g.id))
+        .map((g) => ({
+          id: g.id,
+          shortIds: g.shortIds,
+          name: g.name,
+          vendor: g.vendor,
+          family: g.family,
+          distro: g.distro,
+          version: g.version,
+          codename: opt(g.codename),
+          kernel: opt(g.kernel),
+          architectures: g.architectures,
+          releaseStatus: g.releaseStatus,
+          releaseDate: opt(g.releaseDate),
+          eolDate: opt(g.eolDate),
+          derivesFromId: opt(g.derivesFromId),
+          clonedFromId: opt(g.clonedFromId),
+          upgradesId: opt(g.upgradesId),
+          cloudInit: opt(g.cloudInit),
+          tpmRequired: opt(g.tpmRequired),
+          source: 'curated',
+          sourceVersion: null,
+          sourceRef: g.sourceRef,
+          ownerVendorId: ownerOf(g),
+        })),
     );
     const ownedGuests = new Set(
       (
-        await tx.query<{ id: string }>(`SELECT id FROM "GuestOS" WHERE id = ANY($1::text[]) AND source = 'curated'`, [
+        await tx.query<{ id: string }>(`SELECT id FROM "GuestOS" WHERE id = ANY($1::text[]) AND source IN ('curated', 'osinfo-db')`, [
           ordered.map((g) => g.id),
         ])
       ).map((g) => g.id),
     );
+    // Corrections: every curated one is stored (the API lists them), whoever owns the guest now.
+    const corrections = curatedCorrections(ordered);
+    await write(
+      'corrections',
+      seedSpec(
+        'CatalogueCorrection',
+        ['entityType', 'entityId', 'field'],
+        [
+          ['entityType', 'text'],
+          ['entityId', 'text'],
+          ['field', 'text'],
+          ['value', 'jsonb'],
+          ['replaces', 'jsonb'],
+          ['reason', 'text'],
+          ['sourceRef', 'text'],
+          ['source', 'text'],
+        ],
+        { owned: `t."source" = 'curated'`, scope: { column: 'source', values: ['curated'] } },
+      ),
+      corrections as unknown as Row[],
+    );
+    // osinfo-db's guests: the columns osinfo-db has no element for, and the corrections that still
+    // apply; osinfo-db's own values and parents stay.
+    const current = await tx.query<Row & { id: string }>(
+      `SELECT id, ${[...CORRECTABLE_GUEST_FIELDS, 'derivesFromId', 'clonedFromId', 'extraDerivesFromIds', 'extraClonedFromIds']
+        .map((c) => `to_jsonb("${c}") AS "${c}"`)
+        .join(', ')}
+         FROM "GuestOS" WHERE id = ANY($1::text[]) AND source = 'osinfo-db' ORDER BY id`,
+      [[...osinfoGuests]],
+    );
+    const correctionsOf = byEntity(corrections);
+    const entryOf = new Map(ordered.map((g) => [g.id, g]));
+    const supplements = current.map((row) => {
+      const g = must(entryOf.get(row.id), `the curated entry of ${row.id}`);
+      const out = applyCorrections(row, correctionsOf.get(row.id) ?? []);
+      for (const st of out.stale)
+        summary.staleCorrections.push(
+          `${row.id}: ${st.correction.field} corrects ${JSON.stringify(st.correction.replaces)}, but osinfo-db now says ${JSON.stringify(st.now)}; osinfo-db's value stands`,
+        );
+      return { ...row, kernel: opt(g.kernel), tpmRequired: opt(g.tpmRequired), ownerVendorId: ownerOf(g) };
+    });
+    await write(
+      'osinfoGuests',
+      seedSpec(
+        'GuestOS',
+        ['id'],
+        [
+          ['id', 'text'],
+          ['name', 'text'],
+          ['vendor', 'text'],
+          ['family', 'text'],
+          ['distro', 'text'],
+          ['version', 'text'],
+          ['codename', 'text'],
+          ['architectures', 'text[]'],
+          ['releaseStatus', { enum: 'ReleaseStatus' }],
+          ['releaseDate', 'date'],
+          ['eolDate', 'date'],
+          ['cloudInit', 'bool'],
+          ['extraDerivesFromIds', 'text[]'],
+          ['extraClonedFromIds', 'text[]'],
+          ['kernel', 'text'],
+          ['tpmRequired', 'bool'],
+          ['ownerVendorId', 'text'],
+        ],
+        { updatedAt: true, owned: `t."source" = 'osinfo-db'`, entity: 'GuestOS' },
+      ),
+      supplements,
+    );
     const curatedGuests = ordered.filter((g) => ownedGuests.has(g.id));
-    // A guest's facts: the seed updates any but a vendor's, and prunes only its own.
-    const guestFacts = { scope: { column: 'guestId', values: [...ownedGuests] }, owned: NOT_VENDOR, prunable: `t."source" = 'curated'` };
+    // A guest's facts (its own, or an osinfo-db guest's): the seed adds and updates its own rows,
+    // leaves a fact osinfo-db or a vendor states under the same key as it is, and prunes only its own.
+    const guestFacts = {
+      scope: { column: 'guestId', values: [...ownedGuests] },
+      owned: NOT_OTHER_SOURCE,
+      prunable: `t."source" = 'curated'`,
+    };
     await write(
       'guestResources',
       seedSpec(

@@ -378,6 +378,7 @@ function tinySeed(): CuratedSeed {
               firmware: [],
               devices: [{ deviceId: 'http://pcisig.com/pci/1af4/1041', supported: true, driverSource: 'INBOX' }],
               paravirt: [],
+              corrections: [],
             },
             {
               id: 'http://acme.example/os/2',
@@ -395,6 +396,7 @@ function tinySeed(): CuratedSeed {
               firmware: [],
               devices: [],
               paravirt: [],
+              corrections: [],
             },
           ],
         },

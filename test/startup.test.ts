@@ -1,7 +1,8 @@
 // A first start: the curated seed, then osinfo-db when it is installed (with progress on the log),
 // or the log says how to get it; a restart re-does neither; a catalogue osinfo-db was imported
 // into first still gets the seed. And a port in use is found before any database work.
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -12,6 +13,7 @@ import type { Database } from '../src/db/index.ts';
 import { prepareDatabase, decideStartup } from '../src/api/startup.ts';
 import { PortInUseError, startServer } from '../src/api/server.ts';
 import { importOsinfo } from '../seed/importers/osinfo/import.ts';
+import { applyCuratedSeed, DEFAULT_SEED_DIR } from '../seed/load.ts';
 import { freshDatabase, testTargets } from './helpers/db.ts';
 import { idsForShortIds, osinfoSubset, runCli, tempDir } from './import-support.ts';
 
@@ -30,6 +32,7 @@ async function counts(db: Database) {
   const [row] = await db.sql.query<{
     guests: number;
     curated: number;
+    fromSeed: number;
     osinfo: number;
     hypervisors: number;
     seedRuns: number;
@@ -38,6 +41,8 @@ async function counts(db: Database) {
   }>(
     `SELECT (SELECT count(*)::int FROM "GuestOS") AS guests,
             (SELECT count(*)::int FROM "GuestOS" WHERE source = 'curated') AS curated,
+            -- the seed's guests: its own, and osinfo-db's it adds an owner to (seed/provenance.ts)
+            (SELECT count(*)::int FROM "GuestOS" WHERE "ownerVendorId" IS NOT NULL) AS "fromSeed",
             (SELECT count(*)::int FROM "GuestOS" WHERE source = 'osinfo-db') AS osinfo,
             (SELECT count(*)::int FROM "Hypervisor") AS hypervisors,
             (SELECT count(*)::int FROM "ImportRun" WHERE source = 'seed') AS "seedRuns",
@@ -103,7 +108,7 @@ for (const kind of testTargets()) {
         const first = await prepareDatabase(db, { seed: true, osinfo: { enabled: true, path: subset.dir }, logger });
         expect(first).toMatchObject({ seeded: true, osinfo: 'imported' });
         const after = await counts(db);
-        expect(after.curated).toBeGreaterThan(50);
+        expect(after.fromSeed).toBeGreaterThan(50);
         expect(after.osinfo).toBeGreaterThan(0);
         expect(after.guests).toBe(after.curated + after.osinfo);
         expect(after.seedRuns).toBe(1);
@@ -134,9 +139,36 @@ for (const kind of testTargets()) {
         const report = await prepareDatabase(db, { seed: true, osinfo: { enabled: true, path: subset.dir } });
         expect(report).toMatchObject({ seeded: true, osinfo: 'already-imported' });
         const after = await counts(db);
-        expect(after.curated).toBeGreaterThan(50);
+        expect(after.fromSeed).toBeGreaterThan(50);
         expect(after.osinfoRuns).toBe(1);
       } finally {
+        await db.close();
+        await t.drop();
+      }
+    });
+
+    it('seeds again when the seed files are not the ones last applied, then not again', async () => {
+      const t = await freshDatabase(kind);
+      const db = await t.open();
+      const older = mkdtempSync(join(tmpdir(), 'vc-startup-seed-'));
+      try {
+        await prepareDatabase(db, { seed: false });
+        // An older seed: the same files with another name for Debian 12.
+        cpSync(DEFAULT_SEED_DIR, older, { recursive: true });
+        const file = join(older, 'guests/debian.yaml');
+        const text = readFileSync(file, 'utf8');
+        expect(text).toContain('  name: Debian 12\n');
+        writeFileSync(file, text.replace('  name: Debian 12\n', '  name: Debian 12 (older seed)\n'));
+        await applyCuratedSeed(db, { dir: older });
+        const name = async () =>
+          (await db.sql.query<{ name: string }>(`SELECT name FROM "GuestOS" WHERE id = 'http://debian.org/debian/12'`)).map((r) => r.name);
+        expect(await name()).toEqual(['Debian 12 (older seed)']);
+        const report = await prepareDatabase(db, { seed: true });
+        expect(report.seeded).toBe(true);
+        expect(await name()).toEqual(['Debian 12']);
+        expect((await prepareDatabase(db, { seed: true })).seeded).toBe(false);
+      } finally {
+        rmSync(older, { recursive: true, force: true });
         await db.close();
         await t.drop();
       }

@@ -80,7 +80,7 @@ export function guestSpec(own: readonly string[]): TableSpec<GuestOSRow> {
   };
 }
 
-export function resourcesSpec(own: readonly string[], scope: readonly string[]): TableSpec<ResourcesRow> {
+export function resourcesSpec(own: readonly string[], scope: readonly string[], prunable?: string): TableSpec<ResourcesRow> {
   return {
     table: 'GuestOSResources',
     key: ['guestId', 'arch', 'kind'],
@@ -97,13 +97,14 @@ export function resourcesSpec(own: readonly string[], scope: readonly string[]):
     compare: ['cpus', 'cpuHz', 'ramBytes', 'storageBytes', 'source'],
     owned: OWNED_BY_SOURCE,
     own,
+    prunable,
     scope: { column: 'guestId', values: scope },
     change: { entityType: 'GuestOS', entityId: '"guestId"' },
     get,
   };
 }
 
-export function firmwareSpec(own: readonly string[], scope: readonly string[]): TableSpec<FirmwareRow> {
+export function firmwareSpec(own: readonly string[], scope: readonly string[], prunable?: string): TableSpec<FirmwareRow> {
   return {
     table: 'GuestOSFirmware',
     key: ['guestId', 'arch', 'type'],
@@ -118,13 +119,14 @@ export function firmwareSpec(own: readonly string[], scope: readonly string[]): 
     compare: ['supported', 'secureBoot', 'source'],
     owned: OWNED_BY_SOURCE,
     own,
+    prunable,
     scope: { column: 'guestId', values: scope },
     change: { entityType: 'GuestOS', entityId: '"guestId"' },
     get,
   };
 }
 
-export function guestDeviceSpec(own: readonly string[], scope: readonly string[]): TableSpec<GuestDeviceRow> {
+export function guestDeviceSpec(own: readonly string[], scope: readonly string[], prunable?: string): TableSpec<GuestDeviceRow> {
   return {
     table: 'GuestOSDevice',
     key: ['guestId', 'deviceId'],
@@ -141,6 +143,7 @@ export function guestDeviceSpec(own: readonly string[], scope: readonly string[]
     compare: ['supported', 'driverSource', 'driverName', 'notes', 'source'],
     owned: OWNED_BY_SOURCE,
     own,
+    prunable,
     scope: { column: 'guestId', values: scope },
     change: { entityType: 'GuestOS', entityId: '"guestId"' },
     get,

@@ -3,13 +3,14 @@
 // by `serve`, the tests and the benchmarks.
 //
 // Each step is decided by what the database records, not by what it happens to contain: the
-// seed's and each import's ImportRun row says it was applied. So a catalogue that osinfo-db was
-// imported into first still gets the seed, and a restart neither re-seeds nor re-imports.
+// seed's and each import's ImportRun row says it was applied (the seed's, of the files' version). So
+// a catalogue that osinfo-db was imported into first still gets the seed, seed files newer than the
+// last applied ones are applied, and a restart neither re-seeds nor re-imports.
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
-import { applyCuratedSeed } from '../../seed/load.ts';
+import { applyCuratedSeed, loadCuratedSeedFiles, seedVersion } from '../../seed/load.ts';
 import { DEFAULT_OSINFO_PATH, importOsinfo } from '../../seed/importers/osinfo/import.ts';
 import type { Progress } from '../../seed/importers/progress.ts';
 
@@ -32,6 +33,7 @@ export interface StartupReport {
 }
 
 export interface StartupState {
+  /** The seed files as they are now were applied (an ImportRun of their version). */
   seedApplied: boolean;
   osinfoImported: boolean;
   osinfoInstalled: boolean;
@@ -53,6 +55,20 @@ async function recorded(db: Database, source: string): Promise<boolean> {
   const [row] = await db.sql.query<{ done: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM "ImportRun" WHERE source = $1 AND status = 'OK') AS done`,
     [source],
+  );
+  return row?.done === true;
+}
+
+/**
+ * Whether the seed files as they are now were applied: an OK seed run of their version. A database
+ * seeded from older files (or never) is seeded again; the seed is idempotent and merges with
+ * osinfo-db in either order (seed/provenance.ts).
+ */
+async function seedRecorded(db: Database): Promise<boolean> {
+  const version = seedVersion(await loadCuratedSeedFiles());
+  const [row] = await db.sql.query<{ done: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM "ImportRun" WHERE source = 'seed' AND status = 'OK' AND "sourceVersion" = $1) AS done`,
+    [version],
   );
   return row?.done === true;
 }
@@ -89,7 +105,7 @@ export async function prepareDatabase(db: Database, opts: StartupOptions): Promi
 
   const plan = decideStartup(
     {
-      seedApplied: opts.seed ? await recorded(db, 'seed') : true,
+      seedApplied: opts.seed ? await seedRecorded(db) : true,
       osinfoImported: opts.osinfo?.enabled ? await recorded(db, 'osinfo-db') : false,
       osinfoInstalled: opts.osinfo?.enabled ? existsSync(opts.osinfo.path) : false,
     },

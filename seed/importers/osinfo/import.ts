@@ -2,8 +2,10 @@
 //
 // Rules (README.md in this folder has the long form):
 // - Rows this importer owns (source 'osinfo-db'; for devices also 'pci.ids', which osinfo refines
-//   with a class) are created or updated; rows from the curated seed or a vendor are never touched
-//   and counted as `kept`.
+//   with a class) are created or updated. A curated row of an OS osinfo-db has, and a curated fact
+//   of it under a key osinfo-db uses, become osinfo-db's, with the curated corrections applied
+//   (seed/provenance.ts: the seed does the same the other way round, so the order does not
+//   matter). Other curated rows and vendor rows are never touched and counted as `kept`.
 // - Facts of an OS the import contains (resources, firmware, device links) are made equal to the
 //   source: osinfo-owned facts the release no longer has are deleted. Entities the release no
 //   longer has (OS, device, platform) are kept: osinfo-db never retires ids, and other data may
@@ -29,6 +31,7 @@ import {
 import { ImportError, runImport, type ImportProblem, type ImportSummary } from '../runs.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { applyParavirtBasis } from '../../paravirt.ts';
+import { applyCorrections, byEntity, type StoredCorrection } from '../../provenance.ts';
 
 export const DEFAULT_OSINFO_PATH = '/usr/share/osinfo';
 export const DEFAULT_PCI_IDS = '/usr/share/misc/pci.ids';
@@ -126,12 +129,36 @@ async function writeRows(
   }
   const releaseIds = rows.releases.map((r) => r.id);
 
+  // The curated seed's corrections of osinfo-db guests, applied as the seed applies them
+  // (seed/provenance.ts), so the order of seed and import does not matter.
+  const corrections = byEntity(
+    await tx.query<StoredCorrection>(
+      `SELECT "entityType", "entityId", field, value, replaces, reason, "sourceRef", source
+         FROM "CatalogueCorrection" WHERE "entityType" = 'GuestOS' AND "entityId" = ANY($1::text[]) ORDER BY "entityId", field`,
+      [guestIds],
+    ),
+  );
+  for (const g of rows.guests) {
+    const list = corrections.get(g.id);
+    if (!list) continue;
+    const out = applyCorrections(g as unknown as Record<string, unknown>, list);
+    for (const st of out.stale)
+      problems.push({
+        path: g.sourceRef ?? g.id,
+        reason: `${g.id}: the ${st.correction.source} correction of ${st.correction.field} replaces ${JSON.stringify(st.correction.replaces)}, but osinfo-db says ${JSON.stringify(st.now)}; osinfo-db's value stands`,
+        severity: 'warning',
+      });
+  }
+  // A guest osinfo-db has is osinfo-db's row, even when the curated seed wrote it first; facts
+  // under the same key are osinfo-db's too; facts the seed added under other keys stay.
+  const takeOver = [SOURCE, 'curated'];
+  const prunable = `t."source" = '${SOURCE}'`;
   const steps: [string, TableSpec<never>, unknown[]][] = [
     ['Device', deviceSpec([SOURCE, 'pci.ids']) as TableSpec<never>, rows.devices],
-    ['GuestOS', guestSpec(own) as TableSpec<never>, rows.guests],
-    ['GuestOSResources', resourcesSpec(own, guestIds) as TableSpec<never>, rows.resources],
-    ['GuestOSFirmware', firmwareSpec(own, guestIds) as TableSpec<never>, rows.firmware],
-    ['GuestOSDevice', guestDeviceSpec(own, guestIds) as TableSpec<never>, rows.guestDevices],
+    ['GuestOS', guestSpec(takeOver) as TableSpec<never>, rows.guests],
+    ['GuestOSResources', resourcesSpec(takeOver, guestIds, prunable) as TableSpec<never>, rows.resources],
+    ['GuestOSFirmware', firmwareSpec(takeOver, guestIds, prunable) as TableSpec<never>, rows.firmware],
+    ['GuestOSDevice', guestDeviceSpec(takeOver, guestIds, prunable) as TableSpec<never>, rows.guestDevices],
     ['HypervisorRelease', releaseSpec(own) as TableSpec<never>, rows.releases],
     ['HypervisorReleaseDevice', releaseDeviceSpec(own, releaseIds) as TableSpec<never>, rows.releaseDevices],
   ];

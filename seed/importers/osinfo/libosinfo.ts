@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sql } from '../../../src/db/sql.ts';
 import { effectiveDevices } from '../../../src/catalogue/effective.ts';
+import { must } from '../../../src/util/must.ts';
 
 export const DUMP_SCRIPT = fileURLToPath(new URL('./libosinfo_dump.py', import.meta.url));
 
@@ -97,14 +98,74 @@ export interface Agreement {
  * of an OS's add-on <driver> entries, which we keep as driverSource ADDON).
  */
 export async function ourEffectiveDevices(sql: Sql, ids: readonly string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>(ids.map((id) => [id, []]));
+  const sourced = await ourSourcedDevices(sql, ids);
+  return new Map([...sourced].map(([id, devs]) => [id, [...devs.keys()]]));
+}
+
+/** As ourEffectiveDevices, with the source of the row that decides each device (osinfo-db, curated, vendor:<id>). */
+export async function ourSourcedDevices(
+  sql: Sql,
+  ids: readonly string[],
+  driverSources: readonly string[] = ['INBOX'],
+): Promise<Map<string, Map<string, string>>> {
+  const out = new Map<string, [string, string][]>(ids.map((id) => [id, []]));
   const present = await sql.query<{ id: string }>(`SELECT id FROM "GuestOS" WHERE id = ANY($1::text[])`, [ids]);
   const have = new Set(present.map((r) => r.id));
   for (const id of ids) if (!have.has(id)) out.delete(id);
   for (const r of await effectiveDevices(sql, [...have])) {
-    if (r.supported && r.driverSource === 'INBOX') out.get(r.guestId)!.push(r.deviceId);
+    if (r.supported && driverSources.includes(r.driverSource)) out.get(r.guestId)?.push([r.deviceId, r.source]);
   }
-  for (const v of out.values()) v.sort();
+  return new Map([...out].map(([id, devs]) => [id, new Map(devs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)))]));
+}
+
+export interface MergedAgreement {
+  /** osinfo-db OSes compared. */
+  total: number;
+  /** OSes missing a device libosinfo resolves from the same files (or missing altogether). */
+  lost: Disagreement[];
+  /**
+   * Devices libosinfo resolves that a nearer row of another source says need an add-on driver (the
+   * curated QXL rows of Windows: qxldod comes with virtio-win): still supported, attributed to that row.
+   */
+  refined: { id: string; deviceId: string; source: string }[];
+  /** Inbox devices beyond libosinfo's list, per source of the row that adds them. */
+  extrasBySource: Record<string, number>;
+  /** Devices beyond libosinfo's list that an osinfo-db row adds: nothing attributes them to another source. */
+  unattributed: { id: string; deviceId: string }[];
+}
+
+/**
+ * The merged catalogue (osinfo-db with the curated seed or vendor data) against libosinfo: for every
+ * osinfo-db OS nothing libosinfo resolves is lost, and every device beyond its list comes from a row
+ * of another source (curated, vendor:<id>), never from an osinfo-db row.
+ */
+export async function compareMergedWithLibosinfo(sql: Sql, dump: LibosinfoDump): Promise<MergedAgreement> {
+  const wanted = Object.keys(dump.oses).sort();
+  const ours = await ourSourcedDevices(sql, wanted);
+  const supported = await ourSourcedDevices(sql, wanted, ['INBOX', 'ADDON']);
+  const out: MergedAgreement = { total: wanted.length, lost: [], refined: [], extrasBySource: {}, unattributed: [] };
+  for (const id of wanted) {
+    const lib = must(dump.oses[id], `libosinfo's entry for ${id}`);
+    const mine = ours.get(id);
+    if (!mine) {
+      out.lost.push({ id, missing: lib.devices, extra: [], absent: 'ours' });
+      continue;
+    }
+    const libSet = new Set(lib.devices);
+    const all = supported.get(id) ?? new Map<string, string>();
+    const missing = lib.devices.filter((d) => !all.has(d));
+    const extra = [...mine.keys()].filter((d) => !libSet.has(d));
+    if (missing.length) out.lost.push({ id, missing, extra });
+    for (const d of lib.devices) {
+      const source = all.get(d);
+      if (source !== undefined && !mine.has(d)) out.refined.push({ id, deviceId: d, source });
+    }
+    for (const d of extra) {
+      const source = must(mine.get(d), `the source of ${d}`);
+      out.extrasBySource[source] = (out.extrasBySource[source] ?? 0) + 1;
+      if (source === 'osinfo-db') out.unattributed.push({ id, deviceId: d });
+    }
+  }
   return out;
 }
 
