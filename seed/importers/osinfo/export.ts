@@ -10,7 +10,9 @@
 // - accepted, current compatibility records with a positive status (certified, supported, works)
 //   as deployments: OS + platform + the tested devices.
 // What the format has no place for (notes, driver versions, Secure Boot flags, paravirt features,
-// host features, review data) is counted in the result, not silently lost.
+// host features, review data) is counted in the result; virtcompat/catalogue.xml, in virtcompat's
+// own namespace, holds every catalogue row with its sources, so `import osinfo` of the export gives
+// the catalogue back as it was (test/export-roundtrip.test.ts compares content digests).
 // File names follow libosinfo's rule (osinfo_loader_check_id): the id without http://, its path
 // after the host with every character other than [A-Za-z0-9._-] turned into '-'.
 import { mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
@@ -23,6 +25,7 @@ import type { OsDriver, OsImage, OsMedia, OsTree } from './parse.ts';
 import { catalogueVersion } from '../runs.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { must } from '../../../src/util/must.ts';
+import { CATALOGUE_FILE, catalogueXml } from './catalogue-xml.ts';
 
 export interface ExportResult {
   dir: string;
@@ -31,8 +34,10 @@ export interface ExportResult {
   devices: number;
   platforms: number;
   deployments: number;
-  /** Facts the osinfo format cannot hold, by kind. */
+  /** Facts the osinfo format cannot hold, by kind (all of them are in virtcompat/catalogue.xml). */
   notExported: Record<string, number>;
+  /** Rows per table in virtcompat/catalogue.xml. */
+  catalogueRows: Record<string, number>;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -119,7 +124,7 @@ const KIND_TAG: Record<string, string> = {
 const KIND_ORDER = ['MINIMUM', 'RECOMMENDED', 'MAXIMUM', 'NETWORK_INSTALL'];
 
 /** The entries of DIR an export owns: --force replaces these and leaves anything else alone. */
-export const EXPORT_ENTRIES = ['os', 'device', 'platform', 'deployment', 'VERSION'] as const;
+export const EXPORT_ENTRIES = ['os', 'device', 'platform', 'deployment', 'virtcompat', 'VERSION'] as const;
 
 /** A DIR that is not empty, without --force; thrown before anything is read or written. */
 export class ExportDirError extends Error {
@@ -132,7 +137,7 @@ export async function checkExportDir(dir: string, force: boolean): Promise<void>
   if (!existsSync(dir) || force) return;
   if ((await readdir(dir)).length > 0) {
     throw new ExportDirError(
-      `${dir} is not empty; give an empty or new directory, or --force to replace its os/, device/, platform/ and deployment/ trees`,
+      `${dir} is not empty; give an empty or new directory, or --force to replace its os/, device/, platform/, deployment/ and virtcompat/ trees`,
     );
   }
 }
@@ -185,6 +190,7 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
     if (n > 0) notExported[k] = (notExported[k] ?? 0) + n;
   };
   const files = new Map<string, string>();
+  let catalogueRows: Record<string, number> = {};
 
   // One consistent snapshot of everything we read.
   await sql.transaction(async (tx) => {
@@ -457,6 +463,11 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
     }
     const version = await catalogueVersion(tx);
     files.set('VERSION', version.label);
+    // Everything, sources included, in virtcompat's namespace: what the elements above cannot hold
+    // comes back on import (catalogue-xml.ts), so nothing above is lost for virtcompat.
+    const catalogue = await catalogueXml(tx);
+    files.set(CATALOGUE_FILE, catalogue.text);
+    catalogueRows = catalogue.rows;
   });
 
   // Beside DIR, so the final renames stay on one filesystem; hidden, so nothing mistakes it for a tree.
@@ -490,6 +501,7 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
     platforms: count('platform/'),
     deployments: count('deployment/'),
     notExported,
+    catalogueRows,
   };
 }
 

@@ -12,6 +12,9 @@
 //   point at them.
 // - Nothing is written unless everything is: a failure or a kill leaves the database as it was.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CATALOGUE_FILE, parseCatalogueXml, restoreCatalogue } from './catalogue-xml.ts';
 import type { Database } from '../../../src/db/index.ts';
 import type { Sql } from '../../../src/db/sql.ts';
 import { readOsinfo } from './parse.ts';
@@ -70,10 +73,16 @@ export async function importOsinfo(db: Database, opts: OsinfoImportOptions = {})
       usb: await optionalHwIds(opts.usbIds === undefined ? DEFAULT_USB_IDS : opts.usbIds, 'usb', problems),
     };
     const rows = buildRows(data, hw);
-    problems.push(...rows.problems);
+    // With virtcompat/catalogue.xml the elements are not mapped (below): their mapping's warnings do not apply.
+    const catalogueFile = join(data.root, CATALOGUE_FILE);
+    const catalogue = existsSync(catalogueFile) ? parseCatalogueXml(await readFile(catalogueFile, 'utf8'), catalogueFile) : null;
+    if (!catalogue) problems.push(...rows.problems);
     if (data.oses.size === 0 && data.devices.size === 0 && data.platforms.size === 0) {
       throw new ImportError(`${data.root}: no OS, device or platform found`, problems, 'IMPORT_EMPTY');
     }
+    // An export of a virtcompat catalogue carries the whole catalogue in virtcompat/catalogue.xml:
+    // then that is what is written (the osinfo elements beside it say the same for libosinfo, with
+    // less), so export and re-import give back the catalogue as it was.
     const notImported: Record<string, number> = { ...data.notImported };
     for (const [k, v] of Object.entries(data.unknownElements)) notImported[`unknown element <${k}>`] = v;
     return {
@@ -82,7 +91,11 @@ export async function importOsinfo(db: Database, opts: OsinfoImportOptions = {})
       files: { read: data.files - data.filesSkipped, skipped: data.filesSkipped },
       problems,
       notImported,
-      write: (tx, counts, changed) => writeRows(tx, rows, counts, changed, problems, progress),
+      write: async (tx, counts, changed) => {
+        if (!catalogue) return writeRows(tx, rows, counts, changed, problems, progress);
+        progress.phase(`restoring ${CATALOGUE_FILE}`);
+        Object.assign(counts, await restoreCatalogue(tx, catalogue, changed));
+      },
     };
   });
 }

@@ -178,7 +178,8 @@ export async function listXmlFiles(root: string): Promise<string[]> {
   async function walk(dir: string) {
     for (const d of await readdir(dir, { withFileTypes: true })) {
       const p = join(dir, d.name);
-      if (d.isDirectory()) await walk(p);
+      // virtcompat/ beside an exported tree holds virtcompat's own catalogue (catalogue-xml.ts), not osinfo data.
+      if (d.isDirectory() && !(dir === root && d.name === 'virtcompat')) await walk(p);
       else if (d.isFile() && d.name.endsWith('.xml')) out.push(relative(root, p).split(sep).join('/'));
     }
   }

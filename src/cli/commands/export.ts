@@ -19,7 +19,7 @@ DIR must be empty or new. The tree is written beside DIR and renamed into place,
 export leaves DIR as it was.
 
 Options:
-  --force   replace os/, device/, platform/, deployment/ and VERSION in a non-empty DIR
+  --force   replace os/, device/, platform/, deployment/, virtcompat/ and VERSION in a non-empty DIR
             (other files in DIR are kept)
   --json    print the result as JSON
   --quiet   no progress on stderr

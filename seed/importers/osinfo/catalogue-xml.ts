@@ -1,0 +1,142 @@
+// The whole catalogue in virtcompat's own XML namespace, beside the osinfo-db tree `export osinfo`
+// writes: virtcompat/catalogue.xml holds every row of every catalogue table (src/catalogue/digest.ts
+// says which tables: bookkeeping, credentials and the derived ancestry are left out) as JSON, with
+// its sources, so `import osinfo` of an export gives back exactly what was exported: platforms the
+// osinfo format cannot name, deployments, paravirt rows, corrections, vendors, owners. libosinfo
+// reads only its own folders (os/, device/, platform/, deployment/ ...), so it never sees this file.
+import type { Sql } from '../../../src/db/sql.ts';
+import { catalogueTables } from '../../../src/catalogue/digest.ts';
+import { parseXml, type XmlElement } from './xml.ts';
+
+export const CATALOGUE_FILE = 'virtcompat/catalogue.xml';
+export const VC_NAMESPACE = 'http://virtcompat.org/xmlns/catalogue/1';
+
+/** Tables in an order where every row's references exist before it; tables added later come after. */
+const RESTORE_ORDER = [
+  'Vendor',
+  'HardwareFeature',
+  'ParavirtFeature',
+  'PciVendor',
+  'PciSubsystem',
+  'Device',
+  'Hypervisor',
+  'HypervisorRelease',
+  'HypervisorReleaseDevice',
+  'HypervisorReleaseParavirt',
+  'HypervisorReleaseHostFeature',
+  'GuestOS',
+  'GuestOSResources',
+  'GuestOSFirmware',
+  'GuestOSDevice',
+  'GuestParavirtSupport',
+  'DeviceEquivalenceGroup',
+  'DeviceEquivalenceMember',
+  'CompatibilityRecord',
+  'CatalogueCorrection',
+];
+
+export class CatalogueXmlError extends Error {
+  override name = 'CatalogueXmlError';
+  readonly code = 'IMPORT_CATALOGUE_INVALID';
+}
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function ordered(tables: string[]): string[] {
+  const rank = (t: string) => {
+    const i = RESTORE_ORDER.indexOf(t);
+    return i < 0 ? RESTORE_ORDER.length : i;
+  };
+  return [...tables].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Every catalogue row as virtcompat XML (read inside the caller's snapshot). */
+export async function catalogueXml(tx: Sql): Promise<{ text: string; rows: Record<string, number> }> {
+  const out = [`<?xml version="1.0" encoding="UTF-8"?>`, `<vc:catalogue xmlns:vc="${VC_NAMESPACE}" version="1">`];
+  const rows: Record<string, number> = {};
+  for (const table of ordered(await catalogueTables(tx))) {
+    const list = (await tx.query<{ r: string }>(`SELECT to_jsonb(x)::text AS r FROM ${q(table)} x`)).map((r) => r.r).sort();
+    rows[table] = list.length;
+    out.push(`  <vc:table name="${esc(table)}">`);
+    for (const r of list) out.push(`    <vc:row>${esc(r)}</vc:row>`);
+    out.push('  </vc:table>');
+  }
+  out.push('</vc:catalogue>', '');
+  return { text: out.join('\n'), rows };
+}
+
+/** The rows of each table in a virtcompat/catalogue.xml, as JSON texts. */
+export function parseCatalogueXml(text: string, file: string): Map<string, string[]> {
+  const root = parseXml(text, file);
+  if (root.name !== 'vc:catalogue') throw new CatalogueXmlError(`${file}: the document element is <${root.name}>, not <vc:catalogue>`);
+  const out = new Map<string, string[]>();
+  for (const t of root.children) {
+    if (t.name !== 'vc:table') throw new CatalogueXmlError(`${file}:${t.line}: unexpected <${t.name}> in <vc:catalogue>`);
+    const name = t.attrs.name;
+    if (!name) throw new CatalogueXmlError(`${file}:${t.line}: <vc:table> without a name`);
+    const rows = t.children.map((r: XmlElement) => {
+      if (r.name !== 'vc:row') throw new CatalogueXmlError(`${file}:${r.line}: unexpected <${r.name}> in table ${name}`);
+      try {
+        const v: unknown = JSON.parse(r.text);
+        if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
+      } catch (err) {
+        throw new CatalogueXmlError(`${file}:${r.line}: a row of ${name} is not a JSON object (${(err as Error).message})`);
+      }
+      return r.text;
+    });
+    out.set(name, rows);
+  }
+  return out;
+}
+
+/**
+ * Writes the rows back: each table's rows are inserted, or update the row with the same primary key
+ * where anything differs. A table this database does not have is an error (the export came from a
+ * newer schema). Returns per table how many rows were created, updated and unchanged.
+ */
+export async function restoreCatalogue(
+  tx: Sql,
+  tables: Map<string, string[]>,
+  /** Change-feed entities written (`${table}\u0000${id}`), for the tables whose rows have an id. */
+  changed: Set<string>,
+): Promise<Record<string, { created: number; updated: number; unchanged: number; deleted: number; kept: number }>> {
+  const known = new Set(await catalogueTables(tx));
+  for (const t of tables.keys()) if (!known.has(t)) throw new CatalogueXmlError(`${CATALOGUE_FILE}: table ${t} is not in this catalogue`);
+  const counts: Record<string, { created: number; updated: number; unchanged: number; deleted: number; kept: number }> = {};
+  for (const table of ordered([...tables.keys()])) {
+    const rows = tables.get(table) ?? [];
+    if (rows.length === 0) continue;
+    const cols = (
+      await tx.query<{ c: string }>(
+        `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+        [table],
+      )
+    ).map((r) => r.c);
+    const pk = (
+      await tx.query<{ c: string }>(
+        `SELECT a.attname AS c FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+          WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY a.attnum`,
+        [q(table)],
+      )
+    ).map((r) => r.c);
+    const nonKey = cols.filter((c) => !pk.includes(c));
+    const list = cols.map(q).join(', ');
+    const res = await tx.query<{ inserted: boolean; id: string | null }>(
+      `INSERT INTO ${q(table)} AS t (${list})
+       SELECT ${list} FROM jsonb_populate_recordset(NULL::${q(table)}, $1::jsonb)
+       ON CONFLICT (${pk.map(q).join(', ')}) ${
+         nonKey.length === 0
+           ? 'DO NOTHING'
+           : `DO UPDATE SET ${nonKey.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ')}
+        WHERE ROW(${nonKey.map((c) => `t.${q(c)}`).join(', ')}) IS DISTINCT FROM ROW(${nonKey.map((c) => `EXCLUDED.${q(c)}`).join(', ')})`
+       }
+       RETURNING (xmax = 0) AS inserted, ${cols.includes('id') ? 't.id::text' : 'NULL::text'} AS id`,
+      [`[${rows.join(',')}]`],
+    );
+    const created = res.filter((r) => r.inserted).length;
+    counts[table] = { created, updated: res.length - created, unchanged: rows.length - res.length, deleted: 0, kept: 0 };
+    for (const r of res) if (r.id !== null) changed.add(`${table}\u0000${r.id}`);
+  }
+  return counts;
+}
