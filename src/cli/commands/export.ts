@@ -50,7 +50,8 @@ Options:
         io.stdout.write(
           `wrote ${r.files} files to ${r.dir}: ${r.oses} OS, ${r.devices} devices, ${r.platforms} platforms, ${r.deployments} deployments\n`,
         );
-        for (const [k, v] of Object.entries(r.notExported)) io.stdout.write(`not representable in osinfo XML: ${k}: ${v}\n`);
+        for (const [k, v] of Object.entries(r.notExported))
+          io.stdout.write(`not representable in osinfo XML (kept in virtcompat/catalogue.xml): ${k}: ${v}\n`);
       }
       return 0;
     });
