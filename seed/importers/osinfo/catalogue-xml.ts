@@ -3,7 +3,7 @@
 // says which tables: bookkeeping, credentials and the derived ancestry are left out) as JSON, with
 // its sources, so `import osinfo` of an export gives back exactly what was exported: platforms the
 // osinfo format cannot name, deployments, paravirt rows, corrections, vendors, owners. libosinfo
-// reads only its own folders (os/, device/, platform/, deployment/ ...), so it never sees this file.
+// loads the file too (it reads every XML file below its directory) and skips virtcompat's elements.
 import type { Sql } from '../../../src/db/sql.ts';
 import { catalogueTables } from '../../../src/catalogue/digest.ts';
 import { parseXml, type XmlElement } from './xml.ts';
@@ -53,7 +53,13 @@ function ordered(tables: string[]): string[] {
 
 /** Every catalogue row as virtcompat XML (read inside the caller's snapshot). */
 export async function catalogueXml(tx: Sql): Promise<{ text: string; rows: Record<string, number> }> {
-  const out = [`<?xml version="1.0" encoding="UTF-8"?>`, `<vc:catalogue xmlns:vc="${VC_NAMESPACE}" version="1">`];
+  // libosinfo reads every XML file below its directory and wants <libosinfo> as the root; it
+  // skips elements it does not know, such as virtcompat's.
+  const out = [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<libosinfo version="0.0.1" xmlns:vc="${VC_NAMESPACE}">`,
+    '<vc:catalogue version="1">',
+  ];
   const rows: Record<string, number> = {};
   for (const table of ordered(await catalogueTables(tx))) {
     const list = (await tx.query<{ r: string }>(`SELECT to_jsonb(x)::text AS r FROM ${q(table)} x`)).map((r) => r.r).sort();
@@ -62,14 +68,15 @@ export async function catalogueXml(tx: Sql): Promise<{ text: string; rows: Recor
     for (const r of list) out.push(`    <vc:row>${esc(r)}</vc:row>`);
     out.push('  </vc:table>');
   }
-  out.push('</vc:catalogue>', '');
+  out.push('</vc:catalogue>', '</libosinfo>', '');
   return { text: out.join('\n'), rows };
 }
 
 /** The rows of each table in a virtcompat/catalogue.xml, as JSON texts. */
 export function parseCatalogueXml(text: string, file: string): Map<string, string[]> {
-  const root = parseXml(text, file);
-  if (root.name !== 'vc:catalogue') throw new CatalogueXmlError(`${file}: the document element is <${root.name}>, not <vc:catalogue>`);
+  const doc = parseXml(text, file);
+  const root = doc.name === 'libosinfo' ? doc.children.find((c) => c.name === 'vc:catalogue') : undefined;
+  if (!root) throw new CatalogueXmlError(`${file}: expected <libosinfo> holding <vc:catalogue>, found <${doc.name}>`);
   const out = new Map<string, string[]>();
   for (const t of root.children) {
     if (t.name !== 'vc:table') throw new CatalogueXmlError(`${file}:${t.line}: unexpected <${t.name}> in <vc:catalogue>`);
