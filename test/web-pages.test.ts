@@ -60,6 +60,28 @@ for (const kind of testTargets()) {
       await s?.close();
     });
 
+    it('the matrix: one page of guests × hypervisor releases, every cell graded by who stands behind it', async () => {
+      const c = client(s.base);
+      const page = await c.get('/matrix?format=json');
+      expect(page.res.status).toBe(200);
+      const v = JSON.parse(page.text) as {
+        rows: Array<{ id: string }>;
+        columns: Array<{ id: string }>;
+        cells: Array<{ guest: string; release: string; evidence: string; level: string }>;
+      };
+      expect(v.rows.length).toBeGreaterThan(20);
+      expect(v.rows.length).toBeLessThanOrEqual(50);
+      expect(v.columns.length).toBeGreaterThan(1);
+      expect(v.cells).toHaveLength(v.rows.length * v.columns.length);
+      // row-major answers land in their own cell
+      expect(v.cells.map((x) => `${x.guest} ${x.release}`)).toEqual(v.rows.flatMap((r) => v.columns.map((col) => `${r.id} ${col.id}`)));
+      for (const x of v.cells)
+        expect(['vendor_certified', 'guest_vendor_tested', 'user_reported', 'derived', 'unknown', 'conflict']).toContain(x.evidence);
+      const html = await c.get('/matrix?hypervisor=kvm&guest=debian12');
+      expect(html.res.status).toBe(200);
+      expect(html.text).toMatch(/<td class="cell lv-[A-Z]+" data-guest="http:\/\/debian.org\/debian\/12"/);
+    });
+
     it('GET / is a page, its stylesheet comes from the service, and pages are private to the caller', async () => {
       const c = client(s.base);
       const home = await c.get('/');

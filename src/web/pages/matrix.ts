@@ -7,15 +7,20 @@ import { html, qs } from '../html.ts';
 import { type Handler, param, sendPage, type WebCtx } from '../ctx.ts';
 import type { Gql } from '../gql.ts';
 import { guestHref, releaseHref, select } from '../layout.ts';
+import { at, must } from '../../util/must.ts';
 
 export const LEVELS = ['CERTIFIED', 'SUPPORTED', 'WORKS', 'LIKELY', 'PARTIAL', 'CONFLICT', 'BROKEN', 'UNSUPPORTED', 'UNKNOWN'] as const;
-/** How strong the evidence behind a cell is: a certification, accepted records, or derived from the catalogue; or vendors disagree. */
-export const EVIDENCE = ['certified', 'supported', 'derived', 'conflict'] as const;
+/**
+ * Who stands behind a cell (strongest first): the hypervisor's vendor certified it, the guest's vendor
+ * tested it, someone else reported it, or no record and a rule over the catalogue derived it; no
+ * record and no rule: unknown; records at the same strongest level disagree: conflict.
+ */
+export const EVIDENCE = ['vendor_certified', 'guest_vendor_tested', 'user_reported', 'derived', 'unknown', 'conflict'] as const;
 export type EvidenceLevel = (typeof EVIDENCE)[number];
 
-const PAGE_SIZE = 20;
-/** Query.compatibility weighs 10 of an operation's 100 (src/api/plugins/field-cost.ts): ten cells per operation. */
-const CELLS_PER_OPERATION = 10;
+const PAGE_SIZE = 50;
+/** Query.matrix takes at most 100 hypervisor releases at once (200 guests: a page is fewer). */
+const RELEASES_PER_OPERATION = 100;
 
 export interface Column {
   id: string;
@@ -40,10 +45,20 @@ export interface Cell {
   records: string[];
 }
 
-export function evidenceOf(v: { verdict: string; basis: string }): EvidenceLevel {
-  if (v.verdict === 'CONFLICT') return 'conflict';
-  if (v.verdict === 'CERTIFIED') return 'certified';
-  return v.basis === 'CATALOGUE' ? 'derived' : 'supported';
+export function evidenceOf(v: { level: string; basis: string; evidenceLevel: string | null }): EvidenceLevel {
+  if (v.level === 'CONFLICT') return 'conflict';
+  if (v.basis === 'UNKNOWN') return 'unknown';
+  if (v.basis === 'DERIVED') return 'derived';
+  switch (v.evidenceLevel) {
+    case 'VENDOR_CERTIFIED':
+      return 'vendor_certified';
+    case 'GUEST_VENDOR_TESTED':
+      return 'guest_vendor_tested';
+    case 'USER_REPORTED':
+      return 'user_reported';
+    default:
+      return 'derived';
+  }
 }
 
 interface Filters {
@@ -74,43 +89,53 @@ interface Hv {
   releases: Array<{ id: string; name: string; version: string }>;
 }
 
-/** The cells of rows × columns, ten compatibility questions per in-process operation, all at once. */
-async function cells(gql: Gql, rows: Row[], cols: Column[]): Promise<Cell[]> {
-  const pairs = rows.flatMap((r) => cols.map((c) => ({ guest: r.id, release: c.id })));
-  const batches: Array<typeof pairs> = [];
-  for (let i = 0; i < pairs.length; i += CELLS_PER_OPERATION) batches.push(pairs.slice(i, i + CELLS_PER_OPERATION));
-  // At most three operations at a time: each holds database connections, and the pool is shared
-  // with every other caller.
-  const answers: Cell[][] = [];
-  for (let i = 0; i < batches.length; i += 3) answers.push(...(await Promise.all(batches.slice(i, i + 3).map(ask))));
-  return answers.flat();
+interface MatrixCellAnswer {
+  level: string;
+  basis: string;
+  evidenceLevel: string | null;
+  reasons: string[];
+  conflicts: Array<{ reason: string }>;
+  backends: Array<{ backend: string | null; level: string; basis: string; evidenceLevel: string | null; records: Array<{ id: string }> }>;
+}
 
-  async function ask(batch: typeof pairs): Promise<Cell[]> {
-    const vars: Record<string, string> = {};
-    const defs: string[] = [];
-    const sels: string[] = [];
-    batch.forEach((p, i) => {
-      vars[`g${i}`] = p.guest;
-      vars[`h${i}`] = p.release;
-      defs.push(`$g${i}: String!, $h${i}: String!`);
-      sels.push(`c${i}: compatibility(guest: $g${i}, hypervisorRelease: $h${i}) { verdict basis reasons records { id } }`);
-    });
-    const d = await gql<Record<string, { verdict: string; basis: string; reasons: string[]; records: Array<{ id: string }> }>>(
-      `query WebMatrixCells(${defs.join(', ')}) { ${sels.join(' ')} }`,
-      vars,
+/** The cells of rows × columns: one `matrix` operation per hundred columns (one for any page but a hypervisor's full history). */
+async function cells(gql: Gql, rows: Row[], cols: Column[]): Promise<Cell[]> {
+  if (!rows.length || !cols.length) return [];
+  const byPair = new Map<string, Cell>();
+  for (let j = 0; j < cols.length; j += RELEASES_PER_OPERATION) {
+    const part = cols.slice(j, j + RELEASES_PER_OPERATION);
+    const d = await gql<{ matrix: { cells: MatrixCellAnswer[] } }>(
+      `query WebMatrix($guests: [String!]!, $releases: [String!]!) {
+        matrix(guests: $guests, hypervisorReleases: $releases) {
+          cells { level basis evidenceLevel reasons conflicts { reason } backends { backend level basis evidenceLevel records { id } } }
+        }
+      }`,
+      { guests: rows.map((r) => r.id), releases: part.map((c) => c.id) },
     );
-    return batch.map((p, i) => {
-      const v = d[`c${i}`] ?? { verdict: 'UNKNOWN', basis: 'CATALOGUE', reasons: [], records: [] };
-      return {
-        ...p,
-        level: v.verdict,
-        evidence: evidenceOf(v),
-        basis: v.basis,
-        reasons: v.reasons,
-        records: v.records.map((r) => r.id),
-      } satisfies Cell;
-    });
+    for (const [i, r] of rows.entries())
+      for (const [k, c] of part.entries()) {
+        // row-major: guests[i] on releases[k] is cells[i * releases + k]
+        byPair.set(`${r.id} ${c.id}`, toCell(r.id, c.id, at(d.matrix.cells, i * part.length + k)));
+      }
   }
+  return rows.flatMap((r) => cols.map((c) => must(byPair.get(`${r.id} ${c.id}`), `cell ${r.id} on ${c.id}`)));
+}
+
+export function toCell(guest: string, release: string, v: MatrixCellAnswer): Cell {
+  const backends = v.backends.filter((b) => b.backend !== null);
+  return {
+    guest,
+    release,
+    level: v.level,
+    evidence: evidenceOf(v),
+    basis: v.basis,
+    reasons: [
+      ...v.reasons,
+      ...v.conflicts.map((c) => `conflict: ${c.reason}`),
+      ...backends.map((b) => `backend ${b.backend}: ${b.level.toLowerCase()} (${evidenceOf(b).replace(/_/g, ' ')})`),
+    ],
+    records: [...new Set(v.backends.flatMap((b) => b.records.map((r) => r.id)))],
+  };
 }
 
 export interface MatrixView {
@@ -226,8 +251,10 @@ export const matrix: Handler = async (req, res, w: WebCtx) => {
 <a href="/matrix${qs({ ...here, format: 'json' })}" download>Download JSON</a>
 </p>
 <p class="muted">${v.rows.length} of ${v.totalGuests} guest releases on this page; ${v.columns.length} hypervisor releases.
-Evidence: <em>certified</em> (a certification record), <em>supported</em> (accepted records, for this release or an ancestor),
-<em>derived</em> (no record: from what the guest drives and the hypervisor presents), <em>conflict</em> (vendors disagree).</p>
+Evidence: <em>vendor_certified</em> (a record from the hypervisor's vendor), <em>guest_vendor_tested</em> (from the guest's vendor),
+<em>user_reported</em> (from anyone else; records count for this release or an ancestor),
+<em>derived</em> (no record: from what the guest drives and the hypervisor presents), <em>unknown</em> (no record, no rule),
+<em>conflict</em> (records at the same strongest level disagree). Each cell's "why" lists every backend's level.</p>
 <div class="matrix-wrap" tabindex="0" role="region" aria-label="Matrix"><table class="matrix">
 <caption class="muted">Guest releases × hypervisor releases</caption>
 <thead><tr><th scope="col">Guest release</th>${v.columns.map((c) => html`<th scope="col"><a href="${releaseHref(c.id)}">${c.name}</a><span class="ev">${c.key}</span></th>`)}</tr></thead>
