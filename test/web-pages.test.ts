@@ -1,5 +1,7 @@
 // The web pages over plain HTTP (no browser, no JavaScript): what they promise about sessions, CSRF,
 // caching per caller, errors and the Atom feed, on both databases.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKey, revokeApiKey } from '../src/catalogue/accounts.ts';
@@ -80,6 +82,34 @@ for (const kind of testTargets()) {
       const html = await c.get('/matrix?hypervisor=kvm&guest=debian12');
       expect(html.res.status).toBe(200);
       expect(html.text).toMatch(/<td class="cell lv-[A-Z]+" data-guest="http:\/\/debian.org\/debian\/12"/);
+    });
+
+    it('the mover: a pasted .vmx planned on KVM shows its mapping, pre-flight report and target configuration', async () => {
+      const c = client(s.base);
+      const form = await c.get('/move');
+      expect(form.res.status).toBe(200);
+      expect(form.text).toContain('<a href="/move" aria-current="page">Move</a>');
+      const config = readFileSync(join(import.meta.dirname, 'fixtures/inspect/vmx-esx-rhel9-efi-nvme.vmx'), 'utf8');
+      // the .vmx says rhel9-64, which the catalogue does not know: the page asks for the guest
+      const unknown = await c.post('/move', { config, to: 'kvm', _csrf: csrfOf(form.text) });
+      expect(unknown.res.status).toBe(400);
+      expect(unknown.text).toMatch(/<p class="field-error" id="err-guest">[^<]*rhel9/);
+      const body = { config, to: 'kvm', guest: 'rhel9.0', prepared: 'on' };
+      expect((await c.post('/move', body)).res.status).toBe(403); // no CSRF token
+      const r = await c.post('/move', { ...body, _csrf: csrfOf(form.text) });
+      expect(r.res.status, r.text).toBe(200);
+      expect(r.text).toContain('Move plan');
+      expect(r.text).toMatch(/vmware → kvm/);
+      expect(r.text).toMatch(/<table class="mapping">[\s\S]*<td>disk<\/td>/);
+      expect(r.text).toMatch(/<tr class="sev-(info|warning|blocker)" data-item="[^"]+">/);
+      expect(r.text).toMatch(/<pre id="target-config" tabindex="0">[^<]*&lt;domain type=&quot;kvm&quot;/);
+      const dl = await c.post('/move/download', { ...body, _csrf: csrfOf(form.text) });
+      expect(dl.res.status).toBe(200);
+      expect(dl.res.headers.get('content-disposition')).toBe('attachment; filename="virtcompat-move-kvm.xml"');
+      expect(dl.text).toMatch(/<domain type="kvm"/);
+      const bad = await c.post('/move', { config: 'this is not a VM', to: 'kvm', _csrf: csrfOf(form.text) });
+      expect(bad.res.status).toBe(400);
+      expect(bad.text).toMatch(/<p class="field-error" id="err-config">/);
     });
 
     it('GET / is a page, its stylesheet comes from the service, and pages are private to the caller', async () => {

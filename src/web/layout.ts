@@ -21,6 +21,7 @@ const NAV: Array<[string, string]> = [
   ['/search', 'Search'],
   ['/matrix', 'Matrix'],
   ['/planner', 'Planner'],
+  ['/move', 'Move'],
   ['/changes', 'Changes'],
   ['/vendor', 'Vendors'],
 ];

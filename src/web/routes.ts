@@ -10,6 +10,7 @@ import { html } from './html.ts';
 import type { Viewer } from './layout.ts';
 import { changesAtom, changesPage } from './pages/changes.ts';
 import { matrix } from './pages/matrix.ts';
+import { moveDownload, movePage, moveSubmit } from './pages/move.ts';
 import { planner, plannerDownload } from './pages/planner.ts';
 import { device, guest, home, record, release, search } from './pages/read.ts';
 import { review, reviewPage, signIn, signInPage, submitRecord, vendorHome } from './pages/vendor.ts';
@@ -103,6 +104,9 @@ export function webRouter(deps: WebDeps): express.Router {
   r.get('/device', context, page(device));
   r.get('/planner', context, page(planner));
   r.get('/planner/download', context, page(plannerDownload));
+  r.get('/move', context, page(movePage));
+  r.post('/move', form, context, csrf, page(moveSubmit));
+  r.post('/move/download', form, context, csrf, page(moveDownload));
   r.get('/changes', context, page(changesPage));
   r.get('/changes.atom', context, page(changesAtom));
   r.get('/vendor', context, page(vendorHome));
