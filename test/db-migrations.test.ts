@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshDatabase, testTargets } from './helpers/db.ts';
 import { openDatabase } from '../src/db/index.ts';
-import { checkHistory, localMigrations, migrate, migrationEngineLoaded, releaseMigrationEngine } from '../src/db/migrate.ts';
+import { checkHistory, localMigrations, migrate } from '../src/db/migrate.ts';
 import { DatabaseError } from '../src/db/errors.ts';
 import { at } from '../src/util/must.ts';
 
@@ -36,29 +36,6 @@ for (const kind of testTargets()) {
       } finally {
         await db.close();
         await t.drop();
-      }
-    });
-
-    it('releases the wasm engine after migrating, and instantiates it afresh for the next migration', async () => {
-      const first = await freshDatabase(kind);
-      const second = await freshDatabase(kind);
-      const a = await first.open();
-      const b = await second.open();
-      try {
-        const names = localMigrations().map((m) => m.name);
-        assert.deepEqual(await migrate(a), names);
-        assert.equal(migrationEngineLoaded(), true);
-        assert.equal(releaseMigrationEngine(), true);
-        assert.equal(migrationEngineLoaded(), false);
-        assert.equal(releaseMigrationEngine(), false, 'nothing left to release');
-        assert.deepEqual(await migrate(b), names);
-        const row = at(await b.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM _prisma_migrations`), 0, 'row');
-        assert.equal(row.n, names.length);
-      } finally {
-        await a.close();
-        await b.close();
-        await first.drop();
-        await second.drop();
       }
     });
 

@@ -7,7 +7,6 @@ import type { Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/index.ts';
 import { buildApp, type App } from './app.ts';
 import { prepareDatabase } from './startup.ts';
-import { releaseMigrationEngine } from '../db/migrate.ts';
 import { startAdminChannel } from './admin.ts';
 import { answerClientErrors } from './plugins/http-errors.ts';
 
@@ -61,8 +60,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     db = await openDatabase(config.database);
     const openMs = Date.now() - opening;
     const prepared = await prepareDatabase(db, { seed: config.seedOnStart, osinfo: config.osinfoOnStart, logger });
-    // The service migrates only here: the wasm schema engine need not live as long as it does.
-    releaseMigrationEngine();
     // CPU time so far: what the start costs whatever else the machine is doing.
     const cpu = process.cpuUsage();
     const report = { loadMs, openMs, ...prepared, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };

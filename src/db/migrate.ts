@@ -19,35 +19,6 @@ type Bg = typeof import('@prisma/schema-engine-wasm/schema_engine_bg');
 type Engine = Awaited<ReturnType<Bg['SchemaEngine']['new']>>;
 
 let wasmReady: Promise<Bg> | undefined;
-/** Engines running now: the wasm instance is released only when none is. */
-let enginesInUse = 0;
-
-/**
- * Drops the wasm schema engine (tens of MiB once instantiated) so the garbage collector frees it:
- * the service calls this after its startup migrations, which it never runs again. A later
- * migration instantiates it afresh. Returns whether an instance was released.
- */
-export function releaseMigrationEngine(): boolean {
-  // A load in progress counts as in use (withEngine counts before it loads).
-  if (!wasmReady || !wasmExports || !wasmGlue || enginesInUse > 0) return false;
-  const memory = wasmExports.memory as WebAssembly.Memory | undefined;
-  wasmGlue.__wbg_set_wasm(undefined);
-  wasmReady = undefined;
-  wasmExports = undefined;
-  wasmGlue = undefined;
-  // The glue module keeps typed-array views of the instance's memory; growing by nothing detaches
-  // their buffer (the glue makes new views on its next use), so they no longer hold the memory.
-  memory?.grow(0);
-  return true;
-}
-
-/** Whether a wasm engine instance is held (for tests). */
-export function migrationEngineLoaded(): boolean {
-  return wasmReady !== undefined;
-}
-
-let wasmExports: Record<string, unknown> | undefined;
-let wasmGlue: { __wbg_set_wasm(x: unknown): void } | undefined;
 
 /** The wasm file is built for bundlers: instantiate it against its JS glue by hand. */
 function loadWasm(): Promise<Bg> {
@@ -69,23 +40,12 @@ function loadWasm(): Promise<Bg> {
     const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath), { './schema_engine_bg.js': imports as never });
     (bg as unknown as { __wbg_set_wasm(x: unknown): void }).__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start?: () => void }).__wbindgen_start?.();
-    wasmExports = instance.exports as Record<string, unknown>;
-    wasmGlue = bg as unknown as { __wbg_set_wasm(x: unknown): void };
     return bg;
   })();
   return wasmReady;
 }
 
 async function withEngine<T>(db: Database, fn: (engine: Engine, schema: string) => Promise<T>): Promise<T> {
-  enginesInUse++;
-  try {
-    return await withLoadedEngine(db, fn);
-  } finally {
-    enginesInUse--;
-  }
-}
-
-async function withLoadedEngine<T>(db: Database, fn: (engine: Engine, schema: string) => Promise<T>): Promise<T> {
   const bg = await loadWasm();
   const schema = readFileSync(SCHEMA_PATH, 'utf8');
   const adapter = db.migrationAdapter();
