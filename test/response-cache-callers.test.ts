@@ -137,6 +137,12 @@ const CALLER_INDEPENDENT = [
   'device',
   'devicesByBusId',
   'devices',
+  // Driver builds and known issues are published catalogue data (no pending state); movePlan asks
+  // the catalogue as any anonymous runtime does.
+  'driverPackages',
+  'drivers',
+  'knownIssues',
+  'movePlan',
   'guestOSes',
   'hardwareFeature',
   'hardwareFeatures',
