@@ -43,12 +43,37 @@ export class CatalogueXmlError extends Error {
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function ordered(tables: string[]): string[] {
+/**
+ * The tables in an order where every foreign key's target table comes before the table that refers
+ * to it (read from the database's own constraints, so tables added later are placed right too);
+ * RESTORE_ORDER, then the name, breaks ties. A reference of a table to itself is one statement's
+ * business and does not count.
+ */
+async function ordered(tx: Sql, tables: string[]): Promise<string[]> {
+  const edges = await tx.query<{ child: string; parent: string }>(
+    `SELECT cl.relname AS child, pl.relname AS parent
+       FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_class pl ON pl.oid = c.confrelid
+      WHERE c.contype = 'f' AND cl.relnamespace = current_schema()::regnamespace`,
+  );
   const rank = (t: string) => {
     const i = RESTORE_ORDER.indexOf(t);
     return i < 0 ? RESTORE_ORDER.length : i;
   };
-  return [...tables].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const byRank = (a: string, b: string) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+  const wanted = new Set(tables);
+  const parents = new Map<string, Set<string>>(tables.map((t) => [t, new Set<string>()]));
+  for (const e of edges) if (e.child !== e.parent && wanted.has(e.child) && wanted.has(e.parent)) parents.get(e.child)?.add(e.parent);
+  const out: string[] = [];
+  const done = new Set<string>();
+  while (out.length < tables.length) {
+    const ready = tables.filter((t) => !done.has(t) && [...(parents.get(t) ?? [])].every((p) => done.has(p))).sort(byRank);
+    // A cycle between tables (none today) falls back to the fixed order for what is left.
+    const next = ready[0] ?? tables.filter((t) => !done.has(t)).sort(byRank)[0];
+    if (next === undefined) break;
+    out.push(next);
+    done.add(next);
+  }
+  return out;
 }
 
 /** Every catalogue row as virtcompat XML (read inside the caller's snapshot). */
@@ -61,7 +86,7 @@ export async function catalogueXml(tx: Sql): Promise<{ text: string; rows: Recor
     '<vc:catalogue version="1">',
   ];
   const rows: Record<string, number> = {};
-  for (const table of ordered(await catalogueTables(tx))) {
+  for (const table of await ordered(tx, await catalogueTables(tx))) {
     const list = (await tx.query<{ r: string }>(`SELECT to_jsonb(x)::text AS r FROM ${q(table)} x`)).map((r) => r.r).sort();
     rows[table] = list.length;
     out.push(`  <vc:table name="${esc(table)}">`);
@@ -111,7 +136,7 @@ export async function restoreCatalogue(
   const known = new Set(await catalogueTables(tx));
   for (const t of tables.keys()) if (!known.has(t)) throw new CatalogueXmlError(`${CATALOGUE_FILE}: table ${t} is not in this catalogue`);
   const counts: Record<string, { created: number; updated: number; unchanged: number; deleted: number; kept: number }> = {};
-  for (const table of ordered([...tables.keys()])) {
+  for (const table of await ordered(tx, [...tables.keys()])) {
     const rows = tables.get(table) ?? [];
     if (rows.length === 0) continue;
     const cols = (
