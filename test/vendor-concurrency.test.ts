@@ -110,12 +110,15 @@ for (const kind of testTargets()) {
       let stop = false;
       const follow = async () => {
         for (;;) {
+          // Only a read that began after the last write committed may end the follow: one already
+          // in flight then can come back without it.
+          const last = stop;
           const c: { edges: Array<{ node: { seq: string } }>; pageInfo: { endCursor: string | null } } = (
             await t.gql(FEED, { after: cursor })
           ).data.changes;
           followed.push(...c.edges.map((e) => e.node.seq));
           if (c.pageInfo.endCursor) cursor = c.pageInfo.endCursor;
-          else if (stop) return;
+          else if (last) return;
           else await new Promise((r) => setTimeout(r, 2));
         }
       };
