@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { scratchDatabase } from './lib/harness.ts';
 
 const HERE = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -56,22 +56,7 @@ interface Tree {
 }
 
 async function createDb(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `vc_bench_cli_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  return scratchDatabase(`_cli_${randomBytes(5).toString('hex')}`, adminUrl);
 }
 
 interface Run {

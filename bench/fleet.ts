@@ -11,80 +11,25 @@
 // the delta takes its version. Printed: request latency p50/p99 (all, and from the write until every
 // runtime has it), the service's CPU, bytes sent per kind, and the time from the write's commit until
 // the last runtime has the new version.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { brotliDecompressSync } from 'node:zlib';
-import pg from 'pg';
-import { prepareDatabase } from '../src/api/startup.ts';
 import { createApiKey } from '../src/catalogue/accounts.ts';
 import { SYSTEM } from '../src/catalogue/actor.ts';
-import { openDatabase } from '../src/db/index.ts';
-import { must } from '../src/util/must.ts';
+import { catalogueDatabase, cpuSeconds, loadAverage, percentile, startService } from './lib/harness.ts';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const N = Number(process.env.FLEET_RUNTIMES ?? 10000);
 const INTERVAL = Number(process.env.FLEET_INTERVAL_S ?? 10) * 1000;
 const CONCURRENCY = Number(process.env.FLEET_CONCURRENCY ?? 64);
 const WRITE_AFTER = Number(process.env.FLEET_WRITE_AFTER_S ?? 12) * 1000;
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const q = percentile;
 
-async function scratchDatabase(): Promise<string> {
-  const name = 'vc_bench_fleet';
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = must(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1], `the fields of /proc/${pid}/stat`).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function startService(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/virtcompat.mjs', 'serve'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const m = /"url":"http:\/\/127\.0\.0\.1:(\d+)\/graphql"/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}:\n${out.slice(-2000)}`)));
-  });
-}
-
-const q = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? Number.NaN;
-};
-
-async function main() {
-  const url = await scratchDatabase();
-  const db = await openDatabase({ kind: 'postgres', url, poolSize: 2 });
-  await prepareDatabase(db, { seed: true });
+export async function fleetBench(): Promise<void> {
+  const { url, db } = await catalogueDatabase('_fleet');
   const { key } = await createApiKey({ db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: 'debian', label: 'fleet bench' });
   await db.close();
-  const { child, port } = await startService({
-    DATABASE_URL: url,
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    SEED_ON_START: 'false',
-    IMPORT_OSINFO_ON_START: process.env.BENCH_FLEET_OSINFO === '1' ? 'true' : 'false',
-    RATE_LIMIT_ENABLED: 'false',
-  });
-  const pid = must(child.pid, 'the service pid');
+  const service = await startService(url, { IMPORT_OSINFO_ON_START: process.env.BENCH_FLEET_OSINFO === '1' ? 'true' : 'false' });
+  const { pid, port } = service;
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   try {
     const get = (path: string, headers: Record<string, string>) =>
@@ -111,7 +56,7 @@ async function main() {
     console.log(
       `catalogue ${v0}: full snapshot ${first.body.length} bytes, ${first.wire} on the wire (br), built in ${first.ms.toFixed(0)} ms`,
     );
-    console.log(`load average before: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+    console.log(`load average before: ${loadAverage()}`);
     console.log(
       `${N} runtimes polling every ${INTERVAL / 1000} s, at most ${CONCURRENCY} in flight; one write after ${WRITE_AFTER / 1000} s`,
     );
@@ -213,11 +158,16 @@ async function main() {
         ? `  every runtime had ${newVersion} ${((convergedAt - committedAt) / 1000).toFixed(2)} s after the write committed (poll interval ${INTERVAL / 1000} s)`
         : `  NOT converged: ${behind} of ${N} runtimes still behind`,
     );
-    console.log(`load average after: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+    console.log(`load average after: ${loadAverage()}`);
   } finally {
     agent.destroy();
-    child.kill('SIGTERM');
+    await service.stop();
   }
 }
 
-await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  fleetBench().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

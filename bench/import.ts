@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { scratchDatabase } from './lib/harness.ts';
 import { openDatabase, type Database, type DatabaseTarget } from '../src/db/index.ts';
 import { migrate } from '../src/db/migrate.ts';
 import type { Sql } from '../src/db/sql.ts';
@@ -45,24 +45,8 @@ interface Target {
 }
 
 async function pgTarget(): Promise<Target> {
-  const name = `vc_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    label: 'PostgreSQL',
-    target: { kind: 'postgres', url: url.toString(), poolSize: 4 },
-    env: { DATABASE_URL: url.toString() },
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  const { url, drop } = await scratchDatabase(`_${randomBytes(5).toString('hex')}`, adminUrl);
+  return { label: 'PostgreSQL', target: { kind: 'postgres', url, poolSize: 4 }, env: { DATABASE_URL: url }, drop };
 }
 
 function pgliteTarget(): Target {

@@ -9,27 +9,21 @@
 //
 //   node --import tsx bench/matrix.ts          (also the last part of `npm run bench`)
 //
-// Environment: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres),
+// Environment: BENCH_DATABASE_URL and BENCH_DB_PREFIX (bench/lib/harness.ts; the database is <prefix>_matrix),
 // BENCH_MATRIX_ROUNDS (6), BENCH_MATRIX_REQUESTS (8), BENCH_MATRIX_GUESTS (100),
 // BENCH_MATRIX_RELEASES (24), OSINFO_PATH (/usr/share/osinfo).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
-import { openDatabase } from '../src/db/index.ts';
-import { prepareDatabase } from '../src/api/startup.ts';
 import type { Sql } from '../src/db/sql.ts';
 import { cellsFor, levelCounts } from '../src/schema/compatibility/matrix.ts';
 import { allReleases } from '../src/catalogue/compatibility/facts.ts';
+import { catalogueDatabase, interleaved, median, OSINFO_PATH, ratios, spread, startFloor, startService } from './lib/harness.ts';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ROUNDS = Number(process.env.BENCH_MATRIX_ROUNDS ?? 6);
 const REQUESTS = Number(process.env.BENCH_MATRIX_REQUESTS ?? 8);
 const GUESTS = Number(process.env.BENCH_MATRIX_GUESTS ?? 100);
 const RELEASES = Number(process.env.BENCH_MATRIX_RELEASES ?? 24);
-const OSINFO = process.env.OSINFO_PATH ?? '/usr/share/osinfo';
 
 export const MATRIX_QUERY = `query M($g: [String!]!, $r: [String!]!) {
   matrix(guests: $g, hypervisorReleases: $r) {
@@ -38,45 +32,6 @@ export const MATRIX_QUERY = `query M($g: [String!]!, $r: [String!]!) {
     counts { level count }
   }
 }`;
-
-async function scratchDatabase(name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-function start(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const m = ready.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${out.slice(-2000)}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.removeAllListeners('exit');
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await gone;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return ((s[Math.floor((s.length - 1) / 2)] ?? 0) + (s[Math.ceil((s.length - 1) / 2)] ?? 0)) / 2;
-};
 
 /** Counts statements on the way to the database, as test/helpers/app.ts does. */
 function counting(sql: Sql, stats: { n: number }): Sql {
@@ -90,10 +45,8 @@ function counting(sql: Sql, stats: { n: number }): Sql {
 }
 
 export async function matrixBench(): Promise<void> {
-  const url = await scratchDatabase('vc_bench_matrix');
-  const db = await openDatabase({ kind: 'postgres', url, poolSize: 4 });
-  const osinfo = existsSync(OSINFO);
-  await prepareDatabase(db, { seed: true, osinfo: { enabled: osinfo, path: OSINFO } });
+  const osinfo = existsSync(OSINFO_PATH);
+  const { url, name, db } = await catalogueDatabase('_matrix', { osinfo, poolSize: 4 });
   const allGuests = await db.sql.query<{ id: string; name: string }>(`SELECT id, name FROM "GuestOS" ORDER BY id`);
   // Every k-th guest, so the sample spans the vendors; the curated releases first (they have devices).
   const step = Math.max(1, Math.floor(allGuests.length / GUESTS));
@@ -102,29 +55,21 @@ export async function matrixBench(): Promise<void> {
     await db.sql.query<{ id: string }>(`SELECT id FROM "HypervisorRelease" ORDER BY (source = 'curated') DESC, id LIMIT $1`, [RELEASES])
   ).map((r) => r.id);
   console.log(
-    `\nmatrix: ${guests.length} guests × ${releases.length} releases (catalogue: ${allGuests.length} guests${osinfo ? ', osinfo-db imported' : ', no osinfo-db'}; PostgreSQL, scratch database vc_bench_matrix)`,
+    `\nmatrix: ${guests.length} guests × ${releases.length} releases (catalogue: ${allGuests.length} guests${osinfo ? ', osinfo-db imported' : ', no osinfo-db'}; PostgreSQL, scratch database ${name})`,
   );
 
-  const service = await start(
-    ['bin/virtcompat.mjs', 'serve'],
-    {
-      DATABASE_URL: url,
-      PORT: '0',
-      RESPONSE_CACHE: 'false',
-      LOG_LEVEL: 'info',
-      SEED_ON_START: 'false',
-      IMPORT_OSINFO_ON_START: 'false',
-      RATE_LIMIT_PER_MINUTE: '1000000',
-      RATE_LIMIT_BURST: '1000000',
-    },
-    /"url":"http:\/\/127\.0\.0\.1:(\d+)\/graphql"/,
-  );
-  const floor = await start(['--import', 'tsx', 'bench/floor.ts'], { DATABASE_URL: url, PORT: '0' }, /listening (\d+)/);
+  const service = await startService(url, {
+    RESPONSE_CACHE: 'false',
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_BURST: '1000000',
+  });
+  const floor = await startFloor(url);
   try {
     const ids = guests.map((g) => g.id);
     const ask = {
       service: async () => {
-        const res = await fetch(`http://127.0.0.1:${service.port}/graphql`, {
+        const res = await fetch(`${service.base}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ query: MATRIX_QUERY, variables: { g: ids, r: releases } }),
@@ -134,7 +79,7 @@ export async function matrixBench(): Promise<void> {
         return json.data;
       },
       floor: async () => {
-        const res = await fetch(`http://127.0.0.1:${floor.port}/matrix`, {
+        const res = await fetch(`${floor.base}/matrix`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ guests: ids, releases }),
@@ -161,27 +106,17 @@ export async function matrixBench(): Promise<void> {
       }
       return median(ms);
     };
-    console.log(`${ROUNDS} rounds of ${REQUESTS} sequential requests each way, interleaved`);
-    console.log('| round | order | service median ms | floor median ms | service/floor |');
-    console.log('|---:|---|---:|---:|---:|');
-    const ratios: number[] = [];
-    for (let round = 1; round <= ROUNDS; round++) {
-      const order: Array<'service' | 'floor'> = round % 2 ? ['service', 'floor'] : ['floor', 'service'];
-      const m: Record<string, number> = {};
-      for (const side of order) m[side] = await time(side);
-      const s = m.service ?? Number.NaN;
-      const f = m.floor ?? Number.NaN;
-      ratios.push(s / f);
-      console.log(`| ${round} | ${order.join(' → ')} | ${s.toFixed(1)} | ${f.toFixed(1)} | ${(s / f).toFixed(2)} |`);
-    }
-    const mean = ratios.reduce((x, y) => x + y, 0) / ratios.length;
-    const sd = Math.sqrt(ratios.reduce((x, y) => x + (y - mean) ** 2, 0) / Math.max(1, ratios.length - 1));
-    console.log(
-      `service/floor = ${mean.toFixed(2)} ± ${sd.toFixed(2)}, median ${median(ratios).toFixed(2)} (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}, ${ratios.length} rounds)`,
-    );
+    console.log(`${ROUNDS} rounds of ${REQUESTS} sequential requests each way, interleaved, the order alternating`);
+    console.log('| round | service median ms | floor median ms | service/floor |');
+    console.log('|---:|---:|---:|---:|');
+    const m = await interleaved(ROUNDS, ['service', 'floor'] as const, time, { alternate: true });
+    const r = ratios(m.service, m.floor);
+    for (const [i, x] of r.entries())
+      console.log(`| ${i + 1} | ${m.service[i]?.toFixed(1)} | ${m.floor[i]?.toFixed(1)} | ${x.toFixed(2)} |`);
+    console.log(`service/floor = ${spread(r)}`);
   } finally {
-    await stop(service.child);
-    await stop(floor.child);
+    await service.stop();
+    await floor.stop();
   }
 
   // The whole catalogue, every guest on every release, in-process.

@@ -7,81 +7,33 @@
 // end: every acknowledged submission is in the database exactly once, and a plot of RSS and p99 over
 // time is written to bench/results/soak.svg (with the samples in soak.csv).
 //
-// Environment: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres; a scratch
-// database vc_soak is made there), SOAK_MINUTES (30), SOAK_SAMPLE_SECONDS (10), SOAK_READERS (6),
+// Environment: BENCH_DATABASE_URL and BENCH_DB_PREFIX (bench/lib/harness.ts; the scratch
+// database is <prefix>_soak), SOAK_MINUTES (30), SOAK_SAMPLE_SECONDS (10), SOAK_READERS (6),
 // REDIS_URL (optional, passed to the instances).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
-import { openDatabase } from '../src/db/index.ts';
-import { prepareDatabase } from '../src/api/startup.ts';
 import { createApiKey } from '../src/catalogue/accounts.ts';
 import { SYSTEM } from '../src/catalogue/actor.ts';
+import { catalogueDatabase, openFds, percentile, ROOT, rssMiB, sleep, type Started, startService } from './lib/harness.ts';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
 const SAMPLE_S = Number(process.env.SOAK_SAMPLE_SECONDS ?? 10);
 const READERS = Number(process.env.SOAK_READERS ?? 6);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Instance {
   name: string;
-  child: ChildProcess;
+  s: Started;
   url: string;
   alive: boolean;
 }
 
-async function scratch(): Promise<string> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  await c.query('DROP DATABASE IF EXISTS vc_soak WITH (FORCE)');
-  await c.query('CREATE DATABASE vc_soak');
-  await c.end();
-  const u = new URL(ADMIN_URL);
-  u.pathname = '/vc_soak';
-  return u.toString();
-}
-
-function start(name: string, env: Record<string, string>): Promise<Instance> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/virtcompat.mjs', 'serve'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let out = '';
-    child.stderr?.on('data', (b: Buffer) => {
-      out = (out + b.toString()).slice(-20_000);
-      const m = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(out);
-      if (m?.[1]) resolve(inst(m[1]));
-    });
-    const inst = (url: string): Instance => {
-      const i: Instance = { name, child, url, alive: true };
-      child.once('exit', () => {
-        i.alive = false;
-      });
-      return i;
-    };
-    child.once('exit', (code) => reject(new Error(`${name} exited ${code}: ${out.slice(-2000)}`)));
+async function start(name: string, databaseUrl: string, env: Record<string, string>): Promise<Instance> {
+  const s = await startService(databaseUrl, env);
+  const i: Instance = { name, s, url: s.base, alive: true };
+  s.child.once('exit', () => {
+    i.alive = false;
   });
-}
-
-function rssMiB(pid: number | undefined): number {
-  try {
-    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
-  } catch {
-    return 0;
-  }
-}
-
-function fds(pid: number | undefined): number {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).length;
-  } catch {
-    return 0;
-  }
+  return i;
 }
 
 async function gql(base: string, query: string, variables: Record<string, unknown>, key?: string) {
@@ -114,12 +66,6 @@ const SUBMIT = `mutation($records: [CompatibilityRecordInput!]!, $key: String!) 
   submitCompatibilityRecords(records: $records, idempotencyKey: $key) { ok replayed records { record { id } } inputErrors { path message } }
 }`;
 const REVIEW = `mutation($id: ID!) { reviewRecord(id: $id, decision: ACCEPTED, reason: "soak") { id reviewState } }`;
-
-function percentile(xs: number[], p: number): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
-}
 
 function svg(samples: Array<{ t: number; rss: Record<string, number>; p99: number }>, names: string[]): string {
   const W = 800;
@@ -156,24 +102,14 @@ ${names.map((n, i) => `<text x="${W - 160}" y="${40 + i * 16}" fill="${colors[i]
 }
 
 async function main() {
-  const url = await scratch();
-  const db = await openDatabase({ kind: 'postgres', url, poolSize: 2 });
-  await prepareDatabase(db, { seed: true });
+  const { url, db } = await catalogueDatabase('_soak');
   GUESTS = (
     await db.sql.query<{ s: string }>(`SELECT "shortIds"[1] AS s FROM "GuestOS" WHERE cardinality("shortIds") > 0 ORDER BY id LIMIT 40`)
   ).map((r) => r.s);
   const submitter = (await createApiKey({ db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: 'qemu', label: 'soak' })).key;
   const maintainer = (await createApiKey({ db, actor: SYSTEM }, { role: 'MAINTAINER', vendorId: null, label: 'soak' })).key;
-  const env = {
-    DATABASE_URL: url,
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    SEED_ON_START: 'false',
-    IMPORT_OSINFO_ON_START: 'false',
-    RATE_LIMIT_ENABLED: 'false',
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-  };
-  const instances: Instance[] = [await start('A', env), await start('B', env)];
+  const env: Record<string, string> = {}; // REDIS_URL, when set, reaches the instances with the rest of the environment
+  const instances: Instance[] = [await start('A', url, env), await start('B', url, env)];
   const live = () => instances.filter((i) => i.alive);
   const other = (i: Instance) => live().find((x) => x !== i) ?? i;
   const snapshot = (await fetch(`${instances[0]?.url}/snapshot`).catch(() => undefined))?.status === 200;
@@ -295,9 +231,9 @@ async function main() {
       window = [];
       const s = {
         t,
-        rss: Object.fromEntries(instances.map((i) => [i.name, rssMiB(i.child.pid)])),
-        fds: Object.fromEntries(instances.map((i) => [i.name, fds(i.child.pid)])),
-        p99: Math.round(percentile(w, 99)),
+        rss: Object.fromEntries(instances.map((i) => [i.name, rssMiB(i.s.pid)])),
+        fds: Object.fromEntries(instances.map((i) => [i.name, openFds(i.s.pid)])),
+        p99: Math.round(percentile(w, 0.99) || 0),
         n: w.length,
       };
       samples.push(s);
@@ -308,9 +244,8 @@ async function main() {
         killed = true;
         const b = instances[1] as Instance;
         console.log('  killing instance B (SIGKILL) under load; clients retry on A; B is started again');
-        b.child.kill('SIGKILL');
-        await new Promise((r) => b.child.once('exit', r));
-        instances[1] = await start('B', env);
+        await b.s.stop('SIGKILL');
+        instances[1] = await start('B', url, env);
       }
     }
   };
@@ -329,7 +264,7 @@ async function main() {
   const [dupes] = await db.sql.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM (SELECT "evidenceNotes" FROM "CompatibilityRecord" WHERE "evidenceNotes" LIKE 'soak %' GROUP BY "evidenceNotes" HAVING count(*) > 1) d`,
   );
-  for (const i of instances) i.child.kill('SIGTERM');
+  for (const i of instances) await i.s.stop();
   await db.close();
 
   const outDir = join(ROOT, 'bench', 'results');
