@@ -53,15 +53,45 @@ const RulesFile = z.strictObject({
         family: z.string(),
         features: z.array(z.string()).min(1),
         minVersion: version,
+        only: z.enum(['absent', 'present']).optional(),
         notes: z.string().optional(),
         sourceRef: url,
       }),
     )
     .default([]),
+  releases: z
+    .array(
+      z
+        .strictObject({
+          distros: z.array(z.string().min(1)).min(1),
+          minVersion: version.optional(),
+          belowVersion: version.optional(),
+          features: z.array(z.string()).min(1),
+          supported: z.boolean(),
+          notes: z.string().optional(),
+          sourceRef: url,
+        })
+        .refine((r) => r.minVersion || r.belowVersion, 'a release rule names minVersion, belowVersion or both'),
+    )
+    .default([]),
+  families: z
+    .array(
+      z.strictObject({
+        families: z.array(z.string()).min(1),
+        features: z.array(z.string()).min(1),
+        notes: z.string().min(1),
+        sourceRef: url,
+      }),
+    )
+    .default([]),
+  requires: z
+    .array(z.strictObject({ feature: z.string(), requires: z.string(), notes: z.string().optional(), sourceRef: url }))
+    .default([]),
   windows: z.array(
     z.strictObject({
       features: z.array(z.string()).min(1),
       minNt: version.optional(),
+      only: z.literal('absent').optional(),
       never: z.literal(true).optional(),
       arch: archs.optional(),
       notes: z.string().optional(),

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compareVersion, deriveParavirt, type DeriveGuest, type ParavirtRules } from './paravirt-derive.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { compareVersion, deriveParavirt, missingInput, type DeriveGuest, type ParavirtRules } from './paravirt-derive.ts';
 
 const rules: ParavirtRules = {
   linux: [
@@ -131,5 +134,99 @@ describe('paravirt derivation', () => {
     expect(row(rows, 'o52', 'virtio')).toMatchObject({ supported: false, rule: 'paravirt.os-version-min' });
     expect(row(rows, 'o60', 'virtio')).toMatchObject({ supported: true });
     expect(row(rows, 'o60', 'virtio')?.reason).toMatch(/6\.0 ≥ virtio's first openbsd release, 5\.3/);
+  });
+
+  it("takes a vendor's statement about a range of releases over a backported kernel's version, both ways", () => {
+    const rhel = (id: string, version: string) => guest({ id, distro: 'rhel', version });
+    const rel = { distros: ['rhel'], features: ['virtio'], sourceRef: 'https://example.org/rhel5-guide' };
+    const rows = run([rhel('r50', '5.0'), rhel('r53', '5.3'), rhel('r54', '5.4'), rhel('r6', '6-unknown'), rhel('r4', '4.5')], {
+      rules: {
+        ...rules,
+        releases: [
+          { ...rel, minVersion: '5.3', belowVersion: '6', supported: true, notes: 'virtio from 5.3' },
+          { ...rel, minVersion: '5', belowVersion: '5.3', supported: false },
+        ],
+        requires: [{ feature: 'virtio-mmio', requires: 'virtio', sourceRef: 'https://example.org/virtio-spec' }],
+      },
+    });
+    // without the rule, kernel 2.6.18 with backports gives no virtio answer at all
+    expect(row(run([rhel('r54', '5.4')]), 'r54', 'virtio')).toBeUndefined();
+    expect(row(rows, 'r54', 'virtio')).toMatchObject({
+      supported: true,
+      rule: 'paravirt.distro-release',
+      sourceRef: 'https://example.org/rhel5-guide',
+    });
+    expect(row(rows, 'r54', 'virtio')?.reason).toMatch(/\(rhel 5\.3 ≤ 5\.4 < 6\) has virtio: virtio from 5\.3/);
+    expect(row(rows, 'r53', 'virtio')?.supported).toBe(true);
+    expect(row(rows, 'r50', 'virtio')).toMatchObject({ supported: false, rule: 'paravirt.distro-release' });
+    // outside every range: no answer
+    expect(row(rows, 'r6', 'virtio')).toBeUndefined();
+    expect(row(rows, 'r4', 'virtio')).toBeUndefined();
+    // a lacking prerequisite makes the dependent feature absent, with both reasons
+    expect(row(rows, 'r50', 'virtio-mmio')).toMatchObject({ supported: false, rule: 'paravirt.requires-absent' });
+    expect(row(rows, 'r50', 'virtio-mmio')?.reason).toMatch(/lacks virtio \(paravirt\.distro-release: .*\), which virtio-mmio requires/);
+    expect(row(rows, 'r54', 'virtio-mmio')).toBeUndefined();
+  });
+
+  it('answers "no" for a family no driver exists for, and absent-only rules say nothing above their version', () => {
+    const rows = run(
+      [
+        guest({ id: 'w98', family: 'win9x', distro: 'win', version: '4.1' }),
+        guest({ id: 'df2', family: 'dragonflybsd', distro: 'dragonflybsd', version: '2.10.1' }),
+        guest({ id: 'df5', family: 'dragonflybsd', distro: 'dragonflybsd', version: '5.6' }),
+        guest({ id: 'nt4', family: 'winnt', distro: 'winnt', version: '4.0' }),
+        guest({ id: 'xp', family: 'winnt', distro: 'win', version: '5.1' }),
+      ],
+      {
+        rules: {
+          ...rules,
+          families: [{ families: ['win9x'], features: ['virtio'], notes: 'virtio-win is NT-only', sourceRef: 'https://example.org/vw' }],
+          versions: [
+            { family: 'dragonflybsd', features: ['virtio'], minVersion: '3.0', only: 'absent', sourceRef: 'https://example.org/df' },
+          ],
+          windows: [{ features: ['virtio'], minNt: '5.1', only: 'absent', sourceRef: 'https://example.org/vw' }],
+        },
+      },
+    );
+    expect(row(rows, 'w98', 'virtio')).toMatchObject({ supported: false, rule: 'paravirt.family-never' });
+    expect(row(rows, 'df2', 'virtio')).toMatchObject({ supported: false, rule: 'paravirt.os-version-min' });
+    expect(row(rows, 'df5', 'virtio')).toBeUndefined();
+    expect(row(rows, 'nt4', 'virtio')).toMatchObject({ supported: false, rule: 'paravirt.windows-nt-min' });
+    expect(row(rows, 'xp', 'virtio')).toBeUndefined();
+  });
+
+  it('names the missing input when nothing decides', () => {
+    const data = {
+      kernels: [{ distro: 'rhel', versions: ['6.2'], kernel: '2.6.32', sourceRef: 'https://example.org/r', backports: true }],
+      rules,
+    };
+    const g = (family: string | null, distro: string | null, version: string | null) => ({ name: 'G', family, distro, version });
+    expect(missingInput(g('linux', 'arch', null), data, ['virtio'])).toMatch(/names no release version/);
+    expect(missingInput(g('linux', 'mageia', '8'), data, ['virtio'])).toMatch(/no kernel version is curated for mageia 8/);
+    expect(missingInput(g('linux', 'rhel', '6.2'), data, ['virtio-mmio'])).toMatch(/kernel 2\.6\.32 carries vendor backports.*virtio-mmio/);
+    expect(missingInput(g('haiku', 'haiku', 'r1beta3'), data, ['virtio'])).toMatch(/no rule covers the haiku family/);
+    expect(missingInput(g('linux', 'rhel', '6.2'), null, ['virtio'])).toMatch(/no paravirt rules are loaded/);
+  });
+});
+
+describe('paravirt-rules.yaml', () => {
+  it('names only catalogued features and gives every rule a source', () => {
+    const dir = join(import.meta.dirname, '..', '..', 'seed', 'curated');
+    const features = new Set(
+      (parse(readFileSync(join(dir, 'paravirt-features.yaml'), 'utf8')) as { features: { key: string }[] }).features.map((f) => f.key),
+    );
+    const doc = parse(readFileSync(join(dir, 'paravirt-rules.yaml'), 'utf8')) as Record<string, unknown>;
+    const named: string[] = [];
+    const visit = (v: unknown, key = ''): void => {
+      if (Array.isArray(v)) for (const x of v) visit(x, key);
+      else if (v && typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        if ('features' in o || 'feature' in o) expect(String(o.sourceRef ?? ''), JSON.stringify(o)).toMatch(/^https?:\/\//);
+        for (const [k, x] of Object.entries(o)) visit(x, k);
+      } else if (typeof v === 'string' && ['features', 'feature', 'requires', 'also'].includes(key)) named.push(v);
+    };
+    visit(doc);
+    expect(named.filter((f) => !features.has(f))).toEqual([]);
+    expect(named.length).toBeGreaterThan(40);
   });
 });

@@ -12,6 +12,12 @@
 //   paravirt.windows-nt-min        a Windows NT version against the first enlightened version
 //   paravirt.windows-never         a feature no Windows release has (virtio-mmio)
 //   paravirt.os-version-min        a BSD release against the release its driver first appeared in
+//   paravirt.distro-release        a curated statement about a distribution's releases in a version
+//                                  range (a vendor guide: "the virtio drivers ship from RHEL 5.3"),
+//                                  for kernels whose backports make the version undecidable
+//   paravirt.family-never          an OS family no driver of the feature was ever written for
+//   paravirt.requires-absent       a feature whose prerequisite the guest lacks (virtio-mmio is a
+//                                  virtio transport: no virtio, no virtio-mmio)
 //   paravirt.driver-package        an add-on driver package (virtio-win, Xen PV drivers, VMware
 //                                  Tools) has a build that supports the release
 //
@@ -48,6 +54,8 @@ export interface WindowsRule {
   features: string[];
   /** Supported from this NT version on; absent with `never`. */
   minNt?: string;
+  /** `absent`: the rule proves only that NT versions below minNt lack the feature. */
+  only?: 'absent';
   /** No Windows release supports the feature (the notes say why). */
   never?: boolean;
   arch?: string[];
@@ -60,6 +68,41 @@ export interface VersionRule {
   family: string;
   features: string[];
   minVersion: string;
+  /**
+   * `absent`: the rule proves only that releases below minVersion lack the feature (nothing
+   * at or above it); `present`: only that releases at or above have it. Default: both.
+   */
+  only?: 'absent' | 'present';
+  notes?: string;
+  sourceRef: string;
+}
+
+/**
+ * What a distribution's vendor says about a range of its releases, [minVersion, belowVersion):
+ * for kernels with vendor backports, where the kernel version decides nothing.
+ */
+export interface ReleaseRule {
+  distros: string[];
+  minVersion?: string;
+  belowVersion?: string;
+  features: string[];
+  supported: boolean;
+  notes?: string;
+  sourceRef: string;
+}
+
+/** An OS family no driver for the features exists for, in any release. */
+export interface FamilyRule {
+  families: string[];
+  features: string[];
+  notes: string;
+  sourceRef: string;
+}
+
+/** A feature that cannot work without another one (virtio-mmio without virtio). */
+export interface RequiresRule {
+  feature: string;
+  requires: string;
   notes?: string;
   sourceRef: string;
 }
@@ -67,6 +110,9 @@ export interface VersionRule {
 export interface ParavirtRules {
   linux: LinuxRule[];
   versions?: VersionRule[];
+  releases?: ReleaseRule[];
+  families?: FamilyRule[];
+  requires?: RequiresRule[];
   xenKernel: { features: string[]; sourceRef: string };
   windows: WindowsRule[];
   drivers: { sourceRef: string };
@@ -232,6 +278,51 @@ export function deriveParavirt(input: {
       });
     }
 
+    // A vendor's statement about a range of its releases: more specific than a kernel version.
+    const version = g.version ?? '';
+    for (const r of g.distro && /^\d/.test(version) ? (rules.releases ?? []).filter((x) => x.distros.includes(g.distro ?? '')) : []) {
+      if (r.minVersion && compareVersion(version, r.minVersion) < 0) continue;
+      if (r.belowVersion && compareVersion(version, r.belowVersion) >= 0) continue;
+      const range = r.minVersion
+        ? r.belowVersion
+          ? `${r.minVersion} ≤ ${version} < ${r.belowVersion}`
+          : `${version} ≥ ${r.minVersion}`
+        : `${version} < ${r.belowVersion}`;
+      for (const featureKey of r.features)
+        put({
+          guestId: g.id,
+          featureKey,
+          supported: r.supported,
+          minKernel: null,
+          minDriverVersion: null,
+          notes: r.notes ?? null,
+          sourceRef: r.sourceRef,
+          rule: 'paravirt.distro-release',
+          reason: `${g.name} (${g.distro} ${range}) ${r.supported ? 'has' : 'lacks'} ${featureKey}${r.notes ? `: ${r.notes}` : ''}`,
+          inputs: {
+            distro: g.distro,
+            version,
+            ...(r.minVersion ? { minVersion: r.minVersion } : {}),
+            ...(r.belowVersion ? { belowVersion: r.belowVersion } : {}),
+            ruleSource: r.sourceRef,
+          },
+        });
+    }
+    for (const r of (rules.families ?? []).filter((x) => x.families.includes(g.family ?? '')))
+      for (const featureKey of r.features)
+        put({
+          guestId: g.id,
+          featureKey,
+          supported: false,
+          minKernel: null,
+          minDriverVersion: null,
+          notes: r.notes,
+          sourceRef: r.sourceRef,
+          rule: 'paravirt.family-never',
+          reason: `no ${g.family} release has ${featureKey}: ${r.notes}`,
+          inputs: { family: g.family, ruleSource: r.sourceRef },
+        });
+
     if (g.family === 'linux') {
       const k = kernelOf(g);
       if (!k) continue;
@@ -306,8 +397,8 @@ export function deriveParavirt(input: {
     }
 
     for (const r of g.version && /^\d/.test(g.version) ? (rules.versions ?? []).filter((x) => x.family === g.family) : []) {
-      const version = g.version ?? '';
       const ok = compareVersion(version, r.minVersion) >= 0;
+      if ((ok && r.only === 'absent') || (!ok && r.only === 'present')) continue;
       for (const featureKey of r.features)
         put({
           guestId: g.id,
@@ -343,6 +434,7 @@ export function deriveParavirt(input: {
         }
         const minNt = r.minNt ?? '0';
         const ntOk = compareVersion(g.version, minNt) >= 0;
+        if (ntOk && r.only === 'absent') continue;
         const archOk = !r.arch || r.arch.some((a) => g.architectures.includes(a));
         for (const featureKey of r.features)
           put({
@@ -369,6 +461,23 @@ export function deriveParavirt(input: {
       }
     }
   }
+  // A feature whose prerequisite a guest is derived to lack is absent too.
+  for (const r of rules.requires ?? [])
+    for (const row of [...out.values()].filter((x) => x.featureKey === r.requires && !x.supported)) {
+      const g = byId.get(row.guestId);
+      put({
+        guestId: row.guestId,
+        featureKey: r.feature,
+        supported: false,
+        minKernel: null,
+        minDriverVersion: null,
+        notes: r.notes ?? null,
+        sourceRef: r.sourceRef,
+        rule: 'paravirt.requires-absent',
+        reason: `${g?.name ?? row.guestId} lacks ${r.requires} (${row.rule}: ${row.reason}), which ${r.feature} requires`,
+        inputs: { requires: r.requires, requiresRule: row.rule, requiresSource: row.sourceRef, ruleSource: r.sourceRef },
+      });
+    }
   return [...out.values()].sort((a, b) =>
     a.guestId === b.guestId ? a.featureKey.localeCompare(b.featureKey) : a.guestId.localeCompare(b.guestId),
   );
@@ -465,4 +574,46 @@ export async function applyParavirtDerivation(tx: Sql): Promise<DeriveSummary> {
     [JSON.stringify(payload), payload.length],
   );
   return counts ?? { created: 0, updated: 0, deleted: 0, unchanged: 0 };
+}
+
+/** The curated inputs the derivation ran on (the seed's ParavirtRuleSet row). */
+export interface ParavirtRuleSetData {
+  kernels: KernelEntry[];
+  rules: ParavirtRules;
+}
+
+/**
+ * Why nothing decides `features` for a guest: the input the derivation would need and does not
+ * have, in words (the reason of an UNKNOWN paravirt answer). Pure.
+ */
+export function missingInput(
+  g: { name: string; family: string | null; distro: string | null; version: string | null; kernel?: string | null },
+  data: ParavirtRuleSetData | null,
+  features: string[],
+): string {
+  const list = features.length > 6 ? `${features.slice(0, 6).join(', ')} and ${features.length - 6} more` : features.join(', ');
+  if (!data) return `no paravirt rules are loaded (the curated seed has not run), so nothing decides ${list}`;
+  const numbered = !!g.version && /^\d/.test(g.version);
+  if (g.family === 'linux') {
+    if (!numbered)
+      return `${g.name} names no release version (${g.version ?? 'none'}): no curated kernel or release rule can match it, so nothing decides ${list}`;
+    const k = data.kernels.find((e) => e.distro === g.distro && e.versions.includes(g.version ?? ''));
+    if (k?.backports)
+      return `${g.name}'s kernel ${k.kernel} carries vendor backports, so its version decides nothing below a feature's minimum, and no release rule for ${g.distro} ${g.version} (paravirt-rules.yaml releases) says whether it has ${list}`;
+    if (k || g.kernel) return `no rule for ${list} applies to ${g.name}'s kernel ${k?.kernel ?? g.kernel} on its architectures`;
+    return `no kernel version is curated for ${g.distro ?? 'this distribution'} ${g.version} (kernels.yaml) and no release rule covers it, so nothing decides ${list}`;
+  }
+  if (g.family === 'winnt')
+    return `no Windows rule or driver build in the catalogue decides ${list} for ${g.name} (NT ${g.version ?? 'version unknown'})`;
+  const family = g.family ?? 'unknown';
+  const known = [
+    ...(data.rules.versions ?? [])
+      .filter((r) => r.family === g.family)
+      .map((r) => `${r.features.join('/')} ${r.only === 'absent' ? 'absent below' : 'from'} ${r.minVersion}`),
+    ...(data.rules.families ?? []).filter((r) => r.families.includes(family)).map((r) => `no ${r.features.join('/')}`),
+  ];
+  if (!known.length) return `no rule covers the ${family} family (paravirt-rules.yaml), so nothing decides ${list} for ${g.name}`;
+  if (!numbered)
+    return `${g.name} names no numbered release (${g.version ?? 'none'}), which the ${family} rules (${known.join('; ')}) need`;
+  return `the ${family} rules (${known.join('; ')}) do not decide ${list} for release ${g.version}`;
 }
