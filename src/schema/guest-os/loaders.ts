@@ -15,6 +15,7 @@ import {
   type ResourceRow,
 } from '../../catalogue/rows.ts';
 import { byId, groupBy } from '../common/loaders.ts';
+import type { ParavirtRuleSetData } from '../../catalogue/paravirt-derive.ts';
 
 export interface AnswerFeatures {
   hypervisorId: string;
@@ -196,8 +197,15 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
     return keys.map(() => rows);
   });
 
+  // The curated kernels and rules, read only when an answer is UNKNOWN (to name what is missing).
+  const paravirtRuleSet = new DataLoader<'curated', ParavirtRuleSetData | null>(async (keys) => {
+    const [row] = await sql.query<{ data: ParavirtRuleSetData }>(`SELECT data FROM "ParavirtRuleSet" WHERE id = 'curated'`);
+    return keys.map(() => row?.data ?? null);
+  });
+
   return {
     answerFeatures,
+    paravirtRuleSet,
     guest,
     guestByShortId,
     guestByKey,

@@ -10,6 +10,7 @@ import type { EffectiveDevice, EffectiveParavirt, FirmwareRow, ResourceRow } fro
 import type { Resolvers } from '../resolvers.generated.ts';
 import { must } from '../../util/must.ts';
 import type { AnswerFeatures } from './loaders.ts';
+import { missingInput, type ParavirtRuleSetData } from '../../catalogue/paravirt-derive.ts';
 
 interface GuestFilter {
   family?: string | null;
@@ -176,12 +177,16 @@ export const guestOSResolvers = {
     },
     paravirtAnswers: async (g: GuestRow, args: { hypervisor?: string | null }, ctx: GraphQLContext) => {
       const [rows, sets] = await Promise.all([ctx.loaders.effectiveParavirt.load(g.id), ctx.loaders.answerFeatures.load('all')]);
-      const ids = [...new Set([...rows.map((r) => r.featureId), ...sets.flatMap((s) => s.requiredIds)])];
+      const ids = [...new Set([...rows.map((r) => r.featureId), ...sets.flatMap((s) => s.featureIds)])];
       const feats = await ctx.loaders.paravirt.loadMany(ids);
       const keyOf = new Map(ids.map((id, i) => [id, (feats[i] as { key: string } | null)?.key ?? id]));
-      return sets
+      const answers = sets
         .filter((s) => args.hypervisor == null || s.hypervisorKey === args.hypervisor)
-        .map((s) => paravirtAnswer(g, s, rows, keyOf, ctx));
+        .map((s) => paravirtAnswer(g, s, rows, keyOf));
+      if (!answers.some((a) => a.status === 'UNKNOWN')) return answers;
+      // An UNKNOWN answer names the input that is missing (a kernel, a release rule, a family rule).
+      const data = await ctx.loaders.paravirtRuleSet.load('curated');
+      return answers.map((a) => (a.status === 'UNKNOWN' ? { ...a, reason: `${a.reason}: ${unknownBecause(g, a, data, keyOf)}` } : a));
     },
     compatibilityRecords: async (g: GuestRow, args: { hypervisor?: string | null }, ctx: GraphQLContext) => {
       const rows = await ctx.loaders.guestRecords.load(g.id);
@@ -218,7 +223,12 @@ const FULL_VIRTUALIZATION = new Set(['kvm', 'xen-hvm']);
 const BASIS_RANK = { RECORD: 0, CURATED: 1, DERIVED: 2 } as const;
 
 /** A guest's paravirt answer on one hypervisor, from its effective rows (see ParavirtAnswer in the SDL). */
-function paravirtAnswer(g: GuestRow, s: AnswerFeatures, rows: EffectiveParavirt[], keyOf: Map<string, string>, _ctx: GraphQLContext) {
+function unknownBecause(g: GuestRow, a: object, data: ParavirtRuleSetData | null, keyOf: Map<string, string>): string {
+  const undecided = 'undecided' in a && Array.isArray(a.undecided) ? (a.undecided as string[]) : [];
+  return missingInput(g, data, undecided.map((id) => keyOf.get(id) ?? id).sort());
+}
+
+function paravirtAnswer(g: GuestRow, s: AnswerFeatures, rows: EffectiveParavirt[], keyOf: Map<string, string>) {
   const ids = new Set(s.featureIds);
   const mine = rows.filter((r) => ids.has(r.featureId));
   const strongest = (rs: EffectiveParavirt[]) => [...rs].sort((a, b) => BASIS_RANK[a.basis] - BASIS_RANK[b.basis])[0]?.basis ?? null;
@@ -248,10 +258,12 @@ function paravirtAnswer(g: GuestRow, s: AnswerFeatures, rows: EffectiveParavirt[
       basis: strongest(no),
       reason: `${g.name} uses none of ${s.hypervisorKey}'s paravirt features: ${name(no)}`,
     };
+  const answered = new Set(mine.map((r) => r.featureId));
   return {
     ...base,
     status: 'UNKNOWN',
     basis: null,
+    undecided: missing.length ? missing : s.featureIds.filter((id) => !answered.has(id)),
     reason: missing.length
       ? `nothing says whether ${g.name} has ${missing.map((id) => keyOf.get(id) ?? id).join(', ')}, which ${s.hypervisorKey} requires`
       : `nothing is known about ${g.name}'s paravirt support on ${s.hypervisorKey}`,
