@@ -485,6 +485,10 @@ export type GuestOSResolvers<Ctx> = {
   provenance?: FieldResolver<Record<string, never>, Ctx>;
   createdAt?: FieldResolver<Record<string, never>, Ctx>;
   updatedAt?: FieldResolver<Record<string, never>, Ctx>;
+  drivers?: FieldResolver<{
+    hypervisor?: Maybe<string>;
+    arch?: Maybe<string>;
+  }, Ctx>;
 };
 
 export type GuestOSConnectionResolvers<Ctx> = {
@@ -664,6 +668,7 @@ export type HypervisorResolvers<Ctx> = {
   homepage?: FieldResolver<Record<string, never>, Ctx>;
   releases?: FieldResolver<Record<string, never>, Ctx>;
   latestRelease?: FieldResolver<Record<string, never>, Ctx>;
+  driverPackages?: FieldResolver<Record<string, never>, Ctx>;
 };
 
 export type HypervisorConnectionResolvers<Ctx> = {

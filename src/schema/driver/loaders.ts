@@ -42,6 +42,14 @@ export function driverLoaders(sql: Sql) {
     );
     return keys.map((k) => rows.find((r) => r.key === k) ?? null);
   });
+  // every package (a handful): what Hypervisor.driverPackages and drivers(hypervisor:) choose from, one statement
+  const allDriverPackages = new DataLoader<'all', DriverPackageRow[]>(async (keys) => {
+    const rows = await sql.query<DriverPackageRow>(
+      `SELECT key, name, family::text AS family, "featureKey", vendor, homepage, source, "sourceRef" FROM "DriverPackage" ORDER BY key`,
+    );
+    for (const r of rows) driverPackage.prime(r.key, r);
+    return keys.map(() => rows);
+  });
   const driverBuild = new DataLoader<string, DriverBuildRow | null>(async (ids) => {
     const rows = await sql.query<DriverBuildRow>(`SELECT ${BUILD_COLS} FROM "DriverBuild" WHERE id = ANY($1::text[])`, [ids]);
     return ids.map((id) => rows.find((r) => r.id === id) ?? null);
@@ -75,5 +83,5 @@ export function driverLoaders(sql: Sql) {
       (r) => r.guestId,
     ),
   );
-  return { driverPackage, driverBuild, driverBuildsOfPackage, driverBuildGuests, driversOfGuest };
+  return { driverPackage, allDriverPackages, driverBuild, driverBuildsOfPackage, driverBuildGuests, driversOfGuest };
 }

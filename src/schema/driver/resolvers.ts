@@ -12,6 +12,39 @@ import type { DriverBuildGuestRow, DriverBuildRow, DriverPackageRow } from './lo
 /** The vendor module's context: publish events reach subscribers (app.ts puts `events` in). */
 type Ctx = GraphQLContext & { events: { pubsub: CataloguePubSub } };
 
+/**
+ * The driver packages for a hypervisor: those whose paravirt feature makes up a guest's paravirt
+ * answer there (offered by one of its releases, or added by the answer rules). Null: no such hypervisor.
+ */
+async function packageKeysFor(hypervisor: string, ctx: GraphQLContext): Promise<Set<string> | null> {
+  const sets = await ctx.loaders.answerFeatures.load('all');
+  const set = sets.find((s) => s.hypervisorKey === hypervisor);
+  if (!set) return null;
+  const feats = await ctx.loaders.paravirt.loadMany(set.featureIds);
+  const features = new Set(feats.map((f) => (f as { key: string } | null)?.key));
+  const all = await ctx.loaders.allDriverPackages.load('all');
+  return new Set(all.filter((p) => features.has(p.featureKey)).map((p) => p.key));
+}
+
+/** What the builds say about a guest (by id), newest build first; filtered to a hypervisor's packages and an architecture. */
+async function driversOf(guestId: string, args: { hypervisor?: string | null; arch?: string | null }, ctx: GraphQLContext) {
+  let rows = await ctx.loaders.driversOfGuest.load(guestId);
+  if (args.arch != null) rows = rows.filter((r) => r.arch === args.arch);
+  const builds = (await ctx.loaders.driverBuild.loadMany(rows.map((r) => r.buildId))) as (DriverBuildRow | null)[];
+  if (args.hypervisor != null) {
+    const keys = await packageKeysFor(args.hypervisor, ctx);
+    if (!keys) throw notFound(ErrorCode.HYPERVISOR_NOT_FOUND, 'hypervisor', args.hypervisor);
+    rows = rows.filter((_, i) => keys.has(builds[i]?.packageKey ?? ''));
+  }
+  const version = new Map(builds.map((b) => [b?.id, b?.version ?? '']));
+  return [...rows].sort(
+    (a, b) =>
+      compareVersion(version.get(b.buildId) ?? '', version.get(a.buildId) ?? '') ||
+      a.buildId.localeCompare(b.buildId) ||
+      a.arch.localeCompare(b.arch),
+  );
+}
+
 export const driverResolvers = {
   Query: {
     driverPackages: async (_: unknown, __: unknown, ctx: GraphQLContext) => {
@@ -21,25 +54,7 @@ export const driverResolvers = {
     drivers: async (_: unknown, args: { guest: string; hypervisor?: string | null; arch?: string | null }, ctx: GraphQLContext) => {
       const guest = await ctx.loaders.guestByKey.load(args.guest);
       if (!guest) throw await guestNotFound(ctx.db.sql, args.guest);
-      let rows = await ctx.loaders.driversOfGuest.load(guest.id);
-      if (args.arch != null) rows = rows.filter((r) => r.arch === args.arch);
-      const builds = (await ctx.loaders.driverBuild.loadMany(rows.map((r) => r.buildId))) as (DriverBuildRow | null)[];
-      if (args.hypervisor != null) {
-        const sets = await ctx.loaders.answerFeatures.load('all');
-        const set = sets.find((s) => s.hypervisorKey === args.hypervisor);
-        if (!set) throw notFound(ErrorCode.HYPERVISOR_NOT_FOUND, 'hypervisor', args.hypervisor);
-        const feats = await ctx.loaders.paravirt.loadMany(set.featureIds);
-        const keys = new Set(feats.map((f) => (f as { key: string } | null)?.key));
-        const pkgs = (await ctx.loaders.driverPackage.loadMany(builds.map((b) => b?.packageKey ?? ''))) as (DriverPackageRow | null)[];
-        rows = rows.filter((_, i) => keys.has(pkgs[i]?.featureKey));
-      }
-      const version = new Map(builds.map((b) => [b?.id, b?.version ?? '']));
-      return [...rows].sort(
-        (a, b) =>
-          compareVersion(version.get(b.buildId) ?? '', version.get(a.buildId) ?? '') ||
-          a.buildId.localeCompare(b.buildId) ||
-          a.arch.localeCompare(b.arch),
-      );
+      return driversOf(guest.id, args, ctx);
     },
   },
   Mutation: {
@@ -56,11 +71,21 @@ export const driverResolvers = {
       };
     },
   },
-  DriverPackage: {
-    feature: async (p: DriverPackageRow, _: unknown, ctx: GraphQLContext) => {
-      const [f] = await ctx.db.sql.query<{ id: string }>(`SELECT id FROM "ParavirtFeature" WHERE key = $1`, [p.featureKey]);
-      return f ? ctx.loaders.paravirt.load(f.id) : null;
+  GuestOS: {
+    drivers: (g: { id: string }, args: { hypervisor?: string | null; arch?: string | null }, ctx: GraphQLContext) =>
+      driversOf(g.id, args, ctx),
+  },
+  Hypervisor: {
+    driverPackages: async (h: { key: string }, _: unknown, ctx: GraphQLContext) => {
+      const keys = await packageKeysFor(h.key, ctx);
+      return (await ctx.loaders.driverPackage.loadMany([...(keys ?? [])].sort())).filter(
+        (p): p is DriverPackageRow => p !== null && !(p instanceof Error),
+      );
     },
+  },
+  DriverPackage: {
+    // batched by key: the planning operation asks it for every package of the hypervisor planned for
+    feature: (p: DriverPackageRow, _: unknown, ctx: GraphQLContext) => ctx.loaders.paravirtByKey.load(p.featureKey),
     builds: async (p: DriverPackageRow, _: unknown, ctx: GraphQLContext) =>
       [...(await ctx.loaders.driverBuildsOfPackage.load(p.key))].sort((a, b) => compareVersion(a.version, b.version)),
   },
