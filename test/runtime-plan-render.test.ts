@@ -23,12 +23,38 @@ import {
   type Format,
 } from '../src/hypervisor-runtime/render/index.ts';
 import type { Plan } from '../src/hypervisor-runtime/plan.ts';
+import type { PlanningFacts } from '../src/hypervisor-runtime/facts.ts';
 
 const GOLDEN = join(import.meta.dirname, 'fixtures', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
-function plan(guest: string, hv: string, hostName: 'kvm-x86_64' | 'tcg-x86_64', spec: VmSpecInput): Plan {
-  const r = decide({ facts: loadFacts(guest, hv), provenance: FIXED_PROVENANCE, host: host(hostName), spec: parseSpec(spec) });
+/** Driver facts as the catalogue gives them for win10 on KVM (seed/curated/drivers/virtio-win.yaml, abridged). */
+const VIRTIO_WIN_WIN10: Pick<PlanningFacts['hypervisor'], 'driverPackages'> & Pick<PlanningFacts['guest'], 'drivers'> = {
+  driverPackages: [{ key: 'virtio-win', name: 'virtio-win (Windows virtio drivers)', family: 'KVM', featureKey: 'virtio' }],
+  drivers: ['0.1.173', '0.1.185', '0.1.248', '0.1.262'].map((version) => ({
+    buildId: `http://virtcompat.org/driver/virtio-win/${version}`,
+    packageKey: 'virtio-win',
+    version,
+    arch: 'x86_64',
+    status: 'SUPPORTED' as const,
+    reason: null,
+    sourceRef: version === '0.1.262' ? 'https://github.com/antifob/incus-windows/issues/7' : null,
+  })),
+};
+
+function plan(
+  guest: string,
+  hv: string,
+  hostName: 'kvm-x86_64' | 'tcg-x86_64',
+  spec: VmSpecInput,
+  drivers?: typeof VIRTIO_WIN_WIN10,
+): Plan {
+  const facts = loadFacts(guest, hv);
+  if (drivers) {
+    facts.hypervisor.driverPackages = drivers.driverPackages;
+    facts.guest.drivers = drivers.drivers;
+  }
+  const r = decide({ facts, provenance: FIXED_PROVENANCE, host: host(hostName), spec: parseSpec(spec) });
   if (!r.ok) throw r.error;
   return r.plan;
 }
@@ -36,7 +62,15 @@ function plan(guest: string, hv: string, hostName: 'kvm-x86_64' | 'tcg-x86_64', 
 const disk = (p = '/var/lib/virtcompat/images/root.qcow2') => ({
   disks: [{ path: p }, { path: '/var/lib/virtcompat/iso/install.iso', device: 'cdrom' as const }],
 });
-const SCENARIOS: { name: string; guest: string; hv: string; host: 'kvm-x86_64' | 'tcg-x86_64'; spec: VmSpecInput; formats: Format[] }[] = [
+const SCENARIOS: {
+  name: string;
+  guest: string;
+  hv: string;
+  host: 'kvm-x86_64' | 'tcg-x86_64';
+  spec: VmSpecInput;
+  formats: Format[];
+  drivers?: typeof VIRTIO_WIN_WIN10;
+}[] = [
   {
     name: 'debian11-kvm',
     guest: 'debian11',
@@ -76,6 +110,21 @@ const SCENARIOS: { name: string; guest: string; hv: string; host: 'kvm-x86_64' |
     host: 'kvm-x86_64',
     spec: { name: 'win10', drivers: { addon: true }, display: 'vnc', ...disk() },
     formats: ['qemu', 'libvirt'],
+  },
+  {
+    // the catalogue's virtio-win builds: the plan names the build and attaches the spec's driver disc
+    name: 'win10-virtio-win-kvm',
+    guest: 'win10',
+    hv: 'kvm',
+    host: 'kvm-x86_64',
+    spec: {
+      name: 'win10',
+      drivers: { addon: true, iso: '/var/lib/virtcompat/iso/virtio-win-0.1.262.iso' },
+      display: 'vnc',
+      ...disk(),
+    },
+    formats: ['qemu', 'libvirt', 'json'],
+    drivers: VIRTIO_WIN_WIN10,
   },
   {
     name: 'win11-kvm',
@@ -217,7 +266,7 @@ describe('renderers (golden)', () => {
   for (const s of SCENARIOS) {
     for (const f of s.formats) {
       it(`${s.name} → ${f}`, () => {
-        const p = plan(s.guest, s.hv, s.host, s.spec);
+        const p = plan(s.guest, s.hv, s.host, s.spec, s.drivers);
         const text = renderText(p, f, { runDir: `/run/virtcompat/${p.name}` });
         golden(`${s.name}.${EXT[f]}`, text);
       });

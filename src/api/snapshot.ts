@@ -38,6 +38,7 @@ const GUEST_FIELDS = `
     resources { arch kind cpus ramBytes storageBytes }
     devices { supported driverSource driverName source inheritedFrom { id } device { ...D } }
     paravirt { supported minKernel notes inheritedFrom { id } feature { ...F } }
+    drivers { arch status reason sourceRef build { id version sourceRef package { key } } }
     compatibilityRecords {
       id status backend hypervisorRelease { id } device { id } hostFeature { key } testedDevices { id } evidence { url }
     }`;
@@ -48,7 +49,8 @@ const HYPERVISOR_FIELDS = `
       devices { model supported device { ...D } }
       paravirt { supported feature { ...F } }
       hostFeatures { requirement anyOf feature { key vendor category detection { method value } } }
-    }`;
+    }
+    driverPackages { key name family feature { key } }`;
 const FRAGMENTS = `
 fragment D on Device { id name bus vendorId productId class kind paravirtInterface }
 fragment F on ParavirtFeature { key family kind dependsOnKeys }`;

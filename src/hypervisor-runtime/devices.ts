@@ -5,7 +5,7 @@ import { sha256 } from '../util/sha256.ts';
 import type { DeviceClass, GuestDeviceFact, GuestFacts, ParavirtInterface, ReleaseDeviceFact } from './facts.ts';
 import type { HostProfile } from './host.ts';
 import { hostFeatureReport } from './host-features.ts';
-import { PlanError, type Because, type DevicePath, type DeviceRole, type PlannedDevice } from './plan.ts';
+import { PlanError, type Because, type DevicePath, type DeviceRole, type PlannedDevice, type PlannedDriver } from './plan.ts';
 import { at } from '../util/must.ts';
 
 export interface DeviceContext {
@@ -27,7 +27,17 @@ export interface DeviceContext {
   /** Paravirtual interfaces native to the hypervisor family; other PV devices it emulates count as emulated. */
   native: ParavirtInterface[];
   warnings: string[];
+  /**
+   * The add-on driver build for a device the guest drives with an add-on (decide/drivers.ts); null when the
+   * catalogue has no package for it on this hypervisor. Absent: builds are not considered.
+   */
+  driverFor?: (paravirtInterface: ParavirtInterface, driverName: string | null) => DriverBuildChoice | null;
+  /** Slots whose paravirtual device was passed over because no build of its add-on package supports the guest. */
+  driverMisses?: { package: string; slot: string }[];
 }
+
+/** What the matcher needs of a driver choice (decide/drivers.ts DriverChoice). */
+export type DriverBuildChoice = Omit<PlannedDriver, 'devices' | 'media'>;
 
 const pci = (v: string, p: string) => `http://pcisig.com/pci/${v}/${p}`;
 
@@ -100,8 +110,16 @@ export function matchesKey(rd: ReleaseDeviceFact, key: string): boolean {
 }
 
 export type Support =
-  | { ok: true; source: 'INBOX' | 'ADDON' | 'RULE'; driverName: string | null; fact: GuestDeviceFact | null; note?: string }
-  | { ok: false; why: string };
+  | {
+      ok: true;
+      source: 'INBOX' | 'ADDON' | 'RULE';
+      driverName: string | null;
+      fact: GuestDeviceFact | null;
+      note?: string;
+      /** The add-on package's build the device needs (source ADDON, when the catalogue knows the package). */
+      build?: DriverBuildChoice;
+    }
+  | { ok: false; why: string /** the add-on package none of whose builds supports the guest */; noBuild?: string };
 
 export function guestIndex(guest: GuestFacts): Map<string, GuestDeviceFact> {
   const m = new Map<string, GuestDeviceFact>();
@@ -153,11 +171,21 @@ export function guestSupport(ctx: DeviceContext, deviceId: string): Support {
       ok: false,
       why: `the catalogue says ${ctx.guestLabel} does not drive it${f.inheritedFrom ? ` (inherited from ${f.inheritedFrom})` : ''}`,
     };
-  if (f.driverSource === 'ADDON' && !ctx.allowAddon)
-    return {
-      ok: false,
-      why: `needs the add-on driver${f.driverName ? ` ${f.driverName}` : ''}; the spec does not say it is installed (drivers.addon: false)`,
-    };
+  if (f.driverSource === 'ADDON') {
+    const choice = ctx.driverFor?.(f.device.paravirtInterface, f.driverName) ?? null;
+    if (!ctx.allowAddon)
+      return {
+        ok: false,
+        why: `needs the add-on driver${f.driverName ? ` ${f.driverName}` : ''}${choice?.build ? ` (${choice.package} ${choice.build.version} supports ${ctx.guestLabel} on ${choice.arch})` : ''}; the spec does not say it is installed (drivers.addon: false)`,
+      };
+    if (choice && !choice.build)
+      return {
+        ok: false,
+        why: `needs the add-on driver ${f.driverName ?? choice.package}, and ${choice.because.reason}`,
+        noBuild: choice.package,
+      };
+    if (choice?.build) return { ok: true, source: 'ADDON', driverName: f.driverName ?? choice.package, fact: f, note, build: choice };
+  }
   return { ok: true, source: f.driverSource, driverName: f.driverName, fact: f, note };
 }
 
@@ -215,9 +243,15 @@ function base(
     deviceId: rd.device.id,
     paravirtInterface: rd.device.paravirtInterface,
     bus: slot.busOf(rd, path),
-    driver: { source: support.source, name: support.driverName },
-    because,
+    driver: driverOf(support),
+    because: support.build?.build ? { ...because, records: [...because.records, support.build.build.id] } : because,
   };
+}
+
+/** A planned device's driver from the matcher's support: the add-on's build when the plan names one. */
+export function driverOf(support: Support & { ok: true }): NonNullable<PlannedDevice['driver']> {
+  const build = support.build?.build;
+  return { source: support.source, name: support.driverName, ...(build ? { build: build.version } : {}) };
 }
 
 /** Picks the device for one slot. Returns null for an optional slot nothing fits (with the reason in `skipped`). */
@@ -278,10 +312,11 @@ export function chooseDevice(ctx: DeviceContext, slot: Slot): { device: PlannedD
       const s = slot.supportVia?.(rd) ?? guestSupport(ctx, rd.device.id);
       if (!s.ok) {
         rejected.push({ option: rd.model, why: s.why });
+        if (s.noBuild) ctx.driverMisses?.push({ package: s.noBuild, slot: slot.id });
         continue;
       }
       const reason =
-        `${ctx.guestLabel} drives ${rd.device.name}${s.source === 'ADDON' ? ` with the add-on driver${s.driverName ? ` ${s.driverName}` : ''}` : ' with an inbox driver'}` +
+        `${ctx.guestLabel} drives ${rd.device.name}${s.source === 'ADDON' ? ` with the add-on driver${s.driverName ? ` ${s.driverName}` : ''}${s.build?.build ? ` ${s.build.build.version}` : ''}` : ' with an inbox driver'}` +
         ` and ${ctx.releaseName} offers it as ${rd.model}: paravirtual first` +
         (s.note ? ` (${s.note})` : '');
       return {

@@ -19,7 +19,9 @@ function deviceLine(d: PlannedDevice): string {
           ? `host ${d.passthrough!.hostAddress}${d.passthrough!.vf ? ` (VF of ${d.passthrough!.physfn})` : ''}`
           : `${d.nic!.backend}${d.nic!.bridge ? ` ${d.nic!.bridge}` : ''}${d.nic!.tap ? ` ${d.nic!.tap}` : ''}, MAC ${d.nic!.mac}`
         : d.bus;
-  const drv = d.driver ? `, guest driver ${d.driver.source.toLowerCase()}${d.driver.name ? ` ${d.driver.name}` : ''}` : '';
+  const drv = d.driver
+    ? `, guest driver ${d.driver.source.toLowerCase()}${d.driver.name ? ` ${d.driver.name}` : ''}${d.driver.build ? ` ${d.driver.build}` : ''}`
+    : '';
   return `${d.id.padEnd(9)} ${d.role.padEnd(12)} ${d.model} [${d.path}${d.paravirtInterface !== 'NONE' ? `, ${d.paravirtInterface.toLowerCase().replace(/_/g, ' ')}` : ''}] — ${what}${drv}`;
 }
 
@@ -102,6 +104,16 @@ export function explainPlan(plan: Plan): string {
   for (const d of plan.devices) {
     L.push(`  ${deviceLine(d)}`);
     L.push(...why(d.because, '      '));
+  }
+  // plans saved before driver builds were planned have no `drivers`
+  if (plan.drivers?.length) {
+    L.push('', 'Add-on drivers:');
+    for (const dr of plan.drivers) {
+      L.push(
+        `  ${dr.package} ${dr.build ? dr.build.version : '(no build)'} for ${dr.arch} — ${dr.build ? 'used by' : 'fell back'}: ${dr.devices.join(', ')}${dr.media ? `; disc ${dr.media.path} as ${dr.media.device}` : ''}`,
+      );
+      L.push(...why(dr.because, '      '));
+    }
   }
   if (plan.omitted.length) {
     L.push('', 'Left out:');

@@ -82,6 +82,30 @@ export interface GuestResourcesFact {
   storageBytes: number | null;
 }
 
+export type DriverSupportStatus = 'SUPPORTED' | 'BROKEN' | 'UNSUPPORTED';
+
+/** What one build of an add-on driver package (virtio-win, Xen PV drivers, VMware Tools) says about the guest on one architecture. */
+export interface GuestDriverFact {
+  buildId: string;
+  packageKey: string;
+  version: string;
+  arch: string;
+  status: DriverSupportStatus;
+  /** Why a build breaks or dropped the release. */
+  reason: string | null;
+  /** The report behind this entry, else the build's own source. */
+  sourceRef: string | null;
+}
+
+/** An add-on driver package for the hypervisor's paravirtual devices. */
+export interface DriverPackageFact {
+  key: string;
+  name: string;
+  family: HypervisorFamily;
+  /** The paravirt feature it provides: virtio, xen-pvhvm, vmware-pv. */
+  featureKey: string | null;
+}
+
 export interface GuestFacts {
   id: string;
   shortIds: string[];
@@ -97,6 +121,8 @@ export interface GuestFacts {
   resources: GuestResourcesFact[];
   devices: GuestDeviceFact[];
   paravirt: GuestParavirtFact[];
+  /** Every driver build's word on this guest, for every package (the plan keeps the hypervisor's packages). */
+  drivers: GuestDriverFact[];
 }
 
 export interface ReleaseDeviceFact {
@@ -142,6 +168,8 @@ export interface HypervisorFacts {
   name: string;
   family: HypervisorFamily;
   releases: HypervisorReleaseFacts[];
+  /** The add-on driver packages for this hypervisor's paravirt features. */
+  driverPackages: DriverPackageFact[];
 }
 
 export interface CompatibilityRecordFact {
@@ -317,6 +345,21 @@ export function normalizeGuest(v: unknown, path = 'guestOS'): GuestFacts {
         inheritedFrom: idOf(d.inheritedFrom),
       };
     }),
+    // absent from a snapshot written before driver builds were planning facts: none known
+    drivers: arr(g.drivers, `${path}.drivers`).map((x, i) => {
+      const p = `${path}.drivers[${i}]`;
+      const d = obj(x, p);
+      const b = obj(d.build, `${p}.build`);
+      return {
+        buildId: str(b.id, `${p}.build.id`),
+        packageKey: str(obj(b.package, `${p}.build.package`).key, `${p}.build.package.key`),
+        version: str(b.version, `${p}.build.version`),
+        arch: str(d.arch, `${p}.arch`),
+        status: str(d.status, `${p}.status`) as DriverSupportStatus,
+        reason: optStr(d.reason),
+        sourceRef: optStr(d.sourceRef) ?? optStr(b.sourceRef),
+      };
+    }),
   };
 }
 
@@ -373,6 +416,17 @@ export function normalizeHypervisor(v: unknown, path = 'hypervisor'): Hypervisor
     name: optStr(h.name) ?? str(h.key, `${path}.key`),
     family: (optStr(h.family) ?? 'GENERIC') as HypervisorFamily,
     releases,
+    driverPackages: arr(h.driverPackages, `${path}.driverPackages`).map((x, i) => {
+      const p = `${path}.driverPackages[${i}]`;
+      const d = obj(x, p);
+      const f = d.feature && typeof d.feature === 'object' ? (d.feature as Json) : null;
+      return {
+        key: str(d.key, `${p}.key`),
+        name: optStr(d.name) ?? str(d.key, `${p}.key`),
+        family: (optStr(d.family) ?? 'GENERIC') as HypervisorFamily,
+        featureKey: f ? optStr(f.key) : null,
+      };
+    }),
   };
 }
 

@@ -90,7 +90,7 @@ export function parseSpecOverrides(raw: Record<string, unknown>, source = 'comma
  * The spec with its file paths (disks, boot.kernel, boot.initrd) made absolute against `dir`. Every format
  * needs it: libvirt's schema accepts only absolute disk paths (virt-xml-validate fails on `vm.qcow2`), and
  * QEMU, xl, Firecracker and Cloud Hypervisor would read a relative path against wherever they happen to be
- * started, not where the spec is. A VMware datastore path and a Windows path are kept. Pure.
+ * started, not where the spec is. drivers.iso too. A VMware datastore path and a Windows path are kept. Pure.
  */
 export function resolveSpecPaths(spec: VmSpec, dir: string): VmSpec {
   // `[datastore1] vm/vm.vmdk` (a VMware datastore) and `D:\VMs\a.vhdx` or `\\server\share\...` (a Hyper-V host's)
@@ -99,6 +99,7 @@ export function resolveSpecPaths(spec: VmSpec, dir: string): VmSpec {
   return {
     ...spec,
     ...(spec.disks ? { disks: spec.disks.map((d) => ({ ...d, path: abs(d.path) })) } : {}),
+    ...(spec.drivers.iso ? { drivers: { ...spec.drivers, iso: abs(spec.drivers.iso) } } : {}),
     ...(spec.boot
       ? { boot: { ...spec.boot, kernel: abs(spec.boot.kernel), ...(spec.boot.initrd ? { initrd: abs(spec.boot.initrd) } : {}) } }
       : {}),

@@ -51,8 +51,11 @@ export interface PlannedDevice {
   paravirtInterface: ParavirtInterface;
   /** How the guest sees it attached: virtio, sata, ide, scsi, nvme, usb, pci, xen, vmbus, virtio-mmio, isa. */
   bus: string;
-  /** Which driver the guest uses: inbox, an add-on package, or a rule (no record). */
-  driver: { source: 'INBOX' | 'ADDON' | 'RULE'; name: string | null } | null;
+  /**
+   * Which driver the guest uses: inbox, an add-on package, or a rule (no record). `build`: the add-on
+   * package's build the plan names (plan.drivers says which and why), when the catalogue knows the package.
+   */
+  driver: { source: 'INBOX' | 'ADDON' | 'RULE'; name: string | null; build?: string } | null;
   /** Id of the planned controller this device hangs on (disks on ahci0, scsi0 ...). */
   controller?: string;
   disk?: {
@@ -98,6 +101,25 @@ export interface FirmwareChoice {
   because: Because;
 }
 
+/**
+ * An add-on driver package the plan relies on (virtio-win, the Xen PV drivers, VMware Tools) and the build
+ * it needs: the newest build that supports the guest release on its architecture, passing over builds known
+ * to break it. `build` null: no build in the catalogue supports the guest, and `devices` fell back to others.
+ */
+export interface PlannedDriver {
+  /** Package key (the catalogue's driverPackages): virtio-win, xen-win-pv, vmware-tools. */
+  package: string;
+  name: string;
+  build: { id: string; version: string; sourceRef: string | null } | null;
+  /** The guest architecture the build must carry (i686 for a 32-bit guest). */
+  arch: string;
+  /** Plan devices that use the build, or (no build) that fell back to another device. */
+  devices: string[];
+  /** The CD-ROM the plan attaches with the spec's drivers.iso, when it gives one. */
+  media: { device: string; path: string } | null;
+  because: Because;
+}
+
 export interface Plan {
   schema: typeof PLAN_SCHEMA;
   name: string;
@@ -134,6 +156,8 @@ export interface Plan {
   };
   graphics: { type: 'spice' | 'vnc' | 'none'; because: Because };
   devices: PlannedDevice[];
+  /** The add-on driver builds the devices need (empty when every driver is inbox or by rule). */
+  drivers: PlannedDriver[];
   /** Optional devices left out, each with why (no guest driver, SPICE-only extras ...). */
   omitted: { id: string; role: DeviceRole; because: Because }[];
   /**

@@ -12,6 +12,7 @@ export const PLANNING_QUERY = `query VirtcompatPlanningFacts($guestId: ID, $gues
     resources { arch kind cpus ramBytes storageBytes }
     devices { supported driverSource driverName source inheritedFrom { id } device { ...D } }
     paravirt { supported minKernel notes inheritedFrom { id } feature { ...F } }
+    drivers { arch status reason sourceRef build { id version sourceRef package { key } } }
     compatibilityRecords(hypervisor: $hypervisor) {
       id status backend hypervisorRelease { id } device { id } hostFeature { key } testedDevices { id } evidence { url }
     }
@@ -24,6 +25,7 @@ export const PLANNING_QUERY = `query VirtcompatPlanningFacts($guestId: ID, $gues
       paravirt { supported feature { ...F } }
       hostFeatures { requirement anyOf feature { key vendor category detection { method value } } }
     }
+    driverPackages { key name family feature { key } }
   }
 }
 fragment D on Device { id name bus vendorId productId class kind paravirtInterface }

@@ -181,6 +181,11 @@ function buildSchema(z: typeof import('zod').z) {
         .object({
           /** The guest has the vendor's add-on drivers installed (virtio-win, VMware Tools, Xen PV drivers). */
           addon: z.boolean().default(false),
+          /**
+           * A disc image of the add-on drivers (the virtio-win ISO ...): attached as a CD-ROM when the plan relies on
+           * an add-on driver build. The plan never makes up a path.
+           */
+          iso: z.string().min(1).optional(),
         })
         .strict()
         .default(defaultDrivers),
@@ -288,7 +293,7 @@ const acceptVmSpec = strictObject<VmSpec>({
   sound: withDefault(acceptToggle, () => 'auto'),
   usb: withDefault(acceptToggle, () => 'auto'),
   boot: optional(strictObject({ kernel: required(nonEmpty), initrd: optional(nonEmpty), cmdline: optional(str) })),
-  drivers: withDefault(strictObject({ addon: withDefault(bool, () => false) }), defaultDrivers),
+  drivers: withDefault(strictObject({ addon: withDefault(bool, () => false), iso: optional(nonEmpty) }), defaultDrivers),
   constraints: withDefault(
     strictObject({
       migrateAcross: withDefault(array(nonEmpty), () => []),

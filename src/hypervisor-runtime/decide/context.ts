@@ -9,7 +9,19 @@ import { type VmSpec } from '../spec.ts';
 /** The part of a plan each hypervisor family decides. */
 export type FamilyPlan = Omit<
   Plan,
-  'schema' | 'name' | 'arch' | 'guest' | 'hypervisor' | 'host' | 'facts' | 'warnings' | 'memory' | 'resources' | 'migration' | 'omitted'
+  | 'schema'
+  | 'name'
+  | 'arch'
+  | 'guest'
+  | 'hypervisor'
+  | 'host'
+  | 'facts'
+  | 'warnings'
+  | 'memory'
+  | 'resources'
+  | 'migration'
+  | 'omitted'
+  | 'drivers'
 >;
 
 export interface Ctx {

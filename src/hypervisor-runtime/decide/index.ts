@@ -8,7 +8,7 @@
 import type { FactsProvenance, PlanningFacts } from '../facts.ts';
 import type { HostProfile } from '../host.ts';
 import { type DeviceContext } from '../devices.ts';
-import { PLAN_SCHEMA, PlanError, type DecideResult, type Plan } from '../plan.ts';
+import { PLAN_SCHEMA, PlanError, type DecideResult, type Plan, type PlannedDriver } from '../plan.ts';
 import { type VmSpec } from '../spec.ts';
 import { type Ctx, type FamilyPlan, type FamilyPlanner, because } from './context.ts';
 import type { HypervisorFamily } from '../facts.ts';
@@ -19,6 +19,7 @@ import { hypervPlanner } from './hyperv.ts';
 import { cloudHypervisorPlanner, firecrackerPlanner } from './cloud-hypervisor-firecracker.ts';
 import { pickRelease } from './release.ts';
 import { decideResources } from './resources.ts';
+import { driverChooser, type DriverChoice } from './drivers.ts';
 
 export interface DecideInput {
   facts: PlanningFacts;
@@ -62,6 +63,93 @@ export function decide(input: DecideInput): DecideResult {
 }
 
 export function decideOrThrow(input: DecideInput): Plan {
+  const plan = decideOnce(input);
+  // The spec gives the add-on drivers' disc image and the plan relies on a build: plan again with it as a
+  // CD-ROM (the family planner puts it on the bus a CD-ROM takes there), unless the spec lists it already.
+  const iso = input.spec.drivers.iso;
+  if (!iso || !plan.drivers.some((d) => d.build && d.devices.length)) {
+    if (iso)
+      plan.warnings.push(
+        `drivers.iso ${iso} is not attached: the plan relies on no add-on driver build (every driver is inbox or by rule)`,
+      );
+    return plan;
+  }
+  if ((input.spec.disks ?? []).some((d) => d.path === iso)) return plan;
+  const disks = [...(input.spec.disks ?? [])];
+  disks.push({ path: iso, device: 'cdrom', readonly: true, bus: 'auto', prefer: 'auto', boot: false });
+  try {
+    const withDisc = decideOnce({ ...input, spec: { ...input.spec, disks } });
+    const cd = withDisc.devices.find((d) => d.role === 'cdrom' && d.disk?.source === iso);
+    if (cd) cd.because.reason = `the add-on drivers' disc (drivers.iso); ${cd.because.reason}`;
+    return withDisc;
+  } catch (err) {
+    if (!(err instanceof PlanError)) throw err;
+    plan.warnings.push(`drivers.iso ${iso} is not attached: ${err.message}`);
+    return plan;
+  }
+}
+
+/** The plan's add-on driver builds: the packages its devices use, and those with no build that devices fell back from. */
+function plannedDrivers(
+  plan: FamilyPlan,
+  made: Map<string, DriverChoice>,
+  misses: { package: string; slot: string }[],
+  spec: VmSpec,
+  label: string,
+  warnings: string[],
+): PlannedDriver[] {
+  const out: PlannedDriver[] = [];
+  for (const c of [...made.values()].sort((a, b) => a.package.localeCompare(b.package))) {
+    const build = c.build;
+    if (build) {
+      const devices = plan.devices.filter((d) => d.driver?.source === 'ADDON' && d.because.records.includes(build.id)).map((d) => d.id);
+      if (!devices.length) continue;
+      const iso = spec.drivers.iso;
+      const cd = iso ? plan.devices.find((d) => d.role === 'cdrom' && d.disk?.source === iso) : undefined;
+      out.push({
+        package: c.package,
+        name: c.name,
+        build: c.build,
+        arch: c.arch,
+        devices,
+        media: cd && iso ? { device: cd.id, path: iso } : null,
+        because: {
+          ...c.because,
+          reason: `${devices.join(', ')} need${devices.length === 1 ? 's' : ''} ${c.name}: ${c.because.reason}; ${
+            cd
+              ? `its disc ${iso} is attached as ${cd.id} (drivers.iso)`
+              : `install it in ${label} (the spec gives no drivers.iso, so no driver disc is attached)`
+          }`,
+        },
+      });
+    } else {
+      const slots = [...new Set(misses.filter((m) => m.package === c.package).map((m) => m.slot))];
+      // the slots' devices as planned: another path than the package's (none of its builds is there to use)
+      const planned = plan.devices.filter((d) => slots.includes(d.id) && d.driver?.source !== 'ADDON');
+      const devices = planned.map((d) => d.id);
+      if (!devices.length) continue;
+      const fell = planned.map((d) => `${d.id} ${d.model}`);
+      warnings.push(
+        `${c.because.reason}: ${fell.join(', ')} instead of the paravirtual device${devices.length === 1 ? '' : 's'} it drives`,
+      );
+      out.push({
+        package: c.package,
+        name: c.name,
+        build: null,
+        arch: c.arch,
+        devices,
+        media: null,
+        because: {
+          ...c.because,
+          reason: `${c.because.reason}, so ${fell.join(', ')} ${devices.length === 1 ? 'takes' : 'take'} the place of ${c.package}'s devices`,
+        },
+      });
+    }
+  }
+  return out;
+}
+
+function decideOnce(input: DecideInput): Plan {
   const { facts, host, spec } = input;
   const guest = facts.guest;
   const label = guest.shortIds[0] ?? guest.name;
@@ -108,6 +196,8 @@ export function decideOrThrow(input: DecideInput): Plan {
   }
   const combinationRecords = facts.compatibility.filter((r) => r.hypervisorReleaseId === release.id).map((r) => r.id);
 
+  const drivers = driverChooser(guest, label, hv.driverPackages, guestArch);
+  const driverMisses: { package: string; slot: string }[] = [];
   const devctx: DeviceContext = {
     guest,
     guestLabel: label,
@@ -122,6 +212,8 @@ export function decideOrThrow(input: DecideInput): Plan {
     sriov: release.sriov,
     migrating: (input.migrationHosts ?? []).length > 0,
     native: planner?.native ?? [],
+    driverFor: drivers.choose,
+    driverMisses,
     // QEMU models: planned for the release that matches the host's QEMU, checked against what that binary offers
     hostModels:
       hv.family === 'KVM' && host.qemu
@@ -179,6 +271,7 @@ export function decideOrThrow(input: DecideInput): Plan {
     facts: input.provenance,
     warnings,
     ...plan,
+    drivers: plannedDrivers(plan, drivers.made, driverMisses, spec, label, warnings),
     omitted: ctx.omitted,
     memory: { mib: resources.memoryMiB, because: resources.memoryBecause },
     resources: { because: resources.checks },

@@ -16,7 +16,11 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
   const hw = missing.length === 0 && ['vmx', 'svm'].some((f) => host.cpu.flags.includes(f));
   const supports = (k: string) =>
     ctx.guest.paravirt.some((p) => p.feature.key === k && p.supported) && release.paravirt.some((p) => p.feature.key === k && p.supported);
-  const windowsAddon = windowsPvDrivers(ctx);
+  // Windows' PV drivers are an add-on: the build the catalogue says supports this release (decide/drivers.ts);
+  // with the package known and no build for the release, the add-on is no path
+  const windowsBuild = windowsPvDrivers(ctx) ? (ctx.devctx.driverFor?.('XEN_PV', null) ?? null) : null;
+  const noBuild = windowsBuild !== null && windowsBuild.build === null;
+  const windowsAddon = noBuild ? null : windowsPvDrivers(ctx);
   const pvDrivers =
     supports('xen-hvm-pv-drivers') ||
     [XEN_VIF, XEN_VBD].some((id) => guestSupport(ctx.devctx, id).ok) ||
@@ -35,7 +39,9 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
           option: 'HVM with PV drivers',
           why: windowsAddon
             ? `${label}'s Xen PV drivers are an add-on (${windowsAddon}); the spec does not say they are installed (drivers.addon: false)`
-            : `no record that ${label} has Xen PV front-end drivers${ctx.spec.drivers.addon ? '' : ' (or they are add-ons the spec does not declare)'}`,
+            : noBuild
+              ? `${label}'s Xen PV drivers are an add-on, and ${windowsBuild.because.reason}`
+              : `no record that ${label} has Xen PV front-end drivers${ctx.spec.drivers.addon ? '' : ' (or they are add-ons the spec does not declare)'}`,
         });
       else rejected.push({ option: 'HVM with PV drivers', why: hwWhy });
       if (supports('xen-pv')) backend = 'xen-pv';
@@ -57,7 +63,9 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
     'xen-pv': `${label} runs as a PV guest${hw ? '' : `; ${hwWhy}`}`,
     'xen-hvm': windowsAddon
       ? `HVM with emulated devices: ${label} has no inbox Xen PV drivers and the spec does not declare the add-on ones (${windowsAddon}; set drivers.addon when they are installed)`
-      : `HVM with emulated devices: no record that ${label} has Xen PV front-end drivers`,
+      : noBuild
+        ? `HVM with emulated devices: ${label} has no inbox Xen PV drivers, and ${windowsBuild.because.reason}`
+        : `HVM with emulated devices: no record that ${label} has Xen PV front-end drivers`,
   };
   const acceleration = {
     mode: (hw ? 'hardware' : 'paravirtual-only') as Acceleration,
@@ -143,7 +151,8 @@ function decideXen(ctx: Ctx, vcpus: number): FamilyPlan {
         source: 'ADDON',
         driverName: name.windows,
         fact: null,
-        note: `the Xen Project's Windows PV drivers (${windowsAddon}), which the spec says are installed`,
+        note: `the Xen Project's Windows PV drivers (${windowsBuild?.build ? `${windowsBuild.package} ${windowsBuild.build.version}` : windowsAddon}), which the spec says are installed`,
+        ...(windowsBuild?.build ? { build: windowsBuild } : {}),
       };
     return null;
   };

@@ -1,6 +1,6 @@
 // KVM/QEMU devices per slot, following virtinst devices/*.py default_model where the guest gives no better path.
 import type { ReleaseDeviceFact } from '../../facts.ts';
-import { chooseDevice, deviceKey, guestSupport, matchesKey, type Slot } from '../../devices.ts';
+import { chooseDevice, deviceKey, driverOf, guestSupport, matchesKey, type Slot } from '../../devices.ts';
 import { PlanError, type FirmwareChoice, type PlannedDevice } from '../../plan.ts';
 import { type Ctx, because } from '../context.ts';
 import { nicSpecs, diskSpecs, attachDisk, attachNic, byName } from '../attach.ts';
@@ -121,7 +121,7 @@ export function kvmDevices(ctx: Ctx, machine: 'q35' | 'pc', firmware: FirmwareCh
         deviceId: rd.device.id,
         paravirtInterface: rd.device.paravirtInterface,
         bus: rd.device.paravirtInterface.startsWith('VIRTIO') ? 'virtio' : 'pci',
-        driver: s.ok ? { source: s.source, name: s.driverName } : null,
+        driver: s.ok ? driverOf(s) : null,
         because: because(`the spec asks for ${n.model}`, 'device.from-spec', [rd.device.id, release.id]),
       };
       attachNic(ctx, dev, n, i, '52:54:00');
