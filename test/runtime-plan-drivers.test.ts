@@ -6,6 +6,8 @@ import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createApiKey } from '../src/catalogue/accounts.ts';
+import { SYSTEM } from '../src/catalogue/actor.ts';
 import { main } from '../src/cli/main.ts';
 import { syncCatalogue } from '../src/hypervisor-runtime/catalogue.ts';
 import type { Plan } from '../src/hypervisor-runtime/plan.ts';
@@ -110,6 +112,35 @@ for (const kind of testTargets()) {
         assert.equal(q.facts.source, 'snapshot');
         assert.deepEqual(q.drivers, p.drivers, `${what}: offline names what online does`);
       }
+    });
+
+    it("a vendor's new build reaches plans at once: the held answer is asked again, the offline catalogue gets it in a delta", async () => {
+      const held = join(dir, 'held');
+      const offline = join(dir, 'held-offline');
+      const args = ['--guest', 'win10', '--hypervisor', 'kvm', '--spec', spec, '--format', 'json'];
+      const before = await plan([...args, '--service', service, '--snapshot-dir', held], dir);
+      assert.equal((JSON.parse(before.out) as Plan).drivers[0]?.build?.version, '0.1.262', before.err);
+      await syncCatalogue({ service, snapshotDir: offline });
+      const { key } = await createApiKey({ db: t.db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: 'redhat', label: 'driver plan test' });
+      const r = await t.gql(
+        `mutation($input: DriverBuildInput!) { publishDriverBuild(input: $input) { created inputErrors { message } } }`,
+        {
+          input: {
+            package: 'virtio-win',
+            version: '0.1.300',
+            sourceRef: 'https://example.org/0.1.300',
+            guests: [{ guest: 'win10', arch: 'x86_64' }],
+          },
+        },
+        { authorization: `Bearer ${key}` },
+      );
+      assert.deepEqual(r.data, { publishDriverBuild: { created: true, inputErrors: [] } }, JSON.stringify(r.errors));
+      // the change feed names win10 (DriverBuild changes name the guests they list), so the held answer is stale
+      const after = await plan([...args, '--service', service, '--snapshot-dir', held], dir);
+      assert.equal((JSON.parse(after.out) as Plan).drivers[0]?.build?.version, '0.1.300', after.err);
+      assert.equal((await syncCatalogue({ service, snapshotDir: offline })).outcome, 'delta');
+      const off = await plan([...args, '--offline', '--snapshot-dir', offline], dir);
+      assert.equal((JSON.parse(off.out) as Plan).drivers[0]?.build?.version, '0.1.300', off.err);
     });
 
     it('a build known to break the release is passed over and named as such, in --explain and json', async () => {

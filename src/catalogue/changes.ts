@@ -28,6 +28,13 @@ export function affected(entityType: string, entityId: string, data: unknown): {
     };
   }
   if (entityType === 'GuestOS') return { guestIds: [entityId], hypervisorReleaseIds: [] };
+  // a driver build is part of the planning facts of every guest release it names (a new build's id is in
+  // no answer a runtime holds, so the guests must be named for the runtime to ask again)
+  if (entityType === 'DriverBuild') {
+    const guests = (data as { guests?: unknown } | null)?.guests;
+    const ids = Array.isArray(guests) ? guests.map((g) => (g as { guestId?: unknown }).guestId).filter((x) => typeof x === 'string') : [];
+    return { guestIds: [...new Set(ids as string[])].sort(), hypervisorReleaseIds: [] };
+  }
   if (entityType === 'HypervisorRelease') return { guestIds: [], hypervisorReleaseIds: [entityId] };
   return { guestIds: [], hypervisorReleaseIds: [] };
 }
