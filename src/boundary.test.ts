@@ -120,6 +120,13 @@ describe('the import graph', () => {
     expect(bad).toEqual([]);
   });
 
+  it('the shared vocabulary (src/vocabulary) is a leaf: it imports nothing, so every layer and the runtime may use it', () => {
+    expect(EDGES.filter((e) => under(e.from, 'src/vocabulary')).map(show)).toEqual([]);
+    // the runtime and the importers take the device vocabulary from it
+    expect(EDGES.some((e) => e.from === 'src/hypervisor-runtime/facts.ts' && e.to === 'src/vocabulary/devices.ts')).toBe(true);
+    expect(EDGES.some((e) => e.from === 'seed/importers/devices.ts' && e.to === 'src/vocabulary/devices.ts')).toBe(true);
+  });
+
   it('the catalogue domain imports none of api, schema, cli or the runtime', () => {
     expect(crossing('src/catalogue', ['src/api', 'src/schema', 'src/cli', 'src/hypervisor-runtime', 'seed'])).toEqual([]);
   });

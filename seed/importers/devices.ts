@@ -22,30 +22,10 @@
 // expose the legacy interface a legacy driver binds to, so importers say VIRTIO_TRANSITIONAL and leave
 // VIRTIO_LEGACY to curated entries that know the device model.
 import { captures } from '../../src/util/must.ts';
+import type { DeviceClass, DeviceKind, ParavirtInterface } from '../../src/vocabulary/devices.ts';
 
-export type DeviceClass =
-  | 'NETWORK'
-  | 'STORAGE'
-  | 'STORAGE_CONTROLLER'
-  | 'DISPLAY'
-  | 'INPUT'
-  | 'RNG'
-  | 'BALLOON'
-  | 'CONSOLE'
-  | 'SOUND'
-  | 'USB_CONTROLLER'
-  | 'TPM'
-  | 'WATCHDOG'
-  | 'VSOCK'
-  | 'FILESYSTEM'
-  | 'IOMMU'
-  | 'CRYPTO'
-  | 'BRIDGE'
-  | 'MEMORY'
-  | 'OTHER';
-
-export type DeviceKind = 'PARAVIRTUAL' | 'EMULATED' | 'PHYSICAL';
-export type ParavirtInterface = 'NONE' | 'VIRTIO_LEGACY' | 'VIRTIO_TRANSITIONAL' | 'VIRTIO_1_0' | 'XEN_PV' | 'VMWARE_PV' | 'HYPERV_VMBUS';
+// the device vocabulary is shared with the runtime (src/vocabulary/devices.ts)
+export type { DeviceClass, DeviceKind, ParavirtInterface };
 
 /** osinfo `<class>` words (osinfo-db data/device, libosinfo osinfo_device.h) to DeviceClass. */
 export const OSINFO_CLASS: Readonly<Record<string, DeviceClass>> = {

@@ -3,28 +3,11 @@
 // guests and hypervisors. Keeping this shape here, not in the service's types, is what lets the
 // runtime ship alone.
 
-export type DeviceClass =
-  | 'NETWORK'
-  | 'STORAGE'
-  | 'STORAGE_CONTROLLER'
-  | 'DISPLAY'
-  | 'INPUT'
-  | 'RNG'
-  | 'BALLOON'
-  | 'CONSOLE'
-  | 'SOUND'
-  | 'USB_CONTROLLER'
-  | 'TPM'
-  | 'WATCHDOG'
-  | 'VSOCK'
-  | 'FILESYSTEM'
-  | 'IOMMU'
-  | 'CRYPTO'
-  | 'BRIDGE'
-  | 'MEMORY'
-  | 'OTHER';
-export type DeviceKind = 'PARAVIRTUAL' | 'EMULATED' | 'PHYSICAL';
-export type ParavirtInterface = 'NONE' | 'VIRTIO_LEGACY' | 'VIRTIO_TRANSITIONAL' | 'VIRTIO_1_0' | 'XEN_PV' | 'VMWARE_PV' | 'HYPERV_VMBUS';
+import type { DeviceClass, DeviceKind, ParavirtInterface } from '../vocabulary/devices.ts';
+
+// the device vocabulary is shared with the importers (src/vocabulary/devices.ts)
+export type { DeviceClass, DeviceKind, ParavirtInterface };
+
 export type HypervisorFamily = 'KVM' | 'XEN' | 'VMWARE' | 'HYPERV' | 'CLOUD_HYPERVISOR' | 'FIRECRACKER' | 'GENERIC';
 export type ParavirtKind = 'BACKEND' | 'FEATURE' | 'ENLIGHTENMENT' | 'DEVICE_FAMILY';
 export type HostRequirement = 'REQUIRED' | 'RECOMMENDED' | 'USED_IF_PRESENT';
