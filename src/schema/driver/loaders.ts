@@ -35,20 +35,17 @@ export interface DriverBuildGuestRow {
 const BUILD_COLS = `id, "packageKey", version, ${date('"releaseDate"')} AS "releaseDate", notes, source, "sourceRef"`;
 
 export function driverLoaders(sql: Sql) {
-  const driverPackage = new DataLoader<string, DriverPackageRow | null>(async (keys) => {
-    const rows = await sql.query<DriverPackageRow>(
-      `SELECT key, name, family::text AS family, "featureKey", vendor, homepage, source, "sourceRef" FROM "DriverPackage" WHERE key = ANY($1::text[])`,
-      [keys],
-    );
-    return keys.map((k) => rows.find((r) => r.key === k) ?? null);
-  });
-  // every package (a handful): what Hypervisor.driverPackages and drivers(hypervisor:) choose from, one statement
+  // every package (a handful, and only curated ones: vendors publish builds of them): one statement answers
+  // any package lookup, Hypervisor.driverPackages and drivers(hypervisor:) alike
   const allDriverPackages = new DataLoader<'all', DriverPackageRow[]>(async (keys) => {
     const rows = await sql.query<DriverPackageRow>(
       `SELECT key, name, family::text AS family, "featureKey", vendor, homepage, source, "sourceRef" FROM "DriverPackage" ORDER BY key`,
     );
-    for (const r of rows) driverPackage.prime(r.key, r);
     return keys.map(() => rows);
+  });
+  const driverPackage = new DataLoader<string, DriverPackageRow | null>(async (keys) => {
+    const rows = await allDriverPackages.load('all');
+    return keys.map((k) => rows.find((r) => r.key === k) ?? null);
   });
   const driverBuild = new DataLoader<string, DriverBuildRow | null>(async (ids) => {
     const rows = await sql.query<DriverBuildRow>(`SELECT ${BUILD_COLS} FROM "DriverBuild" WHERE id = ANY($1::text[])`, [ids]);
@@ -72,16 +69,22 @@ export function driverLoaders(sql: Sql) {
       (r) => r.buildId,
     ),
   );
-  const driversOfGuest = new DataLoader<string, DriverBuildGuestRow[]>(async (guestIds) =>
-    groupBy(
+  // with each row's build, which primes driverBuild (the planning operation asks both: one statement)
+  const driversOfGuest = new DataLoader<string, DriverBuildGuestRow[]>(async (guestIds) => {
+    const rows = await sql.query<DriverBuildGuestRow & { build: DriverBuildRow }>(
+      `SELECT s."buildId", s."guestId", s.arch, s.status::text AS status, s.reason, s."sourceRef",
+              json_build_object('id', b.id, 'packageKey', b."packageKey", 'version', b.version, 'releaseDate', ${date('b."releaseDate"')},
+                                'notes', b.notes, 'source', b.source, 'sourceRef', b."sourceRef") AS build
+         FROM "DriverBuildGuest" s JOIN "DriverBuild" b ON b.id = s."buildId"
+        WHERE s."guestId" = ANY($1::text[]) ORDER BY s."buildId", s.arch`,
+      [guestIds],
+    );
+    for (const r of rows) driverBuild.prime(r.build.id, r.build);
+    return groupBy(
       guestIds,
-      await sql.query<DriverBuildGuestRow>(
-        `SELECT s."buildId", s."guestId", s.arch, s.status::text AS status, s.reason, s."sourceRef" FROM "DriverBuildGuest" s
-          WHERE s."guestId" = ANY($1::text[]) ORDER BY s."buildId", s.arch`,
-        [guestIds],
-      ),
+      rows.map(({ build: _, ...r }) => r),
       (r) => r.guestId,
-    ),
-  );
+    );
+  });
   return { driverPackage, allDriverPackages, driverBuild, driverBuildsOfPackage, driverBuildGuests, driversOfGuest };
 }
