@@ -185,6 +185,16 @@ describe('driver builds in the plan', () => {
     assert.deepEqual(p.drivers, []);
   });
 
+  it('the packages are Windows driver packages: a Linux guest with an add-on record is not held to their builds', () => {
+    const f = facts('debian11', 'kvm', []);
+    for (const d of f.guest.devices)
+      if (d.device.paravirtInterface.startsWith('VIRTIO')) Object.assign(d, { driverSource: 'ADDON', driverName: 'virtio-win' });
+    const p = plan(f, ADDON);
+    assert.equal(one(p, 'nic').paravirtInterface, 'VIRTIO_1_0');
+    assert.deepEqual(one(p, 'nic').driver, { source: 'ADDON', name: 'virtio-win' });
+    assert.deepEqual(p.drivers, []);
+  });
+
   it('drivers.iso: the disc is a CD-ROM in the plan, and qemu and libvirt attach it; no add-on relied on: not attached', () => {
     const iso = '/srv/iso/virtio-win-0.1.262.iso';
     const p = plan(facts('win10', 'kvm'), { drivers: { addon: true, iso } });

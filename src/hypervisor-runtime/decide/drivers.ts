@@ -7,6 +7,10 @@
 // it for another architecture only are passed over, each with its reason and source. No such build
 // (`driver.no-build`): the devices that need the package are not planned paravirtual; the matcher falls back
 // to the emulated models (devices.ts), and the plan says why.
+//
+// The packages are Windows driver packages (virtio-win, the Xen Project's Windows PV drivers, VMware Tools for
+// Windows: seed/curated/drivers/*.yaml); other guests drive the same devices with their kernel's own drivers or
+// their distribution's, so builds are asked for Windows guests only (decide/index.ts).
 import { compareVersions, type DriverPackageFact, type GuestFacts, type ParavirtInterface } from '../facts.ts';
 import type { PlannedDriver } from '../plan.ts';
 

@@ -44,6 +44,8 @@ export const PLANNERS: Partial<Record<HypervisorFamily, FamilyPlanner>> = {
   FIRECRACKER: firecrackerPlanner,
 };
 
+const WINDOWS_FAMILIES = ['winnt', 'win9x', 'win16'];
+
 /** 32-bit x86 code runs on an x86_64 CPU (the plan stays x86_64; the guest's i686 records apply). */
 const RUNS_ON: Record<string, string[]> = { x86_64: ['x86_64', 'i686', 'i586', 'i386'], i686: ['i686', 'i586', 'i386'] };
 
@@ -196,6 +198,7 @@ function decideOnce(input: DecideInput): Plan {
   }
   const combinationRecords = facts.compatibility.filter((r) => r.hypervisorReleaseId === release.id).map((r) => r.id);
 
+  const isWindows = WINDOWS_FAMILIES.includes(guest.family ?? '');
   const drivers = driverChooser(guest, label, hv.driverPackages, guestArch);
   const driverMisses: { package: string; slot: string }[] = [];
   const devctx: DeviceContext = {
@@ -212,7 +215,8 @@ function decideOnce(input: DecideInput): Plan {
     sriov: release.sriov,
     migrating: (input.migrationHosts ?? []).length > 0,
     native: planner?.native ?? [],
-    driverFor: drivers.choose,
+    // the catalogue's driver packages are Windows driver packages (decide/drivers.ts)
+    driverFor: isWindows ? drivers.choose : undefined,
     driverMisses,
     // QEMU models: planned for the release that matches the host's QEMU, checked against what that binary offers
     hostModels:
@@ -234,7 +238,7 @@ function decideOnce(input: DecideInput): Plan {
     warnings,
     devctx,
     migrationHosts: input.migrationHosts ?? [],
-    isWindows: ['winnt', 'win9x', 'win16'].includes(guest.family ?? ''),
+    isWindows,
     omitted: [],
   };
 
