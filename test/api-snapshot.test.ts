@@ -13,6 +13,7 @@ import { fetchFacts } from '../src/hypervisor-runtime/client.ts';
 import { PLANNING_QUERY, guestVariables } from '../src/hypervisor-runtime/query.ts';
 import { seededApp, type TestApp } from './helpers/app.ts';
 import { testTargets } from './helpers/db.ts';
+import { sink } from './helpers/sink.ts';
 import { IDS, REVIEW, SUBMIT, goodRecord, gqlOn, vendorApp, type VendorTestApp } from './helpers/vendor-fixtures.ts';
 import { tempDir } from './fixtures/runtime/load.ts';
 
@@ -33,21 +34,6 @@ async function close(server: Server | undefined) {
 async function online(gql: (q: string, v: Record<string, unknown>) => Promise<{ data?: unknown }>, guest: string, hypervisor: string) {
   const r = await gql(PLANNING_QUERY, { ...guestVariables(guest), hypervisor });
   return JSON.parse(JSON.stringify(r.data)) as Record<string, unknown>;
-}
-
-function sink() {
-  let text = '';
-  return {
-    stream: {
-      write: (s: string) => {
-        text += s;
-        return true;
-      },
-    } as unknown as NodeJS.WritableStream,
-    get text() {
-      return text;
-    },
-  };
 }
 
 for (const kind of testTargets()) {

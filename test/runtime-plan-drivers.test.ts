@@ -13,6 +13,7 @@ import { syncCatalogue } from '../src/hypervisor-runtime/catalogue.ts';
 import type { Plan } from '../src/hypervisor-runtime/plan.ts';
 import { seededApp, type TestApp } from './helpers/app.ts';
 import { testTargets } from './helpers/db.ts';
+import { sink } from './helpers/sink.ts';
 import { tempDir } from './fixtures/runtime/load.ts';
 
 const KVM_HOST = join(import.meta.dirname, '..', 'examples', 'hosts', 'kvm-x86_64.json');
@@ -30,21 +31,6 @@ const EXPECTED: { guest: string; hv: string; pkg: string; build: string | null; 
   { guest: 'win10', hv: 'vmware', pkg: 'vmware-tools', build: '12.1.5', pv: /^VMWARE_PV$/ },
   { guest: 'win11', hv: 'vmware', pkg: 'vmware-tools', build: '12.1.5', pv: /^VMWARE_PV$/ },
 ];
-
-function sink() {
-  let text = '';
-  return {
-    stream: {
-      write: (s: string) => {
-        text += s;
-        return true;
-      },
-    } as unknown as NodeJS.WritableStream,
-    get text() {
-      return text;
-    },
-  };
-}
 
 async function plan(args: string[], dir: string): Promise<{ code: number; out: string; err: string }> {
   const out = sink();
