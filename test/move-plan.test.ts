@@ -108,6 +108,33 @@ describe('pre-flight: steps, risks, conversions, each with its evidence', () => 
     expect(item(move('win10', vmwareVm(), 'kvm', { prepared: true }), 'risk:bitlocker')).toBeUndefined();
   });
 
+  it('Windows: the driver steps name the add-on build the catalogue gives for the release and its architecture', () => {
+    const facts = loadFacts('win10', 'kvm');
+    facts.hypervisor.driverPackages = [{ key: 'virtio-win', name: 'virtio-win', family: 'KVM', featureKey: 'virtio' }];
+    const build = 'http://virtcompat.org/driver/virtio-win/0.1.248';
+    facts.guest.drivers = [
+      {
+        buildId: build,
+        packageKey: 'virtio-win',
+        version: '0.1.248',
+        arch: 'x86_64',
+        status: 'SUPPORTED',
+        reason: null,
+        sourceRef: 'https://example.org/248',
+      },
+    ];
+    const m = move('win10', vmwareVm(), 'kvm', { prepared: true, facts });
+    const s = item(m, 'step:boot-start:virtio-blk');
+    expect(s?.title).toMatch(/\(virtio-win \(https:[^)]*\); virtio-win 0\.1\.248, the newest build that supports it on x86_64\)/);
+    expect(s?.evidence).toContainEqual({ record: build, rule: 'driver.newest-supporting-build', source: 'https://example.org/248' });
+    expect(item(m, 'step:nic-driver:virtio-net')?.title).toMatch(/virtio-win 0\.1\.248, the newest build/);
+    // no build for the release: the target plan falls back to the emulated disk, so there is no virtio-win step
+    facts.guest.drivers = [];
+    const none = move('win10', vmwareVm(), 'kvm', { prepared: true, facts });
+    expect(none.plan.drivers.map((d) => [d.package, d.build])).toEqual([['virtio-win', null]]);
+    expect(item(none, 'step:boot-start:virtio-blk')).toBeUndefined();
+  });
+
   it("MAC: kept when the file names one; a generated one is a risk; VMware's manual range is checked", () => {
     const noMac = vmwareVm();
     noMac.nics = [{ model: 'vmxnet3', mac: null }];

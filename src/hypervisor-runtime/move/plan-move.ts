@@ -5,7 +5,8 @@
 import type { FactsProvenance, PlanningFacts } from '../facts.ts';
 import type { HostProfile } from '../host.ts';
 import type { InspectedDisk, InspectedVm } from '../inspect/types.ts';
-import { decide } from '../decide/index.ts';
+import { decide, guestArchOn } from '../decide/index.ts';
+import { chooseDriverBuild, type DriverChoice, packageFor } from '../decide/drivers.ts';
 import type { Plan, PlannedDevice } from '../plan.ts';
 import { parseSpec, type HypervisorKey, type VmSpec, type VmSpecInput } from '../spec.ts';
 import { AGENTS, DRIVERS, inspectedDiskKey, inspectedNicKey, plannedDriverKey } from './drivers.ts';
@@ -279,6 +280,22 @@ export function mapDevices(vm: InspectedVm, plan: Plan, groups: EquivalenceGroup
   return out;
 }
 
+/**
+ * The build of the add-on package a Windows guest installs for a target device (decide/drivers.ts: the newest
+ * that supports the release on its architecture), when the catalogue lists the package for the target.
+ */
+function targetBuild(input: MoveInput, plan: Plan, targetId: string, label: string): DriverChoice | null {
+  const dev = plan.devices.find((d) => d.id === targetId);
+  const pkg = dev ? packageFor(input.facts.hypervisor.driverPackages, dev.paravirtInterface, null) : null;
+  if (!pkg) return null;
+  const arch = guestArchOn(input.facts.guest.architectures, plan.arch) ?? plan.arch;
+  return chooseDriverBuild(input.facts.guest, label, pkg, arch);
+}
+const buildWords = (c: DriverChoice | null) =>
+  !c ? '' : c.build ? `; ${c.package} ${c.build.version}, the newest build that supports it on ${c.arch}` : `; ${c.because.reason}`;
+const buildEvidence = (c: DriverChoice | null) =>
+  c?.build ? [{ record: c.build.id, rule: c.because.rule, ...(c.build.sourceRef ? { source: c.build.sourceRef } : {}) }] : [];
+
 const isWindowsFamily = (f: string | null) => ['winnt', 'win9x', 'win16'].includes(f ?? '');
 
 /** The pre-flight for a planned target: steps, risks, conversions (without the two-step decision). */
@@ -309,11 +326,12 @@ export function preflightFor(input: MoveInput, plan: Plan, mapping: DeviceMappin
       // Windows starts its IDE drivers at boot whatever it was installed on: nothing to prepare
       if (windows && drivesAtFirstBoot(m, true)) continue;
       if (windows) {
+        const build = drv.windowsPackage ? targetBuild(input, plan, m.target.id, label) : null;
         add({
           id: `step:boot-start:${drv.key}`,
           kind: 'step',
           severity: boot ? 'blocker' : 'warning',
-          title: `install the ${drv.windows ?? drv.key} storage driver${drv.windowsPackage ? ` (${drv.windowsPackage})` : ' (in the box)'} in ${label} and make it boot-start before the move`,
+          title: `install the ${drv.windows ?? drv.key} storage driver${drv.windowsPackage ? ` (${drv.windowsPackage}${buildWords(build)})` : ' (in the box)'} in ${label} and make it boot-start before the move`,
           trigger: `${m.target.id} moves ${via}${boot ? '; it holds the boot disk' : ''}`,
           when: 'before-move',
           bootCritical: boot,
@@ -328,6 +346,7 @@ export function preflightFor(input: MoveInput, plan: Plan, mapping: DeviceMappin
             ...(drv.windowsPackage === null
               ? []
               : [{ rule: 'move.windows-boot-start', source: drv.key.startsWith('virtio') ? SOURCES.virtioWin : SOURCES.virtV2v }]),
+            ...buildEvidence(build),
           ],
         });
         if (boot)
@@ -362,17 +381,21 @@ export function preflightFor(input: MoveInput, plan: Plan, mapping: DeviceMappin
         });
       }
     } else if (m.role === 'nic') {
+      const build = drv && windows && drv.windowsPackage ? targetBuild(input, plan, m.target.id, label) : null;
       if (drv && (windows ? drv.windowsPackage : true))
         add({
           id: `step:nic-driver:${drv.key}`,
           kind: 'step',
           severity: 'warning',
           title: windows
-            ? `install the ${drv.windows} network driver (${drv.windowsPackage}) in ${label} before the move`
+            ? `install the ${drv.windows} network driver (${drv.windowsPackage}${buildWords(build)}) in ${label} before the move`
             : `make sure ${label} has ${drv.linux.join(', ')} (modinfo ${drv.linux.at(-1)})`,
           trigger: `${m.target.id} moves ${via}`,
           when: 'before-move',
-          evidence: [{ record: records[1], rule: 'move.nic-driver', source: windows ? SOURCES.virtioWin : SOURCES.virtV2v }],
+          evidence: [
+            { record: records[1], rule: 'move.nic-driver', source: windows ? SOURCES.virtioWin : SOURCES.virtV2v },
+            ...buildEvidence(build),
+          ],
         });
       // Linux: the rename is the curated known issue linux-nic-rename (seed/curated/known-issues.yaml)
       if (windows)
