@@ -14,11 +14,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApiKey } from '../src/catalogue/accounts.ts';
 import { SYSTEM } from '../src/catalogue/actor.ts';
+import pg from 'pg';
 import { catalogueDatabase, openFds, percentile, ROOT, rssMiB, sleep, type Started, startService } from './lib/harness.ts';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
 const SAMPLE_S = Number(process.env.SOAK_SAMPLE_SECONDS ?? 10);
 const READERS = Number(process.env.SOAK_READERS ?? 6);
+const WRITERS = Number(process.env.SOAK_WRITERS ?? 2);
+const SUBSCRIBERS = Number(process.env.SOAK_SUBSCRIBERS ?? 4);
+const POLLERS = Number(process.env.SOAK_POLLERS ?? 20);
 
 interface Instance {
   name: string;
@@ -67,98 +71,186 @@ const SUBMIT = `mutation($records: [CompatibilityRecordInput!]!, $key: String!) 
 }`;
 const REVIEW = `mutation($id: ID!) { reviewRecord(id: $id, decision: ACCEPTED, reason: "soak") { id reviewState } }`;
 
-function svg(samples: Array<{ t: number; rss: Record<string, number>; p99: number }>, names: string[]): string {
-  const W = 800;
-  const H = 300;
-  const pad = 40;
+interface Sample {
+  t: number;
+  rss: Record<string, number>;
+  fds: Record<string, number>;
+  /** Connections to the soak's database (both instances' pools, their LISTEN connections, the soak's own). */
+  pgConnections: number;
+  /** Of those, the ones whose last statement was a LISTEN: one per instance. */
+  listeners: number;
+  p99: number;
+  reads: number;
+  events: number;
+}
+
+/** Least-squares slope of y over t (per second). */
+function slope(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  const mt = points.reduce((a, [t]) => a + t, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const num = points.reduce((a, [t, y]) => a + (t - mt) * (y - my), 0);
+  const den = points.reduce((a, [t]) => a + (t - mt) ** 2, 0);
+  return den === 0 ? Number.NaN : num / den;
+}
+
+/** Three panels over time: RSS per instance, p99 of reads, descriptors and database connections. */
+function svg(samples: Sample[], names: string[], killedAt: number | null): string {
+  const W = 860;
+  const PH = 170; // panel height
+  const pad = { l: 60, r: 190, t: 34, gap: 34 };
   const tMax = Math.max(1, ...samples.map((s) => s.t));
-  const rMax = Math.max(1, ...samples.flatMap((s) => names.map((n) => s.rss[n] ?? 0)));
-  const pMax = Math.max(1, ...samples.map((s) => s.p99));
-  const x = (t: number) => pad + (t / tMax) * (W - 2 * pad);
-  const line = (ys: number[], max: number, color: string) =>
-    `<polyline fill="none" stroke="${color}" stroke-width="2" points="${samples.map((s, i) => `${x(s.t).toFixed(1)},${(H - pad - ((ys[i] ?? 0) / max) * (H - 2 * pad)).toFixed(1)}`).join(' ')}"/>`;
-  const colors = ['#1f77b4', '#2ca02c'];
+  const x = (t: number) => pad.l + (t / tMax) * (W - pad.l - pad.r);
+  const colors = ['#1f77b4', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#ff7f0e'];
+  const panels: Array<{ title: string; unit: string; series: Array<{ label: string; ys: number[] }> }> = [
+    { title: 'RSS per instance', unit: 'MiB', series: names.map((n) => ({ label: `RSS ${n}`, ys: samples.map((s) => s.rss[n] ?? 0) })) },
+    { title: 'p99 of reads in each sample window', unit: 'ms', series: [{ label: 'p99 reads', ys: samples.map((s) => s.p99) }] },
+    {
+      title: 'open descriptors per instance; connections to the database',
+      unit: '',
+      series: [
+        ...names.map((n) => ({ label: `fds ${n}`, ys: samples.map((s) => s.fds[n] ?? 0) })),
+        { label: 'pg connections', ys: samples.map((s) => s.pgConnections) },
+        { label: 'LISTEN connections', ys: samples.map((s) => s.listeners) },
+      ],
+    },
+  ];
+  const out: string[] = [];
+  let c = 0;
+  panels.forEach((p, k) => {
+    const top = pad.t + k * (PH + pad.gap);
+    const max = Math.max(1, ...p.series.flatMap((s) => s.ys));
+    const y = (v: number) => top + PH - (v / max) * PH;
+    out.push(`<text x="${pad.l}" y="${top - 8}" font-weight="bold">${p.title}</text>`);
+    out.push(`<line x1="${pad.l}" y1="${top + PH}" x2="${W - pad.r}" y2="${top + PH}" stroke="#000"/>`);
+    out.push(`<line x1="${pad.l}" y1="${top}" x2="${pad.l}" y2="${top + PH}" stroke="#000"/>`);
+    for (const f of [0, 0.5, 1]) {
+      out.push(`<text x="${pad.l - 6}" y="${y(max * f) + 4}" text-anchor="end">${Math.round(max * f)}${p.unit ? ` ${p.unit}` : ''}</text>`);
+      out.push(`<line x1="${pad.l}" y1="${y(max * f)}" x2="${W - pad.r}" y2="${y(max * f)}" stroke="#ddd"/>`);
+    }
+    if (killedAt !== null)
+      out.push(`<line x1="${x(killedAt)}" y1="${top}" x2="${x(killedAt)}" y2="${top + PH}" stroke="#000" stroke-dasharray="4 3"/>`);
+    p.series.forEach((s, i) => {
+      const color = colors[c++ % colors.length];
+      const pts = s.ys.map((v, j) => `${x(samples[j]?.t ?? 0).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+      out.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${pts}"/>`);
+      out.push(`<text x="${W - pad.r + 10}" y="${top + 14 + i * 16}" fill="${color}">${s.label}</text>`);
+    });
+  });
+  const H = pad.t + panels.length * (PH + pad.gap);
+  const bottom = pad.t + (panels.length - 1) * (PH + pad.gap) + PH;
+  for (const f of [0, 0.25, 0.5, 0.75, 1])
+    out.push(`<text x="${x(tMax * f)}" y="${bottom + 16}" text-anchor="middle">${Math.round((tMax * f) / 60)} min</text>`);
+  if (killedAt !== null) out.push(`<text x="${x(killedAt) + 4}" y="${pad.t + 12}">instance B killed</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="${pad}" y="20">soak: RSS per instance (MiB, max ${rMax}) and p99 (ms, max ${pMax}) over ${Math.round(tMax)} s</text>
-${names
-  .map((n, i) =>
-    line(
-      samples.map((s) => s.rss[n] ?? 0),
-      rMax,
-      colors[i] ?? '#888',
-    ),
-  )
-  .join('\n')}
-${line(
-  samples.map((s) => s.p99),
-  pMax,
-  '#d62728',
-)}
-${names.map((n, i) => `<text x="${W - 160}" y="${40 + i * 16}" fill="${colors[i]}">RSS ${n}</text>`).join('')}
-<text x="${W - 160}" y="${40 + names.length * 16}" fill="#d62728">p99 (all requests)</text>
-<line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="#000"/>
-</svg>`;
+${out.join('\n')}
+</svg>
+`;
 }
 
 async function main() {
-  const { url, db } = await catalogueDatabase('_soak');
+  const { url, name, db } = await catalogueDatabase('_soak');
   GUESTS = (
     await db.sql.query<{ s: string }>(`SELECT "shortIds"[1] AS s FROM "GuestOS" WHERE cardinality("shortIds") > 0 ORDER BY id LIMIT 40`)
   ).map((r) => r.s);
   const submitter = (await createApiKey({ db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: 'qemu', label: 'soak' })).key;
   const maintainer = (await createApiKey({ db, actor: SYSTEM }, { role: 'MAINTAINER', vendorId: null, label: 'soak' })).key;
+  // The sampler's own connection, outside the instances' pools (it counts itself out).
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
   const env: Record<string, string> = {}; // REDIS_URL, when set, reaches the instances with the rest of the environment
   const instances: Instance[] = [await start('A', url, env), await start('B', url, env)];
   const live = () => instances.filter((i) => i.alive);
-  const other = (i: Instance) => live().find((x) => x !== i) ?? i;
+  let rr = 0;
+  /** What a load balancer does: the next live instance, round robin; `not` when retrying after a failure there. */
+  const next = (not?: Instance): Instance => {
+    const l = live().filter((i) => i !== not);
+    const pool = l.length ? l : live();
+    return pool[rr++ % Math.max(1, pool.length)] ?? (instances[0] as Instance);
+  };
   const snapshot = (await fetch(`${instances[0]?.url}/snapshot`).catch(() => undefined))?.status === 200;
   console.log(
-    `soak: ${MINUTES} min, samples every ${SAMPLE_S} s, ${READERS} readers, snapshot polls ${snapshot ? 'on' : 'off (no /snapshot)'}`,
+    `soak: ${MINUTES} min on ${name}, samples every ${SAMPLE_S} s; ${READERS} readers, ${WRITERS} writers (submit, then a maintainer accepts), ` +
+      `${SUBSCRIBERS} subscribers, ${snapshot ? `${POLLERS} snapshot pollers (1/s each)` : 'no snapshot polls (no /snapshot)'}; instance B killed halfway`,
   );
 
   const until = Date.now() + MINUTES * 60_000;
   const started = Date.now();
   let window: number[] = [];
   const errors: string[] = [];
-  let requests = 0;
+  const counts = { reads: 0, readRetries: 0, polls: 0, polls304: 0, pollDeltas: 0, pollErrors: 0, events: 0, subscriptions: 0 };
   const acknowledged = new Map<string, string>(); // idempotency key -> record id
-  let events = 0;
+  // the kill: armed halfway; the next submission sent to B is followed by B's SIGKILL 0–30 ms later
+  const kill = {
+    armed: false,
+    at: null as number | null,
+    inFlight: new Set<string>(), // keys of submissions sent to B when it was killed
+    retried: 0,
+    replayed: 0,
+    done: null as Promise<void> | null,
+    restartedAt: null as number | null,
+  };
+  const killB = async () => {
+    const b = instances[1] as Instance;
+    kill.at = (Date.now() - started) / 1000;
+    console.log(`  t=${kill.at.toFixed(0).padStart(5)} s  killing instance B (SIGKILL) with a submission in flight; clients retry on A`);
+    await b.s.stop('SIGKILL');
+    instances[1] = await start('B', url, env);
+    kill.restartedAt = (Date.now() - started) / 1000;
+    console.log(`  instance B started again after ${(kill.restartedAt - kill.at).toFixed(1)} s`);
+  };
 
-  const reader = async (n: number) => {
-    let inst = instances[n % instances.length] as Instance;
+  const reader = async () => {
     while (Date.now() < until) {
-      if (!inst.alive) inst = other(inst);
       const r = pick(READS);
+      let inst = next();
       const t0 = performance.now();
-      try {
-        const res = await gql(inst.url, r.query, r.vars());
-        if (res.status !== 200 || res.body.errors)
-          errors.push(`${inst.name} read ${res.status} ${JSON.stringify(res.body.errors)?.slice(0, 200)}`);
-        window.push(performance.now() - t0);
-        requests++;
-      } catch {
-        // The instance went away mid-request: the client tries the other one.
-        inst = other(inst);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          const res = await gql(inst.url, r.query, r.vars());
+          if (res.status !== 200 || res.body.errors)
+            errors.push(`${inst.name} read ${res.status} ${JSON.stringify(res.body.errors)?.slice(0, 200)}`);
+          window.push(performance.now() - t0);
+          counts.reads++;
+          break;
+        } catch (err) {
+          // the instance went away mid-request: the client tries another one
+          counts.readRetries++;
+          if (attempt === 4) errors.push(`read on ${inst.name}: ${(err as Error).message}`);
+          inst = next(inst);
+        }
       }
     }
   };
 
-  const writer = async () => {
+  const writer = async (w: number) => {
     for (let n = 0; Date.now() < until; n++) {
-      const key = `soak-${n}`;
+      const key = `soak-w${w}-${n}`;
       const record = {
         guest: pick(GUESTS),
         hypervisorRelease: 'kvm:8.2',
         status: 'WORKS',
-        evidence: { notes: `soak ${n}`, date: '2026-11-29' },
+        evidence: { notes: `soak w${w} ${n}`, date: '2026-11-29' },
       };
-      let inst = live()[n % live().length] as Instance;
+      let inst = next();
       for (let attempt = 0; attempt < 20; attempt++) {
         try {
-          const s = await gql(inst.url, SUBMIT, { records: [record], key }, submitter);
-          const id = s.body.data?.submitCompatibilityRecords?.records?.[0]?.record?.id as string | undefined;
+          const sent = gql(inst.url, SUBMIT, { records: [record], key }, submitter);
+          if (kill.armed && inst === instances[1]) {
+            kill.armed = false;
+            kill.inFlight.add(key);
+            kill.done = sleep(Math.random() * 30).then(killB);
+          }
+          const s = await sent;
+          const result = s.body.data?.submitCompatibilityRecords;
+          const id = result?.records?.[0]?.record?.id as string | undefined;
           if (!id) throw new Error(`submit ${s.status} ${JSON.stringify(s.body).slice(0, 300)}`);
+          if (attempt > 0) {
+            kill.retried++;
+            if (result.replayed) kill.replayed++;
+          }
           acknowledged.set(key, id);
           const rv = await gql(inst.url, REVIEW, { id }, maintainer);
           if (rv.body.data?.reviewRecord?.reviewState !== 'ACCEPTED' && !/already/.test(JSON.stringify(rv.body))) {
@@ -167,7 +259,8 @@ async function main() {
           break;
         } catch (err) {
           if (attempt === 19) errors.push(`write ${key}: ${(err as Error).message}`);
-          inst = other(inst);
+          // the same idempotency key on another instance: a submission B stored before it died is answered, not stored again
+          inst = next(inst);
           await sleep(200);
         }
       }
@@ -175,9 +268,9 @@ async function main() {
     }
   };
 
-  const subscriber = async (n: number) => {
+  const subscriber = async () => {
     while (Date.now() < until) {
-      const inst = live()[n % live().length] as Instance;
+      const inst = next();
       const ac = new AbortController();
       const stop = setTimeout(() => ac.abort(), Math.max(0, until - Date.now()));
       try {
@@ -187,14 +280,16 @@ async function main() {
           body: JSON.stringify({ query: 'subscription { compatibilityChanged { seq } }' }),
           signal: ac.signal,
         });
-        const reader = res.body?.getReader();
+        counts.subscriptions++;
+        const body = res.body?.getReader();
+        const text = new TextDecoder();
         for (;;) {
-          const chunk = await reader?.read();
+          const chunk = await body?.read();
           if (!chunk || chunk.done) break;
-          events += (new TextDecoder().decode(chunk.value).match(/event: next/g) ?? []).length;
+          counts.events += (text.decode(chunk.value, { stream: true }).match(/event: next/g) ?? []).length;
         }
       } catch {
-        // killed instance or the end: reconnect (or stop)
+        // the instance was killed, or the end: subscribe again (or stop)
       } finally {
         clearTimeout(stop);
       }
@@ -202,61 +297,71 @@ async function main() {
     }
   };
 
-  const poller = async (n: number) => {
-    let etag = '';
+  // A runtime keeping its catalogue copy current, as syncCatalogue() does: If-None-Match and ?since= the version held.
+  const poller = async () => {
+    let version = '';
     while (Date.now() < until) {
-      const inst = live()[n % live().length] as Instance;
+      const inst = next();
       try {
-        const res = await fetch(`${inst.url}/snapshot`, {
-          headers: etag ? { 'if-none-match': etag } : {},
+        const res = await fetch(`${inst.url}/snapshot${version ? `?since=${version}` : ''}`, {
+          headers: { 'accept-encoding': 'br', ...(version ? { 'if-none-match': `"${version}"` } : {}) },
           signal: AbortSignal.timeout(30_000),
         });
-        etag = res.headers.get('etag') ?? etag;
-        await res.arrayBuffer();
-        requests++;
+        const body = await res.arrayBuffer();
+        counts.polls++;
+        if (res.status === 304) counts.polls304++;
+        else if (res.status === 200) {
+          version = (JSON.parse(Buffer.from(body).toString('utf8')) as { version: string }).version;
+          if (res.headers.get('x-snapshot-kind') === 'delta') counts.pollDeltas++;
+        } else errors.push(`${inst.name} snapshot ${res.status}`);
       } catch {
-        // retried on the next round
+        counts.pollErrors++; // polled again on the next round
       }
       await sleep(1000);
     }
   };
 
-  const samples: Array<{ t: number; rss: Record<string, number>; fds: Record<string, number>; p99: number; n: number }> = [];
-  let killed = false;
+  const samples: Sample[] = [];
+  let lastEvents = 0;
   const sampler = async () => {
     while (Date.now() < until) {
       await sleep(SAMPLE_S * 1000);
       const t = (Date.now() - started) / 1000;
       const w = window;
       window = [];
-      const s = {
+      const [conn] = (
+        await admin.query<{ n: number; listen: number }>(
+          `SELECT count(*)::int AS n, count(*) FILTER (WHERE query ILIKE 'LISTEN %')::int AS listen
+             FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+        )
+      ).rows;
+      const s: Sample = {
         t,
         rss: Object.fromEntries(instances.map((i) => [i.name, rssMiB(i.s.pid)])),
         fds: Object.fromEntries(instances.map((i) => [i.name, openFds(i.s.pid)])),
+        pgConnections: conn?.n ?? 0,
+        listeners: conn?.listen ?? 0,
         p99: Math.round(percentile(w, 0.99) || 0),
-        n: w.length,
+        reads: w.length,
+        events: counts.events - lastEvents,
       };
+      lastEvents = counts.events;
       samples.push(s);
       console.log(
-        `  t=${t.toFixed(0).padStart(5)} s  ${instances.map((i) => `${i.name}: ${s.rss[i.name]} MiB ${s.fds[i.name]} fds`).join('  ')}  reads ${w.length}  p99 ${s.p99} ms  events ${events}  submissions ${acknowledged.size}  errors ${errors.length}`,
+        `  t=${t.toFixed(0).padStart(5)} s  ${instances.map((i) => `${i.name}: ${s.rss[i.name]} MiB ${s.fds[i.name]} fds`).join('  ')}  pg ${s.pgConnections} (LISTEN ${s.listeners})  reads ${w.length}  p99 ${s.p99} ms  events +${s.events}  submissions ${acknowledged.size}  errors ${errors.length}`,
       );
-      if (!killed && Date.now() - started > (until - started) / 2) {
-        killed = true;
-        const b = instances[1] as Instance;
-        console.log('  killing instance B (SIGKILL) under load; clients retry on A; B is started again');
-        await b.s.stop('SIGKILL');
-        instances[1] = await start('B', url, env);
-      }
+      if (kill.at === null && !kill.armed && Date.now() - started > (until - started) / 2) kill.armed = true;
     }
   };
 
   await Promise.all([
     sampler(),
-    writer(),
-    ...Array.from({ length: READERS }, (_, i) => reader(i)),
-    ...Array.from({ length: 4 }, (_, i) => subscriber(i)),
-    ...(snapshot ? Array.from({ length: 20 }, (_, i) => poller(i)) : []),
+    ...Array.from({ length: WRITERS }, (_, i) => writer(i)),
+    ...Array.from({ length: READERS }, () => reader()),
+    ...Array.from({ length: SUBSCRIBERS }, () => subscriber()),
+    ...(snapshot ? Array.from({ length: POLLERS }, () => poller()) : []),
   ]);
+  await kill.done;
 
   // Nothing acknowledged is lost, and no retried submission was stored twice.
   const ids = [...acknowledged.values()];
@@ -264,15 +369,28 @@ async function main() {
   const [dupes] = await db.sql.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM (SELECT "evidenceNotes" FROM "CompatibilityRecord" WHERE "evidenceNotes" LIKE 'soak %' GROUP BY "evidenceNotes" HAVING count(*) > 1) d`,
   );
+  const [stored] = await db.sql.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "CompatibilityRecord" WHERE "evidenceNotes" LIKE 'soak %'`,
+  );
+  const inFlight = [...kill.inFlight].map((k) => ({ k, id: acknowledged.get(k) }));
+  const inFlightStored = inFlight.length
+    ? await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "CompatibilityRecord" WHERE id = ANY($1::text[])`, [
+        inFlight.flatMap((x) => (x.id ? [x.id] : [])),
+      ])
+    : [];
   for (const i of instances) await i.s.stop();
+  await admin.end();
   await db.close();
 
   const outDir = join(ROOT, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(
     join(outDir, 'soak.csv'),
-    `t_s,${instances.map((i) => `rss_${i.name}_mib,fds_${i.name}`).join(',')},p99_ms,reads\n${samples
-      .map((s) => `${s.t.toFixed(0)},${instances.map((i) => `${s.rss[i.name]},${s.fds[i.name]}`).join(',')},${s.p99},${s.n}`)
+    `t_s,${instances.map((i) => `rss_${i.name}_mib,fds_${i.name}`).join(',')},pg_connections,listen_connections,p99_ms,reads,events\n${samples
+      .map(
+        (s) =>
+          `${s.t.toFixed(0)},${instances.map((i) => `${s.rss[i.name]},${s.fds[i.name]}`).join(',')},${s.pgConnections},${s.listeners},${s.p99},${s.reads},${s.events}`,
+      )
       .join('\n')}\n`,
   );
   writeFileSync(
@@ -280,23 +398,54 @@ async function main() {
     svg(
       samples,
       instances.map((i) => i.name),
+      kill.at,
     ),
   );
-  const first = samples.slice(1, 4);
-  const last = samples.slice(-3);
+
+  // Early and late: the samples after the first fifth (start-up and the first requests' allocations)
+  // against the last fifth; B's after its restart. The slope over the same span, MiB per 10 minutes.
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  console.log(`\nsoak summary (${MINUTES} min, ${requests} requests, ${events} subscription events):`);
+  const span = (from: number, to: number) => samples.filter((s) => s.t >= from && s.t <= to);
+  const end = samples.at(-1)?.t ?? 0;
+  const report = (label: string, from: number) => {
+    const settled = span(from + (end - from) / 5, end);
+    const early = settled.slice(0, Math.max(1, Math.floor(settled.length / 4)));
+    const late = settled.slice(-Math.max(1, Math.floor(settled.length / 4)));
+    const per10 = (f: (s: Sample) => number) => slope(settled.map((s) => [s.t, f(s)])) * 600;
+    const name = label.split(' ')[0] as string;
+    console.log(
+      `  ${label}: RSS ${avg(early.map((s) => s.rss[name] ?? 0)).toFixed(0)} MiB early, ${avg(late.map((s) => s.rss[name] ?? 0)).toFixed(0)} MiB late, slope ${per10((s) => s.rss[name] ?? 0).toFixed(1)} MiB/10 min; ` +
+        `fds ${avg(early.map((s) => s.fds[name] ?? 0)).toFixed(0)} early, ${avg(late.map((s) => s.fds[name] ?? 0)).toFixed(0)} late, slope ${per10((s) => s.fds[name] ?? 0).toFixed(1)}/10 min ` +
+        `(samples ${settled[0]?.t.toFixed(0)}–${end.toFixed(0)} s)`,
+    );
+  };
+  const pgEarly = samples.slice(1, Math.max(2, Math.floor(samples.length / 4)));
+  const pgLate = samples.slice(-Math.max(1, Math.floor(samples.length / 4)));
+  const thirds = [0, 1, 2].map((k) => span((end * k) / 3, (end * (k + 1)) / 3).map((s) => s.p99));
   console.log(
-    `  instance A RSS: ${avg(first.map((s) => s.rss.A ?? 0)).toFixed(0)} MiB early, ${avg(last.map((s) => s.rss.A ?? 0)).toFixed(0)} MiB late`,
+    `\nsoak summary (${MINUTES} min): ${counts.reads} reads (${counts.readRetries} retried on the other instance), ${counts.polls} snapshot polls ` +
+      `(${counts.polls304} answered 304, ${counts.pollDeltas} deltas, ${counts.pollErrors} failed and were polled again), ${counts.subscriptions} subscriptions opened, ${counts.events} subscription events`,
+  );
+  report('A (whole run)', 0);
+  report('B (after its restart)', kill.restartedAt ?? 0);
+  console.log(
+    `  database connections: ${avg(pgEarly.map((s) => s.pgConnections)).toFixed(1)} early, ${avg(pgLate.map((s) => s.pgConnections)).toFixed(1)} late, ` +
+      `max ${Math.max(...samples.map((s) => s.pgConnections))}; LISTEN connections min ${Math.min(...samples.map((s) => s.listeners))}, max ${Math.max(...samples.map((s) => s.listeners))}`,
   );
   console.log(
-    `  instance A fds: ${avg(first.map((s) => s.fds.A ?? 0)).toFixed(0)} early, ${avg(last.map((s) => s.fds.A ?? 0)).toFixed(0)} late`,
+    `  p99 of reads per sample window, median of each third: ${thirds.map((xs) => `${percentile(xs, 0.5)} ms`).join(', ')} ` +
+      `(max ${Math.max(...samples.map((s) => s.p99))} ms)`,
   );
-  console.log(`  p99: ${avg(first.map((s) => s.p99)).toFixed(0)} ms early, ${avg(last.map((s) => s.p99)).toFixed(0)} ms late`);
-  console.log(`  submissions acknowledged ${ids.length}, found in the database ${found.length}, stored twice ${dupes?.n ?? 0}`);
+  console.log(
+    `  kill: ${kill.at === null ? 'did not happen' : `at ${kill.at.toFixed(0)} s; submissions in flight on B: ${inFlight.length}, acknowledged after retry on the other instance: ${inFlight.filter((x) => x.id).length}, stored: ${inFlightStored[0]?.n ?? 0}`}; ` +
+      `submissions that needed a retry: ${kill.retried} (${kill.replayed} answered as replays of what B had stored)`,
+  );
+  console.log(
+    `  submissions acknowledged ${ids.length}, found in the database ${found.length}, soak records stored ${stored?.n ?? 0}, stored twice ${dupes?.n ?? 0}`,
+  );
   console.log(`  errors: ${errors.length}${errors.length ? `\n    ${errors.slice(0, 10).join('\n    ')}` : ''}`);
   console.log(`  plot: bench/results/soak.svg, samples: bench/results/soak.csv`);
-  if (found.length !== ids.length || (dupes?.n ?? 0) > 0) process.exitCode = 1;
+  if (found.length !== ids.length || (dupes?.n ?? 0) > 0 || kill.at === null) process.exitCode = 1;
 }
 
 main().catch((err) => {
