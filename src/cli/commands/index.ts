@@ -31,6 +31,11 @@ export const entries: CommandEntry[] = [
     'plan a VM and boot it with QEMU on a serial console; with the test guest, check the plan from inside',
     () => import('./boot.ts'),
   ),
+  lazy(
+    'catalogue sync',
+    "bring the local catalogue copy (what plan --offline reads) up to the service's: 304, a delta or the whole snapshot",
+    () => import('./catalogue-sync.ts'),
+  ),
   lazy('db migrate', 'apply pending migrations (embedded database, or DATABASE_URL)', async () => ({
     command: (await import('./db.ts')).migrateCommand,
   })),
