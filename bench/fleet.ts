@@ -14,7 +14,8 @@
 // published through GraphQL; a runtime that gets the delta takes its version. Printed: the offered
 // and achieved request rates, latency p50/p99 (all, and from the write until every runtime has it),
 // the service's CPU, bytes sent per kind, and the time from the write's commit until the last
-// runtime has the new version.
+// runtime has the new version. FLEET_CALIBRATE=1 runs the generator alone against a server that
+// answers 304 at once, to show what it can offer on the machine as it is.
 import { type ChildProcess, fork } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ import { brotliDecompressSync } from 'node:zlib';
 import { createApiKey } from '../src/catalogue/accounts.ts';
 import { SYSTEM } from '../src/catalogue/actor.ts';
 import type { WorkerResult } from './fleet-worker.ts';
-import { catalogueDatabase, cpuSeconds, loadAverage, percentile, ROOT, sleep, startService } from './lib/harness.ts';
+import { catalogueDatabase, cpuSeconds, loadAverage, percentile, ROOT, sleep, startProcess, startService } from './lib/harness.ts';
 
 const N = Number(process.env.FLEET_RUNTIMES ?? 10000);
 const INTERVAL = Number(process.env.FLEET_INTERVAL_S ?? 10) * 1000;
@@ -73,7 +74,70 @@ function startWorker(): Promise<Worker> {
   });
 }
 
+/** Starts FLEET_WORKERS workers polling `port` as N runtimes holding `v0`; resolves with the schedules' start (epoch ms). */
+async function launch(workers: Worker[], port: number, v0: string): Promise<number> {
+  for (let w = 0; w < WORKERS; w++) workers.push(await startWorker());
+  const t0 = Date.now() + 100;
+  workers.forEach((w, k) => {
+    const from = Math.floor((N * k) / WORKERS);
+    const to = Math.floor((N * (k + 1)) / WORKERS);
+    w.child.send({
+      type: 'start',
+      port,
+      runtimes: to - from,
+      intervalMs: INTERVAL,
+      version: v0,
+      sockets: Math.max(1, Math.round(CONNECTIONS / WORKERS)),
+      t0,
+    });
+  });
+  return t0;
+}
+
+/**
+ * The generator alone (FLEET_CALIBRATE=1): the same workers against a server that answers every poll
+ * 304 at once (a process of its own, like the service), for WRITE_AFTER + one interval. What it
+ * reaches is what the generator can offer on this machine now; below the offered rate, the fleet
+ * figures measure the generator too.
+ */
+export async function fleetCalibration(): Promise<void> {
+  const server = await startProcess(
+    [
+      '-e',
+      `require('node:http').createServer((q, s) => { s.writeHead(304, { etag: '"1.1"', 'cache-control': 'no-cache', vary: 'Accept-Encoding' }); s.end(); })` +
+        `.listen(0, '127.0.0.1', function () { console.log('listening ' + this.address().port); });`,
+    ],
+    {},
+    /listening (\d+)/,
+  );
+  const workers: Worker[] = [];
+  try {
+    console.log(
+      `generator calibration: ${N} runtimes every ${INTERVAL / 1000} s (${((N / INTERVAL) * 1000).toFixed(0)}/s offered) from ${WORKERS} processes over ${CONNECTIONS} connections against a server that answers 304 at once`,
+    );
+    console.log(`load average before: ${loadAverage()}`);
+    const t0 = await launch(workers, server.port, '1.1');
+    const cpu0 = cpuSeconds(server.pid);
+    await sleep(t0 + WRITE_AFTER + INTERVAL - Date.now());
+    for (const w of workers) w.child.send({ type: 'stop' });
+    const results = await Promise.all(workers.map((w) => w.result));
+    const elapsed = (Date.now() - t0) / 1000;
+    const total = results.reduce((n, r) => n + r.ms.length, 0);
+    const lag = results.flatMap((r) => r.lag);
+    const ms = results.flatMap((r) => r.ms);
+    console.log(
+      `${total} requests in ${elapsed.toFixed(1)} s: ${(total / elapsed).toFixed(0)}/s achieved; lateness p50 ${q(lag, 0.5).toFixed(0)} ms, p99 ${q(lag, 0.99).toFixed(0)} ms; ` +
+        `latency p50 ${q(ms, 0.5).toFixed(1)} ms, p99 ${q(ms, 0.99).toFixed(1)} ms; generator CPU ${results.reduce((n, r) => n + r.cpuS, 0).toFixed(1)} s, server CPU ${(cpuSeconds(server.pid) - cpu0).toFixed(1)} s`,
+    );
+    console.log(`load average after: ${loadAverage()}`);
+  } finally {
+    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
+    await server.stop();
+  }
+}
+
 export async function fleetBench(): Promise<void> {
+  if (process.env.FLEET_CALIBRATE === '1') return fleetCalibration();
   const { url, db } = await catalogueDatabase('_fleet');
   const { key } = await createApiKey({ db, actor: SYSTEM }, { role: 'SUBMITTER', vendorId: 'debian', label: 'fleet bench' });
   await db.close();
@@ -93,23 +157,8 @@ export async function fleetBench(): Promise<void> {
         `over ${CONNECTIONS} keep-alive connections; one write after ${WRITE_AFTER / 1000} s`,
     );
 
-    for (let w = 0; w < WORKERS; w++) workers.push(await startWorker());
-    const t0 = Date.now() + 100;
+    const t0 = await launch(workers, port, v0);
     const cpu0 = cpuSeconds(pid);
-    workers.forEach((w, k) => {
-      const from = Math.floor((N * k) / WORKERS);
-      const to = Math.floor((N * (k + 1)) / WORKERS);
-      w.child.send({
-        type: 'start',
-        port,
-        runtimes: to - from,
-        intervalMs: INTERVAL,
-        version: v0,
-        sockets: Math.max(1, Math.round(CONNECTIONS / WORKERS)),
-        t0,
-      });
-    });
-
     await sleep(t0 + WRITE_AFTER - Date.now());
     const cpuBeforeWrite = cpuSeconds(pid);
     const writeSent = Date.now();
