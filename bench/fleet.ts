@@ -13,7 +13,7 @@
 // the fleet asked at the rate it should). After FLEET_WRITE_AFTER_S seconds (default 12) one guest is
 // published through GraphQL; a runtime that gets the delta takes its version. Printed: the offered
 // and achieved request rates, latency p50/p99 (all, and from the write until every runtime has it),
-// the service's CPU, bytes sent per kind, and the time from the write's commit until the last
+// the service's CPU, bytes sent per kind, and the time from the write's answer until the last
 // runtime has the new version. FLEET_CALIBRATE=1 runs the generator alone against a server that
 // answers 304 at once, to show what it can offer on the machine as it is.
 import { type ChildProcess, fork } from 'node:child_process';
@@ -234,7 +234,7 @@ export async function fleetBench(): Promise<void> {
     );
     console.log(
       convergedAt !== null
-        ? `  every runtime had ${newVersion} ${((convergedAt - committedAt) / 1000).toFixed(2)} s after the write committed (poll interval ${INTERVAL / 1000} s)`
+        ? `  every runtime had ${newVersion} ${((convergedAt - committedAt) / 1000).toFixed(2)} s after the write was answered (poll interval ${INTERVAL / 1000} s)`
         : `  NOT converged within ${((deadline - committedAt) / 1000).toFixed(0)} s`,
     );
     console.log(

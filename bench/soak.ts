@@ -1,15 +1,19 @@
 // `npm run bench:soak` (SOAK_MINUTES, default 30): two service instances on one PostgreSQL database
-// under mixed load — reads (a guest, a page, the compatibility question), submissions reviewed by a
-// maintainer, compatibilityChanged subscriptions, and snapshot polls when the service has
-// /snapshot — sampled every SOAK_SAMPLE_SECONDS: each instance's RSS, open file descriptors
-// (connections and listeners) and the window's p99. Halfway, instance B is killed (SIGKILL) under
-// load and started again; clients retry on the other instance with the same idempotency key. At the
-// end: every acknowledged submission is in the database exactly once, and a plot of RSS and p99 over
-// time is written to bench/results/soak.svg (with the samples in soak.csv).
+// under the mixed load of issue 15, spread round robin as a load balancer would: reads (a guest, a
+// page of 50, the compatibility question), submissions a maintainer accepts, compatibilityChanged
+// subscriptions, and runtimes polling /snapshot as `catalogue sync` does. Every SOAK_SAMPLE_SECONDS:
+// each instance's RSS and open descriptors, the connections to the database and those holding a
+// LISTEN, and the p99 of the window's reads. Halfway, the next submission sent to instance B is
+// followed by B's SIGKILL; clients retry on the other instance (a submitter with the same
+// idempotency key) and B is started again. At the end: RSS and descriptors early and late with their
+// slope, connections, p99 per third, what became of the submission in flight, every acknowledged
+// submission found exactly once (exit 1 otherwise), and the plot bench/results/soak.svg (samples in
+// soak.csv).
 //
 // Environment: BENCH_DATABASE_URL and BENCH_DB_PREFIX (bench/lib/harness.ts; the scratch
 // database is <prefix>_soak), SOAK_MINUTES (30), SOAK_SAMPLE_SECONDS (10), SOAK_READERS (6),
-// REDIS_URL (optional, passed to the instances).
+// SOAK_WRITERS (2), SOAK_SUBSCRIBERS (4), SOAK_POLLERS (20), SOAK_KILL_DELAY_MS (30), REDIS_URL
+// (optional: it reaches the instances with the rest of the environment).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApiKey } from '../src/catalogue/accounts.ts';
@@ -23,6 +27,9 @@ const READERS = Number(process.env.SOAK_READERS ?? 6);
 const WRITERS = Number(process.env.SOAK_WRITERS ?? 2);
 const SUBSCRIBERS = Number(process.env.SOAK_SUBSCRIBERS ?? 4);
 const POLLERS = Number(process.env.SOAK_POLLERS ?? 20);
+// B's SIGKILL comes a random 0..SOAK_KILL_DELAY_MS after a submission is sent to it: short, the kill
+// lands before B commits; longer, sometimes after it commits and before it answers (a replay on retry).
+const KILL_DELAY_MS = Number(process.env.SOAK_KILL_DELAY_MS ?? 30);
 
 interface Instance {
   name: string;
@@ -182,7 +189,7 @@ async function main() {
   const errors: string[] = [];
   const counts = { reads: 0, readRetries: 0, polls: 0, polls304: 0, pollDeltas: 0, pollErrors: 0, events: 0, subscriptions: 0 };
   const acknowledged = new Map<string, string>(); // idempotency key -> record id
-  // the kill: armed halfway; the next submission sent to B is followed by B's SIGKILL 0–30 ms later
+  // the kill: armed halfway; the next submission sent to B is followed by B's SIGKILL 0–KILL_DELAY_MS later
   const kill = {
     armed: false,
     at: null as number | null,
@@ -241,7 +248,7 @@ async function main() {
           if (kill.armed && inst === instances[1]) {
             kill.armed = false;
             kill.inFlight.add(key);
-            kill.done = sleep(Math.random() * 30).then(killB);
+            kill.done = sleep(Math.random() * KILL_DELAY_MS).then(killB);
           }
           const s = await sent;
           const result = s.body.data?.submitCompatibilityRecords;
