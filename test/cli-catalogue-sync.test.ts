@@ -4,11 +4,11 @@
 // as it was (exit 1), and usage errors (exit 2).
 import assert from 'node:assert/strict';
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { planningDataFromCatalogue, readCatalogueIndex } from '../src/hypervisor-runtime/catalogue.ts';
 import { testTargets } from './helpers/db.ts';
+import { sink } from './helpers/sink.ts';
 import { REVIEW, SUBMIT, goodRecord, gqlOn, vendorApp, type VendorTestApp } from './helpers/vendor-fixtures.ts';
 import { tempDir } from './fixtures/runtime/load.ts';
 
@@ -24,15 +24,16 @@ async function close(server: Server | undefined) {
 }
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b) => (out += b));
-  stderr.on('data', (b) => (err += b));
+  const stdout = sink();
+  const stderr = sink();
   const home = tempDir('vc-sync-home-');
-  const code = await main(['catalogue', 'sync', ...argv], { stdout, stderr, env: { HOME: home, ...env }, cwd: home });
-  return { code, stdout: out, stderr: err };
+  const code = await main(['catalogue', 'sync', ...argv], {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    env: { HOME: home, ...env },
+    cwd: home,
+  });
+  return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
 for (const kind of testTargets()) {
