@@ -166,6 +166,11 @@ for (const kind of testTargets()) {
 
       const s = await gqlOn(t.app, SUBMIT, { records: [goodRecord()], key: 'snap-1' }, t.keys.acme);
       const id = s.data.submitCompatibilityRecords.records[0].record.id as string;
+      // a pending submission announces a change but moves no answer (nor the version): the build stays,
+      // and a fleet's polls are answered 304 without waiting for a rebuild
+      const pending = await fetch(`${base}/snapshot`, { headers: { 'if-none-match': `"${full.version}"` } });
+      assert.equal(pending.status, 304);
+      assert.equal(t.app.snapshot.builds, builds, 'a write that leaves the version as it was builds nothing');
       const r = await gqlOn(t.app, REVIEW, { id, decision: 'ACCEPTED', reason: 'ok' }, t.keys.maintainer);
       assert.equal(r.data.reviewRecord.reviewState, 'ACCEPTED');
 

@@ -10,8 +10,11 @@
 // rows in between. A `since` this instance no longer holds gets the full snapshot (`kind: "full"`).
 // gzip or br by Accept-Encoding, compressed once per version (deltas once per `since`).
 //
-// Built on first request per version, once however many ask at the same time, and dropped by the
-// catalogue-changed event (from this instance or, with Redis, another).
+// Built on first request per version, once however many ask at the same time. The catalogue-changed
+// event (from this instance or, with Redis, another) marks the build stale; the next request reads the
+// catalogue's version (one statement, shared by the requests that arrive meanwhile) and builds again only
+// if it moved: a write that changes no answer here (a pending submission, a key created) leaves the
+// build, and the polls of a fleet, as they were.
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
@@ -93,7 +96,7 @@ interface Past {
 
 export interface SnapshotRoute {
   handle(req: Request, res: Response): Promise<void>;
-  /** The catalogue changed: the next request builds the snapshot again. */
+  /** The catalogue may have changed: the next request builds the snapshot again if its version moved. */
   invalidate(): void;
   /** Builds of the whole snapshot so far (for tests: one per version, however many ask). */
   readonly builds: number;
@@ -104,6 +107,8 @@ const hashOf = (s: string) => createHash('sha256').update(s).digest('base64url')
 export function createSnapshotRoute(opts: { schema: GraphQLSchema; db: Database; services: Services }): SnapshotRoute {
   const { schema, db } = opts;
   let current: Promise<Built> | null = null;
+  /** A catalogue-changed event arrived since `current` was asked for: check its version first. */
+  let stale = false;
   const history = new Map<string, Past>();
   let builds = 0;
 
@@ -166,9 +171,16 @@ export function createSnapshotRoute(opts: { schema: GraphQLSchema; db: Database;
     }
   }
 
+  async function revalidate(held: Promise<Built>): Promise<Built> {
+    const b = await held.catch(() => null);
+    if (b && (await catalogueVersion({ db })) === b.version) return b;
+    return build();
+  }
+
   function snapshot(): Promise<Built> {
-    if (!current) {
-      const p = build();
+    if (!current || stale) {
+      const p = current && stale ? revalidate(current) : build();
+      stale = false;
       current = p;
       // a failed build is not kept: the next request tries again
       p.catch(() => {
@@ -230,7 +242,7 @@ export function createSnapshotRoute(opts: { schema: GraphQLSchema; db: Database;
       return builds;
     },
     invalidate() {
-      current = null;
+      stale = true;
     },
     async handle(req, res) {
       const since = typeof req.query.since === 'string' ? req.query.since : undefined;
