@@ -76,7 +76,9 @@ export interface EffectiveParavirtRow {
  * comes before every derived one: a rule never overrides what a vendor or the curated seed says.
  * A derived "no" is the guest's own or nothing: a rule found an older release lacking a feature,
  * which says nothing of a newer release that derives from it (the derivation takes an ancestor's
- * kernel as a lower bound, positives only, for the same reason).
+ * kernel as a lower bound, positives only, for the same reason). A derived "yes" marked
+ * `releaseOnly` (a feature later kernels removed, or one only some architectures have; see
+ * paravirt-derive.ts) is the guest's own or nothing too.
  */
 export const EFFECTIVE_PARAVIRT_SQL = `
   WITH RECURSIVE ${ANCESTORS_CTE}
@@ -84,7 +86,7 @@ export const EFFECTIVE_PARAVIRT_SQL = `
          a.root AS "guestId", p."featureId", p.supported, p."minKernel", p."minDriverVersion", p.notes,
          a.node AS "fromGuestId", p.basis::text AS basis, p.rule, p.reason, p.inputs, p.source, p."sourceRef"
     FROM anc a JOIN "GuestParavirtSupport" p ON p."guestId" = a.node
-   WHERE a.depth = 0 OR p.supported OR p.basis <> 'DERIVED'
+   WHERE a.depth = 0 OR p.basis <> 'DERIVED' OR (p.supported AND p.inputs->>'releaseOnly' IS NULL)
    ORDER BY a.root, p."featureId", (p.basis = 'DERIVED'), a.depth, a.rank`;
 
 export async function effectiveParavirt(sql: Sql, guestIds: readonly string[]): Promise<EffectiveParavirtRow[]> {

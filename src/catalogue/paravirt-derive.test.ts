@@ -71,6 +71,22 @@ describe('paravirt derivation', () => {
     expect(row(rows, 'old-child', 'xen-pvh')).toBeUndefined();
   });
 
+  it("marks a positive for a feature later kernels removed, or only some architectures have, as its release's only", () => {
+    const rows = run([
+      guest({ id: 'lenny', distro: 'debian', version: '5', kernel: '2.6.26', sourceRef: 'https://example.org/d' }),
+      guest({ id: 'u22', distro: 'ubuntu', version: '22.04' }),
+      guest({ id: 'w7', family: 'winnt', distro: 'win', version: '6.1' }),
+    ]);
+    // VMI: in [2.6.21, 2.6.37) on i686; a newer release deriving from lenny may be past the removal
+    expect(row(rows, 'lenny', 'vmware-vmi')).toMatchObject({ supported: true, inputs: { releaseOnly: true } });
+    // PVH: x86_64 only; a release deriving from this one may be 32-bit
+    expect(row(rows, 'u22', 'xen-pvh')?.inputs.releaseOnly).toBe(true);
+    // negatives and features no kernel lost are left as they are
+    expect(row(rows, 'u22', 'vmware-vmi')).toMatchObject({ supported: false });
+    expect(row(rows, 'u22', 'vmware-vmi')?.inputs.releaseOnly).toBeUndefined();
+    expect(row(rows, 'w7', 'hv-relaxed')?.inputs.releaseOnly).toBeUndefined();
+  });
+
   it('gives no negative for a kernel with backports, and honours a distribution Xen kernel', () => {
     const rows = run([guest({ id: 'r54', distro: 'rhel', version: '5.4' })]);
     expect(row(rows, 'r54', 'xen-pvh')).toBeUndefined();

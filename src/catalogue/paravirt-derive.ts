@@ -478,6 +478,12 @@ export function deriveParavirt(input: {
         inputs: { requires: r.requires, requiresRule: row.rule, requiresSource: row.sourceRef, ruleSource: r.sourceRef },
       });
     }
+  // A positive for a feature some kernels lost again (maxKernel: VMI left Linux in 2.6.37) or that
+  // only some architectures have says nothing of a newer release deriving from this one, which may
+  // run a kernel past the removal or on another architecture: it holds for its own release only
+  // (effective.ts does not pass it down; such a release derives its own answer from its kernel).
+  const releaseOnly = new Set(rules.linux.filter((r) => r.maxKernel || r.arch).map((r) => r.feature));
+  for (const row of out.values()) if (row.supported && releaseOnly.has(row.featureKey)) row.inputs = { ...row.inputs, releaseOnly: true };
   return [...out.values()].sort((a, b) =>
     a.guestId === b.guestId ? a.featureKey.localeCompare(b.featureKey) : a.guestId.localeCompare(b.guestId),
   );
