@@ -54,6 +54,7 @@ const RulesFile = z.strictObject({
         features: z.array(z.string()).min(1),
         minVersion: version,
         only: z.enum(['absent', 'present']).optional(),
+        arch: archs.optional(),
         notes: z.string().optional(),
         sourceRef: url,
       }),

@@ -152,6 +152,40 @@ describe('paravirt derivation', () => {
     expect(row(rows, 'o60', 'virtio')?.reason).toMatch(/6\.0 ≥ virtio's first openbsd release, 5\.3/);
   });
 
+  it('applies an architecture-limited BSD rule only to releases of those architectures', () => {
+    const fbsd = (id: string, version: string, architectures: string[]) =>
+      guest({ id, family: 'freebsd', distro: 'freebsd', version, architectures });
+    const rows = run(
+      [
+        fbsd('f13', '13.1', []),
+        fbsd('f13arm', '13.1', ['aarch64']),
+        fbsd('f13mix', '13.1', ['x86_64', 'aarch64']),
+        fbsd('f14', '14.0', []),
+      ],
+      {
+        rules: {
+          ...rules,
+          versions: [
+            {
+              family: 'freebsd',
+              features: ['virtio-mmio'],
+              minVersion: '14.0',
+              only: 'absent',
+              arch: ['i686', 'x86_64'],
+              sourceRef: 'https://example.org/fc',
+            },
+          ],
+        },
+      },
+    );
+    // no architecture recorded: an x86 PC, as osinfo-db has it
+    expect(row(rows, 'f13', 'virtio-mmio')).toMatchObject({ supported: false, rule: 'paravirt.os-version-min' });
+    expect(row(rows, 'f13', 'virtio-mmio')?.reason).toMatch(/13\.1 < virtio-mmio's first freebsd release, 14\.0 on i686\/x86_64/);
+    expect(row(rows, 'f13arm', 'virtio-mmio')).toBeUndefined();
+    expect(row(rows, 'f13mix', 'virtio-mmio')).toBeUndefined();
+    expect(row(rows, 'f14', 'virtio-mmio')).toBeUndefined();
+  });
+
   it("takes a vendor's statement about a range of releases over a backported kernel's version, both ways", () => {
     const rhel = (id: string, version: string) => guest({ id, distro: 'rhel', version });
     const rel = { distros: ['rhel'], features: ['virtio'], sourceRef: 'https://example.org/rhel5-guide' };

@@ -73,6 +73,11 @@ export interface VersionRule {
    * at or above it); `present`: only that releases at or above have it. Default: both.
    */
   only?: 'absent' | 'present';
+  /**
+   * The rule speaks of these architectures only: it applies to a release all of whose
+   * architectures are among them (virtio-mmio on x86 is not virtio-mmio on arm64).
+   */
+  arch?: string[];
   notes?: string;
   sourceRef: string;
 }
@@ -399,6 +404,7 @@ export function deriveParavirt(input: {
     for (const r of g.version && /^\d/.test(g.version) ? (rules.versions ?? []).filter((x) => x.family === g.family) : []) {
       const ok = compareVersion(version, r.minVersion) >= 0;
       if ((ok && r.only === 'absent') || (!ok && r.only === 'present')) continue;
+      if (r.arch && !arches.every((a) => r.arch?.includes(a))) continue;
       for (const featureKey of r.features)
         put({
           guestId: g.id,
@@ -409,8 +415,14 @@ export function deriveParavirt(input: {
           notes: r.notes ?? null,
           sourceRef: r.sourceRef,
           rule: 'paravirt.os-version-min',
-          reason: `${g.name} ${version} ${ok ? '≥' : '<'} ${featureKey}'s first ${g.family} release, ${r.minVersion}`,
-          inputs: { family: g.family, version, minVersion: r.minVersion, ruleSource: r.sourceRef },
+          reason: `${g.name} ${version} ${ok ? '≥' : '<'} ${featureKey}'s first ${g.family} release, ${r.minVersion}${r.arch ? ` on ${r.arch.join('/')}` : ''}`,
+          inputs: {
+            family: g.family,
+            version,
+            minVersion: r.minVersion,
+            ...(r.arch ? { arch: r.arch, guestArch: arches } : {}),
+            ruleSource: r.sourceRef,
+          },
         });
     }
 
