@@ -24,7 +24,7 @@ const OSINFO = '/usr/share/osinfo';
 const KVM_HOST = join(import.meta.dirname, '..', 'examples', 'hosts', 'kvm-x86_64.json');
 const XEN_HOST = join(import.meta.dirname, '..', 'examples', 'hosts', 'xen-x86_64.json');
 const HYPERVISORS = ['cloud-hypervisor', 'firecracker', 'hyperv', 'kvm', 'vmware', 'xen'];
-const FLOORS = { 'cloud-hypervisor': 647, firecracker: 489, hyperv: 595, kvm: 647, vmware: 496, xen: 552 };
+const FLOORS = { 'cloud-hypervisor': 658, firecracker: 551, hyperv: 607, kvm: 658, vmware: 536, xen: 599 };
 /** An UNKNOWN answer's reason names the input that is missing (src/catalogue/paravirt-derive.ts missingInput). */
 const MISSING =
   /no kernel version is curated|names no release version|names no numbered release|carries vendor backports|no rule covers the|rules \(.*\) do not decide|no Windows rule or driver build|no rule for .* applies/;
@@ -190,6 +190,28 @@ describe.skipIf(skipWith(!existsSync(OSINFO) && `${OSINFO} is not installed (apt
     // OpenBSD 5.2 lacks virtio and so virtio-mmio; OpenBSD 7.0, which derives from it, is not thereby NONE on Firecracker
     assert.equal(on('openbsd5.2', 'firecracker')?.status, 'NONE');
     assert.equal(on('openbsd7.0', 'firecracker')?.status, 'UNKNOWN');
+  });
+
+  it('answers the BSDs from their manual pages, SLES 11 SP3+ on Hyper-V from Microsoft, CirrOS from its kernel', () => {
+    const byShortId = new Map(guests.map((g) => [g.shortId, g]));
+    const on = (shortId: string, h: string) => {
+      const a = byShortId.get(shortId)?.paravirtAnswers.find((x) => x.hypervisor.key === h);
+      return a ? `${a.status}/${a.basis}` : 'missing';
+    };
+    // vmx(4) was ported for NetBSD 7.0
+    assert.equal(on('netbsd6.1', 'vmware'), 'NONE/DERIVED');
+    assert.equal(on('netbsd7.0', 'vmware'), 'PARAVIRTUAL/DERIVED');
+    // x86 FreeBSD before 14, NetBSD before 10 and OpenBSD up to 6.6 have no virtio-mmio: no path on Firecracker
+    for (const g of ['freebsd9.0', 'freebsd13.1', 'netbsd9.0', 'openbsd6.6']) assert.equal(on(g, 'firecracker'), 'NONE/DERIVED', g);
+    // absent-only rules say nothing at or above their version
+    for (const g of ['freebsd14.0', 'openbsd7.0']) assert.equal(on(g, 'firecracker'), 'UNKNOWN/null', g);
+    // FreeBSD's Xen support came with 8.x: older releases have none, 8.0 on is not decided here
+    assert.equal(on('freebsd7.4', 'xen'), 'NONE/DERIVED');
+    assert.equal(on('freebsd8.0', 'xen'), 'UNKNOWN/null');
+    // Microsoft: Hyper-V drivers built into SLES 11 SP3 and SP4
+    for (const g of ['sles11sp3', 'sles11sp4']) assert.equal(on(g, 'hyperv'), 'PARAVIRTUAL/DERIVED', g);
+    // CirrOS 0.3.x runs Ubuntu 12.04's 3.2 kernel, which has the virtio-mmio transport (3.2)
+    assert.equal(on('cirros0.3.4', 'firecracker'), 'PARAVIRTUAL/DERIVED');
   });
 
   it('plans RHEL 5 rebuilds as classic Xen PV guests', async () => {
