@@ -110,6 +110,41 @@ export const ParavirtFeaturesFileSchema = z.strictObject({ features: z.array(Par
 
 // ───────────────────────────── devices ─────────────────────────────
 
+/**
+ * Device fields a curated correction may set on a device another source (osinfo-db) owns; the
+ * corrected value is the entry's own value of the field, `replaces` what the other source says.
+ */
+export const CORRECTABLE_DEVICE_FIELDS = [
+  'name',
+  'vendorName',
+  'bus',
+  'vendorId',
+  'productId',
+  'subsystemVendorId',
+  'subsystemId',
+  'class',
+  'rawClass',
+  'kind',
+  'paravirtInterface',
+  'description',
+] as const;
+export type CorrectableDeviceField = (typeof CORRECTABLE_DEVICE_FIELDS)[number];
+
+/**
+ * Device fields another source may leave empty: a curated value of one is an addition, stored as a
+ * correction that replaces nothing (null), without a `corrections` entry. Where the other source
+ * does give a different value, its value stands (the seed and the import report it) until the entry
+ * states a correction with a reason.
+ */
+export const ADDABLE_DEVICE_FIELDS = ['vendorName', 'subsystemVendorId', 'subsystemId', 'description'] as const;
+
+export const DeviceCorrectionSchema = z.strictObject({
+  field: z.enum(CORRECTABLE_DEVICE_FIELDS),
+  replaces: z.union([z.string(), z.null()]),
+  reason: Text,
+  sourceRef: HttpUrl,
+});
+
 export const DeviceSchema = z
   .strictObject({
     id: UriId,
@@ -131,8 +166,20 @@ export const DeviceSchema = z
     description: Text.optional(),
     sourceRef: HttpUrl,
     ownerVendorId: Slug.optional(),
+    /** Values of another source (osinfo-db) this entry corrects, each naming what it replaces and why. */
+    corrections: z.array(DeviceCorrectionSchema).default([]),
   })
   .superRefine((d, ctx) => {
+    const seen = new Set<string>();
+    d.corrections.forEach((c, i) => {
+      if (seen.has(c.field))
+        ctx.addIssue({ code: 'custom', message: `a second correction of ${c.field}`, path: ['corrections', i, 'field'] });
+      seen.add(c.field);
+      if (d[c.field] === undefined)
+        ctx.addIssue({ code: 'custom', message: `corrects ${c.field}, which this entry does not set`, path: ['corrections', i, 'field'] });
+      else if (JSON.stringify(d[c.field]) === JSON.stringify(c.replaces))
+        ctx.addIssue({ code: 'custom', message: `replaces ${c.field} with the same value`, path: ['corrections', i, 'replaces'] });
+    });
     if (d.bus === 'pci' || d.bus === 'usb') {
       if (!d.vendorId || !d.productId) {
         ctx.addIssue({ code: 'custom', message: `a ${d.bus} device needs vendorId and productId`, path: ['vendorId'] });

@@ -31,8 +31,8 @@ import {
 } from './format.ts';
 import { FILES, formatProblem, lintSeed, type SeedProblem } from './lint.ts';
 import { applyParavirtBasis } from './paravirt.ts';
-import { CORRECTABLE_GUEST_FIELDS } from './format.ts';
-import { applyCorrections, byEntity, type StoredCorrection } from './provenance.ts';
+import { ADDABLE_DEVICE_FIELDS, CORRECTABLE_DEVICE_FIELDS, CORRECTABLE_GUEST_FIELDS, type Device } from './format.ts';
+import { applyCorrections, byEntity, overruledValues, type StoredCorrection } from './provenance.ts';
 import { must } from '../src/util/must.ts';
 
 export type { CuratedSeed } from './format.ts';
@@ -228,6 +228,47 @@ export function curatedCorrections(guests: readonly Guest[]): StoredCorrection[]
   return out;
 }
 
+/**
+ * The corrections the curated devices state (seed/provenance.ts): each `corrections` entry, with the
+ * entry's own value of the field; and each value of a field another source may leave empty
+ * (ADDABLE_DEVICE_FIELDS) as an addition that replaces nothing. Stored whether or not osinfo-db has
+ * the device, so the catalogue is the same whichever comes first.
+ */
+export function curatedDeviceCorrections(devices: readonly Device[]): StoredCorrection[] {
+  const out: StoredCorrection[] = [];
+  for (const d of devices) {
+    const stated = new Set<string>();
+    for (const c of d.corrections) {
+      stated.add(c.field);
+      out.push({
+        entityType: 'Device',
+        entityId: d.id,
+        field: c.field,
+        value: d[c.field] ?? null,
+        replaces: c.replaces,
+        reason: c.reason,
+        sourceRef: c.sourceRef,
+        source: 'curated',
+      });
+    }
+    for (const field of ADDABLE_DEVICE_FIELDS) {
+      const value = d[field];
+      if (value === undefined || stated.has(field)) continue;
+      out.push({
+        entityType: 'Device',
+        entityId: d.id,
+        field,
+        value,
+        replaces: null,
+        reason: `added: the other source gives no ${field} for this device`,
+        sourceRef: d.sourceRef,
+        source: 'curated',
+      });
+    }
+  }
+  return out.sort((a, b) => (a.entityId === b.entityId ? (a.field < b.field ? -1 : 1) : a.entityId < b.entityId ? -1 : 1));
+}
+
 // ───────────────────────────── applying ─────────────────────────────
 
 export interface KindCounts {
@@ -244,6 +285,7 @@ export const SEED_KINDS = [
   'hardwareFeatures',
   'paravirtFeatures',
   'devices',
+  'osinfoDevices',
   'hypervisors',
   'hypervisorReleases',
   'releaseDevices',
@@ -268,6 +310,11 @@ export type SeedSummary = { [K in SeedKind]: KindCounts } & {
   seedVersion: string;
   /** Corrections osinfo-db no longer calls for: it no longer says what they replace. */
   staleCorrections: string[];
+  /**
+   * Curated values of a device osinfo-db has that differ from osinfo-db's with no correction stating
+   * why: osinfo-db's value stands. Each needs a `corrections` entry (or the value dropped).
+   */
+  overruled: string[];
   /** Whether anything in the database changed. */
   changed: boolean;
   durationMs: number;
@@ -356,6 +403,7 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
     summary.changed = false;
     summary.durationMs = 0;
     summary.staleCorrections = [];
+    summary.overruled = [];
     const changes: ChangeEntry[] = [];
     // The importers' lock: a seed and an import (or two starting services) never interleave.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('virtcompat:import'))`);
@@ -456,6 +504,16 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
         sourceRef: f.sourceRef,
       })),
     );
+    // Devices osinfo-db already has stay osinfo-db's rows, as guests do (seed/provenance.ts): the
+    // seed writes its own devices, and corrects and adds to osinfo-db's through stored corrections.
+    const osinfoDevices = new Set(
+      (
+        await tx.query<{ id: string }>(`SELECT id FROM "Device" WHERE id = ANY($1::text[]) AND source = 'osinfo-db'`, [
+          seed.devices.map((x) => x.id),
+        ])
+      ).map((x) => x.id),
+    );
+    const deviceCorrections = curatedDeviceCorrections(seed.devices);
     await write(
       'devices',
       seedSpec(
@@ -480,28 +538,78 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
           ['sourceRef', 'text'],
           ['ownerVendorId', 'text'],
         ],
-        { updatedAt: true, owned: NOT_VENDOR, entity: 'Device' },
+        { updatedAt: true, owned: NOT_OTHER_SOURCE, entity: 'Device' },
       ),
-      seed.devices.map((x) => ({
-        id: x.id,
-        name: x.name,
-        vendorName: opt(x.vendorName),
-        bus: x.bus,
-        vendorId: opt(x.vendorId),
-        productId: opt(x.productId),
-        subsystemVendorId: opt(x.subsystemVendorId),
-        subsystemId: opt(x.subsystemId),
-        class: x.class,
-        rawClass: opt(x.rawClass),
-        kind: x.kind,
-        paravirtInterface: x.paravirtInterface,
-        description: opt(x.description),
-        source: 'curated',
-        sourceVersion: null,
-        sourceRef: x.sourceRef,
-        ownerVendorId: opt(x.ownerVendorId),
-      })),
+      seed.devices
+        .filter((x) => !osinfoDevices.has(x.id))
+        .map((x) => ({
+          id: x.id,
+          name: x.name,
+          vendorName: opt(x.vendorName),
+          bus: x.bus,
+          vendorId: opt(x.vendorId),
+          productId: opt(x.productId),
+          subsystemVendorId: opt(x.subsystemVendorId),
+          subsystemId: opt(x.subsystemId),
+          class: x.class,
+          rawClass: opt(x.rawClass),
+          kind: x.kind,
+          paravirtInterface: x.paravirtInterface,
+          description: opt(x.description),
+          source: 'curated',
+          sourceVersion: null,
+          sourceRef: x.sourceRef,
+          ownerVendorId: opt(x.ownerVendorId),
+        })),
     );
+    {
+      const current = await tx.query<Row & { id: string }>(
+        `SELECT id, ${CORRECTABLE_DEVICE_FIELDS.map((c) => `to_jsonb("${c}") AS "${c}"`).join(', ')}
+           FROM "Device" WHERE id = ANY($1::text[]) AND source = 'osinfo-db' ORDER BY id`,
+        [[...osinfoDevices]],
+      );
+      const correctionsOf = byEntity(deviceCorrections);
+      const entryOf = new Map(seed.devices.map((x) => [x.id, x]));
+      const supplements = current.map((row) => {
+        const entry = must(entryOf.get(row.id), `the curated entry of ${row.id}`);
+        const list = correctionsOf.get(row.id) ?? [];
+        const out = applyCorrections(row, list);
+        for (const st of out.stale)
+          summary.staleCorrections.push(
+            `${row.id}: ${st.correction.field} corrects ${JSON.stringify(st.correction.replaces)}, but osinfo-db now says ${JSON.stringify(st.now)}; osinfo-db's value stands`,
+          );
+        for (const o of overruledValues(row, entry, CORRECTABLE_DEVICE_FIELDS, list))
+          summary.overruled.push(
+            `${row.id}: devices.yaml gives ${o.field} ${JSON.stringify(o.value)}, osinfo-db ${JSON.stringify(o.now)}, and no correction says why; osinfo-db's value stands`,
+          );
+        return { ...row, ownerVendorId: opt(entry.ownerVendorId) };
+      });
+      await write(
+        'osinfoDevices',
+        seedSpec(
+          'Device',
+          ['id'],
+          [
+            ['id', 'text'],
+            ['name', 'text'],
+            ['vendorName', 'text'],
+            ['bus', 'text'],
+            ['vendorId', 'text'],
+            ['productId', 'text'],
+            ['subsystemVendorId', 'text'],
+            ['subsystemId', 'text'],
+            ['class', { enum: 'DeviceClass' }],
+            ['rawClass', 'text'],
+            ['kind', { enum: 'DeviceKind' }],
+            ['paravirtInterface', { enum: 'ParavirtInterface' }],
+            ['description', 'text'],
+            ['ownerVendorId', 'text'],
+          ],
+          { updatedAt: true, owned: `t."source" = 'osinfo-db'`, entity: 'Device' },
+        ),
+        supplements,
+      );
+    }
     await write(
       'hypervisors',
       seedSpec(
@@ -760,7 +868,7 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
         ],
         { owned: `t."source" = 'curated'`, scope: { column: 'source', values: ['curated'] } },
       ),
-      corrections as unknown as Row[],
+      [...corrections, ...deviceCorrections] as unknown as Row[],
     );
     // osinfo-db's guests: the columns osinfo-db has no element for, and the corrections that still
     // apply; osinfo-db's own values and parents stay.

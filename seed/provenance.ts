@@ -11,6 +11,11 @@
 // - A curated parent (derivesFrom / clones) of an osinfo-db guest that osinfo-db does not list is
 //   an addition: recorded like a correction of the extra-parents list (replaces: null), and added
 //   to the parents osinfo-db gives, never replacing them.
+// - Devices merge the same way: a device osinfo-db has stays osinfo-db's row; the curated entry
+//   changes one of its values only through a stated correction (name, class ... with what it
+//   replaces and why), and adds a value osinfo-db leaves empty (vendor name, description ...) as a
+//   correction that replaces nothing. A curated value where osinfo-db says something else, without
+//   a correction, does not apply: osinfo-db's value stands and the seed and the import report it.
 // Pure: the seed (seed/load.ts) and the importer (importers/osinfo/import.ts) both call it.
 
 /** GuestOS columns osinfo-db has no element for: only the seed (or a vendor) writes them. */
@@ -71,4 +76,24 @@ export function byEntity(list: readonly StoredCorrection[]): Map<string, StoredC
     else m.set(c.entityId, [c]);
   }
   return m;
+}
+
+/**
+ * Values a curated entry gives that differ from the other source's row (after the corrections) and
+ * that no correction states: the other source's value stands, and the caller reports them.
+ */
+export function overruledValues(
+  row: Record<string, unknown>,
+  entry: Record<string, unknown>,
+  fields: readonly string[],
+  corrections: readonly StoredCorrection[],
+): { field: string; value: unknown; now: unknown }[] {
+  const stated = new Set(corrections.map((c) => c.field));
+  const out: { field: string; value: unknown; now: unknown }[] = [];
+  for (const field of fields) {
+    const value = entry[field];
+    if (value === undefined || value === null || stated.has(field)) continue;
+    if (!same(row[field], value)) out.push({ field, value, now: row[field] });
+  }
+  return out;
 }

@@ -3,17 +3,21 @@
 // (src/catalogue/digest.ts); osinfo-db's inheritance survives the seed; curated corrections are
 // stored with what they replace and why; and, against libosinfo reading the same files, no
 // osinfo-db OS loses a device while every device beyond libosinfo's list comes from a curated row.
+// Devices merge like guests: osinfo-db's values stay unless a stated correction changes them.
 // On the embedded PGlite, and on PostgreSQL when DATABASE_URL is set.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Database } from '../src/db/index.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { catalogueDigest, digestDifferences, type CatalogueDigest } from '../src/catalogue/digest.ts';
-import { applyCuratedSeed } from '../seed/load.ts';
+import { applyCuratedSeed, DEFAULT_SEED_DIR } from '../seed/load.ts';
 import { importOsinfo } from '../seed/importers/osinfo/import.ts';
 import { compareMergedWithLibosinfo, findPython, libosinfoDump, type LibosinfoDump } from '../seed/importers/osinfo/libosinfo.ts';
 import { freshDatabase, testTargets, type TestDatabase } from './helpers/db.ts';
 import { skipWith } from './helpers/skip.ts';
+import { osinfoSubset } from './import-support.ts';
 
 const OSINFO = '/usr/share/osinfo';
 const NO_HW = { pciIds: null, usbIds: null } as const;
@@ -108,10 +112,84 @@ for (const kind of testTargets()) {
       }
     });
 
+    it("keeps osinfo-db's device values unless corrected, adds what it lacks, and lists each correction", async () => {
+      for (const db of [seedFirst, importFirst]) {
+        const rows = await db.sql.query<Record<string, unknown>>(
+          `SELECT id, source, name, "vendorName", "productId", description, class::text AS class, "rawClass" FROM "Device"
+            WHERE id IN ('http://xen.org/xen/vif', 'http://pcisig.com/pci/1af4/1041', 'http://pcisig.com/pci/1000/0012') ORDER BY id`,
+        );
+        expect(rows.map((r) => ({ ...r }))).toEqual([
+          {
+            // Corrected: the rawClass (stated, with a reason) and the name; added: the vendor name, the description.
+            id: 'http://pcisig.com/pci/1000/0012',
+            source: 'osinfo-db',
+            name: 'LSI 53C895A SCSI controller',
+            vendorName: 'Broadcom / LSI',
+            productId: '0012',
+            description: "QEMU's lsi53c895a.",
+            class: 'STORAGE_CONTROLLER',
+            rawClass: 'scsi',
+          },
+          {
+            id: 'http://pcisig.com/pci/1af4/1041',
+            source: 'osinfo-db',
+            name: 'Virtio 1.0 network device',
+            vendorName: 'Red Hat, Inc.',
+            productId: '1041',
+            description: 'Modern-only virtio-net (QEMU virtio-net-pci-non-transitional, or virtio-net-pci on a PCI Express port).',
+            class: 'NETWORK',
+            rawClass: 'net',
+          },
+          {
+            // osinfo-db's product id and description stand: devices.yaml gives none.
+            id: 'http://xen.org/xen/vif',
+            source: 'osinfo-db',
+            name: 'Xen virtual network interface (netfront)',
+            vendorName: null,
+            productId: 'vif',
+            description: 'Virtual Interface',
+            class: 'NETWORK',
+            rawClass: 'net',
+          },
+        ]);
+        const corrections = await db.sql.query<Record<string, unknown>>(
+          `SELECT "entityId", field, value, replaces, source FROM "CatalogueCorrection"
+            WHERE "entityType" = 'Device' AND "entityId" IN ('http://xen.org/xen/vif', 'http://pcisig.com/pci/1000/0012') ORDER BY "entityId", field`,
+        );
+        expect(corrections.map((r) => ({ ...r }))).toEqual([
+          {
+            entityId: 'http://pcisig.com/pci/1000/0012',
+            field: 'description',
+            value: "QEMU's lsi53c895a.",
+            replaces: null,
+            source: 'curated',
+          },
+          {
+            entityId: 'http://pcisig.com/pci/1000/0012',
+            field: 'name',
+            value: 'LSI 53C895A SCSI controller',
+            replaces: 'lsi',
+            source: 'curated',
+          },
+          { entityId: 'http://pcisig.com/pci/1000/0012', field: 'rawClass', value: 'scsi', replaces: 'block', source: 'curated' },
+          { entityId: 'http://pcisig.com/pci/1000/0012', field: 'vendorName', value: 'Broadcom / LSI', replaces: null, source: 'curated' },
+          {
+            entityId: 'http://xen.org/xen/vif',
+            field: 'name',
+            value: 'Xen virtual network interface (netfront)',
+            replaces: 'xen-vif',
+            source: 'curated',
+          },
+        ]);
+      }
+    });
+
     it('is idempotent afterwards: a second seed and a second import write nothing', async () => {
       const seed = await applyCuratedSeed(importFirst);
       expect(seed.changed).toBe(false);
       expect(seed.staleCorrections).toEqual([]);
+      // Every curated device value that differs from osinfo-db's is a stated correction.
+      expect(seed.overruled).toEqual([]);
       const again = await importOsinfo(seedFirst, NO_HW);
       const written = Object.values(again.counts).reduce((n, c) => n + c.created + c.updated + c.deleted, 0);
       expect(written).toBe(0);
@@ -137,3 +215,39 @@ for (const kind of testTargets()) {
     });
   });
 }
+
+// A curated device value that differs from osinfo-db's without a correction does not apply: osinfo-db's
+// value stands and the seed says so. On a real osinfo-db subset (every device file), seeded after.
+describe('a curated device value without a correction', {
+  skip: skipWith(!existsSync(OSINFO) && `${OSINFO} missing (apt: osinfo-db)`),
+}, () => {
+  it("gives way to osinfo-db's, and the seed reports it", async () => {
+    const sub = await osinfoSubset(['http://ubuntu.com/ubuntu/22.04']);
+    const seedDir = mkdtempSync(join(tmpdir(), 'vc-merge-seed-'));
+    cpSync(DEFAULT_SEED_DIR, seedDir, { recursive: true });
+    const file = join(seedDir, 'devices.yaml');
+    const text = readFileSync(file, 'utf8');
+    const block = /\n {4}corrections:\n {6}- field: name\n {8}replaces: "virtio1\.0-net"\n(?: {8}.*\n){2}/;
+    expect(text).toMatch(block);
+    writeFileSync(file, text.replace(block, '\n'));
+    const t = await freshDatabase('pglite');
+    const db = await t.open();
+    try {
+      await migrate(db);
+      await importOsinfo(db, { ...NO_HW, path: sub.dir });
+      const seed = await applyCuratedSeed(db, { dir: seedDir });
+      expect(seed.overruled).toEqual([
+        `http://pcisig.com/pci/1af4/1041: devices.yaml gives name "Virtio 1.0 network device", osinfo-db "virtio1.0-net", and no correction says why; osinfo-db's value stands`,
+      ]);
+      const [d] = await db.sql.query<{ name: string; vendorName: string; source: string }>(
+        `SELECT name, "vendorName", source FROM "Device" WHERE id = 'http://pcisig.com/pci/1af4/1041'`,
+      );
+      expect({ ...d }).toEqual({ name: 'virtio1.0-net', vendorName: 'Red Hat, Inc.', source: 'osinfo-db' });
+    } finally {
+      await db.close();
+      await t.drop();
+      sub.cleanup();
+      rmSync(seedDir, { recursive: true, force: true });
+    }
+  });
+});

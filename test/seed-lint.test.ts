@@ -326,6 +326,7 @@ function tinySeed(): CuratedSeed {
         kind: 'PARAVIRTUAL',
         paravirtInterface: 'VIRTIO_1_0',
         sourceRef: src,
+        corrections: [],
       },
     ],
     hypervisors: [

@@ -2,8 +2,9 @@
 //
 // Rules (README.md in this folder has the long form):
 // - Rows this importer owns (source 'osinfo-db'; for devices also 'pci.ids', which osinfo refines
-//   with a class) are created or updated. A curated row of an OS osinfo-db has, and a curated fact
-//   of it under a key osinfo-db uses, become osinfo-db's, with the curated corrections applied
+//   with a class) are created or updated. A curated row of an OS or device osinfo-db has, and a
+//   curated fact of an OS under a key osinfo-db uses, become osinfo-db's, with the curated
+//   corrections (and a device's curated additions) applied
 //   (seed/provenance.ts: the seed does the same the other way round, so the order does not
 //   matter). Other curated rows and vendor rows are never touched and counted as `kept`.
 // - Facts of an OS the import contains (resources, firmware, device links) are made equal to the
@@ -34,7 +35,8 @@ import {
 import { ImportError, runImport, type ImportProblem, type ImportSummary } from '../runs.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { applyParavirtBasis } from '../../paravirt.ts';
-import { applyCorrections, byEntity, type StoredCorrection } from '../../provenance.ts';
+import { applyCorrections, byEntity, overruledValues, type StoredCorrection } from '../../provenance.ts';
+import { CORRECTABLE_DEVICE_FIELDS } from '../../format.ts';
 
 export const DEFAULT_OSINFO_PATH = '/usr/share/osinfo';
 export const DEFAULT_PCI_IDS = '/usr/share/misc/pci.ids';
@@ -144,21 +146,47 @@ async function writeRows(
 
   // The curated seed's corrections of osinfo-db guests, applied as the seed applies them
   // (seed/provenance.ts), so the order of seed and import does not matter.
+  // Devices too: a curated device osinfo-db also has becomes osinfo-db's row, corrected and added to.
   const corrections = byEntity(
     await tx.query<StoredCorrection>(
       `SELECT "entityType", "entityId", field, value, replaces, reason, "sourceRef", source
-         FROM "CatalogueCorrection" WHERE "entityType" = 'GuestOS' AND "entityId" = ANY($1::text[]) ORDER BY "entityId", field`,
-      [guestIds],
+         FROM "CatalogueCorrection"
+        WHERE ("entityType" = 'GuestOS' AND "entityId" = ANY($1::text[])) OR ("entityType" = 'Device' AND "entityId" = ANY($2::text[]))
+        ORDER BY "entityType", "entityId", field`,
+      [guestIds, rows.devices.map((d) => d.id)],
     ),
   );
-  for (const g of rows.guests) {
-    const list = corrections.get(g.id);
-    if (!list) continue;
-    const out = applyCorrections(g as unknown as Record<string, unknown>, list);
+  const correct = (entityType: string, row: { id: string; sourceRef: string | null }) => {
+    const list = corrections.get(row.id)?.filter((c) => c.entityType === entityType);
+    if (!list?.length) return;
+    const out = applyCorrections(row as unknown as Record<string, unknown>, list);
     for (const st of out.stale)
       problems.push({
-        path: g.sourceRef ?? g.id,
-        reason: `${g.id}: the ${st.correction.source} correction of ${st.correction.field} replaces ${JSON.stringify(st.correction.replaces)}, but osinfo-db says ${JSON.stringify(st.now)}; osinfo-db's value stands`,
+        path: row.sourceRef ?? row.id,
+        reason: `${row.id}: the ${st.correction.source} correction of ${st.correction.field} replaces ${JSON.stringify(st.correction.replaces)}, but osinfo-db says ${JSON.stringify(st.now)}; osinfo-db's value stands`,
+        severity: 'warning',
+      });
+  };
+  for (const g of rows.guests) correct('GuestOS', g);
+  // A curated device row taken over: its values no correction states give way to osinfo-db's, said.
+  const curatedDevices = new Map(
+    (
+      await tx.query<Record<string, unknown> & { id: string }>(
+        `SELECT id, ${CORRECTABLE_DEVICE_FIELDS.map((c) => `to_jsonb("${c}") AS "${c}"`).join(', ')}
+           FROM "Device" WHERE id = ANY($1::text[]) AND source = 'curated'`,
+        [rows.devices.map((d) => d.id)],
+      )
+    ).map((r) => [r.id, r]),
+  );
+  for (const d of rows.devices) {
+    correct('Device', d);
+    const before = curatedDevices.get(d.id);
+    if (!before) continue;
+    const list = (corrections.get(d.id) ?? []).filter((c) => c.entityType === 'Device');
+    for (const o of overruledValues(d as unknown as Record<string, unknown>, before, CORRECTABLE_DEVICE_FIELDS, list))
+      problems.push({
+        path: d.sourceRef ?? d.id,
+        reason: `${d.id}: the curated row gives ${o.field} ${JSON.stringify(o.value)}, osinfo-db ${JSON.stringify(o.now)}, and no correction says why; osinfo-db's value stands`,
         severity: 'warning',
       });
   }
@@ -167,7 +195,7 @@ async function writeRows(
   const takeOver = [SOURCE, 'curated'];
   const prunable = `t."source" = '${SOURCE}'`;
   const steps: [string, TableSpec<never>, unknown[]][] = [
-    ['Device', deviceSpec([SOURCE, 'pci.ids']) as TableSpec<never>, rows.devices],
+    ['Device', deviceSpec([SOURCE, 'pci.ids', 'curated']) as TableSpec<never>, rows.devices],
     ['GuestOS', guestSpec(takeOver) as TableSpec<never>, rows.guests],
     ['GuestOSResources', resourcesSpec(takeOver, guestIds, prunable) as TableSpec<never>, rows.resources],
     ['GuestOSFirmware', firmwareSpec(takeOver, guestIds, prunable) as TableSpec<never>, rows.firmware],
