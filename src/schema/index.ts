@@ -14,6 +14,7 @@ import { catalogueResolvers } from './catalogue/resolvers.ts';
 import { vendorResolvers } from './vendor/resolvers.ts';
 import { moveResolvers } from './move/resolvers.ts';
 import { driverResolvers } from './driver/resolvers.ts';
+import { correctionResolvers } from './correction/resolvers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -29,6 +30,7 @@ export const MODULES = [
   'vendor',
   'move',
   'driver',
+  'correction',
 ];
 
 export function loadTypeDefs(): string[] {
@@ -50,6 +52,7 @@ export function buildSchema(): GraphQLSchema {
       vendorResolvers,
       moveResolvers,
       driverResolvers,
+      correctionResolvers,
     ],
     inheritResolversFromInterfaces: true,
   });

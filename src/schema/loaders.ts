@@ -10,6 +10,7 @@ import { guestOSLoaders } from './guest-os/loaders.ts';
 import { hardwareFeatureLoaders } from './hardware-feature/loaders.ts';
 import { hypervisorLoaders } from './hypervisor/loaders.ts';
 import { vendorLoaders } from './vendor/loaders.ts';
+import { correctionLoaders } from './correction/loaders.ts';
 
 /** A compile-time check that two modules' loader names do not collide (a spread would hide one). */
 type Disjoint<A, B> = [keyof A & keyof B] extends [never] ? B : { collision: keyof A & keyof B };
@@ -27,7 +28,9 @@ export function createLoaders(sql: Sql) {
   const d = { ...c, ...(compatibility satisfies Disjoint<typeof c, typeof compatibility>) };
   const driver = driverLoaders(sql);
   const e = { ...d, ...(vendor satisfies Disjoint<typeof d, typeof vendor>) };
-  return { ...e, ...(driver satisfies Disjoint<typeof e, typeof driver>) };
+  const f = { ...e, ...(driver satisfies Disjoint<typeof e, typeof driver>) };
+  const correction = correctionLoaders(sql);
+  return { ...f, ...(correction satisfies Disjoint<typeof f, typeof correction>) };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -78,6 +78,20 @@ export type BackendVerdictResolvers<Ctx> = {
   reasons?: FieldResolver<Record<string, never>, Ctx>;
 };
 
+export type CatalogueCorrectionResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  entityKind?: FieldResolver<Record<string, never>, Ctx>;
+  entityId?: FieldResolver<Record<string, never>, Ctx>;
+  field?: FieldResolver<Record<string, never>, Ctx>;
+  value?: FieldResolver<Record<string, never>, Ctx>;
+  replaced?: FieldResolver<Record<string, never>, Ctx>;
+  reason?: FieldResolver<Record<string, never>, Ctx>;
+  source?: FieldResolver<Record<string, never>, Ctx>;
+  sourceRef?: FieldResolver<Record<string, never>, Ctx>;
+  status?: FieldResolver<Record<string, never>, Ctx>;
+  current?: FieldResolver<Record<string, never>, Ctx>;
+};
+
 export type CellBasis = 'RECORD' | 'DERIVED' | 'UNKNOWN';
 
 export type ChangeResolvers<Ctx> = {
@@ -199,6 +213,18 @@ export type CompatibilityVerdictResolvers<Ctx> = {
   devices?: FieldResolver<Record<string, never>, Ctx>;
 };
 
+export type CorrectionEntityKind = 'GUEST_OS' | 'DEVICE' | 'HYPERVISOR_RELEASE';
+
+export type CorrectionFilter = {
+  entityKind?: Maybe<CorrectionEntityKind>;
+  entityId?: Maybe<string>;
+  source?: Maybe<string>;
+  field?: Maybe<string>;
+  status?: Maybe<Array<CorrectionStatus>>;
+};
+
+export type CorrectionStatus = 'APPLIED' | 'STALE' | 'UNUSED';
+
 export type CreatedApiKeyResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
   key?: FieldResolver<Record<string, never>, Ctx>;
@@ -234,6 +260,9 @@ export type DeviceResolvers<Ctx> = {
   provenance?: FieldResolver<Record<string, never>, Ctx>;
   createdAt?: FieldResolver<Record<string, never>, Ctx>;
   updatedAt?: FieldResolver<Record<string, never>, Ctx>;
+  corrections?: FieldResolver<{
+    status: Array<CorrectionStatus>;
+  }, Ctx>;
 };
 
 export type DeviceClass = 'NETWORK' | 'STORAGE' | 'STORAGE_CONTROLLER' | 'DISPLAY' | 'INPUT' | 'RNG' | 'BALLOON' | 'CONSOLE' | 'SOUND' | 'USB_CONTROLLER' | 'TPM' | 'WATCHDOG' | 'VSOCK' | 'FILESYSTEM' | 'IOMMU' | 'CRYPTO' | 'BRIDGE' | 'MEMORY' | 'OTHER';
@@ -488,6 +517,9 @@ export type GuestOSResolvers<Ctx> = {
   drivers?: FieldResolver<{
     hypervisor?: Maybe<string>;
     arch?: Maybe<string>;
+  }, Ctx>;
+  corrections?: FieldResolver<{
+    status: Array<CorrectionStatus>;
   }, Ctx>;
 };
 
@@ -745,6 +777,9 @@ export type HypervisorReleaseResolvers<Ctx> = {
     requirement?: Maybe<HostRequirement>;
   }, Ctx>;
   provenance?: FieldResolver<Record<string, never>, Ctx>;
+  corrections?: FieldResolver<{
+    status: Array<CorrectionStatus>;
+  }, Ctx>;
 };
 
 export type HypervisorReleaseInput = {
@@ -1219,6 +1254,10 @@ export type QueryResolvers<Ctx> = {
     hypervisor?: Maybe<string>;
     arch?: Maybe<string>;
   }, Ctx>;
+  corrections?: FieldResolver<{
+    filter?: Maybe<CorrectionFilter>;
+    first: number;
+  }, Ctx>;
 };
 
 export type ReleaseDeviceInput = {
@@ -1245,6 +1284,12 @@ export type ReleaseParavirtInput = {
 };
 
 export type ReleaseStatus = 'RELEASED' | 'PRERELEASE' | 'SNAPSHOT' | 'ROLLING';
+
+export type ReplacedValueResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  value?: FieldResolver<Record<string, never>, Ctx>;
+  source?: FieldResolver<Record<string, never>, Ctx>;
+};
 
 export type ResourceKind = 'MINIMUM' | 'RECOMMENDED' | 'MAXIMUM' | 'NETWORK_INSTALL';
 
@@ -1326,6 +1371,7 @@ export type Resolvers<Ctx> = {
   AuditEntryConnection?: AuditEntryConnectionResolvers<Ctx>;
   AuditEntryEdge?: AuditEntryEdgeResolvers<Ctx>;
   BackendVerdict?: BackendVerdictResolvers<Ctx>;
+  CatalogueCorrection?: CatalogueCorrectionResolvers<Ctx>;
   Change?: ChangeResolvers<Ctx>;
   ChangeConnection?: ChangeConnectionResolvers<Ctx>;
   ChangeEdge?: ChangeEdgeResolvers<Ctx>;
@@ -1394,6 +1440,7 @@ export type Resolvers<Ctx> = {
   PublishHypervisorResult?: PublishHypervisorResultResolvers<Ctx>;
   PublishKnownIssueResult?: PublishKnownIssueResultResolvers<Ctx>;
   Query?: QueryResolvers<Ctx>;
+  ReplacedValue?: ReplacedValueResolvers<Ctx>;
   SubmissionLimits?: SubmissionLimitsResolvers<Ctx>;
   SubmitRecordsResult?: SubmitRecordsResultResolvers<Ctx>;
   SubmittedRecord?: SubmittedRecordResolvers<Ctx>;
