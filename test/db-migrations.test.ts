@@ -39,6 +39,30 @@ for (const kind of testTargets()) {
       }
     });
 
+    it('gives a hypervisor release written without machine types or firmware empty lists, and refuses NULL', async () => {
+      const t = await freshDatabase(kind);
+      const db = await t.open();
+      try {
+        await migrate(db);
+        // As the vendor fixtures write one: no machineTypes, no firmware.
+        await db.sql.query(`INSERT INTO "Hypervisor" (id, key, name, family, "updatedAt") VALUES ('hv:x', 'x', 'X', 'KVM', now())`);
+        await db.sql.query(
+          `INSERT INTO "HypervisorRelease" (id, "hypervisorId", version, name, "updatedAt") VALUES ('hv:x:1', 'hv:x', '1', 'X 1', now())`,
+        );
+        const [r] = await db.sql.query<{ machineTypes: string[]; firmware: string[] }>(
+          `SELECT "machineTypes", firmware FROM "HypervisorRelease" WHERE id = 'hv:x:1'`,
+        );
+        assert.deepEqual({ ...r }, { machineTypes: [], firmware: [] });
+        await assert.rejects(db.sql.query(`UPDATE "HypervisorRelease" SET "machineTypes" = NULL WHERE id = 'hv:x:1'`), (err: unknown) => {
+          assert.equal((err as { code?: string }).code, '23502', `a not-null violation, got ${err}`);
+          return true;
+        });
+      } finally {
+        await db.close();
+        await t.drop();
+      }
+    });
+
     it('builds the Prisma client on the first read of db.prisma, once', async () => {
       const t = await freshDatabase(kind);
       const db = await t.open();
