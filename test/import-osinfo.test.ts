@@ -288,9 +288,10 @@ for (const kind of testTargets()) {
       }
     });
 
-    it('never overwrites vendor-submitted or curated rows', async () => {
+    it('never overwrites vendor-submitted rows', async () => {
       await db.sql.query(`INSERT INTO "Vendor" (id, name, "updatedAt") VALUES ('acme', 'ACME', now()) ON CONFLICT DO NOTHING`);
-      // a vendor owns one of osinfo's links and adds one of its own; the curated seed owns a device
+      // a vendor owns one of osinfo's links and adds one of its own, and owns a device (a curated device
+      // osinfo-db has becomes osinfo-db's: test/catalogue-merge.test.ts)
       const link = at(
         await db.sql.query<{ guestId: string; deviceId: string }>(
           `SELECT "guestId", "deviceId" FROM "GuestOSDevice" WHERE source = 'osinfo-db' AND "driverSource" = 'INBOX' AND supported ORDER BY 1, 2 LIMIT 1`,
@@ -308,7 +309,7 @@ for (const kind of testTargets()) {
         [g],
       );
       await db.sql.query(
-        `UPDATE "Device" SET source = 'curated', name = 'virtio-net (curated)' WHERE id = 'http://pcisig.com/pci/1af4/1000'`,
+        `UPDATE "Device" SET source = 'vendor:acme', name = 'virtio-net (ACME)' WHERE id = 'http://pcisig.com/pci/1af4/1000'`,
       );
       await db.sql.query(`UPDATE "GuestOS" SET source = 'vendor:acme', name = 'Debian 9 by ACME' WHERE id = 'http://debian.org/debian/9'`);
       const before = await fingerprint(db.sql);

@@ -112,17 +112,24 @@ for (const kind of testTargets()) {
       for (const table of Object.keys(before)) if (table !== 'ImportRun') assert.equal(after[table], before[table], table);
     });
 
-    it('osinfo refines pci.ids rows; pci.ids then leaves osinfo and curated rows alone', async () => {
+    it('osinfo refines pci.ids rows and takes over curated ones it has; pci.ids then leaves osinfo and curated rows alone', async () => {
+      // ne2k_pci is osinfo-db's too; the RTL8111 (10ec:8161, in pci.ids) is not.
       await db.sql.query(
         `INSERT INTO "Device" (id, name, bus, "vendorId", "productId", class, kind, source, "updatedAt")
-         VALUES ('http://pcisig.com/pci/10ec/8029', 'ne2k_pci (curated)', 'pci', '10ec', '8029', 'NETWORK', 'EMULATED', 'curated', now())
+         VALUES ('http://pcisig.com/pci/10ec/8029', 'ne2k_pci (curated)', 'pci', '10ec', '8029', 'NETWORK', 'EMULATED', 'curated', now()),
+                ('http://pcisig.com/pci/10ec/8161', 'RTL8111 (curated)', 'pci', '10ec', '8161', 'NETWORK', 'EMULATED', 'curated', now())
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, source = 'curated'`,
       );
       const subset = await osinfoSubset(await idsForShortIds(['debian11']));
       try {
         const o = await importOsinfo(db, { path: subset.dir, pciIds: small.path, usbIds: null });
         assert.ok(must(o.counts.Device, 'Device counts').updated > 0, 'osinfo takes over the pci.ids rows it describes');
-        assert.equal(must(o.counts.Device, 'Device counts').kept, 1, 'the curated row stays');
+        assert.equal(must(o.counts.Device, 'Device counts').kept, 0, 'and the curated row of a device it has (seed/provenance.ts)');
+        // The curated name no correction states gives way to osinfo-db's, and the import says so.
+        assert.ok(
+          o.problems.some((p) => /10ec\/8029: the curated row gives name "ne2k_pci \(curated\)", osinfo-db "ne2k_pci"/.test(p.reason)),
+          JSON.stringify(o.problems.map((p) => p.reason)),
+        );
       } finally {
         subset.cleanup();
       }
@@ -140,12 +147,16 @@ for (const kind of testTargets()) {
       const s = await importPciIds(db, { path: small.path });
       assert.ok(must(s.counts.Device, 'Device counts').kept >= 2);
       assert.equal(must(s.counts.Device, 'Device counts').updated, 0);
-      const still = at(
-        await db.sql.query<{ name: string }>(`SELECT name FROM "Device" WHERE id = 'http://pcisig.com/pci/10ec/8029'`),
-        0,
-        'still',
+      const still = await db.sql.query<{ id: string; name: string; source: string }>(
+        `SELECT id, name, source FROM "Device" WHERE id IN ('http://pcisig.com/pci/10ec/8029', 'http://pcisig.com/pci/10ec/8161') ORDER BY id`,
       );
-      assert.equal(still.name, 'ne2k_pci (curated)');
+      assert.deepEqual(
+        still.map((r) => ({ ...r })),
+        [
+          { id: 'http://pcisig.com/pci/10ec/8029', name: 'ne2k_pci', source: 'osinfo-db' },
+          { id: 'http://pcisig.com/pci/10ec/8161', name: 'RTL8111 (curated)', source: 'curated' },
+        ],
+      );
     });
 
     it('reports malformed lines and refuses them under --strict', async () => {
