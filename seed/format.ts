@@ -111,6 +111,27 @@ export const ParavirtFeaturesFileSchema = z.strictObject({ features: z.array(Par
 // ───────────────────────────── devices ─────────────────────────────
 
 /**
+ * An entry's corrections: one per field, of a field the entry sets (its value is the correction), and
+ * each replacing something else than that value.
+ */
+function checkCorrections(
+  entry: Record<string, unknown>,
+  corrections: readonly { field: string; replaces: unknown }[],
+  ctx: z.RefinementCtx,
+): void {
+  const seen = new Set<string>();
+  corrections.forEach((c, i) => {
+    if (seen.has(c.field))
+      ctx.addIssue({ code: 'custom', message: `a second correction of ${c.field}`, path: ['corrections', i, 'field'] });
+    seen.add(c.field);
+    if (entry[c.field] === undefined)
+      ctx.addIssue({ code: 'custom', message: `corrects ${c.field}, which this entry does not set`, path: ['corrections', i, 'field'] });
+    else if (JSON.stringify(entry[c.field]) === JSON.stringify(c.replaces))
+      ctx.addIssue({ code: 'custom', message: `replaces ${c.field} with the same value`, path: ['corrections', i, 'replaces'] });
+  });
+}
+
+/**
  * Device fields a curated correction may set on a device another source (osinfo-db) owns; the
  * corrected value is the entry's own value of the field, `replaces` what the other source says.
  */
@@ -170,16 +191,7 @@ export const DeviceSchema = z
     corrections: z.array(DeviceCorrectionSchema).default([]),
   })
   .superRefine((d, ctx) => {
-    const seen = new Set<string>();
-    d.corrections.forEach((c, i) => {
-      if (seen.has(c.field))
-        ctx.addIssue({ code: 'custom', message: `a second correction of ${c.field}`, path: ['corrections', i, 'field'] });
-      seen.add(c.field);
-      if (d[c.field] === undefined)
-        ctx.addIssue({ code: 'custom', message: `corrects ${c.field}, which this entry does not set`, path: ['corrections', i, 'field'] });
-      else if (JSON.stringify(d[c.field]) === JSON.stringify(c.replaces))
-        ctx.addIssue({ code: 'custom', message: `replaces ${c.field} with the same value`, path: ['corrections', i, 'replaces'] });
-    });
+    checkCorrections(d, d.corrections, ctx);
     if (d.bus === 'pci' || d.bus === 'usb') {
       if (!d.vendorId || !d.productId) {
         ctx.addIssue({ code: 'custom', message: `a ${d.bus} device needs vendorId and productId`, path: ['vendorId'] });
@@ -225,6 +237,21 @@ export const ReleaseHostFeatureSchema = z.strictObject({
   sourceRef: HttpUrl,
 });
 
+/** Release limits a curated release states, or lists as not published. */
+export const RELEASE_LIMITS = ['maxVcpus', 'maxMemoryMiB'] as const;
+
+/** A limit the release's publisher does not state: where it was looked for, and what was found there. */
+export const UnpublishedLimitSchema = z.strictObject({
+  field: z.enum(RELEASE_LIMITS),
+  /**
+   * NOT_PUBLISHED: the documents in `looked` were searched and state no such limit. NOT_RECORDED: the
+   * catalogue does not hold it yet; `looked` says where it is to be read (the note says why not yet).
+   */
+  status: z.enum(['NOT_PUBLISHED', 'NOT_RECORDED']),
+  looked: z.array(HttpUrl).min(1),
+  note: Text,
+});
+
 export const HypervisorReleaseSchema = z
   .strictObject({
     id: UriId,
@@ -245,8 +272,23 @@ export const HypervisorReleaseSchema = z
     devices: z.array(ReleaseDeviceSchema).default([]),
     paravirt: z.array(ReleaseParavirtSchema).default([]),
     hostFeatures: z.array(ReleaseHostFeatureSchema).default([]),
+    /** Each limit the release does not give, with the documents searched: absence is stated, never silent. */
+    limitsNotPublished: z.array(UnpublishedLimitSchema).default([]),
   })
   .superRefine((r, ctx) => {
+    for (const field of RELEASE_LIMITS) {
+      const listed = r.limitsNotPublished.findIndex((l) => l.field === field);
+      if (r[field] !== undefined && listed >= 0)
+        ctx.addIssue({ code: 'custom', message: `${field} is given, and listed as not published`, path: ['limitsNotPublished', listed] });
+      if (r[field] === undefined && listed < 0)
+        ctx.addIssue({
+          code: 'custom',
+          message: `${field} is neither given nor listed under limitsNotPublished (with the documents searched)`,
+          path: [field],
+        });
+      if (r.limitsNotPublished.filter((l) => l.field === field).length > 1)
+        ctx.addIssue({ code: 'custom', message: `${field} is listed twice under limitsNotPublished`, path: ['limitsNotPublished'] });
+    }
     if (r.releaseDate && r.eolDate && r.eolDate < r.releaseDate) {
       ctx.addIssue({ code: 'custom', message: `eolDate ${r.eolDate} is before releaseDate ${r.releaseDate}`, path: ['eolDate'] });
     }
@@ -371,16 +413,7 @@ export const GuestSchema = z
     corrections: z.array(GuestCorrectionSchema).default([]),
   })
   .superRefine((g, ctx) => {
-    const seen = new Set<string>();
-    g.corrections.forEach((c, i) => {
-      if (seen.has(c.field))
-        ctx.addIssue({ code: 'custom', message: `a second correction of ${c.field}`, path: ['corrections', i, 'field'] });
-      seen.add(c.field);
-      if (g[c.field] === undefined)
-        ctx.addIssue({ code: 'custom', message: `corrects ${c.field}, which this entry does not set`, path: ['corrections', i, 'field'] });
-      else if (JSON.stringify(g[c.field]) === JSON.stringify(c.replaces))
-        ctx.addIssue({ code: 'custom', message: `replaces ${c.field} with the same value`, path: ['corrections', i, 'replaces'] });
-    });
+    checkCorrections(g, g.corrections, ctx);
     if (g.releaseDate && g.eolDate && g.eolDate < g.releaseDate) {
       ctx.addIssue({ code: 'custom', message: `eolDate ${g.eolDate} is before releaseDate ${g.releaseDate}`, path: ['eolDate'] });
     }

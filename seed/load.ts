@@ -322,6 +322,27 @@ export type SeedSummary = { [K in SeedKind]: KindCounts } & {
 
 type Row = Record<string, unknown>;
 
+/** The Device columns the seed writes. */
+const DEVICE_COLUMNS: [string, ColumnType][] = [
+  ['id', 'text'],
+  ['name', 'text'],
+  ['vendorName', 'text'],
+  ['bus', 'text'],
+  ['vendorId', 'text'],
+  ['productId', 'text'],
+  ['subsystemVendorId', 'text'],
+  ['subsystemId', 'text'],
+  ['class', { enum: 'DeviceClass' }],
+  ['rawClass', 'text'],
+  ['kind', { enum: 'DeviceKind' }],
+  ['paravirtInterface', { enum: 'ParavirtInterface' }],
+  ['description', 'text'],
+  ['source', 'text'],
+  ['sourceVersion', 'text'],
+  ['sourceRef', 'text'],
+  ['ownerVendorId', 'text'],
+];
+
 const opt = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
 /** Who may change a row the seed also has: anyone's but a vendor's (source vendor:*). */
@@ -516,30 +537,7 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
     const deviceCorrections = curatedDeviceCorrections(seed.devices);
     await write(
       'devices',
-      seedSpec(
-        'Device',
-        ['id'],
-        [
-          ['id', 'text'],
-          ['name', 'text'],
-          ['vendorName', 'text'],
-          ['bus', 'text'],
-          ['vendorId', 'text'],
-          ['productId', 'text'],
-          ['subsystemVendorId', 'text'],
-          ['subsystemId', 'text'],
-          ['class', { enum: 'DeviceClass' }],
-          ['rawClass', 'text'],
-          ['kind', { enum: 'DeviceKind' }],
-          ['paravirtInterface', { enum: 'ParavirtInterface' }],
-          ['description', 'text'],
-          ['source', 'text'],
-          ['sourceVersion', 'text'],
-          ['sourceRef', 'text'],
-          ['ownerVendorId', 'text'],
-        ],
-        { updatedAt: true, owned: NOT_OTHER_SOURCE, entity: 'Device' },
-      ),
+      seedSpec('Device', ['id'], DEVICE_COLUMNS, { updatedAt: true, owned: NOT_OTHER_SOURCE, entity: 'Device' }),
       seed.devices
         .filter((x) => !osinfoDevices.has(x.id))
         .map((x) => ({
@@ -589,22 +587,8 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
         seedSpec(
           'Device',
           ['id'],
-          [
-            ['id', 'text'],
-            ['name', 'text'],
-            ['vendorName', 'text'],
-            ['bus', 'text'],
-            ['vendorId', 'text'],
-            ['productId', 'text'],
-            ['subsystemVendorId', 'text'],
-            ['subsystemId', 'text'],
-            ['class', { enum: 'DeviceClass' }],
-            ['rawClass', 'text'],
-            ['kind', { enum: 'DeviceKind' }],
-            ['paravirtInterface', { enum: 'ParavirtInterface' }],
-            ['description', 'text'],
-            ['ownerVendorId', 'text'],
-          ],
+          // osinfo-db's row keeps its source, file and version: the seed writes the values it corrects and its owner.
+          DEVICE_COLUMNS.filter(([c]) => !['source', 'sourceVersion', 'sourceRef'].includes(c)),
           { updatedAt: true, owned: `t."source" = 'osinfo-db'`, entity: 'Device' },
         ),
         supplements,
@@ -658,6 +642,7 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
           ['vfio', 'bool'],
           ['sriov', 'bool'],
           ['notes', 'text'],
+          ['limitsNotPublished', 'jsonb'],
           ['source', 'text'],
           ['sourceRef', 'text'],
         ],
@@ -679,6 +664,7 @@ export async function applyCuratedSeed(db: { sql: Sql }, opts: { dir?: string } 
         vfio: r.vfio,
         sriov: r.sriov,
         notes: opt(r.notes),
+        limitsNotPublished: r.limitsNotPublished,
         source: 'curated',
         sourceRef: r.sourceRef,
       })),

@@ -113,6 +113,26 @@ for (const kind of testTargets()) {
       expect(bigCount).toBeLessThanOrEqual(4);
     });
 
+    it("lists a release's unpublished limits with where they were looked for", async () => {
+      const res = await t.gql(`{ hypervisorRelease(id: "http://virtcompat.org/hypervisor/firecracker/v1.7.0") {
+          maxVcpus maxMemoryMiB limitsNotPublished { field status looked note } } }`);
+      expect(res.errors).toBeUndefined();
+      expect(res.data.hypervisorRelease).toEqual({
+        maxVcpus: 32,
+        maxMemoryMiB: null,
+        limitsNotPublished: [
+          {
+            field: 'maxMemoryMiB',
+            status: 'NOT_PUBLISHED',
+            looked: expect.arrayContaining([
+              'https://github.com/firecracker-microvm/firecracker/blob/main/src/firecracker/swagger/firecracker.yaml',
+            ]),
+            note: expect.stringMatching(/no maximum/),
+          },
+        ],
+      });
+    });
+
     it('rejects a page size above its limit with a coded error', async () => {
       const res = await t.gql(`{ corrections(first: 5000) { field } }`);
       expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

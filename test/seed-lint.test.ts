@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SEED_DIR, loadCuratedSeedFiles, SeedValidationError, guestsInInheritanceOrder } from '../seed/load.ts';
 import { formatProblem, lintSeed } from '../seed/lint.ts';
-import type { CuratedSeed, Guest } from '../seed/format.ts';
+import { HypervisorReleaseSchema, RELEASE_LIMITS, type CuratedSeed, type Guest } from '../seed/format.ts';
 import { at, captures } from '../src/util/must.ts';
 
 const seed = await loadCuratedSeedFiles();
@@ -109,6 +109,32 @@ describe('curated seed files', () => {
     const virtio = win.filter((d) => d.deviceId.startsWith('http://pcisig.com/pci/1af4/'));
     assert.ok(virtio.length > 0);
     assert.ok(virtio.every((d) => d.driverSource === 'ADDON'));
+  });
+
+  it('gives every release limit or says it is not published, and where that was looked for (issue 12, item 5)', () => {
+    for (const h of seed.hypervisors)
+      for (const r of h.data.releases)
+        for (const field of RELEASE_LIMITS) {
+          const listed = r.limitsNotPublished.find((l) => l.field === field);
+          assert.ok((r[field] !== undefined) !== (listed !== undefined), `${r.id}: ${field} given or listed, not both, not neither`);
+          if (listed) assert.ok(listed.looked.length > 0 && listed.note.length > 0, `${r.id}: ${field} names where it was looked for`);
+        }
+    // The KVM, Cloud Hypervisor and Firecracker releases publish no guest memory limit: said, with the documents searched.
+    for (const key of ['kvm', 'cloud-hypervisor', 'firecracker'])
+      for (const r of seed.hypervisors.find((h) => h.data.hypervisor.key === key)?.data.releases ?? [])
+        assert.equal(r.limitsNotPublished.find((l) => l.field === 'maxMemoryMiB')?.status, 'NOT_PUBLISHED', r.id);
+    // A release that neither gives a limit nor lists it is refused.
+    const bare = {
+      id: 'http://virtcompat.org/hypervisor/kvm/x',
+      version: '1',
+      versionOrder: 1,
+      name: 'x',
+      maxVcpus: 8,
+      sourceRef: 'https://example.org/',
+    };
+    const res = HypervisorReleaseSchema.safeParse(bare);
+    assert.equal(res.success, false);
+    assert.match(res.error?.issues[0]?.message ?? '', /maxMemoryMiB is neither given nor listed under limitsNotPublished/);
   });
 
   it('cites a source for every hypervisor release and every fact it lists', () => {
@@ -340,6 +366,7 @@ function tinySeed(): CuratedSeed {
               version: '1',
               versionOrder: 1,
               name: 'QEMU 1',
+              limitsNotPublished: [],
               machineTypes: [],
               firmware: [],
               vfio: false,

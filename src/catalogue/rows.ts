@@ -53,7 +53,7 @@ export const RELEASE_COLS = (t = 'r') => `
   ${t}.id, ${t}."hypervisorId", ${t}.version, ${t}."versionOrder", ${t}.name,
   ${date(`${t}."releaseDate"`)} AS "releaseDate", ${date(`${t}."eolDate"`)} AS "eolDate",
   ${t}."maxVcpus", ${t}."maxMemoryMiB", ${t}."machineTypes", ${t}.firmware, ${t}."virtualHardwareVersion",
-  ${t}.vfio, ${t}.sriov, ${t}.notes, ${t}.source, ${t}."sourceRef"`;
+  ${t}.vfio, ${t}.sriov, ${t}.notes, ${t}."limitsNotPublished", ${t}.source, ${t}."sourceRef"`;
 
 export const HW_FEATURE_COLS = (t = 'f') => `
   ${t}.id, ${t}.key, ${t}.name, ${t}.vendor, ${t}.architectures, ${t}.category::text AS category,
@@ -140,6 +140,7 @@ export type ReleaseRow = SqlRow<
   | 'vfio'
   | 'sriov'
   | 'notes'
+  | 'limitsNotPublished'
   | 'source'
   | 'sourceRef'
 >;

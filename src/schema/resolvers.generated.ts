@@ -759,6 +759,7 @@ export type HypervisorReleaseResolvers<Ctx> = {
   eolDate?: FieldResolver<Record<string, never>, Ctx>;
   maxVcpus?: FieldResolver<Record<string, never>, Ctx>;
   maxMemoryMiB?: FieldResolver<Record<string, never>, Ctx>;
+  limitsNotPublished?: FieldResolver<Record<string, never>, Ctx>;
   machineTypes?: FieldResolver<Record<string, never>, Ctx>;
   firmware?: FieldResolver<Record<string, never>, Ctx>;
   virtualHardwareVersion?: FieldResolver<Record<string, never>, Ctx>;
@@ -1333,6 +1334,16 @@ export type SubscriptionResolvers<Ctx> = {
   }, Ctx>;
 };
 
+export type UnpublishedLimitResolvers<Ctx> = {
+  __isTypeOf?: TypeResolver<Ctx>;
+  field?: FieldResolver<Record<string, never>, Ctx>;
+  status?: FieldResolver<Record<string, never>, Ctx>;
+  looked?: FieldResolver<Record<string, never>, Ctx>;
+  note?: FieldResolver<Record<string, never>, Ctx>;
+};
+
+export type UnpublishedLimitStatus = 'NOT_PUBLISHED' | 'NOT_RECORDED';
+
 export type VendorResolvers<Ctx> = {
   __isTypeOf?: TypeResolver<Ctx>;
   id?: FieldResolver<Record<string, never>, Ctx>;
@@ -1445,6 +1456,7 @@ export type Resolvers<Ctx> = {
   SubmitRecordsResult?: SubmitRecordsResultResolvers<Ctx>;
   SubmittedRecord?: SubmittedRecordResolvers<Ctx>;
   Subscription?: SubscriptionResolvers<Ctx>;
+  UnpublishedLimit?: UnpublishedLimitResolvers<Ctx>;
   Vendor?: VendorResolvers<Ctx>;
   Viewer?: ViewerResolvers<Ctx>;
 };

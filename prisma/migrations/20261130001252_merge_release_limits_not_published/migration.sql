@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "HypervisorRelease" ADD COLUMN     "limitsNotPublished" JSONB NOT NULL DEFAULT '[]';
