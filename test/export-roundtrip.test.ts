@@ -4,7 +4,7 @@
 // back, through virtcompat/catalogue.xml where osinfo-db has no element. On the embedded PGlite,
 // and on PostgreSQL when DATABASE_URL is set.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from '../src/db/index.ts';
@@ -65,6 +65,7 @@ for (const kind of testTargets()) {
     it('gives back the same catalogue: equal content digests and counts', async () => {
       const s = await importOsinfo(copy, { path: dir, ...NO_HW });
       expect(s.status).toBe('OK');
+      expect(s.problems.filter((p) => /after the export/.test(p.reason))).toEqual([]);
       const after = await catalogueDigest(copy.sql);
       expect(digestDifferences(before, after)).toEqual([]);
       expect(after.digest).toBe(before.digest);
@@ -82,6 +83,42 @@ for (const kind of testTargets()) {
       const written = Object.values(s.counts).reduce((n, c) => n + c.created + c.updated + c.deleted, 0);
       expect(written).toBe(0);
     }, 300_000);
+
+    it('says which files were edited, added or removed after the export, and refuses them under --strict', async () => {
+      const edited = join(dirs[0] ?? tmpdir(), 'edited');
+      cpSync(dir, edited, { recursive: true });
+      const rel = 'os/debian.org/debian-12.xml';
+      const file = join(edited, rel);
+      const text = readFileSync(file, 'utf8');
+      expect(text).toMatch(/<name>Debian 12<\/name>/);
+      writeFileSync(file, text.replace('<name>Debian 12</name>', '<name>Debian 12 (edited by hand)</name>'));
+      mkdirSync(join(edited, 'os/example.org'), { recursive: true });
+      writeFileSync(
+        join(edited, 'os/example.org/new-1.xml'),
+        '<libosinfo version="0.0.1"><os id="http://example.org/new/1"><short-id>new1</short-id><name>New</name></os></libosinfo>\n',
+      );
+      rmSync(join(edited, 'VERSION'));
+      const t = await freshDatabase(kind);
+      targets.push(t);
+      const db = await t.open();
+      try {
+        await migrate(db);
+        // --strict: the divergence is a problem, so nothing is written.
+        await expect(importOsinfo(db, { path: edited, strict: true, ...NO_HW })).rejects.toThrow(/--strict/);
+        const [n] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "GuestOS"`);
+        expect(n?.n).toBe(0);
+        // Without: the catalogue comes back from catalogue.xml, and each divergence is said.
+        const s = await importOsinfo(db, { path: edited, ...NO_HW });
+        expect(s.problems.filter((p) => /after the export/.test(p.reason)).map((p) => p.reason.split(';')[0])).toEqual([
+          `${rel} was changed after the export`,
+          'os/example.org/new-1.xml was added after the export',
+          'VERSION was removed after the export',
+        ]);
+        expect((await catalogueDigest(db.sql)).digest).toBe(before.digest);
+      } finally {
+        await db.close();
+      }
+    }, 600_000);
 
     it('refuses a catalogue file that is not virtcompat XML, naming the file and line, and writes nothing', async () => {
       const bad = join(dirs[0] ?? tmpdir(), 'bad');

@@ -4,6 +4,9 @@
 // its sources, so `import osinfo` of an export gives back exactly what was exported: platforms the
 // osinfo format cannot name, deployments, paravirt rows, corrections, vendors, owners. libosinfo
 // loads the file too (it reads every XML file below its directory) and skips virtcompat's elements.
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Sql } from '../../../src/db/sql.ts';
 import { catalogueTables } from '../../../src/catalogue/digest.ts';
 import { parseXml, type XmlElement } from './xml.ts';
@@ -42,6 +45,7 @@ export class CatalogueXmlError extends Error {
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escAttr = (s: string) => esc(s).replace(/"/g, '&quot;');
 
 /**
  * The tables in an order where every foreign key's target table comes before the table that refers
@@ -76,8 +80,17 @@ async function ordered(tx: Sql, tables: string[]): Promise<string[]> {
   return out;
 }
 
-/** Every catalogue row as virtcompat XML (read inside the caller's snapshot). */
-export async function catalogueXml(tx: Sql): Promise<{ text: string; rows: Record<string, number> }> {
+/** The sha256 of a file's bytes, as the export records it for each file it writes. */
+export const fileDigest = (bytes: string | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Every catalogue row as virtcompat XML (read inside the caller's snapshot), and the digest of each
+ * other file of the export (`written`: path -> text), so an import can tell a hand-edited tree.
+ */
+export async function catalogueXml(
+  tx: Sql,
+  written: ReadonlyMap<string, string> = new Map(),
+): Promise<{ text: string; rows: Record<string, number> }> {
   // libosinfo reads every XML file below its directory and wants <libosinfo> as the root; it
   // skips elements it does not know, such as virtcompat's.
   const out = [
@@ -93,17 +106,40 @@ export async function catalogueXml(tx: Sql): Promise<{ text: string; rows: Recor
     for (const r of list) out.push(`    <vc:row>${esc(r)}</vc:row>`);
     out.push('  </vc:table>');
   }
+  out.push('  <vc:files>');
+  for (const rel of [...written.keys()].filter((r) => r !== CATALOGUE_FILE).sort())
+    out.push(`    <vc:file path="${escAttr(rel)}" sha256="${fileDigest(written.get(rel) ?? '')}"/>`);
+  out.push('  </vc:files>');
   out.push('</vc:catalogue>', '</libosinfo>', '');
   return { text: out.join('\n'), rows };
 }
 
-/** The rows of each table in a virtcompat/catalogue.xml, as JSON texts. */
-export function parseCatalogueXml(text: string, file: string): Map<string, string[]> {
+export interface ParsedCatalogue {
+  /** The rows of each table, as JSON texts. */
+  tables: Map<string, string[]>;
+  /** The export's other files and their sha256 (path -> digest); null for an export without the list. */
+  files: Map<string, string> | null;
+}
+
+/** The rows of each table in a virtcompat/catalogue.xml, and the files of the export it was written with. */
+export function parseCatalogueXml(text: string, file: string): ParsedCatalogue {
   const doc = parseXml(text, file);
   const root = doc.name === 'libosinfo' ? doc.children.find((c) => c.name === 'vc:catalogue') : undefined;
   if (!root) throw new CatalogueXmlError(`${file}: expected <libosinfo> holding <vc:catalogue>, found <${doc.name}>`);
   const out = new Map<string, string[]>();
+  let files: Map<string, string> | null = null;
   for (const t of root.children) {
+    if (t.name === 'vc:files') {
+      files = new Map();
+      for (const f of t.children) {
+        const path = f.attrs.path;
+        const sha = f.attrs.sha256;
+        if (f.name !== 'vc:file' || !path || !sha || !/^[0-9a-f]{64}$/.test(sha))
+          throw new CatalogueXmlError(`${file}:${f.line}: expected <vc:file path="..." sha256="..."/> in <vc:files>`);
+        files.set(path, sha);
+      }
+      continue;
+    }
     if (t.name !== 'vc:table') throw new CatalogueXmlError(`${file}:${t.line}: unexpected <${t.name}> in <vc:catalogue>`);
     const name = t.attrs.name;
     if (!name) throw new CatalogueXmlError(`${file}:${t.line}: <vc:table> without a name`);
@@ -119,7 +155,41 @@ export function parseCatalogueXml(text: string, file: string): Map<string, strin
     });
     out.set(name, rows);
   }
+  return { tables: out, files };
+}
+
+/** The sha256 of every file below `root` but virtcompat/catalogue.xml, by path relative to it ('/'-separated). */
+export async function treeDigests(root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (rel: string) => {
+    for (const e of await readdir(join(root, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(r);
+      else if (e.isFile() && r !== CATALOGUE_FILE) out.set(r, fileDigest(await readFile(join(root, r))));
+    }
+  };
+  await walk('');
   return out;
+}
+
+/**
+ * The files of a tree that differ from the export `recorded` lists: edited by hand (or by anything)
+ * after the export, added to it, or removed from it.
+ */
+export function divergedFiles(
+  recorded: ReadonlyMap<string, string>,
+  now: ReadonlyMap<string, string>,
+): { edited: string[]; added: string[]; removed: string[] } {
+  const edited: string[] = [];
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const [rel, sha] of now) {
+    const was = recorded.get(rel);
+    if (was === undefined) added.push(rel);
+    else if (was !== sha) edited.push(rel);
+  }
+  for (const rel of recorded.keys()) if (!now.has(rel)) removed.push(rel);
+  return { edited: edited.sort(), added: added.sort(), removed: removed.sort() };
 }
 
 /**

@@ -465,7 +465,7 @@ export async function exportOsinfo(sql: Sql, dir: string, opts: { force?: boolea
     files.set('VERSION', version.label);
     // Everything, sources included, in virtcompat's namespace: what the elements above cannot hold
     // comes back on import (catalogue-xml.ts), so nothing above is lost for virtcompat.
-    const catalogue = await catalogueXml(tx);
+    const catalogue = await catalogueXml(tx, files);
     files.set(CATALOGUE_FILE, catalogue.text);
     catalogueRows = catalogue.rows;
   });

@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CATALOGUE_FILE, parseCatalogueXml, restoreCatalogue } from './catalogue-xml.ts';
+import { CATALOGUE_FILE, divergedFiles, parseCatalogueXml, restoreCatalogue, treeDigests } from './catalogue-xml.ts';
 import type { Database } from '../../../src/db/index.ts';
 import type { Sql } from '../../../src/db/sql.ts';
 import { readOsinfo } from './parse.ts';
@@ -79,6 +79,20 @@ export async function importOsinfo(db: Database, opts: OsinfoImportOptions = {})
     const catalogueFile = join(data.root, CATALOGUE_FILE);
     const catalogue = existsSync(catalogueFile) ? parseCatalogueXml(await readFile(catalogueFile, 'utf8'), catalogueFile) : null;
     if (!catalogue) problems.push(...rows.problems);
+    // A tree edited after its export: the catalogue comes back from virtcompat/catalogue.xml, so an
+    // edit of an osinfo element would be lost without a word. Each edited, added or removed file is a
+    // problem (a warning; under --strict nothing is imported): to apply such edits, import the tree
+    // without virtcompat/catalogue.xml, so its elements are read as osinfo-db data.
+    if (catalogue?.files) {
+      const d = divergedFiles(catalogue.files, await treeDigests(data.root));
+      const why = `not applied: the catalogue is restored from ${CATALOGUE_FILE} (import the tree without it to read the elements as osinfo-db data)`;
+      for (const rel of d.edited)
+        problems.push({ path: join(data.root, rel), reason: `${rel} was changed after the export; ${why}`, severity: 'warning' });
+      for (const rel of d.added)
+        problems.push({ path: join(data.root, rel), reason: `${rel} was added after the export; ${why}`, severity: 'warning' });
+      for (const rel of d.removed)
+        problems.push({ path: join(data.root, rel), reason: `${rel} was removed after the export; ${why}`, severity: 'warning' });
+    }
     if (data.oses.size === 0 && data.devices.size === 0 && data.platforms.size === 0) {
       throw new ImportError(`${data.root}: no OS, device or platform found`, problems, 'IMPORT_EMPTY');
     }
@@ -96,7 +110,7 @@ export async function importOsinfo(db: Database, opts: OsinfoImportOptions = {})
       write: async (tx, counts, changed) => {
         if (!catalogue) return writeRows(tx, rows, counts, changed, problems, progress);
         progress.phase(`restoring ${CATALOGUE_FILE}`);
-        Object.assign(counts, await restoreCatalogue(tx, catalogue, changed));
+        Object.assign(counts, await restoreCatalogue(tx, catalogue.tables, changed));
       },
     };
   });
