@@ -190,6 +190,32 @@ for (const kind of testTargets()) {
       expect(c.jar.has('vc_session')).toBe(false);
     });
 
+    it("shows a guest's corrections (what was replaced, whose, why) and a release's unpublished limits", async () => {
+      const c = client(s.base);
+      // As an osinfo-db import leaves it: Ubuntu 22.10 is osinfo-db's row, with the curated corrections applied.
+      const id = 'http://ubuntu.com/ubuntu/22.10';
+      await s.t.db.sql.query(`UPDATE "GuestOS" SET source = 'osinfo-db' WHERE id = $1`, [id]);
+      try {
+        const g = await c.get(`/guest?id=${encodeURIComponent(id)}`);
+        expect(g.res.status).toBe(200);
+        const table = /<table class="corrections">[\s\S]*?<\/table>/.exec(g.text)?.[0] ?? '';
+        expect(table).toMatch(
+          /<tr><td>releaseStatus<\/td><td>PRERELEASE <span class="muted">\(osinfo-db\)<\/span><\/td>\s*<td>RELEASED <span class="muted">\(curated\)<\/span><\/td>/,
+        );
+        expect(table).toMatch(/prerelease/);
+        expect(table).toMatch(/<td>APPLIED<\/td>/);
+      } finally {
+        await s.t.db.sql.query(`UPDATE "GuestOS" SET source = 'curated' WHERE id = $1`, [id]);
+      }
+      const own = await c.get('/guest?id=debian12');
+      expect(own.text).toMatch(/<h2>Corrections<\/h2>\s*<p>None: every value above is its source's own.<\/p>/);
+      const r = await c.get(`/release?id=${encodeURIComponent('http://virtcompat.org/hypervisor/firecracker/v1.7.0')}`);
+      expect(r.res.status).toBe(200);
+      expect(r.text).toMatch(
+        /<li>maxMemoryMiB: not published\. The API \(PUT \/machine-config\)[^<]*\(looked: <a href="https:\/\/github.com\/firecracker-microvm/,
+      );
+    });
+
     it('answers unknown things with 404 pages and bad input with 400', async () => {
       const c = client(s.base);
       const g = await c.get('/guest?id=no-such-guest');

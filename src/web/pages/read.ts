@@ -3,7 +3,7 @@
 import { html, type Html } from '../html.ts';
 import { type Handler, param, sendPage } from '../ctx.ts';
 import { PageError } from '../gql.ts';
-import type { DeviceAnswer, GuestAnswer, HistoryRow, RecordAnswer, RecordRow, ReleaseAnswer } from './shapes.ts';
+import type { CorrectionRow, DeviceAnswer, GuestAnswer, HistoryRow, RecordAnswer, RecordRow, ReleaseAnswer } from './shapes.ts';
 import { deviceHref, dl, guestHref, link, recordHref, releaseHref } from '../layout.ts';
 
 const searchForm = (q: string) => html`<form role="search" method="get" action="/search" class="filters">
@@ -114,6 +114,7 @@ const GUEST_QUERY = `query WebGuest($id: ID, $shortId: String) { guestOS(id: $id
   firmware { arch type secureBoot supported inheritedFrom { id name } }
   resources { arch kind cpus cpuHz ramBytes storageBytes inheritedFrom { id name } }
   compatibilityRecords { id status backend source hypervisorRelease { id name } submitter { name } evidence { url date notes } }
+  corrections { field value replaced { value source } reason source sourceRef status }
 } }`;
 
 const from = (x: { inheritedFrom: { id: string; name: string } | null }) =>
@@ -189,9 +190,26 @@ ${g.resources.map((r) => html`<tr><td>${r.kind}</td><td>${r.arch}</td><td>${r.cp
     : html`<p>None recorded.</p>`
 }
 <h2>Records</h2>
-${recordsTable(g.compatibilityRecords, 'guest')}`,
+${recordsTable(g.compatibilityRecords, 'guest')}
+<h2>Corrections</h2>
+${correctionsTable(g.corrections)}`,
   );
 };
+
+const shown = (v: unknown) => (v == null ? html`<span class="muted">nothing</span>` : Array.isArray(v) ? v.join(', ') : String(v));
+
+/** What another source says and what the catalogue says instead, whose each is, and why (seed/provenance.ts). */
+function correctionsTable(rows: CorrectionRow[]): Html {
+  if (!rows.length) return html`<p>None: every value above is its source's own.</p>`;
+  return html`<table class="corrections"><thead><tr><th scope="col">Field</th><th scope="col">Was</th><th scope="col">Now</th><th scope="col">Why</th><th scope="col">Status</th></tr></thead><tbody>
+${rows.map(
+  (
+    c,
+  ) => html`<tr><td>${c.field}</td><td>${shown(c.replaced.value)} <span class="muted">(${c.replaced.source ?? 'no other source'})</span></td>
+<td>${shown(c.value)} <span class="muted">(${c.source})</span></td>
+<td>${c.reason}${c.sourceRef ? html` (${link(c.sourceRef, 'source')})` : ''}</td><td>${c.status}</td></tr>`,
+)}</tbody></table>`;
+}
 
 function recordsTable(records: RecordRow[], omit: 'guest' | 'release'): Html {
   if (!records.length) return html`<p>No accepted records.</p>`;
@@ -206,6 +224,7 @@ ${records.map(
 
 const RELEASE_QUERY = `query WebRelease($id: ID!) {
   hypervisorRelease(id: $id) { id name version releaseDate eolDate notes machineTypes firmware maxVcpus maxMemoryMiB sriov vfio virtualHardwareVersion
+    limitsNotPublished { field status looked note }
     hypervisor { key name family vendor }
     devices { model supported notes device { id name busId class kind } }
     paravirt { supported notes feature { key name kind } }
@@ -238,6 +257,15 @@ export const release: Handler = async (req, res, w) => {
       ['Machine types', r.machineTypes.join(', ')],
       ['Firmware', r.firmware.join(', ')],
       ['Limits', [r.maxVcpus ? `${r.maxVcpus} vCPUs` : '', r.maxMemoryMiB ? `${r.maxMemoryMiB} MiB RAM` : ''].filter(Boolean).join(', ')],
+      [
+        'Limits not given',
+        r.limitsNotPublished.length
+          ? html`<ul>${r.limitsNotPublished.map(
+              (l) =>
+                html`<li>${l.field}: ${l.status === 'NOT_PUBLISHED' ? 'not published' : 'not recorded yet'}. ${l.note} (looked: ${l.looked.map((u, i) => html`${i ? ', ' : ''}${link(u, u)}`)})</li>`,
+            )}</ul>`
+          : null,
+      ],
       ['Virtual hardware version', r.virtualHardwareVersion],
       ['Passthrough', `VFIO ${r.vfio ? 'yes' : 'no'}, SR-IOV ${r.sriov ? 'yes' : 'no'}`],
       ['Notes', r.notes],

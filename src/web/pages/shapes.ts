@@ -46,6 +46,17 @@ export interface GuestAnswer {
   firmware: Array<Inherited & { arch: string; type: string; secureBoot: boolean | null; supported: boolean }>;
   resources: Array<Inherited & { arch: string; kind: string; cpus: number | null; ramBytes: number | null; storageBytes: number | null }>;
   compatibilityRecords: RecordRow[];
+  corrections: CorrectionRow[];
+}
+/** A value the curated seed (or a vendor) corrects or adds on another source's guest (GraphQL CatalogueCorrection). */
+export interface CorrectionRow {
+  field: string;
+  value: unknown;
+  replaced: { value: unknown; source: string | null };
+  reason: string;
+  source: string;
+  sourceRef: string | null;
+  status: string;
 }
 export interface RecordRow {
   id: string;
@@ -68,6 +79,7 @@ export interface ReleaseAnswer {
   firmware: string[];
   maxVcpus: number | null;
   maxMemoryMiB: number | null;
+  limitsNotPublished: Array<{ field: string; status: string; looked: string[]; note: string }>;
   sriov: boolean;
   vfio: boolean;
   virtualHardwareVersion: number | null;
