@@ -16,10 +16,11 @@
 // gives most of its gain in-process (bench/plan.ts measures both).
 'use strict';
 const fs = require('node:fs');
-const { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } = fs;
+const { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } = fs;
 const { createRequire } = require('node:module');
 const { dirname, join, relative } = require('node:path');
 const vm = require('node:vm');
+const { inputsOf, readJson, sha256, staleInput, writeAtomic } = require('./build-inputs.cjs');
 
 const ROOT = join(__dirname, '..');
 const ENTRY = 'src/cli/fast-plan.ts';
@@ -28,39 +29,16 @@ const BUILD_FORMAT = 6;
 
 const outDir = (root) => join(root, '.cache', 'fast-plan');
 
-// node:crypto is loaded only when an input must be hashed (a build, or a touched input): loading it costs a
-// plan about as much as its planning
-function sha256(data) {
-  return require('node:crypto').createHash('sha256').update(data).digest('hex');
-}
-
-function readManifest(root) {
-  try {
-    return JSON.parse(readFileSync(join(outDir(root), 'manifest.json'), 'utf8'));
-  } catch {
-    return null;
-  }
-}
-
 /**
- * The current build, or why there is none. Inputs whose size and mtime match the manifest are taken as
- * unchanged; any other is hashed and compared (a touched but identical file is still current).
+ * The current build, or why there is none (scripts/build-inputs.cjs: an input whose size and mtime match
+ * the manifest is taken as unchanged; any other is hashed and compared).
  */
 function currentBuild(root = ROOT) {
-  const m = readManifest(root);
+  const m = readJson(join(outDir(root), 'manifest.json'));
   if (!m) return { stale: 'no build' };
   if (m.format !== BUILD_FORMAT || m.node !== process.version) return { stale: `built for ${m.node} (format ${m.format})` };
-  const base = root.endsWith('/') ? root : `${root}/`;
-  for (const i of m.inputs) {
-    let st;
-    try {
-      st = statSync(base + i.path);
-    } catch {
-      return { stale: `${i.path} is gone` };
-    }
-    if (st.size === i.size && st.mtimeMs === i.mtimeMs) continue;
-    if (st.size !== i.size || sha256(readFileSync(base + i.path)) !== i.sha256) return { stale: `${i.path} changed` };
-  }
+  const stale = staleInput(root, m.inputs);
+  if (stale) return { stale };
   const bundle = join(outDir(root), m.bundle);
   if (!existsSync(bundle)) return { stale: `${m.bundle} is missing` };
   return { key: m.key, bundle, cache: join(outDir(root), m.cache) };
@@ -96,18 +74,7 @@ async function bundle(root) {
     logLevel: 'silent',
   });
   const code = r.outputFiles[0].contents;
-  // sources one by one; a bundled package by its package.json (npm replaces a package as a whole, and a
-  // hundred stat calls for zod's files would cost more than the check is worth)
-  const paths = new Set();
-  for (const p of Object.keys(r.metafile.inputs)) {
-    const pkg = /^(.*?node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(p);
-    paths.add(pkg ? `${pkg[1]}/package.json` : p);
-  }
-  const inputs = [...paths].sort().map((p) => {
-    const abs = join(root, p);
-    const st = statSync(abs);
-    return { path: p, size: st.size, mtimeMs: st.mtimeMs, sha256: sha256(readFileSync(abs)) };
-  });
+  const inputs = inputsOf(r.metafile, root);
   const key = sha256(
     JSON.stringify({ BUILD_FORMAT, node: process.version, inputs: inputs.map((i) => [i.path, i.sha256]), code: sha256(code) }),
   ).slice(0, 20);
@@ -134,12 +101,6 @@ function load(bundlePath, cachePath) {
   const mod = { exports: {} };
   script.runInThisContext().call(mod.exports, mod.exports, createRequire(bundlePath), mod, bundlePath, dirname(bundlePath));
   return { exports: mod.exports, script, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
-}
-
-function writeAtomic(path, data) {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 function commit(root, b, script) {
