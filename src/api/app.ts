@@ -32,7 +32,7 @@ import { createSnapshotRoute, type SnapshotRoute } from './snapshot.ts';
 import { createReadRouter, type ReadRouter } from '../db/replicas.ts';
 import { useReadRouting, writePositions } from './plugins/read-routing.ts';
 import { startChangeStream, type ChangeStream } from './change-stream.ts';
-import { Redis } from 'ioredis';
+import { newRedis } from './redis.ts';
 import { unrefOnConnect } from './pubsub.ts';
 import { webRouter } from '../web/routes.ts';
 
@@ -100,7 +100,7 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
   // another still read the write; without Redis they are known to the instance that wrote.
   const positionsRedis =
     router && config.redisUrl
-      ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500 })
+      ? newRedis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500 })
       : undefined;
   positionsRedis?.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis (write positions) connection error'));
   if (positionsRedis) unrefOnConnect(positionsRedis);

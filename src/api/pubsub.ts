@@ -5,7 +5,8 @@
 // committed change from any writer, the CLI and importers included, through the change feed's
 // LISTEN/NOTIFY (src/api/change-stream.ts).
 import { createPubSub, SlidingBuffer } from 'graphql-yoga';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from './redis.ts';
 import type { Logger } from 'pino';
 import { CATALOGUE_TOPIC, type CatalogueEvent } from '../catalogue/events.ts';
 import type { CataloguePubSub } from '../schema/context.ts';
@@ -84,8 +85,8 @@ export function createEventBus(opts: { redisUrl?: string; logger?: Logger }): Ev
     return { ...local, kind: 'memory', ready: Promise.resolve(), close: async () => {} };
   }
   const redisOpts = { lazyConnect: false, maxRetriesPerRequest: 3, enableOfflineQueue: true };
-  const publishClient = new Redis(opts.redisUrl, redisOpts);
-  const subscribeClient = new Redis(opts.redisUrl, redisOpts);
+  const publishClient = newRedis(opts.redisUrl, redisOpts);
+  const subscribeClient = newRedis(opts.redisUrl, redisOpts);
   for (const c of [publishClient, subscribeClient]) {
     // Every reconnect attempt fails while Redis is down: debug, not one warning per attempt.
     c.on('error', (err: Error) => opts.logger?.debug({ err: err.message }, 'redis (pub/sub) connection error'));

@@ -7,7 +7,7 @@
 // bad documents or bad keys costs no more than a flood of good ones. The caller is authenticated
 // there too (memoised per request), and the context factory and the response cache reuse that answer.
 import type { Plugin } from 'graphql-yoga';
-import { Redis } from 'ioredis';
+import { newRedis } from '../redis.ts';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../errors.ts';
 import type { Authenticator } from '../auth.ts';
@@ -94,7 +94,7 @@ return {allowed, waitMs, math.floor(tokens)}
 type TakeCommand = (key: string, capacity: string, perMs: string) => Promise<[number, number, number]>;
 
 export function redisRateLimiter(cfg: BucketConfig, url: string, logger?: Logger, prefix = 'virtcompat:rl:'): RateLimiter {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+  const redis = newRedis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
   // Every reconnect attempt fails while Redis is down: debug; the fallback is announced once below.
   redis.on('error', (err: Error) => logger?.debug({ err: err.message }, 'redis (rate limit) connection error'));
   let degraded = false;
