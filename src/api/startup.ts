@@ -10,9 +10,11 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
-import { applyCuratedSeed, loadCuratedSeedFiles, seedVersion } from '../../seed/load.ts';
-import { DEFAULT_OSINFO_PATH, importOsinfo } from '../../seed/importers/osinfo/import.ts';
 import type { Progress } from '../../seed/importers/progress.ts';
+// The seed's and osinfo-db's code (their YAML, XML and validation) is loaded only when a start needs it:
+// a service that has both applied never holds it.
+const seedCode = () => import('../../seed/load.ts');
+const osinfoCode = () => import('../../seed/importers/osinfo/import.ts');
 
 export interface StartupOptions {
   /** Load the curated seed unless it was applied before (SEED_ON_START). */
@@ -65,6 +67,7 @@ async function recorded(db: Database, source: string): Promise<boolean> {
  * osinfo-db in either order (seed/provenance.ts).
  */
 async function seedRecorded(db: Database): Promise<boolean> {
+  const { loadCuratedSeedFiles, seedVersion } = await seedCode();
   const version = seedVersion(await loadCuratedSeedFiles());
   const [row] = await db.sql.query<{ done: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM "ImportRun" WHERE source = 'seed' AND status = 'OK' AND "sourceVersion" = $1) AS done`,
@@ -113,7 +116,7 @@ export async function prepareDatabase(db: Database, opts: StartupOptions): Promi
   );
 
   if (plan.seed) {
-    const summary = await applyCuratedSeed(db);
+    const summary = await (await seedCode()).applyCuratedSeed(db);
     report.seeded = true;
     log?.info(
       { seed: summary },
@@ -124,8 +127,9 @@ export async function prepareDatabase(db: Database, opts: StartupOptions): Promi
   report.seedMs = t2 - t1;
 
   // decideStartup only says 'import' or 'not-installed' when opts.osinfo is set.
-  const osinfo = { path: opts.osinfo?.path ?? DEFAULT_OSINFO_PATH };
+  const osinfo = { path: opts.osinfo?.path ?? '' };
   if (plan.osinfo === 'import') {
+    const { importOsinfo } = await osinfoCode();
     log?.info(`first start: importing osinfo-db from ${osinfo.path} (IMPORT_OSINFO_ON_START=false skips this)`);
     try {
       const s = await importOsinfo(db, { path: osinfo.path, progress: log ? logProgress(log, 'osinfo') : undefined });
