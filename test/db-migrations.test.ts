@@ -68,8 +68,8 @@ for (const kind of testTargets()) {
       const db = await t.open();
       try {
         assert.equal(typeof Object.getOwnPropertyDescriptor(db, 'prisma')?.get, 'function', 'a getter, not a client built at open');
-        const client = db.prisma;
-        assert.equal(db.prisma, client);
+        const client = await db.prisma;
+        assert.equal(await db.prisma, client);
         assert.equal(typeof client.$disconnect, 'function');
       } finally {
         await db.close();

@@ -1,16 +1,16 @@
 // Builds the database handle: a PostgreSQL pool or an embedded PGlite in a data folder, with one
 // Prisma client (through the matching driver adapter) and one raw SQL interface over the same
-// connections. The rest of the code never knows which one it got. The Prisma client is built on
-// the first read of `db.prisma` (the service's reads and writes go through `sql`; a client nobody
-// uses costs memory for its whole life).
+// connections. The rest of the code never knows which one it got. The Prisma client, and its
+// generated module, are loaded on the first read of `db.prisma` (the service's reads and writes go
+// through `sql`; a client nobody uses costs memory for its whole life).
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 // Each driver is loaded when a database of its kind is opened: a CLI command pays for one (PGlite
 // alone takes a second to load), not both.
 import type pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { PrismaClient } from '../generated/prisma/client.ts';
+import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Config } from '../config/index.ts';
 import { DatabaseError } from './errors.ts';
 import { pgliteSql, pgSql, type Sql } from './sql.ts';
@@ -20,7 +20,8 @@ export type DatabaseTarget = Config['database'];
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
   readonly sql: Sql;
-  readonly prisma: PrismaClient;
+  /** The Prisma client, built (its module loaded) on the first read. */
+  readonly prisma: Promise<PrismaClient>;
   /** Adapter factory for the wasm schema engine (migrations), with the function that releases it. */
   readonly migrationAdapter: () => { factory: SqlMigrationAwareDriverAdapterFactory; release(): Promise<void> };
   /** Where the data is, with no secrets, for logs. */
@@ -46,6 +47,17 @@ export function lazy<T>(build: () => T): { get(): T; readonly built: T | undefin
       return value;
     },
   };
+}
+
+/** A Prisma client on `adapter`; the generated client's module is loaded on the first call. */
+async function prismaClient(adapter: SqlDriverAdapterFactory): Promise<PrismaClient> {
+  const { PrismaClient } = await import('../generated/prisma/client.ts');
+  return new PrismaClient({ adapter });
+}
+
+/** Disconnects a client that was asked for; one whose build failed has nothing to disconnect. */
+async function disconnect(client: Promise<PrismaClient> | undefined): Promise<void> {
+  await client?.then((c) => c.$disconnect()).catch(() => {});
 }
 
 function ignoreClientError(): void {
@@ -133,7 +145,7 @@ async function openPostgres(url: string, poolSize: number, statementTimeoutMs: n
       cause: err,
     });
   }
-  const prisma = lazy(() => new PrismaClient({ adapter: new PrismaPg(pool) }));
+  const prisma = lazy(() => prismaClient(new PrismaPg(pool)));
   return {
     kind: 'postgres',
     sql: pgSql(pool),
@@ -156,7 +168,7 @@ async function openPostgres(url: string, poolSize: number, statementTimeoutMs: n
     },
     description: `PostgreSQL ${redact(url)}`,
     async close() {
-      await prisma.built?.$disconnect().catch(() => {});
+      await disconnect(prisma.built);
       await pool.end();
     },
   };
@@ -261,7 +273,7 @@ async function openPglite(dataDir: string): Promise<Database> {
       cause: err,
     });
   }
-  const prisma = lazy(() => new PrismaClient({ adapter: new PrismaPGlite(db) }));
+  const prisma = lazy(() => prismaClient(new PrismaPGlite(db)));
   return {
     kind: 'pglite',
     sql: pgliteSql(db),
@@ -271,7 +283,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     migrationAdapter: () => ({ factory: wholeScriptAdapter(new PrismaPGlite(db), (script) => db.exec(script)), release: async () => {} }),
     description: memory ? `embedded PGlite (${dataDir})` : `embedded PGlite in ${dataDir}`,
     async close() {
-      await prisma.built?.$disconnect().catch(() => {});
+      await disconnect(prisma.built);
       await db.close();
       release();
     },
