@@ -2,7 +2,7 @@
 // Entry point: the package's `virtcompat` bin. `plan` runs from the prebuilt bundle when it is current
 // (scripts/fast-plan.cjs builds it at npm install, or here on first use, and never runs a stale one), and
 // `serve` from the service bundle (scripts/service-bundle.cjs, built and checked the same way: the service
-// then runs without tsx's loader thread, about 40 MiB less resident memory). Everything else, and either
+// then runs without tsx's loader thread, about 37 MiB less resident memory). Everything else, and either
 // command when no bundle can be built, registers tsx so the TypeScript sources run as they are, then
 // dispatches. VIRTCOMPAT_FAST_PLAN=0 and VIRTCOMPAT_SERVICE_BUNDLE=0 always take the sources (the tests
 // compare both ways).

@@ -5,7 +5,7 @@
 // node_modules and load from there as usual.
 //
 // Why: from the sources, the service runs under tsx, whose loader hooks run in a worker thread with an
-// isolate of its own and compile every file on the way in; that costs the service about 40 MiB of resident
+// isolate of its own and compile every file on the way in; that costs the service about 37 MiB of resident
 // memory for its whole life (bench/rss.ts measures both ways). The bundle is plain JavaScript Node loads
 // without hooks.
 //
