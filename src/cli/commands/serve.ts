@@ -26,9 +26,12 @@ export const command: Command = {
   usage: `Usage: virtcompat serve [--port N] [--host ADDR]
 
 Runs the GraphQL service at http://HOST:PORT/graphql (GraphiQL in a browser), with
-GET /healthz and GET /readyz. Migrations are applied at start; an empty catalogue is
-loaded with the curated seed (SEED_ON_START=false to skip). SIGTERM/SIGINT shut down
-gracefully.
+GET /healthz and GET /readyz and the web pages at /. Migrations are applied at start; the
+curated seed is applied at a start where this version of it never was (SEED_ON_START=false
+to skip), and osinfo-db is imported from OSINFO_PATH at a start where it never was
+(IMPORT_OSINFO_ON_START=false to skip); the two merge the same way in either order.
+npm start runs this command from a prebuilt bundle (VIRTCOMPAT_SERVICE_BUNDLE=0: from the
+sources). SIGTERM/SIGINT shut down gracefully.
 
 Options:
   --port N     overrides PORT (default 4000)
