@@ -19,6 +19,8 @@
 // BENCH_ONLY=auth (only the authenticated-reads part), BENCH_ONLY=matrix (only the matrix; its own
 // settings are in bench/matrix.ts), BENCH_ONLY=web (only the web pages: bench/web.ts, BENCH_WEB_ROUNDS rounds).
 // BENCH_ONLY=fleet (only bench/fleet.ts: 10,000 runtimes keeping their catalogue snapshot current).
+// BENCH_ONLY=reads (only the three questions, no auth or matrix part), BENCH_QUERIES=page,guest (only
+// those questions).
 import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import { QUERIES, type QueryName } from './queries.ts';
@@ -49,6 +51,8 @@ const AUTH_ROUNDS = Number(process.env.BENCH_AUTH_ROUNDS ?? 4);
 const AUTH_SECONDS = Number(process.env.BENCH_AUTH_SECONDS ?? 3);
 const ONLY = process.env.BENCH_ONLY;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** BENCH_QUERIES=page,guest: only these of the three questions (all three by default). */
+const ASKED = (process.env.BENCH_QUERIES?.split(',') ?? Object.keys(QUERIES)) as QueryName[];
 // The load comes from one address; the rate limiter stays in the path (its cost is the service's)
 // with limits the benchmark cannot reach.
 const SERVICE_ENV = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '1000000' };
@@ -144,7 +148,7 @@ async function run() {
     await sleep(2000);
     for (const r of running) r.idleMiB = rssMiB(r.s.pid);
     const byName = new Map(running.map((r) => [r.t.name, r]));
-    for (const q of Object.keys(QUERIES) as QueryName[]) {
+    for (const q of ASKED) {
       for (const r of running) await measure(r.s.port, r.t, q, WARMUP);
       results[q] = await interleaved(ROUNDS, [...byName.keys()], async (name, round) => {
         const r = must(byName.get(name), 'a running server');
@@ -178,7 +182,7 @@ async function run() {
     '| query | server | req/s (median) | throughput ratio to floor, per round | p99 ms (median) | p99 ratio to floor | CPU µs/req | idle RSS MiB |',
   );
   console.log('|---|---|---:|---|---:|---:|---:|---:|');
-  for (const q of Object.keys(QUERIES) as QueryName[]) {
+  for (const q of ASKED) {
     const perServer = must(results[q], 'measured');
     const floor = must(perServer['raw floor'], 'the floor measured');
     for (const r of running) {
@@ -199,6 +203,7 @@ async function run() {
   console.log(
     '\ntargets (issue 15): cache off >= 0.5 of the floor on every query; p99 within 2x the floor at 10 connections; idle RSS <= 120 MiB',
   );
+  if (ONLY === 'reads') return;
   await authReads(url, key);
   await matrixBench();
 }
