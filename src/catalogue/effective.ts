@@ -45,6 +45,25 @@ export const EFFECTIVE_DEVICES_SQL = (includeRemoved: boolean) => `
   SELECT * FROM nearest ${includeRemoved ? '' : 'WHERE supported'}
   ORDER BY "guestId", "deviceId"`;
 
+/**
+ * Per guest (the ids in the text[] expression `ids`), how many devices it effectively supports,
+ * per device class, as a JSON object (`{"NETWORK": 3, ...}`); a guest with none has no row. The
+ * same answer as counting EFFECTIVE_DEVICES_SQL(false)'s rows by class, sorting only the columns
+ * the nearest answer needs. `ids` may be a sub-select, so a page of guests and its counts are one
+ * statement (the guest list's `deviceCount`).
+ */
+export const effectiveDeviceCountsSql = (ids = '$1::text[]') => `
+  SELECT x."guestId", json_object_agg(x.class, x.n) AS "deviceCounts" FROM (
+    SELECT e."guestId", dv.class::text AS class, count(*)::int AS n FROM (
+      SELECT DISTINCT ON (a."guestId", l."deviceId") a."guestId", l."deviceId", l.supported
+        FROM "GuestOSAncestor" a JOIN "GuestOSDevice" l ON l."guestId" = a."ancestorId"
+       WHERE a."guestId" = ANY(${ids})
+       ORDER BY a."guestId", l."deviceId", a.depth, a.rank
+    ) e JOIN "Device" dv ON dv.id = e."deviceId"
+     WHERE e.supported
+     GROUP BY e."guestId", dv.class
+  ) x GROUP BY x."guestId"`;
+
 export async function effectiveDevices(
   sql: Sql,
   guestIds: readonly string[],

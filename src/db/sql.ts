@@ -12,10 +12,42 @@ export interface Sql {
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
 }
 
+/**
+ * Statements run as named prepared statements on PostgreSQL: each connection parses and plans
+ * one the first time it runs it, and afterwards only binds and executes it. For the service's
+ * hot reads the planning is a large part of the database's work (measured in docs/scaling.md:
+ * the page of 50 guests' statement costs about half as much prepared). Only fixed texts are
+ * registered (`prepared` below), and at most MAX_PREPARED of them, because every connection keeps
+ * the statements it prepared for its whole life. PGlite runs every statement as before.
+ */
+const PREPARED = new Map<string, string>();
+export const MAX_PREPARED = 256;
+
+/**
+ * Marks a statement text as prepared on PostgreSQL and returns it unchanged. For texts built from
+ * code alone (never from a value: values are parameters); a text registered past MAX_PREPARED
+ * runs unprepared. A statement's result columns must not change while the service runs (a
+ * migration that changes a column's type fails a prepared statement reading it: "cached plan must
+ * not change result type"); the service migrates before it serves.
+ */
+export function prepared(text: string): string {
+  if (PREPARED.size < MAX_PREPARED && !PREPARED.has(text)) PREPARED.set(text, `vc_${PREPARED.size + 1}`);
+  return text;
+}
+
+/** The prepared statement name of a text, if it is registered. */
+export function preparedName(text: string): string | undefined {
+  return PREPARED.get(text);
+}
+
+function pgQuery(text: string, params: readonly unknown[] | undefined): pg.QueryConfig {
+  return { text, values: params as unknown[] | undefined, name: PREPARED.get(text) };
+}
+
 export function pgSql(pool: pg.Pool): Sql {
   return {
     async query<T>(text: string, params?: readonly unknown[]) {
-      const res = await pool.query(text, params as unknown[] | undefined);
+      const res = await pool.query(pgQuery(text, params));
       return res.rows as T[];
     },
     async transaction<T>(fn: (tx: Sql) => Promise<T>) {
@@ -46,7 +78,7 @@ export function pgSql(pool: pg.Pool): Sql {
           query<R>(text: string, params?: readonly unknown[]) {
             const run = tail.then(() => {
               if (over) throw new Error('query sent after its transaction ended');
-              return client.query(text, params as unknown[] | undefined);
+              return client.query(pgQuery(text, params));
             });
             tail = run.catch(() => {});
             return run.then((res) => res.rows as R[]);

@@ -3,7 +3,7 @@
 // guest's row, a release's column and a whole matrix cost the same number of round trips.
 // Shared by the GraphQL `compatibility`, `matrix`, `guestSupport` and `releaseGuests` fields and
 // the matrix benchmark; the verdict itself is derived purely from these facts.
-import type { Sql } from '../../db/sql.ts';
+import { prepared, type Sql } from '../../db/sql.ts';
 import { EFFECTIVE_DEVICES_SQL, EFFECTIVE_PARAVIRT_SQL } from '../effective.ts';
 import { RECORD_COLS, RELEASE_COLS, type RecordRow, type ReleaseRow } from '../rows.ts';
 
@@ -57,46 +57,46 @@ export async function loadVerdictFacts(sql: Sql, guestIds: readonly string[], re
   const r = [...new Set(releaseIds)];
   const [chains, records, guestDevices, releaseDevices, releaseBackends, guestBackends, reqs] = await Promise.all([
     sql.query<{ guestId: string; id: string; name: string }>(
-      `SELECT a."guestId", a."ancestorId" AS id, g.name FROM "GuestOSAncestor" a JOIN "GuestOS" g ON g.id = a."ancestorId"
-        WHERE a."guestId" = ANY($1::text[]) ORDER BY a."guestId", a.depth, a.rank`,
+      prepared(`SELECT a."guestId", a."ancestorId" AS id, g.name FROM "GuestOSAncestor" a JOIN "GuestOS" g ON g.id = a."ancestorId"
+        WHERE a."guestId" = ANY($1::text[]) ORDER BY a."guestId", a.depth, a.rank`),
       [g],
     ),
     sql.query<RecordFact>(
-      `SELECT ${RECORD_COLS()}, f.key AS "hostFeatureKey" FROM "CompatibilityRecord" c
+      prepared(`SELECT ${RECORD_COLS()}, f.key AS "hostFeatureKey" FROM "CompatibilityRecord" c
          LEFT JOIN "HardwareFeature" f ON f.id = c."hostFeatureId"
         WHERE c."guestId" IN (SELECT "ancestorId" FROM "GuestOSAncestor" WHERE "guestId" = ANY($1::text[]))
           AND c."hypervisorReleaseId" = ANY($2::text[]) AND c."reviewState" = 'ACCEPTED'
           AND NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)
-        ORDER BY c."createdAt" DESC, c.id`,
+        ORDER BY c."createdAt" DESC, c.id`),
       [g, r],
     ),
     sql.query<GuestDeviceFact>(
-      `SELECT e."guestId", e."deviceId", e."driverSource", d.class::text AS class, d.kind::text AS kind,
+      prepared(`SELECT e."guestId", e."deviceId", e."driverSource", d.class::text AS class, d.kind::text AS kind,
               d."paravirtInterface"::text AS "paravirtInterface"
-         FROM (${EFFECTIVE_DEVICES_SQL(false)}) e JOIN "Device" d ON d.id = e."deviceId"`,
+         FROM (${EFFECTIVE_DEVICES_SQL(false)}) e JOIN "Device" d ON d.id = e."deviceId"`),
       [g],
     ),
     sql.query<ReleaseDeviceFact>(
-      `SELECT x."releaseId", x."deviceId", x.model, d.class::text AS class, d.kind::text AS kind,
+      prepared(`SELECT x."releaseId", x."deviceId", x.model, d.class::text AS class, d.kind::text AS kind,
               d."paravirtInterface"::text AS "paravirtInterface"
          FROM "HypervisorReleaseDevice" x JOIN "Device" d ON d.id = x."deviceId"
-        WHERE x."releaseId" = ANY($1::text[]) AND x.supported ORDER BY x."releaseId", x."deviceId"`,
+        WHERE x."releaseId" = ANY($1::text[]) AND x.supported ORDER BY x."releaseId", x."deviceId"`),
       [r],
     ),
     sql.query<{ releaseId: string; key: string }>(
-      `SELECT rp."releaseId", p.key FROM "HypervisorReleaseParavirt" rp JOIN "ParavirtFeature" p ON p.id = rp."featureId"
-        WHERE rp."releaseId" = ANY($1::text[]) AND rp.supported AND p.kind = 'BACKEND' ORDER BY rp."releaseId", p.key`,
+      prepared(`SELECT rp."releaseId", p.key FROM "HypervisorReleaseParavirt" rp JOIN "ParavirtFeature" p ON p.id = rp."featureId"
+        WHERE rp."releaseId" = ANY($1::text[]) AND rp.supported AND p.kind = 'BACKEND' ORDER BY rp."releaseId", p.key`),
       [r],
     ),
     sql.query<{ guestId: string; key: string; supported: boolean }>(
-      `SELECT e."guestId", p.key, e.supported FROM (${EFFECTIVE_PARAVIRT_SQL}) e
-         JOIN "ParavirtFeature" p ON p.id = e."featureId" WHERE p.kind = 'BACKEND'`,
+      prepared(`SELECT e."guestId", p.key, e.supported FROM (${EFFECTIVE_PARAVIRT_SQL}) e
+         JOIN "ParavirtFeature" p ON p.id = e."featureId" WHERE p.kind = 'BACKEND'`),
       [g],
     ),
     sql.query<{ releaseId: string; key: string; requirement: 'REQUIRED'; anyOf: string | null }>(
-      `SELECT x."releaseId", f.key, x.requirement::text AS requirement, x."anyOf"
+      prepared(`SELECT x."releaseId", f.key, x.requirement::text AS requirement, x."anyOf"
          FROM "HypervisorReleaseHostFeature" x JOIN "HardwareFeature" f ON f.id = x."featureId"
-        WHERE x."releaseId" = ANY($1::text[]) ORDER BY x."releaseId", x.requirement, f.key`,
+        WHERE x."releaseId" = ANY($1::text[]) ORDER BY x."releaseId", x.requirement, f.key`),
       [r],
     ),
   ]);
@@ -120,7 +120,7 @@ const RELEASE_SELECT = `SELECT ${RELEASE_COLS()}, h.key || ':' || r.version AS r
 export async function releasesByRef(sql: Sql, refs: readonly string[]): Promise<Map<string, ReleaseWithRef>> {
   if (refs.length === 0) return new Map();
   const rows = await sql.query<ReleaseWithRef>(
-    `${RELEASE_SELECT} WHERE r.id = ANY($1::text[]) OR h.key || ':' || r.version = ANY($1::text[])`,
+    prepared(`${RELEASE_SELECT} WHERE r.id = ANY($1::text[]) OR h.key || ':' || r.version = ANY($1::text[])`),
     [refs],
   );
   const out = new Map<string, ReleaseWithRef>();
@@ -131,5 +131,5 @@ export async function releasesByRef(sql: Sql, refs: readonly string[]): Promise<
 
 /** Every hypervisor release, by hypervisor key then version order. */
 export async function allReleases(sql: Sql): Promise<ReleaseWithRef[]> {
-  return sql.query<ReleaseWithRef>(`${RELEASE_SELECT} ORDER BY h.key, r."versionOrder", r.version, r.id`);
+  return sql.query<ReleaseWithRef>(prepared(`${RELEASE_SELECT} ORDER BY h.key, r."versionOrder", r.version, r.id`));
 }

@@ -1,7 +1,7 @@
 // Compatibility records: by id, and the current accepted ones about a guest.
 // Registered with the others in src/schema/loaders.ts.
 import DataLoader from 'dataloader';
-import type { Sql } from '../../db/sql.ts';
+import { prepared, type Sql } from '../../db/sql.ts';
 import { RECORD_COLS, type RecordRow } from '../../catalogue/rows.ts';
 import { byId, groupBy } from '../common/loaders.ts';
 
@@ -11,10 +11,10 @@ export function compatibilityLoaders(sql: Sql) {
     groupBy(
       guestIds,
       await sql.query<RecordRow>(
-        `SELECT ${RECORD_COLS()} FROM "CompatibilityRecord" c
+        prepared(`SELECT ${RECORD_COLS()} FROM "CompatibilityRecord" c
           WHERE c."guestId" = ANY($1::text[]) AND c."reviewState" = 'ACCEPTED'
             AND NOT EXISTS (SELECT 1 FROM "CompatibilityRecord" s WHERE s."supersedesId" = c.id)
-          ORDER BY c."createdAt" DESC, c.id`,
+          ORDER BY c."createdAt" DESC, c.id`),
         [guestIds],
       ),
       (r) => r.guestId,

@@ -11,6 +11,9 @@ import { GUEST_COLS, type GuestRow, type ReleaseRow } from '../../catalogue/rows
 import { must } from '../../util/must.ts';
 import { cellsFor, levelCounts, recordIndex, toCell, verdictFromFacts, type Cell } from './matrix.ts';
 import type { Resolvers } from '../resolvers.generated.ts';
+import { prepared } from '../../db/sql.ts';
+
+const KNOWN_FEATURES = prepared(`SELECT key FROM "HardwareFeature" WHERE key = ANY($1::text[])`);
 
 const BY_CREATED: Keyset = {
   expr: `to_char(c."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`,
@@ -109,9 +112,7 @@ export const compatibilityResolvers = {
       // Everything else depends only on the two ids: one round of statements, run together.
       const [facts, knownFeatures] = await Promise.all([
         loadVerdictFacts(ctx.db.sql, [guest.id], [release.id]),
-        args.hostFeatures?.length
-          ? ctx.db.sql.query<{ key: string }>(`SELECT key FROM "HardwareFeature" WHERE key = ANY($1::text[])`, [args.hostFeatures])
-          : Promise.resolve([]),
+        args.hostFeatures?.length ? ctx.db.sql.query<{ key: string }>(KNOWN_FEATURES, [args.hostFeatures]) : Promise.resolve([]),
       ]);
       for (const r of facts.records) ctx.loaders.record.prime(r.id, r);
       if (args.hostFeatures?.length) {

@@ -2,8 +2,8 @@
 // through derivesFrom (the effective lists).
 // Registered with the others in src/schema/loaders.ts.
 import DataLoader from 'dataloader';
-import type { Sql } from '../../db/sql.ts';
-import { EFFECTIVE_DEVICES_SQL, ANCESTORS_CTE, EFFECTIVE_PARAVIRT_SQL } from '../../catalogue/effective.ts';
+import { prepared, type Sql } from '../../db/sql.ts';
+import { EFFECTIVE_DEVICES_SQL, ANCESTORS_CTE, EFFECTIVE_PARAVIRT_SQL, effectiveDeviceCountsSql } from '../../catalogue/effective.ts';
 import {
   DEVICE_COLS,
   GUEST_COLS,
@@ -14,8 +14,15 @@ import {
   type GuestRow,
   type ResourceRow,
 } from '../../catalogue/rows.ts';
-import { byId, groupBy } from '../common/loaders.ts';
+import { byId, byKey, groupBy } from '../common/loaders.ts';
 import type { ParavirtRuleSetData } from '../../catalogue/paravirt-derive.ts';
+
+const EFFECTIVE_DEVICE_COUNTS = prepared(effectiveDeviceCountsSql());
+
+/** A guest's effective device counts per class (effectiveDeviceCountsSql's JSON object) as the loader holds them. */
+export function deviceCountMap(counts: Record<string, number> | null | undefined): Map<string, number> {
+  return new Map(Object.entries(counts ?? {}));
+}
 
 export interface AnswerFeatures {
   hypervisorId: string;
@@ -28,16 +35,17 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
   const { device } = deps;
   const guest = byId<GuestRow>(sql, `SELECT ${GUEST_COLS()} FROM "GuestOS" g WHERE g.id = ANY($1::text[])`);
   const guestByShortId = new DataLoader<string, GuestRow | null>(async (shortIds) => {
-    const rows = await sql.query<GuestRow>(`SELECT ${GUEST_COLS()} FROM "GuestOS" g WHERE g."shortIds" && $1::text[] ORDER BY g.id`, [
-      shortIds,
-    ]);
+    const rows = await sql.query<GuestRow>(
+      prepared(`SELECT ${GUEST_COLS()} FROM "GuestOS" g WHERE g."shortIds" && $1::text[] ORDER BY g.id`),
+      [shortIds],
+    );
     for (const r of rows) guest.prime(r.id, r);
     return shortIds.map((s) => rows.find((r) => r.shortIds.includes(s)) ?? null);
   });
   /** By id or short id, in one statement. */
   const guestByKey = new DataLoader<string, GuestRow | null>(async (keys) => {
     const rows = await sql.query<GuestRow>(
-      `SELECT ${GUEST_COLS()} FROM "GuestOS" g WHERE g.id = ANY($1::text[]) OR g."shortIds" && $1::text[] ORDER BY g.id`,
+      prepared(`SELECT ${GUEST_COLS()} FROM "GuestOS" g WHERE g.id = ANY($1::text[]) OR g."shortIds" && $1::text[] ORDER BY g.id`),
       [keys],
     );
     for (const r of rows) guest.prime(r.id, r);
@@ -51,10 +59,10 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
       > &
         DeviceRow & { linkNotes: string | null; linkSource: string };
       const rows = await sql.query<Row>(
-        `SELECT e."guestId", e."deviceId", e.supported, e."driverSource", e."driverName", e."minDriverVersion",
+        prepared(`SELECT e."guestId", e."deviceId", e.supported, e."driverSource", e."driverName", e."minDriverVersion",
                 e.notes AS "linkNotes", e.source AS "linkSource", e."fromGuestId", ${DEVICE_COLS()}
            FROM (${EFFECTIVE_DEVICES_SQL(includeRemoved)}) e JOIN "Device" d ON d.id = e."deviceId"
-          ORDER BY e."guestId", d.class, d.id`,
+          ORDER BY e."guestId", d.class, d.id`),
         [guestIds],
       );
       const out = rows.map(
@@ -79,19 +87,14 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
   const effectiveDevices = loadEffectiveDevices(false);
   const effectiveDevicesWithRemoved = loadEffectiveDevices(true);
   const effectiveDeviceCount = new DataLoader<string, Map<string, number>>(async (guestIds) => {
-    const rows = await sql.query<{ guestId: string; class: string; n: number }>(
-      `SELECT e."guestId", d.class::text AS class, count(*)::int AS n
-         FROM (${EFFECTIVE_DEVICES_SQL(false)}) e JOIN "Device" d ON d.id = e."deviceId"
-        GROUP BY e."guestId", d.class`,
-      [guestIds],
-    );
-    return groupBy(guestIds, rows, (r) => r.guestId).map((rs) => new Map(rs.map((r) => [r.class, r.n])));
+    const rows = await sql.query<{ guestId: string; deviceCounts: Record<string, number> }>(EFFECTIVE_DEVICE_COUNTS, [guestIds]);
+    return byKey(guestIds, rows, (r) => r.guestId).map((r) => deviceCountMap(r?.deviceCounts));
   });
   const ownDevices = new DataLoader<string, EffectiveDevice[]>(async (guestIds) => {
     const rows = await sql.query<EffectiveDevice & { deviceJson: DeviceRow }>(
-      `SELECT l."guestId", l."deviceId", l.supported, l."driverSource"::text AS "driverSource", l."driverName",
+      prepared(`SELECT l."guestId", l."deviceId", l.supported, l."driverSource"::text AS "driverSource", l."driverName",
               l."minDriverVersion", l.notes, l.source, l."guestId" AS "fromGuestId"
-         FROM "GuestOSDevice" l WHERE l."guestId" = ANY($1::text[]) ORDER BY l."guestId", l."deviceId"`,
+         FROM "GuestOSDevice" l WHERE l."guestId" = ANY($1::text[]) ORDER BY l."guestId", l."deviceId"`),
       [guestIds],
     );
     const devs = await device.loadMany(rows.map((r) => r.deviceId));
@@ -101,15 +104,15 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
     return groupBy(guestIds, rows, (r) => r.guestId);
   });
   const effectiveParavirt = new DataLoader<string, EffectiveParavirt[]>(async (guestIds) =>
-    groupBy(guestIds, await sql.query<EffectiveParavirt>(EFFECTIVE_PARAVIRT_SQL, [guestIds]), (r) => r.guestId),
+    groupBy(guestIds, await sql.query<EffectiveParavirt>(prepared(EFFECTIVE_PARAVIRT_SQL), [guestIds]), (r) => r.guestId),
   );
   const ownParavirt = new DataLoader<string, EffectiveParavirt[]>(async (guestIds) =>
     groupBy(
       guestIds,
       await sql.query<EffectiveParavirt>(
-        `SELECT p."guestId", p."featureId", p.supported, p."minKernel", p."minDriverVersion", p.notes, p."guestId" AS "fromGuestId",
+        prepared(`SELECT p."guestId", p."featureId", p.supported, p."minKernel", p."minDriverVersion", p.notes, p."guestId" AS "fromGuestId",
                 p.basis::text AS basis, p.rule, p.reason, p.inputs, p.source, p."sourceRef"
-           FROM "GuestParavirtSupport" p WHERE p."guestId" = ANY($1::text[])`,
+           FROM "GuestParavirtSupport" p WHERE p."guestId" = ANY($1::text[])`),
         [guestIds],
       ),
       (r) => r.guestId,
@@ -120,16 +123,18 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
       groupBy(
         guestIds,
         await sql.query<ResourceRow>(
-          effective
-            ? `WITH RECURSIVE ${ANCESTORS_CTE}
+          prepared(
+            effective
+              ? `WITH RECURSIVE ${ANCESTORS_CTE}
                SELECT DISTINCT ON (a.root, r.arch, r.kind) a.root AS "guestId", r.arch, r.kind::text AS kind, r.cpus,
                       r."cpuHz"::float8 AS "cpuHz", r."ramBytes"::float8 AS "ramBytes", r."storageBytes"::float8 AS "storageBytes",
                       a.node AS "fromGuestId"
                  FROM anc a JOIN "GuestOSResources" r ON r."guestId" = a.node
                 ORDER BY a.root, r.arch, r.kind, a.depth, a.rank`
-            : `SELECT r."guestId", r.arch, r.kind::text AS kind, r.cpus, r."cpuHz"::float8 AS "cpuHz",
+              : `SELECT r."guestId", r.arch, r.kind::text AS kind, r.cpus, r."cpuHz"::float8 AS "cpuHz",
                       r."ramBytes"::float8 AS "ramBytes", r."storageBytes"::float8 AS "storageBytes", r."guestId" AS "fromGuestId"
                  FROM "GuestOSResources" r WHERE r."guestId" = ANY($1::text[]) ORDER BY r.arch, r.kind`,
+          ),
           [guestIds],
         ),
         (r) => r.guestId,
@@ -140,14 +145,16 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
       groupBy(
         guestIds,
         await sql.query<FirmwareRow>(
-          effective
-            ? `WITH RECURSIVE ${ANCESTORS_CTE}
+          prepared(
+            effective
+              ? `WITH RECURSIVE ${ANCESTORS_CTE}
                SELECT DISTINCT ON (a.root, f.arch, f.type) a.root AS "guestId", f.arch, f.type::text AS type, f.supported,
                       f."secureBoot", a.node AS "fromGuestId"
                  FROM anc a JOIN "GuestOSFirmware" f ON f."guestId" = a.node
                 ORDER BY a.root, f.arch, f.type, a.depth, a.rank`
-            : `SELECT f."guestId", f.arch, f.type::text AS type, f.supported, f."secureBoot", f."guestId" AS "fromGuestId"
+              : `SELECT f."guestId", f.arch, f.type::text AS type, f.supported, f."secureBoot", f."guestId" AS "fromGuestId"
                  FROM "GuestOSFirmware" f WHERE f."guestId" = ANY($1::text[]) ORDER BY f.arch, f.type`,
+          ),
           [guestIds],
         ),
         (r) => r.guestId,
@@ -155,8 +162,8 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
     );
   const ancestors = new DataLoader<string, string[]>(async (guestIds) => {
     const rows = await sql.query<{ root: string; node: string }>(
-      `WITH RECURSIVE ${ANCESTORS_CTE}
-       SELECT DISTINCT ON (root, node) root, node, depth, rank FROM anc WHERE depth > 0 ORDER BY root, node, depth, rank`,
+      prepared(`WITH RECURSIVE ${ANCESTORS_CTE}
+       SELECT DISTINCT ON (root, node) root, node, depth, rank FROM anc WHERE depth > 0 ORDER BY root, node, depth, rank`),
       [guestIds],
     );
     const sorted = (rows as Array<{ root: string; node: string; depth: number; rank: string }>).sort(
@@ -168,7 +175,7 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
     groupBy(
       guestIds,
       await sql.query<{ id: string; derivesFromId: string }>(
-        `SELECT id, "derivesFromId" FROM "GuestOS" WHERE "derivesFromId" = ANY($1::text[]) ORDER BY id`,
+        prepared(`SELECT id, "derivesFromId" FROM "GuestOS" WHERE "derivesFromId" = ANY($1::text[]) ORDER BY id`),
         [guestIds],
       ),
       (r) => r.derivesFromId,
@@ -181,7 +188,7 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
    */
   const answerFeatures = new DataLoader<'all', AnswerFeatures[]>(async (keys) => {
     const rows = await sql.query<AnswerFeatures>(
-      `WITH f AS (
+      prepared(`WITH f AS (
          SELECT h.key AS "hypervisorKey", rp."featureId", false AS required
            FROM "HypervisorReleaseParavirt" rp JOIN "HypervisorRelease" r ON r.id = rp."releaseId" JOIN "Hypervisor" h ON h.id = r."hypervisorId"
           WHERE rp.supported
@@ -192,14 +199,14 @@ export function guestOSLoaders(sql: Sql, deps: { device: DataLoader<string, Devi
               coalesce(array_agg(DISTINCT f."featureId") FILTER (WHERE f."featureId" IS NOT NULL), '{}') AS "featureIds",
               coalesce(array_agg(DISTINCT f."featureId") FILTER (WHERE f.required), '{}') AS "requiredIds"
          FROM "Hypervisor" h LEFT JOIN f ON f."hypervisorKey" = h.key
-        GROUP BY h.id, h.key ORDER BY h.key`,
+        GROUP BY h.id, h.key ORDER BY h.key`),
     );
     return keys.map(() => rows);
   });
 
   // The curated kernels and rules, read only when an answer is UNKNOWN (to name what is missing).
   const paravirtRuleSet = new DataLoader<'curated', ParavirtRuleSetData | null>(async (keys) => {
-    const [row] = await sql.query<{ data: ParavirtRuleSetData }>(`SELECT data FROM "ParavirtRuleSet" WHERE id = 'curated'`);
+    const [row] = await sql.query<{ data: ParavirtRuleSetData }>(prepared(`SELECT data FROM "ParavirtRuleSet" WHERE id = 'curated'`));
     return keys.map(() => row?.data ?? null);
   });
 

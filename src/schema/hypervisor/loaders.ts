@@ -1,7 +1,7 @@
 // Hypervisors, their releases, paravirt features, and what a release presents, offers and needs.
 // Registered with the others in src/schema/loaders.ts.
 import DataLoader from 'dataloader';
-import type { Sql } from '../../db/sql.ts';
+import { prepared, type Sql } from '../../db/sql.ts';
 import {
   DEVICE_COLS,
   HYPERVISOR_COLS,
@@ -29,8 +29,8 @@ export function hypervisorLoaders(sql: Sql, deps: { device: DataLoader<string, D
   const release = byId<ReleaseRow>(sql, `SELECT ${RELEASE_COLS()} FROM "HypervisorRelease" r WHERE r.id = ANY($1::text[])`);
   const releasesOf = new DataLoader<string, ReleaseRow[]>(async (hypervisorIds) => {
     const rows = await sql.query<ReleaseRow>(
-      `SELECT ${RELEASE_COLS()} FROM "HypervisorRelease" r WHERE r."hypervisorId" = ANY($1::text[])
-        ORDER BY r."versionOrder", r."releaseDate" NULLS LAST, r.version`,
+      prepared(`SELECT ${RELEASE_COLS()} FROM "HypervisorRelease" r WHERE r."hypervisorId" = ANY($1::text[])
+        ORDER BY r."versionOrder", r."releaseDate" NULLS LAST, r.version`),
       [hypervisorIds],
     );
     for (const r of rows) release.prime(r.id, r);
@@ -45,9 +45,9 @@ export function hypervisorLoaders(sql: Sql, deps: { device: DataLoader<string, D
   );
   const releaseDevices = new DataLoader<string, ReleaseDeviceRow[]>(async (releaseIds) => {
     const rows = await sql.query<ReleaseDeviceRow & { linkNotes: string | null; linkRef: string | null } & DeviceRow>(
-      `SELECT x."releaseId", x."deviceId", x.model, x.supported, x.notes AS "linkNotes", x."sourceRef" AS "linkRef", ${DEVICE_COLS()}
+      prepared(`SELECT x."releaseId", x."deviceId", x.model, x.supported, x.notes AS "linkNotes", x."sourceRef" AS "linkRef", ${DEVICE_COLS()}
          FROM "HypervisorReleaseDevice" x JOIN "Device" d ON d.id = x."deviceId"
-        WHERE x."releaseId" = ANY($1::text[]) ORDER BY x."releaseId", d.class, x.model, x."deviceId"`,
+        WHERE x."releaseId" = ANY($1::text[]) ORDER BY x."releaseId", d.class, x.model, x."deviceId"`),
       [releaseIds],
     );
     const out = rows.map((r) => {
@@ -62,8 +62,8 @@ export function hypervisorLoaders(sql: Sql, deps: { device: DataLoader<string, D
     groupBy(
       releaseIds,
       await sql.query<ReleaseParavirtRow>(
-        `SELECT "releaseId", "featureId", supported, notes, "sourceRef" FROM "HypervisorReleaseParavirt"
-          WHERE "releaseId" = ANY($1::text[]) ORDER BY "featureId"`,
+        prepared(`SELECT "releaseId", "featureId", supported, notes, "sourceRef" FROM "HypervisorReleaseParavirt"
+          WHERE "releaseId" = ANY($1::text[]) ORDER BY "featureId"`),
         [releaseIds],
       ),
       (r) => r.releaseId,
@@ -73,9 +73,9 @@ export function hypervisorLoaders(sql: Sql, deps: { device: DataLoader<string, D
     groupBy(
       releaseIds,
       await sql.query<HostFeatureReqRow>(
-        `SELECT x."releaseId", x."featureId", f.key AS "featureKey", x.requirement::text AS requirement, x."anyOf", x.notes, x."sourceRef"
+        prepared(`SELECT x."releaseId", x."featureId", f.key AS "featureKey", x.requirement::text AS requirement, x."anyOf", x.notes, x."sourceRef"
            FROM "HypervisorReleaseHostFeature" x JOIN "HardwareFeature" f ON f.id = x."featureId"
-          WHERE x."releaseId" = ANY($1::text[]) ORDER BY x.requirement, f.key`,
+          WHERE x."releaseId" = ANY($1::text[]) ORDER BY x.requirement, f.key`),
         [releaseIds],
       ),
       (r) => r.releaseId,
