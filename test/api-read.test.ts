@@ -225,6 +225,52 @@ for (const kind of testTargets()) {
       await t.db.sql.query(`DELETE FROM "GuestOS" WHERE id LIKE 'http://example.org/nplus1/%'`);
     });
 
+    it('answers a page of guests from the columns it asks for, in one statement, as full rows answer it', async () => {
+      // Every field the guest list may answer from partial rows (NARROW_FIELDS in
+      // src/schema/guest-os/resolvers.ts), with and without `vendor`, which needs full rows.
+      const fields = `id name shortId shortIds deviceCount devices { device { id class } supported inheritedFrom { id } }
+        paravirt { feature { key } supported }
+        compatibilityRecords { id } resources { arch kind } firmware { type } derivedBy { id } ancestors { id } media`;
+      const page = (extra: string) => `{ guestOSes(first: 60) { edges { node { ${fields} ${extra} } } pageInfo { endCursor } } }`;
+      const viaFragment = `{ guestOSes(first: 60) { nodes { ...G } } } fragment G on GuestOS { id ... on GuestOS { deviceCount } }`;
+      const narrow = await t.gql(page(''));
+      const full = await t.gql(page('vendor'));
+      assert.equal(narrow.errors, undefined);
+      assert.equal(full.errors, undefined);
+      assert.ok(narrow.data.guestOSes.edges.some((e: any) => e.node.deviceCount > 0 && e.node.ancestors.length > 0));
+      assert.deepEqual(
+        narrow.data,
+        {
+          guestOSes: {
+            ...full.data.guestOSes,
+            edges: full.data.guestOSes.edges.map(({ node: { vendor: _, ...node } }: any) => ({ node })),
+          },
+        },
+        'the partial rows answer as full rows do',
+      );
+      // deviceCount joined to the page counts what the per-guest loader counts.
+      for (const { node } of narrow.data.guestOSes.edges.slice(0, 20)) {
+        const one = await t.gql(`query($id: ID) { guestOS(id: $id) { deviceCount devices { device { id } } } }`, { id: node.id });
+        assert.equal(node.deviceCount, one.data.guestOS.deviceCount, node.id);
+        assert.equal(node.deviceCount, one.data.guestOS.devices.length, node.id);
+      }
+      t.statements.count = 0;
+      const counted = await t.gql(`{ guestOSes(first: 50) { edges { node { id name deviceCount } } pageInfo { endCursor hasNextPage } } }`);
+      assert.equal(counted.errors, undefined);
+      assert.equal(
+        t.statements.count,
+        1,
+        `a page with its device counts:\n${t.statements.texts.slice(-t.statements.count).join('\n---\n')}`,
+      );
+      t.statements.count = 0;
+      const fragment = await t.gql(viaFragment);
+      assert.equal(t.statements.count, 1, 'deviceCount asked through fragments is joined to the page too');
+      assert.deepEqual(
+        fragment.data.guestOSes.nodes.slice(0, 50),
+        counted.data.guestOSes.edges.map((e: any) => ({ id: e.node.id, deviceCount: e.node.deviceCount })),
+      );
+    });
+
     it('looks devices up by PCI ids and validates them', async () => {
       const res = await t.gql(`{ devicesByBusId(vendorId: "1AF4", productId: "1041") { id busId class kind paravirtInterface } }`);
       assert.deepEqual(res.data.devicesByBusId, [

@@ -1,7 +1,7 @@
 // Relay cursor pagination by keyset: `ORDER BY <sort>, id` and a cursor holding the last row's
 // sort value and id, so pages stay stable while rows are added and cost no OFFSET scan.
 import { appError, ErrorCode, badInput } from '../../errors.ts';
-import type { Sql } from '../../db/sql.ts';
+import { prepared, type Sql } from '../../db/sql.ts';
 import { must } from '../../util/must.ts';
 
 export const MAX_PAGE_SIZE = 100;
@@ -140,21 +140,50 @@ export class Where {
 }
 
 /**
+ * What is joined to a page's rows in the page's own statement (the guest list's device counts):
+ * the page is the CTE `page` (its ids: `SELECT id FROM page`), `ctes` follow it, `select` adds
+ * columns to each row from `join`, and `take` turns such a row into the node (dropping the added
+ * columns and the page's ordinal `pageOrd`).
+ */
+export interface PageJoin<T> {
+  ctes: string;
+  select: string;
+  join: string;
+  take(row: Record<string, unknown>): T;
+}
+
+/**
  * One page of `SELECT <select> FROM <from>` under the filter in `where`, ordered by the keyset,
  * with totalCount counted lazily under the same filter. `prime` sees each row (loader priming).
+ * `join` adds facts about the page's rows in the same statement; `prepare` runs the statement
+ * prepared (for texts that vary only with the sort and page size, never with a filter's values).
  */
 export async function keysetPage<T extends { id: string }>(
   sql: Sql,
-  q: { select: string; from: string; idExpr: string; where: Where; keyset: Keyset; args: PageArgs; fallback?: number },
+  q: {
+    select: string;
+    from: string;
+    idExpr: string;
+    where: Where;
+    keyset: Keyset;
+    args: PageArgs;
+    fallback?: number;
+    join?: PageJoin<T>;
+    prepare?: boolean;
+  },
   prime?: (row: T) => void,
 ): Promise<Connection<T>> {
   const countParams = [...q.where.params];
   const countSql = `SELECT count(*)::int AS n FROM ${q.from} ${q.where.sql()}`;
   const page = keysetClause(q.keyset, q.idExpr, q.args, q.where.params, q.fallback);
-  const rows = await sql.query<T>(
-    `SELECT ${q.select} FROM ${q.from} ${q.where.sql([page.where])} ${page.order} ${page.limit}`,
-    q.where.params,
-  );
+  const from = `FROM ${q.from} ${q.where.sql([page.where])} ${page.order} ${page.limit}`;
+  const text = q.join
+    ? `WITH page AS (SELECT ${q.select}, row_number() OVER (${page.order})::int AS "pageOrd" ${from}), ${q.join.ctes}
+       SELECT page.*, ${q.join.select} FROM page ${q.join.join} ORDER BY page."pageOrd"`
+    : `SELECT ${q.select} ${from}`;
+  const found = await sql.query<T>(q.prepare ? prepared(text) : text, q.where.params);
+  const join = q.join;
+  const rows = join ? found.map((r) => join.take(r as unknown as Record<string, unknown>)) : found;
   if (prime) for (const r of rows) prime(r);
   return toConnection(rows, page.size, q.keyset, !!q.args.after, async () => {
     const { n } = must((await sql.query<{ n: number }>(countSql, countParams))[0], 'a count(*) row');

@@ -1,15 +1,15 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { guestNotFound } from './suggest.ts';
 import type { GraphQLContext } from '../context.ts';
-import { refById } from '../common/lookahead.ts';
-import { GUEST_COLS, type GuestRow } from '../../catalogue/rows.ts';
+import { fieldsAt, refById, subfieldNames } from '../common/lookahead.ts';
+import { date, GUEST_COLS, type GuestRow } from '../../catalogue/rows.ts';
 import { keysetPage, Where, type Keyset, type PageArgs } from '../common/pagination.ts';
 import { badInput } from '../../errors.ts';
-import { ANCESTORS_CTE } from '../../catalogue/effective.ts';
+import { ANCESTORS_CTE, effectiveDeviceCountsSql } from '../../catalogue/effective.ts';
 import type { EffectiveDevice, EffectiveParavirt, FirmwareRow, ResourceRow } from '../../catalogue/rows.ts';
 import type { Resolvers } from '../resolvers.generated.ts';
 import { must } from '../../util/must.ts';
-import type { AnswerFeatures } from './loaders.ts';
+import { deviceCountMap, type AnswerFeatures } from './loaders.ts';
 import { missingInput, type ParavirtRuleSetData } from '../../catalogue/paravirt-derive.ts';
 
 interface GuestFilter {
@@ -80,16 +80,80 @@ function applyFilter(w: Where, f: GuestFilter | null | undefined) {
   }
 }
 
+/**
+ * The guest list's device counts, joined to the page in its statement: a page of guests with their
+ * `deviceCount` is one statement, not two (the page, then the counts of its guests).
+ */
+const PAGE_DEVICE_COUNTS = {
+  ctes: `counts AS (${effectiveDeviceCountsSql('ARRAY(SELECT id FROM page)')})`,
+  select: `counts."deviceCounts"`,
+  join: `LEFT JOIN counts ON counts."guestId" = page.id`,
+};
+
+/**
+ * GuestOS fields answered from a guest's id, name and short ids alone (the others in this list load
+ * by id). A page whose guests are asked for nothing else reads only those columns (and the sort
+ * keys), a tenth of a full row, and primes no loader with such partial rows. test/api-read.test.ts
+ * compares those answers with the full rows' answers: a resolver here that comes to read another
+ * column fails it. A field not listed (a new one included) reads full rows.
+ */
+const NARROW_FIELDS = new Set([
+  '__typename',
+  'id',
+  'name',
+  'shortId',
+  'shortIds',
+  'deviceCount',
+  'devices',
+  'paravirt',
+  'compatibilityRecords',
+  'resources',
+  'firmware',
+  'derivedBy',
+  'ancestors',
+  'media',
+]);
+const NARROW_COLS = `g.id, g.name, g."shortIds", ${date('g."releaseDate"')} AS "releaseDate"`;
+
 export async function listGuests(
   ctx: GraphQLContext,
   args: PageArgs & { filter?: GuestFilter | null; orderBy?: { field: string; direction: 'ASC' | 'DESC' } | null },
+  info?: GraphQLResolveInfo,
 ) {
   const w = new Where();
   applyFilter(w, args.filter);
   const field = args.orderBy?.field ?? 'ID';
   const keyset = must(SORTS[field], `a sort for ${field} (the SDL's enum lists only these)`)(args.orderBy?.direction ?? 'ASC');
-  return keysetPage<GuestRow>(ctx.db.sql, { select: GUEST_COLS(), from: '"GuestOS" g', idExpr: 'g.id', where: w, keyset, args }, (r) =>
-    ctx.loaders.guest.prime(r.id, r),
+  const asked = info ? subfieldNames(info, [...fieldsAt(info, ['edges', 'node']), ...fieldsAt(info, ['nodes'])]) : undefined;
+  const narrow = asked !== undefined && [...asked].every((f) => NARROW_FIELDS.has(f));
+  const counts = asked?.has('deviceCount')
+    ? {
+        ...PAGE_DEVICE_COUNTS,
+        take: (row: Record<string, unknown>) => {
+          const g = row as unknown as GuestRow;
+          ctx.loaders.effectiveDeviceCount.prime(g.id, deviceCountMap(row.deviceCounts as Record<string, number> | null));
+          // The columns the join added, last first (V8 undoes the newest property cheaply).
+          delete row.deviceCounts;
+          delete row.pageOrd;
+          return g;
+        },
+      }
+    : undefined;
+  return keysetPage<GuestRow>(
+    ctx.db.sql,
+    {
+      select: narrow ? NARROW_COLS : GUEST_COLS(),
+      from: '"GuestOS" g',
+      idExpr: 'g.id',
+      where: w,
+      keyset,
+      args,
+      join: counts,
+      // Unfiltered pages differ only in sort, size and columns: prepared. A filter varies the text.
+      prepare: w.conds.length === 0,
+    },
+    // Partial rows (narrow) are the page's alone; full rows serve the guest loader too.
+    narrow ? undefined : (r) => ctx.loaders.guest.prime(r.id, r),
   );
 }
 
@@ -99,7 +163,8 @@ const inheritedFrom = (row: { guestId: string; fromGuestId: string }, ctx: Graph
 export const guestOSResolvers = {
   Query: {
     guestOS: (_: unknown, args: { id?: string | null; shortId?: string | null }, ctx: GraphQLContext) => findGuest(ctx, args),
-    guestOSes: (_: unknown, args: Parameters<typeof listGuests>[1], ctx: GraphQLContext) => listGuests(ctx, args),
+    guestOSes: (_: unknown, args: Parameters<typeof listGuests>[1], ctx: GraphQLContext, info: GraphQLResolveInfo) =>
+      listGuests(ctx, args, info),
   },
   GuestOS: {
     shortId: (g: GuestRow) => g.shortIds[0] ?? null,
