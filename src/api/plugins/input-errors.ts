@@ -68,6 +68,21 @@ function findNul(v: unknown, path: string, depth = 0): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether a string literal written in the document holds a NUL byte. Per document object: yoga
+ * parses each distinct query text once and hands the same document to every request asking it,
+ * so the walk runs once per query text, not once per request.
+ */
+const NUL_IN_DOCUMENT = new WeakMap<DocumentNode, boolean>();
+function documentHasNul(doc: DocumentNode): boolean {
+  let hit = NUL_IN_DOCUMENT.get(doc);
+  if (hit === undefined) {
+    hit = documentStrings(doc).some((x) => x.includes('\u0000'));
+    NUL_IN_DOCUMENT.set(doc, hit);
+  }
+  return hit;
+}
+
 /** String literals written in the document (the AST minus its token list). */
 function documentStrings(doc: DocumentNode): string[] {
   const out: string[] = [];
@@ -102,7 +117,7 @@ export function useInputGuards(): Plugin {
     if (isMutation(args)) return undefined;
     const where =
       findNul(args.variableValues ?? {}, '$') ??
-      (documentStrings(args.document).some((x) => x.includes('\u0000')) ? 'a string in the document' : undefined);
+      (documentHasNul(args.document) ? 'a string in the document' : undefined);
     return where
       ? createGraphQLError(`a value in the request contains a NUL byte (${where}), which no catalogue value can hold`, {
           extensions: { code: ErrorCode.BAD_USER_INPUT },
