@@ -74,7 +74,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw err;
   }
   server.removeAllListeners('request');
-  server.on('request', app.app);
+  server.on('request', app.handler);
   server.keepAliveTimeout = 65_000;
   // CLI commands on the embedded database run here while the service holds it (src/api/admin.ts).
   const admin = await startAdminChannel(config, db, app, logger);

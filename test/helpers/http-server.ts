@@ -49,7 +49,7 @@ export async function httpTestServer(kind: TargetKind, env: Record<string, strin
     db,
     pino({ level: 'warn' }, sink),
   );
-  const server: Server = createServer(app.app);
+  const server: Server = createServer(app.handler);
   answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
