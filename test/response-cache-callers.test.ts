@@ -132,6 +132,8 @@ const CALLER_DEPENDENT: Probe[] = [
 /** Query fields whose answers are the same for every caller (catalogue data, limits, versions). */
 const CALLER_INDEPENDENT = [
   'catalogueVersion',
+  // Corrections are written by the seed and imports only (no vendor, no pending state).
+  'corrections',
   'deviceEquivalenceGroups',
   'imports',
   'device',
