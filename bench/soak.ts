@@ -150,7 +150,8 @@ function svg(samples: Sample[], names: string[], killedAt: number | null): strin
   for (const f of [0, 0.25, 0.5, 0.75, 1])
     out.push(`<text x="${x(tMax * f)}" y="${bottom + 16}" text-anchor="middle">${Math.round((tMax * f) / 60)} min</text>`);
   if (killedAt !== null) out.push(`<text x="${x(killedAt) + 4}" y="${pad.t + 12}">instance B killed</text>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12" role="img">
+<title>Soak: RSS, connections and p99 per instance over time</title>
 <rect width="100%" height="100%" fill="#fff"/>
 ${out.join('\n')}
 </svg>

@@ -115,9 +115,7 @@ function isMutation(args: { document: DocumentNode; operationName?: string | nul
 export function useInputGuards(): Plugin {
   const check = (args: { document: DocumentNode; variableValues?: unknown; operationName?: string | null }): GraphQLError | undefined => {
     if (isMutation(args)) return undefined;
-    const where =
-      findNul(args.variableValues ?? {}, '$') ??
-      (documentHasNul(args.document) ? 'a string in the document' : undefined);
+    const where = findNul(args.variableValues ?? {}, '$') ?? (documentHasNul(args.document) ? 'a string in the document' : undefined);
     return where
       ? createGraphQLError(`a value in the request contains a NUL byte (${where}), which no catalogue value can hold`, {
           extensions: { code: ErrorCode.BAD_USER_INPUT },
