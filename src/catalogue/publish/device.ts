@@ -91,36 +91,10 @@ export async function publishDevice(env: WriteEnv, input: DeviceInput): Promise<
         }
         return merged;
       },
-      async write(tx, d, _stored, vendorId) {
-        await tx.query(
-          `INSERT INTO "Device" (id, name, "vendorName", bus, "vendorId", "productId", "subsystemVendorId", "subsystemId", class, "rawClass",
-                  kind, "paravirtInterface", description, "sourceRef", source, "ownerVendorId", "updatedAt")
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::"DeviceClass", $10, $11::"DeviceKind", $12::"ParavirtInterface", $13, $14, $15, $16, CURRENT_TIMESTAMP)
-           ON CONFLICT (id) DO UPDATE SET name = excluded.name, "vendorName" = excluded."vendorName", bus = excluded.bus,
-                  "vendorId" = excluded."vendorId", "productId" = excluded."productId", "subsystemVendorId" = excluded."subsystemVendorId",
-                  "subsystemId" = excluded."subsystemId", class = excluded.class, "rawClass" = excluded."rawClass", kind = excluded.kind,
-                  "paravirtInterface" = excluded."paravirtInterface", description = excluded.description, "sourceRef" = excluded."sourceRef",
-                  source = excluded.source, "updatedAt" = CURRENT_TIMESTAMP`,
-          [
-            d.id,
-            d.name,
-            d.vendorName,
-            d.bus,
-            d.vendorId,
-            d.productId,
-            d.subsystemVendorId,
-            d.subsystemId,
-            d.class,
-            d.rawClass,
-            d.kind,
-            d.paravirtInterface,
-            d.description,
-            d.sourceRef,
-            `vendor:${vendorId}`,
-            vendorId,
-          ],
-        );
-      },
+      table: 'Device',
+      row: (d, vendorId) => ({ ...d, source: `vendor:${vendorId}`, ownerVendorId: vendorId }),
+      casts: { class: '"DeviceClass"', kind: '"DeviceKind"', paravirtInterface: '"ParavirtInterface"' },
+      keep: ['ownerVendorId'],
     },
     pre,
   );

@@ -113,23 +113,20 @@ export async function publishDriverBuild(env: WriteEnv, input: DriverBuildInput)
           source: stored?.source ?? '',
         };
       },
-      async write(tx, b, _stored, vendorId) {
-        await tx.query(
-          `INSERT INTO "DriverBuild" (id, "packageKey", version, "releaseDate", notes, "sourceRef", source, "ownerVendorId", "updatedAt")
-           VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, CURRENT_TIMESTAMP)
-           ON CONFLICT (id) DO UPDATE SET "releaseDate" = excluded."releaseDate", notes = excluded.notes, "sourceRef" = excluded."sourceRef",
-                  "updatedAt" = CURRENT_TIMESTAMP`,
-          [b.id, b.packageKey, b.version, b.releaseDate, b.notes, b.sourceRef, `vendor:${vendorId}`, vendorId],
-        );
-        await tx.query(`DELETE FROM "DriverBuildGuest" WHERE "buildId" = $1`, [b.id]);
-        await tx.query(
-          `INSERT INTO "DriverBuildGuest" ("buildId", "guestId", arch, status, reason, "sourceRef")
+      table: 'DriverBuild',
+      row: ({ guests, ...b }, vendorId) => ({ ...b, source: `vendor:${vendorId}`, ownerVendorId: vendorId }),
+      casts: { releaseDate: 'date' },
+      keep: ['packageKey', 'version', 'source', 'ownerVendorId'],
+      children: [
+        {
+          field: 'guests',
+          delete: `DELETE FROM "DriverBuildGuest" WHERE "buildId" = $1`,
+          insert: `INSERT INTO "DriverBuildGuest" ("buildId", "guestId", arch, status, reason, "sourceRef")
            SELECT $1, x."guestId", x.arch, x.status::"DriverSupportStatus", x.reason, x."sourceRef"
              FROM jsonb_to_recordset($2::jsonb) AS x("guestId" text, arch text, status text, reason text, "sourceRef" text)`,
-          [b.id, JSON.stringify(b.guests)],
-        );
-        await applyParavirtDerivation(tx);
-      },
+        },
+      ],
+      afterWrite: applyParavirtDerivation,
     },
     pre,
   );

@@ -5,8 +5,10 @@
 // stored (absent field: keep; null: clear; list: replace), and write only when something changed,
 // with an audit entry (before/after) and a change-feed row.
 //
-// This file is that pattern (`publish`, driven by a `Spec`) and the helpers the entity files share;
-// each entity's Spec is in its own file next to it.
+// This file is that pattern (`publish`, driven by a `Spec`), the write (one upsert of the entity's
+// row, its child tables replaced when their list changed) and the helpers the entity files share.
+// Each entity's Spec is in its own file next to it: its input checks, its row mapping, and its
+// conflict rule (the columns an update keeps).
 import { classifyDbError } from '../../db/classify.ts';
 import type { Sql } from '../../db/sql.ts';
 import { appError, ErrorCode } from '../../errors.ts';
@@ -53,7 +55,55 @@ export interface Spec<S extends Owned> {
   /** Refusal for a new entity beyond the vendor-kind rule (e.g. a release of someone else's hypervisor). */
   refuseNew?(tx: Sql, vendorId: string): Promise<string | null>;
   build(tx: Sql, stored: S | null, p: Problems): Promise<S>;
-  write(tx: Sql, merged: S, stored: S | null, vendorId: string): Promise<void>;
+  /** The entity's table, written by one `INSERT … ON CONFLICT (id) DO UPDATE` (see `upsert`). */
+  table: string;
+  /** The row to write: column → value (the new row's id, owner and source included). */
+  row(merged: S, vendorId: string): Record<string, unknown>;
+  /** Casts the SQL needs on a column's parameter (`text[]`, `date`, an enum's quoted name). */
+  casts?: Record<string, string>;
+  /** The conflict rule: columns an update leaves as stored (id always stays). */
+  keep: string[];
+  /** Lists kept in tables of their own, replaced whole when they changed. */
+  children?: ChildTable<S>[];
+  /** Runs after the rows are written, in the same transaction. */
+  afterWrite?(tx: Sql): Promise<unknown>;
+}
+
+/** A list of the snapshot kept in a child table: its rows are replaced whole when the list changed. */
+export interface ChildTable<S> {
+  field: keyof S & string;
+  /** Deletes the entity's rows: $1 the entity id, then `deleteArgs`. */
+  delete: string;
+  deleteArgs?(merged: S): unknown[];
+  /** Inserts the list: $1 the entity id, $2 the list as JSON (for jsonb_to_recordset), then `insertArgs`. */
+  insert: string;
+  insertArgs?(merged: S, vendorId: string): unknown[];
+}
+
+/**
+ * INSERT of `row` into `table`, and on a conflict on id an UPDATE of every column but id and
+ * `keep`; "updatedAt" is the transaction's time either way.
+ */
+export async function upsert(tx: Sql, table: string, row: Record<string, unknown>, casts: Record<string, string>, keep: string[]) {
+  const columns = Object.keys(row);
+  const quoted = columns.map((c) => `"${c}"`);
+  const values = columns.map((c, i) => (casts[c] ? `$${i + 1}::${casts[c]}` : `$${i + 1}`));
+  const updates = columns.filter((c) => c !== 'id' && !keep.includes(c)).map((c) => `"${c}" = excluded."${c}"`);
+  await tx.query(
+    `INSERT INTO "${table}" (${quoted.join(', ')}, "updatedAt") VALUES (${values.join(', ')}, CURRENT_TIMESTAMP)
+     ON CONFLICT (id) DO UPDATE SET ${[...updates, `"updatedAt" = CURRENT_TIMESTAMP`].join(', ')}`,
+    Object.values(row),
+  );
+}
+
+async function write<S extends Owned>(tx: Sql, spec: Spec<S>, merged: S, stored: S | null, vendorId: string) {
+  await upsert(tx, spec.table, spec.row(merged, vendorId), spec.casts ?? {}, spec.keep);
+  for (const child of spec.children ?? []) {
+    if (stored && canonical(stored[child.field]) === canonical(merged[child.field])) continue;
+    await tx.query(child.delete, [merged.id, ...(child.deleteArgs?.(merged) ?? [])]);
+    await tx.query(child.insert, [merged.id, JSON.stringify(merged[child.field]), ...(child.insertArgs?.(merged, vendorId) ?? [])]);
+  }
+  await spec.afterWrite?.(tx);
 }
 
 export async function publish<S extends Owned>(env: WriteEnv, spec: Spec<S>, preProblems: Problems): Promise<PublishOutcome<S>> {
@@ -104,7 +154,7 @@ export async function publish<S extends Owned>(env: WriteEnv, spec: Spec<S>, pre
         if (stored && sameContent(stored, merged)) {
           return { snapshot: stored, created: false, changed: false, inputErrors: [], events: [] };
         }
-        await spec.write(tx, merged, stored, vendorId);
+        await write(tx, spec, merged, stored, vendorId);
         const after = await spec.load(tx);
         if (!after) throw new Error(`${spec.entityType}: the row just written cannot be read back`);
         await writeAudit(tx, env.actor, [
@@ -155,6 +205,35 @@ export async function existingDevices(tx: Sql, ids: string[]): Promise<Set<strin
   const rows = await tx.query<{ id: string }>(`SELECT id FROM "Device" WHERE id = ANY($1::text[])`, [ids]);
   return new Set(rows.map((r) => r.id));
 }
+
+/** UNKNOWN_REFERENCE at devices[i].device for each listed device the catalogue does not have. */
+export async function checkDevices(tx: Sql, p: Problems, given: readonly { device: string }[] | undefined) {
+  if (!given) return;
+  const known = await existingDevices(
+    tx,
+    given.map((d) => d.device),
+  );
+  given.forEach((d, i) => {
+    if (!known.has(d.device)) p.add(['devices', i, 'device'], 'UNKNOWN_REFERENCE', `no device ${JSON.stringify(d.device)}`);
+  });
+}
+
+/** UNKNOWN_REFERENCE at paravirt[i].feature for each listed paravirt feature key the catalogue does not have. */
+export async function checkParavirt(tx: Sql, p: Problems, given: readonly { feature: string }[] | undefined) {
+  if (!given) return;
+  const known = await paravirtIds(
+    tx,
+    given.map((f) => f.feature),
+  );
+  given.forEach((f, i) => {
+    if (!known.has(f.feature))
+      p.add(['paravirt', i, 'feature'], 'UNKNOWN_REFERENCE', `no paravirt feature with key ${JSON.stringify(f.feature)}`);
+  });
+}
+
+/** A list given replaces the stored one (sorted by key, so the two compare equal in any order); absent, the stored one stays. */
+export const replaced = <I, R>(given: readonly I[] | undefined, stored: R[] | undefined, row: (x: I) => R, key: (r: R) => string): R[] =>
+  given ? byKey(given.map(row), key) : (stored ?? []);
 
 /** Sorted by a string key, so stored and input lists compare equal in any order. */
 export const byKey = <T>(xs: T[], key: (x: T) => string) => [...xs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));

@@ -5,8 +5,8 @@ import type { Sql } from '../../db/sql.ts';
 import type { WriteEnv } from '../authorize.ts';
 import { ANCESTORS_CTE } from '../effective.ts';
 import { date } from '../rows.ts';
-import { canonical, int, list, Problems, RULES, text, unique, url } from '../validate.ts';
-import { publish, has, merge, strings, dates, paravirtIds, existingDevices, byKey, type Owned, type PublishOutcome } from './engine.ts';
+import { int, list, Problems, RULES, text, unique, url } from '../validate.ts';
+import { publish, merge, strings, dates, checkDevices, checkParavirt, replaced, type Owned, type PublishOutcome } from './engine.ts';
 
 export interface GuestOSInput {
   id: string;
@@ -221,25 +221,8 @@ export async function publishGuestOS(env: WriteEnv, input: GuestOSInput): Promis
           const asIds = await tx.query<{ id: string }>(`SELECT id FROM "GuestOS" WHERE id = ANY($1::text[]) AND id <> $2`, [shortIds, id]);
           for (const a of asIds) p.add(['shortIds', shortIds.indexOf(a.id)], 'TAKEN', `${a.id} is another guest's id`);
         }
-        const deviceIds = devicesIn
-          ? await existingDevices(
-              tx,
-              devicesIn.map((d) => d.device),
-            )
-          : new Set<string>();
-        devicesIn?.forEach((d, i) => {
-          if (!deviceIds.has(d.device)) p.add(['devices', i, 'device'], 'UNKNOWN_REFERENCE', `no device ${JSON.stringify(d.device)}`);
-        });
-        const features = paravirtIn
-          ? await paravirtIds(
-              tx,
-              paravirtIn.map((f) => f.feature),
-            )
-          : new Map<string, string>();
-        paravirtIn?.forEach((f, i) => {
-          if (!features.has(f.feature))
-            p.add(['paravirt', i, 'feature'], 'UNKNOWN_REFERENCE', `no paravirt feature with key ${JSON.stringify(f.feature)}`);
-        });
+        await checkDevices(tx, p, devicesIn);
+        await checkParavirt(tx, p, paravirtIn);
         const releaseDate = merge(input, 'releaseDate', input.releaseDate ?? undefined, stored?.releaseDate);
         const eolDate = merge(input, 'eolDate', input.eolDate ?? undefined, stored?.eolDate);
         dates(p, releaseDate, eolDate);
@@ -264,136 +247,100 @@ export async function publishGuestOS(env: WriteEnv, input: GuestOSInput): Promis
           cloudInit: merge(input, 'cloudInit', input.cloudInit ?? undefined, stored?.cloudInit),
           tpmRequired: merge(input, 'tpmRequired', input.tpmRequired ?? undefined, stored?.tpmRequired),
           sourceRef: merge(input, 'sourceRef', sourceRef, stored?.sourceRef),
-          devices: devicesIn
-            ? byKey(
-                devicesIn.map((d) => ({
-                  device: d.device,
-                  supported: d.supported ?? true,
-                  driverSource: d.driverSource ?? 'INBOX',
-                  driverName: d.driverName ?? null,
-                  minDriverVersion: d.minDriverVersion ?? null,
-                  notes: d.notes ?? null,
-                })),
-                (d) => d.device,
-              )
-            : (stored?.devices ?? []),
-          paravirt: paravirtIn
-            ? byKey(
-                paravirtIn.map((f) => ({
-                  feature: f.feature,
-                  supported: f.supported ?? true,
-                  minKernel: f.minKernel ?? null,
-                  minDriverVersion: f.minDriverVersion ?? null,
-                  notes: f.notes ?? null,
-                })),
-                (f) => f.feature,
-              )
-            : (stored?.paravirt ?? []),
-          firmware: firmwareIn
-            ? byKey(
-                firmwareIn.map((f) => ({ arch: f.arch, type: f.type, supported: f.supported, secureBoot: f.secureBoot ?? null })),
-                (f) => `${f.arch}\u0000${f.type}`,
-              )
-            : (stored?.firmware ?? []),
-          resources: resourcesIn
-            ? byKey(
-                resourcesIn.map((r) => ({
-                  arch: r.arch,
-                  kind: r.kind,
-                  cpus: r.cpus ?? null,
-                  cpuHz: r.cpuHz ?? null,
-                  ramBytes: r.ramBytes ?? null,
-                  storageBytes: r.storageBytes ?? null,
-                })),
-                (r) => `${r.arch}\u0000${r.kind}`,
-              )
-            : (stored?.resources ?? []),
+          devices: replaced(
+            devicesIn,
+            stored?.devices,
+            (d) => ({
+              device: d.device,
+              supported: d.supported ?? true,
+              driverSource: d.driverSource ?? 'INBOX',
+              driverName: d.driverName ?? null,
+              minDriverVersion: d.minDriverVersion ?? null,
+              notes: d.notes ?? null,
+            }),
+            (d) => d.device,
+          ),
+          paravirt: replaced(
+            paravirtIn,
+            stored?.paravirt,
+            (f) => ({
+              feature: f.feature,
+              supported: f.supported ?? true,
+              minKernel: f.minKernel ?? null,
+              minDriverVersion: f.minDriverVersion ?? null,
+              notes: f.notes ?? null,
+            }),
+            (f) => f.feature,
+          ),
+          firmware: replaced(
+            firmwareIn,
+            stored?.firmware,
+            (f) => ({ arch: f.arch, type: f.type, supported: f.supported, secureBoot: f.secureBoot ?? null }),
+            (f) => `${f.arch}\u0000${f.type}`,
+          ),
+          resources: replaced(
+            resourcesIn,
+            stored?.resources,
+            (r) => ({
+              arch: r.arch,
+              kind: r.kind,
+              cpus: r.cpus ?? null,
+              cpuHz: r.cpuHz ?? null,
+              ramBytes: r.ramBytes ?? null,
+              storageBytes: r.storageBytes ?? null,
+            }),
+            (r) => `${r.arch}\u0000${r.kind}`,
+          ),
           ownerVendorId: stored?.ownerVendorId ?? null,
           source: stored?.source ?? '',
         };
       },
-      async write(tx, g, stored, vendorId) {
-        const source = `vendor:${vendorId}`;
-        await tx.query(
-          `INSERT INTO "GuestOS" (id, name, "shortIds", vendor, family, distro, version, codename, kernel, architectures, "releaseStatus",
-                  "releaseDate", "eolDate", "derivesFromId", "clonedFromId", "upgradesId", "cloudInit", "tpmRequired", "sourceRef",
-                  source, "ownerVendorId", "updatedAt")
-           VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8, $9, $10::text[], $11::"ReleaseStatus", $12::date, $13::date, $14, $15, $16, $17, $18, $19,
-                  $20, $21, CURRENT_TIMESTAMP)
-           ON CONFLICT (id) DO UPDATE SET name = excluded.name, "shortIds" = excluded."shortIds", vendor = excluded.vendor,
-                  family = excluded.family, distro = excluded.distro, version = excluded.version, codename = excluded.codename,
-                  kernel = excluded.kernel, architectures = excluded.architectures, "releaseStatus" = excluded."releaseStatus",
-                  "releaseDate" = excluded."releaseDate", "eolDate" = excluded."eolDate", "derivesFromId" = excluded."derivesFromId",
-                  "clonedFromId" = excluded."clonedFromId", "upgradesId" = excluded."upgradesId", "cloudInit" = excluded."cloudInit",
-                  "tpmRequired" = excluded."tpmRequired", "sourceRef" = excluded."sourceRef", source = excluded.source,
-                  "updatedAt" = CURRENT_TIMESTAMP`,
-          [
-            g.id,
-            g.name,
-            g.shortIds,
-            g.vendor,
-            g.family,
-            g.distro,
-            g.version,
-            g.codename,
-            g.kernel,
-            g.architectures,
-            g.releaseStatus,
-            g.releaseDate,
-            g.eolDate,
-            g.derivesFromId,
-            g.clonedFromId,
-            g.upgradesId,
-            g.cloudInit,
-            g.tpmRequired,
-            g.sourceRef,
-            source,
-            vendorId,
-          ],
-        );
-        if (!stored || canonical(stored.devices) !== canonical(g.devices)) {
-          await tx.query(`DELETE FROM "GuestOSDevice" WHERE "guestId" = $1`, [g.id]);
-          await tx.query(
-            `INSERT INTO "GuestOSDevice" ("guestId", "deviceId", supported, "driverSource", "driverName", "minDriverVersion", notes, source)
+      table: 'GuestOS',
+      row: ({ devices, paravirt, firmware, resources, ...g }, vendorId) => ({
+        ...g,
+        source: `vendor:${vendorId}`,
+        ownerVendorId: vendorId,
+      }),
+      casts: { shortIds: 'text[]', architectures: 'text[]', releaseStatus: '"ReleaseStatus"', releaseDate: 'date', eolDate: 'date' },
+      keep: ['ownerVendorId'],
+      children: [
+        {
+          field: 'devices',
+          delete: `DELETE FROM "GuestOSDevice" WHERE "guestId" = $1`,
+          insert: `INSERT INTO "GuestOSDevice" ("guestId", "deviceId", supported, "driverSource", "driverName", "minDriverVersion", notes, source)
              SELECT $1, x.device, x.supported, x."driverSource"::"DriverSource", x."driverName", x."minDriverVersion", x.notes, $3
                FROM jsonb_to_recordset($2::jsonb) AS x(device text, supported boolean, "driverSource" text, "driverName" text, "minDriverVersion" text, notes text)`,
-            [g.id, JSON.stringify(g.devices), source],
-          );
-        }
-        if (!stored || canonical(stored.paravirt) !== canonical(g.paravirt)) {
+          insertArgs: (_g, vendorId) => [`vendor:${vendorId}`],
+        },
+        {
+          field: 'paravirt',
           // Derived rows (paravirt-derive.ts) stay unless the vendor now states the feature itself.
-          await tx.query(
-            `DELETE FROM "GuestParavirtSupport" s WHERE s."guestId" = $1
+          delete: `DELETE FROM "GuestParavirtSupport" s WHERE s."guestId" = $1
                AND (s.basis <> 'DERIVED' OR s."featureId" IN (SELECT p.id FROM "ParavirtFeature" p WHERE p.key = ANY($2::text[])))`,
-            [g.id, g.paravirt.map((x) => x.feature)],
-          );
-          await tx.query(
-            `INSERT INTO "GuestParavirtSupport" ("guestId", "featureId", supported, "minKernel", "minDriverVersion", notes, source, basis)
+          deleteArgs: (g) => [g.paravirt.map((x) => x.feature)],
+          insert: `INSERT INTO "GuestParavirtSupport" ("guestId", "featureId", supported, "minKernel", "minDriverVersion", notes, source, basis)
              SELECT $1, p.id, x.supported, x."minKernel", x."minDriverVersion", x.notes, $3, 'RECORD'
                FROM jsonb_to_recordset($2::jsonb) AS x(feature text, supported boolean, "minKernel" text, "minDriverVersion" text, notes text)
                JOIN "ParavirtFeature" p ON p.key = x.feature`,
-            [g.id, JSON.stringify(g.paravirt), source],
-          );
-        }
-        if (!stored || canonical(stored.firmware) !== canonical(g.firmware)) {
-          await tx.query(`DELETE FROM "GuestOSFirmware" WHERE "guestId" = $1`, [g.id]);
-          await tx.query(
-            `INSERT INTO "GuestOSFirmware" ("guestId", arch, type, supported, "secureBoot", source)
+          insertArgs: (_g, vendorId) => [`vendor:${vendorId}`],
+        },
+        {
+          field: 'firmware',
+          delete: `DELETE FROM "GuestOSFirmware" WHERE "guestId" = $1`,
+          insert: `INSERT INTO "GuestOSFirmware" ("guestId", arch, type, supported, "secureBoot", source)
              SELECT $1, x.arch, x.type::"FirmwareType", x.supported, x."secureBoot", $3
                FROM jsonb_to_recordset($2::jsonb) AS x(arch text, type text, supported boolean, "secureBoot" boolean)`,
-            [g.id, JSON.stringify(g.firmware), source],
-          );
-        }
-        if (!stored || canonical(stored.resources) !== canonical(g.resources)) {
-          await tx.query(`DELETE FROM "GuestOSResources" WHERE "guestId" = $1`, [g.id]);
-          await tx.query(
-            `INSERT INTO "GuestOSResources" ("guestId", arch, kind, cpus, "cpuHz", "ramBytes", "storageBytes", source)
+          insertArgs: (_g, vendorId) => [`vendor:${vendorId}`],
+        },
+        {
+          field: 'resources',
+          delete: `DELETE FROM "GuestOSResources" WHERE "guestId" = $1`,
+          insert: `INSERT INTO "GuestOSResources" ("guestId", arch, kind, cpus, "cpuHz", "ramBytes", "storageBytes", source)
              SELECT $1, x.arch, x.kind::"ResourceKind", x.cpus, x."cpuHz"::bigint, x."ramBytes"::bigint, x."storageBytes"::bigint, $3
                FROM jsonb_to_recordset($2::jsonb) AS x(arch text, kind text, cpus int, "cpuHz" float8, "ramBytes" float8, "storageBytes" float8)`,
-            [g.id, JSON.stringify(g.resources), source],
-          );
-        }
-      },
+          insertArgs: (_g, vendorId) => [`vendor:${vendorId}`],
+        },
+      ],
     },
     pre,
   );

@@ -2,7 +2,7 @@
 // The steps every publish shares (ownership, merge, audit, change feed) are in engine.ts.
 import type { WriteEnv } from '../authorize.ts';
 import { Problems, RULES, text, url } from '../validate.ts';
-import { publish, has, merge, strings, type Owned, type PublishOutcome } from './engine.ts';
+import { publish, merge, strings, type Owned, type PublishOutcome } from './engine.ts';
 
 export interface HardwareFeatureInput {
   key: string;
@@ -85,32 +85,10 @@ export async function publishHardwareFeature(env: WriteEnv, input: HardwareFeatu
           source: stored?.source ?? '',
         };
       },
-      async write(tx, f, _stored, vendorId) {
-        await tx.query(
-          `INSERT INTO "HardwareFeature" (id, key, name, vendor, architectures, category, "detectionMethod", "detectionValue", description,
-                  requires, "sourceRef", source, "ownerVendorId", "updatedAt")
-           VALUES ($1, $2, $3, $4, $5::text[], $6::"HardwareCategory", $7::"DetectionMethod", $8, $9, $10::text[], $11, $12, $13, CURRENT_TIMESTAMP)
-           ON CONFLICT (id) DO UPDATE SET name = excluded.name, vendor = excluded.vendor, architectures = excluded.architectures,
-                  category = excluded.category, "detectionMethod" = excluded."detectionMethod", "detectionValue" = excluded."detectionValue",
-                  description = excluded.description, requires = excluded.requires, "sourceRef" = excluded."sourceRef", source = excluded.source,
-                  "updatedAt" = CURRENT_TIMESTAMP`,
-          [
-            f.id,
-            f.key,
-            f.name,
-            f.vendor,
-            f.architectures,
-            f.category,
-            f.detectionMethod,
-            f.detectionValue,
-            f.description,
-            f.requires,
-            f.sourceRef,
-            `vendor:${vendorId}`,
-            vendorId,
-          ],
-        );
-      },
+      table: 'HardwareFeature',
+      row: (f, vendorId) => ({ ...f, source: `vendor:${vendorId}`, ownerVendorId: vendorId }),
+      casts: { architectures: 'text[]', category: '"HardwareCategory"', detectionMethod: '"DetectionMethod"', requires: 'text[]' },
+      keep: ['key', 'ownerVendorId'],
     },
     pre,
   );

@@ -4,8 +4,8 @@
 import type { Sql } from '../../db/sql.ts';
 import type { WriteEnv } from '../authorize.ts';
 import { date } from '../rows.ts';
-import { canonical, int, list, Problems, RULES, text, unique, url, type TextRule } from '../validate.ts';
-import { publish, has, merge, strings, dates, paravirtIds, existingDevices, byKey, type Owned, type PublishOutcome } from './engine.ts';
+import { int, list, Problems, RULES, text, unique, url, type TextRule } from '../validate.ts';
+import { publish, merge, strings, dates, checkDevices, checkParavirt, replaced, type Owned, type PublishOutcome } from './engine.ts';
 
 export interface HypervisorReleaseInput {
   hypervisor: string;
@@ -175,25 +175,8 @@ export async function publishHypervisorRelease(env: WriteEnv, input: HypervisorR
         if (hostIn) unique(p, ['hostFeatures'], hostIn, (f) => f.feature, 'feature');
         if (p.count) return stored!;
 
-        const deviceIds = devicesIn
-          ? await existingDevices(
-              tx,
-              devicesIn.map((d) => d.device),
-            )
-          : new Set<string>();
-        devicesIn?.forEach((d, i) => {
-          if (!deviceIds.has(d.device)) p.add(['devices', i, 'device'], 'UNKNOWN_REFERENCE', `no device ${JSON.stringify(d.device)}`);
-        });
-        const features = paravirtIn
-          ? await paravirtIds(
-              tx,
-              paravirtIn.map((f) => f.feature),
-            )
-          : new Map<string, string>();
-        paravirtIn?.forEach((f, i) => {
-          if (!features.has(f.feature))
-            p.add(['paravirt', i, 'feature'], 'UNKNOWN_REFERENCE', `no paravirt feature with key ${JSON.stringify(f.feature)}`);
-        });
+        await checkDevices(tx, p, devicesIn);
+        await checkParavirt(tx, p, paravirtIn);
         if (hostIn) {
           const hw = await tx.query<{ key: string }>(`SELECT key FROM "HardwareFeature" WHERE key = ANY($1::text[])`, [
             hostIn.map((f) => f.feature),
@@ -224,106 +207,69 @@ export async function publishHypervisorRelease(env: WriteEnv, input: HypervisorR
           sriov: merge(input, 'sriov', input.sriov ?? undefined, stored?.sriov, false) ?? false,
           notes: merge(input, 'notes', notes, stored?.notes),
           sourceRef: merge(input, 'sourceRef', sourceRef, stored?.sourceRef),
-          devices: devicesIn
-            ? byKey(
-                devicesIn.map((d) => ({
-                  device: d.device,
-                  model: d.model,
-                  supported: d.supported ?? true,
-                  notes: d.notes ?? null,
-                  sourceRef: d.sourceRef ?? null,
-                })),
-                (d) => d.device,
-              )
-            : (stored?.devices ?? []),
-          paravirt: paravirtIn
-            ? byKey(
-                paravirtIn.map((f) => ({
-                  feature: f.feature,
-                  supported: f.supported ?? true,
-                  notes: f.notes ?? null,
-                  sourceRef: f.sourceRef ?? null,
-                })),
-                (f) => f.feature,
-              )
-            : (stored?.paravirt ?? []),
-          hostFeatures: hostIn
-            ? byKey(
-                hostIn.map((f) => ({
-                  feature: f.feature,
-                  requirement: f.requirement,
-                  anyOf: f.anyOf ?? null,
-                  notes: f.notes ?? null,
-                  sourceRef: f.sourceRef ?? null,
-                })),
-                (f) => f.feature,
-              )
-            : (stored?.hostFeatures ?? []),
+          devices: replaced(
+            devicesIn,
+            stored?.devices,
+            (d) => ({
+              device: d.device,
+              model: d.model,
+              supported: d.supported ?? true,
+              notes: d.notes ?? null,
+              sourceRef: d.sourceRef ?? null,
+            }),
+            (d) => d.device,
+          ),
+          paravirt: replaced(
+            paravirtIn,
+            stored?.paravirt,
+            (f) => ({ feature: f.feature, supported: f.supported ?? true, notes: f.notes ?? null, sourceRef: f.sourceRef ?? null }),
+            (f) => f.feature,
+          ),
+          hostFeatures: replaced(
+            hostIn,
+            stored?.hostFeatures,
+            (f) => ({
+              feature: f.feature,
+              requirement: f.requirement,
+              anyOf: f.anyOf ?? null,
+              notes: f.notes ?? null,
+              sourceRef: f.sourceRef ?? null,
+            }),
+            (f) => f.feature,
+          ),
           ownerVendorId: stored?.ownerVendorId ?? null,
           source: stored?.source ?? '',
         };
       },
-      async write(tx, r, stored, vendorId) {
-        const source = `vendor:${vendorId}`;
-        await tx.query(
-          `INSERT INTO "HypervisorRelease" (id, "hypervisorId", version, name, "versionOrder", "releaseDate", "eolDate", "maxVcpus", "maxMemoryMiB",
-                  "machineTypes", firmware, "virtualHardwareVersion", vfio, sriov, notes, "sourceRef", source, "updatedAt")
-           VALUES ($1, $2, $3, $4, $5, $6::date, $7::date, $8, $9, $10::text[], $11::text[], $12, $13, $14, $15, $16, $17, CURRENT_TIMESTAMP)
-           ON CONFLICT (id) DO UPDATE SET name = excluded.name, "versionOrder" = excluded."versionOrder", "releaseDate" = excluded."releaseDate",
-                  "eolDate" = excluded."eolDate", "maxVcpus" = excluded."maxVcpus", "maxMemoryMiB" = excluded."maxMemoryMiB",
-                  "machineTypes" = excluded."machineTypes", firmware = excluded.firmware, "virtualHardwareVersion" = excluded."virtualHardwareVersion",
-                  vfio = excluded.vfio, sriov = excluded.sriov, notes = excluded.notes, "sourceRef" = excluded."sourceRef", source = excluded.source,
-                  "updatedAt" = CURRENT_TIMESTAMP`,
-          [
-            r.id,
-            r.hypervisorId,
-            r.version,
-            r.name,
-            r.versionOrder,
-            r.releaseDate,
-            r.eolDate,
-            r.maxVcpus,
-            r.maxMemoryMiB,
-            r.machineTypes,
-            r.firmware,
-            r.virtualHardwareVersion,
-            r.vfio,
-            r.sriov,
-            r.notes,
-            r.sourceRef,
-            source,
-          ],
-        );
-        if (!stored || canonical(stored.devices) !== canonical(r.devices)) {
-          await tx.query(`DELETE FROM "HypervisorReleaseDevice" WHERE "releaseId" = $1`, [r.id]);
-          await tx.query(
-            `INSERT INTO "HypervisorReleaseDevice" ("releaseId", "deviceId", model, supported, notes, "sourceRef")
+      table: 'HypervisorRelease',
+      row: ({ devices, paravirt, hostFeatures, ownerVendorId, ...r }, vendorId) => ({ ...r, source: `vendor:${vendorId}` }),
+      casts: { releaseDate: 'date', eolDate: 'date', machineTypes: 'text[]', firmware: 'text[]' },
+      keep: ['hypervisorId', 'version'],
+      children: [
+        {
+          field: 'devices',
+          delete: `DELETE FROM "HypervisorReleaseDevice" WHERE "releaseId" = $1`,
+          insert: `INSERT INTO "HypervisorReleaseDevice" ("releaseId", "deviceId", model, supported, notes, "sourceRef")
              SELECT $1, x.device, x.model, x.supported, x.notes, x."sourceRef"
                FROM jsonb_to_recordset($2::jsonb) AS x(device text, model text, supported boolean, notes text, "sourceRef" text)`,
-            [r.id, JSON.stringify(r.devices)],
-          );
-        }
-        if (!stored || canonical(stored.paravirt) !== canonical(r.paravirt)) {
-          await tx.query(`DELETE FROM "HypervisorReleaseParavirt" WHERE "releaseId" = $1`, [r.id]);
-          await tx.query(
-            `INSERT INTO "HypervisorReleaseParavirt" ("releaseId", "featureId", supported, notes, "sourceRef")
+        },
+        {
+          field: 'paravirt',
+          delete: `DELETE FROM "HypervisorReleaseParavirt" WHERE "releaseId" = $1`,
+          insert: `INSERT INTO "HypervisorReleaseParavirt" ("releaseId", "featureId", supported, notes, "sourceRef")
              SELECT $1, p.id, x.supported, x.notes, x."sourceRef"
                FROM jsonb_to_recordset($2::jsonb) AS x(feature text, supported boolean, notes text, "sourceRef" text)
                JOIN "ParavirtFeature" p ON p.key = x.feature`,
-            [r.id, JSON.stringify(r.paravirt)],
-          );
-        }
-        if (!stored || canonical(stored.hostFeatures) !== canonical(r.hostFeatures)) {
-          await tx.query(`DELETE FROM "HypervisorReleaseHostFeature" WHERE "releaseId" = $1`, [r.id]);
-          await tx.query(
-            `INSERT INTO "HypervisorReleaseHostFeature" ("releaseId", "featureId", requirement, "anyOf", notes, "sourceRef")
+        },
+        {
+          field: 'hostFeatures',
+          delete: `DELETE FROM "HypervisorReleaseHostFeature" WHERE "releaseId" = $1`,
+          insert: `INSERT INTO "HypervisorReleaseHostFeature" ("releaseId", "featureId", requirement, "anyOf", notes, "sourceRef")
              SELECT $1, f.id, x.requirement::"HostRequirement", x."anyOf", x.notes, x."sourceRef"
                FROM jsonb_to_recordset($2::jsonb) AS x(feature text, requirement text, "anyOf" text, notes text, "sourceRef" text)
                JOIN "HardwareFeature" f ON f.key = x.feature`,
-            [r.id, JSON.stringify(r.hostFeatures)],
-          );
-        }
-      },
+        },
+      ],
     },
     pre,
   );

@@ -50,15 +50,10 @@ export async function publishHypervisor(env: WriteEnv, input: HypervisorInput): 
           ownerVendorId: stored?.ownerVendorId ?? null,
         };
       },
-      async write(tx, h, _stored, vendorId) {
-        await tx.query(
-          `INSERT INTO "Hypervisor" (id, key, name, family, vendor, homepage, "ownerVendorId", "updatedAt")
-           VALUES ($1, $2, $3, $4::"HypervisorFamily", $5, $6, $7, CURRENT_TIMESTAMP)
-           ON CONFLICT (id) DO UPDATE SET name = excluded.name, family = excluded.family, vendor = excluded.vendor,
-                  homepage = excluded.homepage, "updatedAt" = CURRENT_TIMESTAMP`,
-          [h.id, h.key, h.name, h.family, h.vendor, h.homepage, vendorId],
-        );
-      },
+      table: 'Hypervisor',
+      row: (h, vendorId) => ({ ...h, ownerVendorId: vendorId }),
+      casts: { family: '"HypervisorFamily"' },
+      keep: ['key', 'ownerVendorId'],
     },
     pre,
   );

@@ -110,36 +110,10 @@ export async function publishKnownIssue(env: WriteEnv, input: KnownIssueInput): 
           p.add([], 'REQUIRED', 'a known issue names a transition: fromHypervisor, toHypervisor, fromDevice, toDevice or condition');
         return built;
       },
-      async write(tx, k, _stored, vendorId) {
-        await tx.query(
-          `INSERT INTO "KnownIssue" (id, key, title, severity, "fromHypervisor", "toHypervisor", "fromDevice", "toDevice", "guestFamily",
-                  "guestId", condition, trigger, workaround, "evidenceUrl", source, "ownerVendorId", "updatedAt")
-           VALUES ($1, $2, $3, $4::"KnownIssueSeverity", $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, CURRENT_TIMESTAMP)
-           ON CONFLICT (id) DO UPDATE SET title = excluded.title, severity = excluded.severity, "fromHypervisor" = excluded."fromHypervisor",
-                  "toHypervisor" = excluded."toHypervisor", "fromDevice" = excluded."fromDevice", "toDevice" = excluded."toDevice",
-                  "guestFamily" = excluded."guestFamily", "guestId" = excluded."guestId", condition = excluded.condition,
-                  trigger = excluded.trigger, workaround = excluded.workaround, "evidenceUrl" = excluded."evidenceUrl",
-                  "updatedAt" = CURRENT_TIMESTAMP`,
-          [
-            k.id,
-            k.key,
-            k.title,
-            k.severity,
-            k.fromHypervisor,
-            k.toHypervisor,
-            k.fromDevice,
-            k.toDevice,
-            k.guestFamily,
-            k.guestId,
-            k.condition,
-            k.trigger,
-            k.workaround,
-            k.evidenceUrl,
-            `vendor:${vendorId}`,
-            vendorId,
-          ],
-        );
-      },
+      table: 'KnownIssue',
+      row: (k, vendorId) => ({ ...k, source: `vendor:${vendorId}`, ownerVendorId: vendorId }),
+      casts: { severity: '"KnownIssueSeverity"' },
+      keep: ['key', 'source', 'ownerVendorId'],
     },
     pre,
   );
