@@ -192,42 +192,48 @@ export function strings(
   return out.every((s) => s !== undefined) ? (out as string[]) : undefined;
 }
 
-export function dates(p: Problems, release: string | null, eol: string | null) {
-  if (release && eol && eol < release) p.add(['eolDate'], 'OUT_OF_RANGE', `end of life ${eol} is before the release date ${release}`);
+/** releaseDate and eolDate merged over the stored ones; the end of life may not come before the release. */
+export function lifecycle(
+  p: Problems,
+  input: { releaseDate?: string | null; eolDate?: string | null },
+  stored: { releaseDate: string | null; eolDate: string | null } | null,
+) {
+  const releaseDate = merge(input, 'releaseDate', input.releaseDate ?? undefined, stored?.releaseDate);
+  const eolDate = merge(input, 'eolDate', input.eolDate ?? undefined, stored?.eolDate);
+  if (releaseDate && eolDate && eolDate < releaseDate)
+    p.add(['eolDate'], 'OUT_OF_RANGE', `end of life ${eolDate} is before the release date ${releaseDate}`);
+  return { releaseDate, eolDate };
 }
 
-export async function paravirtIds(tx: Sql, keys: string[]): Promise<Map<string, string>> {
-  const rows = await tx.query<{ id: string; key: string }>(`SELECT id, key FROM "ParavirtFeature" WHERE key = ANY($1::text[])`, [keys]);
-  return new Map(rows.map((r) => [r.key, r.id]));
-}
+// The catalogue rows a published list may refer to: the list's field, the key each entry names, the
+// query for the keys that exist, and what an unknown one is called.
+const REFERENCES = {
+  devices: { key: 'device', known: `SELECT id AS ref FROM "Device" WHERE id = ANY($1::text[])`, what: 'device' },
+  paravirt: {
+    key: 'feature',
+    known: `SELECT key AS ref FROM "ParavirtFeature" WHERE key = ANY($1::text[])`,
+    what: 'paravirt feature with key',
+  },
+  hostFeatures: {
+    key: 'feature',
+    known: `SELECT key AS ref FROM "HardwareFeature" WHERE key = ANY($1::text[])`,
+    what: 'hardware feature with key',
+  },
+} as const;
 
-export async function existingDevices(tx: Sql, ids: string[]): Promise<Set<string>> {
-  const rows = await tx.query<{ id: string }>(`SELECT id FROM "Device" WHERE id = ANY($1::text[])`, [ids]);
-  return new Set(rows.map((r) => r.id));
-}
-
-/** UNKNOWN_REFERENCE at devices[i].device for each listed device the catalogue does not have. */
-export async function checkDevices(tx: Sql, p: Problems, given: readonly { device: string }[] | undefined) {
+/** UNKNOWN_REFERENCE at field[i].<key> for each entry of a given list whose key the catalogue does not have. */
+export async function checkReferences<F extends keyof typeof REFERENCES>(
+  tx: Sql,
+  p: Problems,
+  field: F,
+  given: readonly Record<(typeof REFERENCES)[F]['key'], string>[] | undefined,
+) {
   if (!given) return;
-  const known = await existingDevices(
-    tx,
-    given.map((d) => d.device),
-  );
-  given.forEach((d, i) => {
-    if (!known.has(d.device)) p.add(['devices', i, 'device'], 'UNKNOWN_REFERENCE', `no device ${JSON.stringify(d.device)}`);
-  });
-}
-
-/** UNKNOWN_REFERENCE at paravirt[i].feature for each listed paravirt feature key the catalogue does not have. */
-export async function checkParavirt(tx: Sql, p: Problems, given: readonly { feature: string }[] | undefined) {
-  if (!given) return;
-  const known = await paravirtIds(
-    tx,
-    given.map((f) => f.feature),
-  );
-  given.forEach((f, i) => {
-    if (!known.has(f.feature))
-      p.add(['paravirt', i, 'feature'], 'UNKNOWN_REFERENCE', `no paravirt feature with key ${JSON.stringify(f.feature)}`);
+  const { key, known, what } = REFERENCES[field];
+  const keys = given.map((x) => x[key as (typeof REFERENCES)[F]['key']]);
+  const found = new Set((await tx.query<{ ref: string }>(known, [keys])).map((r) => r.ref));
+  keys.forEach((k, i) => {
+    if (!found.has(k)) p.add([field, i, key], 'UNKNOWN_REFERENCE', `no ${what} ${JSON.stringify(k)}`);
   });
 }
 

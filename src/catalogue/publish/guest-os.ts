@@ -6,7 +6,7 @@ import type { WriteEnv } from '../authorize.ts';
 import { ANCESTORS_CTE } from '../effective.ts';
 import { date } from '../rows.ts';
 import { int, list, Problems, RULES, text, unique, url } from '../validate.ts';
-import { publish, merge, strings, dates, checkDevices, checkParavirt, replaced, type Owned, type PublishOutcome } from './engine.ts';
+import { publish, merge, strings, lifecycle, checkReferences, replaced, type Owned, type PublishOutcome } from './engine.ts';
 
 export interface GuestOSInput {
   id: string;
@@ -221,11 +221,9 @@ export async function publishGuestOS(env: WriteEnv, input: GuestOSInput): Promis
           const asIds = await tx.query<{ id: string }>(`SELECT id FROM "GuestOS" WHERE id = ANY($1::text[]) AND id <> $2`, [shortIds, id]);
           for (const a of asIds) p.add(['shortIds', shortIds.indexOf(a.id)], 'TAKEN', `${a.id} is another guest's id`);
         }
-        await checkDevices(tx, p, devicesIn);
-        await checkParavirt(tx, p, paravirtIn);
-        const releaseDate = merge(input, 'releaseDate', input.releaseDate ?? undefined, stored?.releaseDate);
-        const eolDate = merge(input, 'eolDate', input.eolDate ?? undefined, stored?.eolDate);
-        dates(p, releaseDate, eolDate);
+        await checkReferences(tx, p, 'devices', devicesIn);
+        await checkReferences(tx, p, 'paravirt', paravirtIn);
+        const { releaseDate, eolDate } = lifecycle(p, input, stored);
 
         return {
           id: id!,

@@ -5,7 +5,7 @@ import type { Sql } from '../../db/sql.ts';
 import type { WriteEnv } from '../authorize.ts';
 import { date } from '../rows.ts';
 import { int, list, Problems, RULES, text, unique, url, type TextRule } from '../validate.ts';
-import { publish, merge, strings, dates, checkDevices, checkParavirt, replaced, type Owned, type PublishOutcome } from './engine.ts';
+import { publish, merge, strings, lifecycle, checkReferences, replaced, type Owned, type PublishOutcome } from './engine.ts';
 
 export interface HypervisorReleaseInput {
   hypervisor: string;
@@ -175,21 +175,10 @@ export async function publishHypervisorRelease(env: WriteEnv, input: HypervisorR
         if (hostIn) unique(p, ['hostFeatures'], hostIn, (f) => f.feature, 'feature');
         if (p.count) return stored!;
 
-        await checkDevices(tx, p, devicesIn);
-        await checkParavirt(tx, p, paravirtIn);
-        if (hostIn) {
-          const hw = await tx.query<{ key: string }>(`SELECT key FROM "HardwareFeature" WHERE key = ANY($1::text[])`, [
-            hostIn.map((f) => f.feature),
-          ]);
-          const known = new Set(hw.map((h) => h.key));
-          hostIn.forEach((f, i) => {
-            if (!known.has(f.feature))
-              p.add(['hostFeatures', i, 'feature'], 'UNKNOWN_REFERENCE', `no hardware feature with key ${JSON.stringify(f.feature)}`);
-          });
-        }
-        const releaseDate = merge(input, 'releaseDate', input.releaseDate ?? undefined, stored?.releaseDate);
-        const eolDate = merge(input, 'eolDate', input.eolDate ?? undefined, stored?.eolDate);
-        dates(p, releaseDate, eolDate);
+        await checkReferences(tx, p, 'devices', devicesIn);
+        await checkReferences(tx, p, 'paravirt', paravirtIn);
+        await checkReferences(tx, p, 'hostFeatures', hostIn);
+        const { releaseDate, eolDate } = lifecycle(p, input, stored);
         return {
           id: releaseId!,
           hypervisorId: hv?.id ?? '',
