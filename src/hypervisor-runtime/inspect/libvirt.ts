@@ -1,6 +1,7 @@
 // libvirt domain XML (https://libvirt.org/formatdomain.html) → InspectedVm. PURE. libvirt's own words are the
 // model names, so they are kept as written.
 import type { DiskBus, DiskDevice, InspectedDisk, InspectedNic, InspectedVm } from './types.ts';
+import { inspectedVm } from './vm.ts';
 import { malformed } from './errors.ts';
 import { guestFromOsinfo } from './guest.ts';
 import { attr, kid, kids, kidText, local, parseXml, type XmlNode } from './xml.ts';
@@ -157,8 +158,8 @@ export function inspectLibvirt(text: string): InspectedVm {
     unknown.push({ key: n, value: el.children.length ? '' : el.text.trim(), line: el.line });
   }
 
-  const vm: InspectedVm = {
-    sourceFormat: 'libvirt',
+  const name = kidText(dom, 'name');
+  return inspectedVm('libvirt', name || undefined, {
     guest,
     firmware,
     secureBoot,
@@ -170,10 +171,7 @@ export function inspectLibvirt(text: string): InspectedVm {
     platform,
     unknown,
     notes,
-  };
-  const name = kidText(dom, 'name');
-  if (name) vm.name = name;
-  return vm;
+  });
 }
 
 /** libvirt's own rule when <target> names no bus: from the device name's prefix. */

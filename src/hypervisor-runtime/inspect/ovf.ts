@@ -4,6 +4,7 @@
 // ResourceAllocationSettingData): 3 processor, 4 memory, 5 IDE, 6 parallel SCSI, 10 Ethernet, 14 floppy,
 // 15 CD drive, 16 DVD drive, 17 disk, 20 other storage (SATA/AHCI, NVMe). The first VirtualSystem is read.
 import type { DiskBus, DiskDevice, InspectedDisk, InspectedNic, InspectedVm } from './types.ts';
+import { inspectedVm } from './vm.ts';
 import { malformed } from './errors.ts';
 import { guestFromCim, guestFromVim, type ResolvedGuest } from './guest.ts';
 import { attr, kid, kids, kidText, local, parseXml, type XmlNode } from './xml.ts';
@@ -260,8 +261,7 @@ export function inspectOvf(text: string): InspectedVm {
   }
   if (memoryMiB === 0) throw malformed('ovf', hw.line, 'the VirtualHardwareSection has no memory Item (ResourceType 4)');
 
-  const vm: InspectedVm = {
-    sourceFormat: 'ovf',
+  return inspectedVm('ovf', name, {
     guest: resolved.guest,
     firmware,
     secureBoot,
@@ -273,9 +273,7 @@ export function inspectOvf(text: string): InspectedVm {
     platform,
     unknown,
     notes,
-  };
-  if (name !== undefined) vm.name = name;
-  return vm;
+  });
 }
 
 function findAll(el: XmlNode, name: string): XmlNode[] {

@@ -6,6 +6,7 @@
 // A device counts only with `<dev>.present = "TRUE"`, as libvirt reads it. Model names are libvirt's:
 // SCSI virtualDev pvscsi → vmpvscsi; NIC virtualDev vlance, vmxnet, vmxnet2, vmxnet3, e1000, e1000e as written.
 import type { DiskBus, InspectedDisk, InspectedNic, InspectedVm } from './types.ts';
+import { inspectedVm } from './vm.ts';
 import { malformed } from './errors.ts';
 import { guestFromVmx } from './guest.ts';
 
@@ -221,8 +222,7 @@ export function inspectVmx(text: string): InspectedVm {
     .filter(([k]) => !used.has(k) && !isDevicePresence(k))
     .map(([, e]) => ({ key: e.key, value: e.value, line: e.line }));
 
-  const vm: InspectedVm = {
-    sourceFormat: 'vmx',
+  return inspectedVm('vmx', name, {
     guest: resolved.guest,
     firmware,
     secureBoot,
@@ -234,9 +234,7 @@ export function inspectVmx(text: string): InspectedVm {
     platform,
     unknown,
     notes,
-  };
-  if (name !== undefined) vm.name = name;
-  return vm;
+  });
 }
 
 // `.present` keys of the devices read above (TRUE or FALSE) are interpreted, not unknown.

@@ -7,6 +7,7 @@
 // Disk specs follow xl-disk-configuration(5): positional target, format, vdev, access, and key=value
 // parameters in any order; `target=` takes the rest of the spec. Network specs: xl-network-configuration(5).
 import type { DiskBus, InspectedDisk, InspectedNic, InspectedVm } from './types.ts';
+import { inspectedVm } from './vm.ts';
 import { malformed } from './errors.ts';
 
 export type XlValue = string | XlValue[];
@@ -272,8 +273,8 @@ export function inspectXl(text: string): InspectedVm {
     .map((e) => ({ key: e.key, value: Array.isArray(e.value) ? JSON.stringify(e.value) : e.value, line: e.line }));
   notes.push('xl.cfg does not name the guest OS');
 
-  const vm: InspectedVm = {
-    sourceFormat: 'xl',
+  const name = str('name');
+  return inspectedVm('xl', name || undefined, {
     guest: { native: null, candidates: [] },
     firmware,
     secureBoot: false,
@@ -285,8 +286,5 @@ export function inspectXl(text: string): InspectedVm {
     platform,
     unknown,
     notes,
-  };
-  const name = str('name');
-  if (name) vm.name = name;
-  return vm;
+  });
 }
