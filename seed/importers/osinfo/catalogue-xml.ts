@@ -14,30 +14,6 @@ import { parseXml, type XmlElement } from './xml.ts';
 export const CATALOGUE_FILE = 'virtcompat/catalogue.xml';
 export const VC_NAMESPACE = 'http://virtcompat.org/xmlns/catalogue/1';
 
-/** Tables in an order where every row's references exist before it; tables added later come after. */
-const RESTORE_ORDER = [
-  'Vendor',
-  'HardwareFeature',
-  'ParavirtFeature',
-  'PciVendor',
-  'PciSubsystem',
-  'Device',
-  'Hypervisor',
-  'HypervisorRelease',
-  'HypervisorReleaseDevice',
-  'HypervisorReleaseParavirt',
-  'HypervisorReleaseHostFeature',
-  'GuestOS',
-  'GuestOSResources',
-  'GuestOSFirmware',
-  'GuestOSDevice',
-  'GuestParavirtSupport',
-  'DeviceEquivalenceGroup',
-  'DeviceEquivalenceMember',
-  'CompatibilityRecord',
-  'CatalogueCorrection',
-];
-
 export class CatalogueXmlError extends Error {
   override name = 'CatalogueXmlError';
   readonly code = 'IMPORT_CATALOGUE_INVALID';
@@ -49,9 +25,11 @@ const escAttr = (s: string) => esc(s).replace(/"/g, '&quot;');
 
 /**
  * The tables in an order where every foreign key's target table comes before the table that refers
- * to it (read from the database's own constraints, so tables added later are placed right too);
- * RESTORE_ORDER, then the name, breaks ties. A reference of a table to itself is one statement's
- * business and does not count.
+ * to it, read from the database's own constraints, so a table added later is placed right without
+ * being listed anywhere. Among tables that are ready at the same step the name decides: the order
+ * only has to be deterministic (the export's table order; restoring needs no more than the foreign
+ * keys, and the change feed's entries are sorted before they are written). A reference of a table
+ * to itself is one statement's business and does not count.
  */
 async function ordered(tx: Sql, tables: string[]): Promise<string[]> {
   const edges = await tx.query<{ child: string; parent: string }>(
@@ -59,20 +37,16 @@ async function ordered(tx: Sql, tables: string[]): Promise<string[]> {
        FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_class pl ON pl.oid = c.confrelid
       WHERE c.contype = 'f' AND cl.relnamespace = current_schema()::regnamespace`,
   );
-  const rank = (t: string) => {
-    const i = RESTORE_ORDER.indexOf(t);
-    return i < 0 ? RESTORE_ORDER.length : i;
-  };
-  const byRank = (a: string, b: string) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const wanted = new Set(tables);
   const parents = new Map<string, Set<string>>(tables.map((t) => [t, new Set<string>()]));
   for (const e of edges) if (e.child !== e.parent && wanted.has(e.child) && wanted.has(e.parent)) parents.get(e.child)?.add(e.parent);
   const out: string[] = [];
   const done = new Set<string>();
   while (out.length < tables.length) {
-    const ready = tables.filter((t) => !done.has(t) && [...(parents.get(t) ?? [])].every((p) => done.has(p))).sort(byRank);
-    // A cycle between tables (none today) falls back to the fixed order for what is left.
-    const next = ready[0] ?? tables.filter((t) => !done.has(t)).sort(byRank)[0];
+    const ready = tables.filter((t) => !done.has(t) && [...(parents.get(t) ?? [])].every((p) => done.has(p))).sort(byName);
+    // A cycle between tables (none today) falls back to the name order for what is left.
+    const next = ready[0] ?? tables.filter((t) => !done.has(t)).sort(byName)[0];
     if (next === undefined) break;
     out.push(next);
     done.add(next);
