@@ -1,7 +1,7 @@
 // A content digest of the catalogue: every fact of every catalogue table as canonical JSON, rows
 // sorted, without what a database generates (timestamps, serial and random ids) or derives (the
 // ancestry closure) and without bookkeeping (audit log, change feed, import runs, idempotency keys,
-// API keys). Two catalogues with equal digests hold the same facts with the same sources, whatever
+// API keys, web sessions). Two catalogues with equal digests hold the same facts with the same sources, whatever
 // order they were written in. Tables are found in the database itself, so a table added later is
 // covered without being listed here; EXCLUDED_TABLES says what is left out and why.
 import { createHash } from 'node:crypto';
@@ -15,6 +15,7 @@ export const EXCLUDED_TABLES: Readonly<Record<string, string>> = {
   ImportRun: 'import bookkeeping',
   IdempotencyKey: 'request bookkeeping',
   ApiKey: 'credentials',
+  WebSession: 'credentials: web sign-in sessions (a sealed API key, the hash of a cookie token)',
   GuestOSAncestor: 'derived from GuestOS by a trigger',
 };
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sql } from '../../../src/db/sql.ts';
-import { catalogueTables } from '../../../src/catalogue/digest.ts';
+import { catalogueTables, EXCLUDED_TABLES } from '../../../src/catalogue/digest.ts';
 import { parseXml, type XmlElement } from './xml.ts';
 
 export const CATALOGUE_FILE = 'virtcompat/catalogue.xml';
@@ -169,7 +169,8 @@ export function divergedFiles(
 /**
  * Writes the rows back: each table's rows are inserted, or update the row with the same primary key
  * where anything differs. A table this database does not have is an error (the export came from a
- * newer schema). Returns per table how many rows were created, updated and unchanged.
+ * newer schema); one the catalogue leaves out (EXCLUDED_TABLES: credentials, bookkeeping) is passed
+ * over. Returns per table how many rows were created, updated and unchanged.
  */
 export async function restoreCatalogue(
   tx: Sql,
@@ -178,9 +179,12 @@ export async function restoreCatalogue(
   changed: Set<string>,
 ): Promise<Record<string, { created: number; updated: number; unchanged: number; deleted: number; kept: number }>> {
   const known = new Set(await catalogueTables(tx));
-  for (const t of tables.keys()) if (!known.has(t)) throw new CatalogueXmlError(`${CATALOGUE_FILE}: table ${t} is not in this catalogue`);
+  // A table the catalogue leaves out (credentials, bookkeeping) that an older export still wrote is
+  // passed over: its rows are never restored.
+  const restored = [...tables.keys()].filter((t) => !(t in EXCLUDED_TABLES));
+  for (const t of restored) if (!known.has(t)) throw new CatalogueXmlError(`${CATALOGUE_FILE}: table ${t} is not in this catalogue`);
   const counts: Record<string, { created: number; updated: number; unchanged: number; deleted: number; kept: number }> = {};
-  for (const table of await ordered(tx, [...tables.keys()])) {
+  for (const table of await ordered(tx, restored)) {
     const rows = tables.get(table) ?? [];
     if (rows.length === 0) continue;
     const cols = (
