@@ -2,6 +2,7 @@
 // shapes. Timestamps are rendered as ISO strings and dates as YYYY-MM-DD in SQL, so both drivers
 // agree. The entity rows are derived from the Prisma model (prisma/schema.prisma is their one
 // source): the fields a column list selects, with the types the SQL renders them as.
+import type { EffectiveParavirtRow } from './effective.ts';
 import type {
   CompatibilityRecordModel,
   DeviceModel,
@@ -212,21 +213,8 @@ export interface EffectiveDevice {
   device: DeviceRow;
 }
 
-export interface EffectiveParavirt {
-  guestId: string;
-  featureId: string;
-  supported: boolean;
-  minKernel: string | null;
-  minDriverVersion: string | null;
-  notes: string | null;
-  fromGuestId: string;
-  basis: 'RECORD' | 'CURATED' | 'DERIVED';
-  rule: string | null;
-  reason: string | null;
-  inputs: unknown;
-  source: string;
-  sourceRef: string | null;
-}
+/** The nearest paravirt answer per (guest, feature): the row effective.ts's EFFECTIVE_PARAVIRT_SQL returns. */
+export type EffectiveParavirt = EffectiveParavirtRow;
 
 export interface ResourceRow {
   guestId: string;
