@@ -43,7 +43,7 @@ export function affected(entityType: string, entityId: string, data: unknown): {
 export async function appendChanges(sql: Sql, changes: ChangeInput[]): Promise<CatalogueEvent[]> {
   if (changes.length === 0) return [];
   await sql.query(`SELECT pg_advisory_xact_lock(${FEED_LOCK}::bigint)`);
-  const rows = await sql.query<{ seq: string; at: string; entityType: string; entityId: string; op: string; data: unknown }>(
+  const rows = await sql.query<ChangeRow>(
     `INSERT INTO "Change" ("entityType", "entityId", op, data)
      SELECT e->>'entityType', e->>'entityId', e->>'op', e->'data'
        FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n)
@@ -51,34 +51,37 @@ export async function appendChanges(sql: Sql, changes: ChangeInput[]): Promise<C
      RETURNING seq::text AS seq, ${ts('at')} AS at, "entityType", "entityId", op, data`,
     [JSON.stringify(changes)],
   );
-  return rows
-    .sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq)))
-    .map((r) => ({
-      seq: r.seq,
-      at: r.at,
-      entityType: r.entityType,
-      entityId: r.entityId,
-      op: r.op,
-      ...affected(r.entityType, r.entityId, r.data),
-    }));
+  return rows.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq))).map(toEvent);
 }
 
 /** The events of committed change-feed rows after `after`, oldest first, at most `limit`. */
 export async function eventsAfter(sql: Sql, after: string, limit: number): Promise<CatalogueEvent[]> {
-  const rows = await sql.query<{ seq: string; at: string; entityType: string; entityId: string; op: string; data: unknown }>(
+  const rows = await sql.query<ChangeRow>(
     `SELECT seq::text AS seq, ${ts('at')} AS at, "entityType", "entityId", op, data
        FROM "Change" WHERE seq > $1::bigint ORDER BY seq LIMIT $2`,
     [after, limit],
   );
-  return rows.map((r) => ({
-    seq: r.seq,
-    at: r.at,
-    entityType: r.entityType,
-    entityId: r.entityId,
-    op: r.op,
-    ...affected(r.entityType, r.entityId, r.data),
-  }));
+  return rows.map(toEvent);
 }
+
+interface ChangeRow {
+  seq: string;
+  at: string;
+  entityType: string;
+  entityId: string;
+  op: string;
+  data: unknown;
+}
+
+/** A change-feed row as the event the cache and the subscribers receive. */
+const toEvent = (r: ChangeRow): CatalogueEvent => ({
+  seq: r.seq,
+  at: r.at,
+  entityType: r.entityType,
+  entityId: r.entityId,
+  op: r.op,
+  ...affected(r.entityType, r.entityId, r.data),
+});
 
 /** The change feed's newest sequence number ('0' when empty). */
 export async function headSeq(sql: Sql): Promise<string> {
