@@ -247,6 +247,14 @@ const OS_SCALARS: Record<string, keyof OsinfoOs> = {
   'kernel-url-argument': 'kernelUrlArgument',
 };
 
+const PLATFORM_SCALARS: Record<string, 'name' | 'vendor' | 'version' | 'releaseDate' | 'eolDate'> = {
+  name: 'name',
+  vendor: 'vendor',
+  version: 'version',
+  'release-date': 'releaseDate',
+  'eol-date': 'eolDate',
+};
+
 const RESOURCE_FIELDS: Record<string, keyof OsResources> = {
   'n-cpus': 'cpus',
   cpu: 'cpuHz',
@@ -589,24 +597,14 @@ class Reader {
     addUnique(p.files, path);
     for (const c of el.children) {
       const v = c.text.trim();
+      const scalar = PLATFORM_SCALARS[c.name];
+      if (scalar) {
+        if (v) p[scalar] = v;
+        continue;
+      }
       switch (c.name) {
         case 'short-id':
           addUnique(p.shortIds, v);
-          break;
-        case 'name':
-          if (v) p.name = v;
-          break;
-        case 'vendor':
-          if (v) p.vendor = v;
-          break;
-        case 'version':
-          if (v) p.version = v;
-          break;
-        case 'release-date':
-          if (v) p.releaseDate = v;
-          break;
-        case 'eol-date':
-          if (v) p.eolDate = v;
           break;
         case 'derives-from':
           addUnique(p.derivesFrom, idOf(c));
