@@ -25,6 +25,7 @@ import { renderText } from '../src/hypervisor-runtime/render/index.ts';
 import { renderQemu } from '../src/hypervisor-runtime/render/qemu.ts';
 import { renderVmx } from '../src/hypervisor-runtime/render/vmware.ts';
 import { parseSpec } from '../src/hypervisor-runtime/spec.ts';
+import { TYPICAL_HOSTS } from '../src/hypervisor-runtime/move/service.ts';
 import { FIXED_PROVENANCE, hypervisorData, planningData, ROOT, tempDir } from './fixtures/runtime/load.ts';
 
 const SERVICE = 'http://127.0.0.1:9/graphql';
@@ -32,14 +33,7 @@ const HOSTS = join(ROOT, 'examples', 'hosts');
 const GUESTS = ['debian11', 'rhel6.0', 'win10'] as const;
 const HVS = ['kvm', 'xen', 'vmware', 'hyperv', 'cloud-hypervisor', 'firecracker'] as const;
 type Hv = (typeof HVS)[number];
-const HOST_OF: Record<Hv, string> = {
-  kvm: 'kvm-x86_64',
-  xen: 'xen-x86_64',
-  vmware: 'esxi-x86_64',
-  hyperv: 'hyperv-x86_64',
-  'cloud-hypervisor': 'cloud-hypervisor-x86_64',
-  firecracker: 'firecracker-x86_64',
-};
+const HOST_OF: Record<Hv, string> = TYPICAL_HOSTS;
 const FORMATS_OF: Record<Hv, string[]> = {
   kvm: ['json', 'qemu', 'libvirt'],
   xen: ['json', 'xl'],

@@ -7,18 +7,13 @@ import type { InspectedDisk, InspectedNic, InspectedVm } from '../../src/hypervi
 import { loadHostProfile, type HostProfile } from '../../src/hypervisor-runtime/host.ts';
 import { type EquivalenceGroup, type MoveInput, planMove } from '../../src/hypervisor-runtime/move/plan-move.ts';
 import { parseKnownIssues } from '../../src/hypervisor-runtime/move/known-issues.ts';
+import { TYPICAL_HOSTS } from '../../src/hypervisor-runtime/move/service.ts';
 import type { KnownIssue, MovePlan } from '../../src/hypervisor-runtime/move/types.ts';
 import type { HypervisorKey } from '../../src/hypervisor-runtime/spec.ts';
 import { FIXED_PROVENANCE, loadFacts, ROOT } from '../fixtures/runtime/load.ts';
 
-export const TARGET_HOSTS: Record<HypervisorKey, string> = {
-  kvm: 'kvm-x86_64',
-  xen: 'xen-x86_64',
-  vmware: 'esxi-x86_64',
-  hyperv: 'hyperv-x86_64',
-  'cloud-hypervisor': 'cloud-hypervisor-x86_64',
-  firecracker: 'firecracker-x86_64',
-};
+/** The example host each hypervisor is planned for, as the service's movePlan plans it. */
+export const TARGET_HOSTS = TYPICAL_HOSTS;
 
 export function exampleHost(to: HypervisorKey): HostProfile {
   return loadHostProfile(join(ROOT, 'examples', 'hosts', `${TARGET_HOSTS[to]}.json`));

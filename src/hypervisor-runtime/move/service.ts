@@ -29,7 +29,7 @@ export class MoveRequestError extends Error {
 }
 
 /** The target host each hypervisor is planned for in the service: the typical hosts in examples/hosts/. */
-const HOSTS: Record<HypervisorKey, string> = {
+export const TYPICAL_HOSTS: Readonly<Record<HypervisorKey, string>> = {
   kvm: 'kvm-x86_64',
   xen: 'xen-x86_64',
   vmware: 'esxi-x86_64',
@@ -37,7 +37,7 @@ const HOSTS: Record<HypervisorKey, string> = {
   'cloud-hypervisor': 'cloud-hypervisor-x86_64',
   firecracker: 'firecracker-x86_64',
 };
-const hostFile = (to: HypervisorKey) => fileURLToPath(new URL(`../../../examples/hosts/${HOSTS[to]}.json`, import.meta.url));
+const hostFile = (to: HypervisorKey) => fileURLToPath(new URL(`../../../examples/hosts/${TYPICAL_HOSTS[to]}.json`, import.meta.url));
 
 export function createMovePlanner(o: { fetchImpl: typeof fetch; serviceUrl?: string; snapshotDir?: string }) {
   const snapshotDir = o.snapshotDir ?? mkdtempSync(join(tmpdir(), 'virtcompat-move-'));
