@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/index.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { catalogueDigest, catalogueTables } from '../src/catalogue/digest.ts';
+import { CATALOGUE_TABLES, catalogueDigest, catalogueTables, UnclassifiedTableError } from '../src/catalogue/digest.ts';
 import { catalogueXml, restoreCatalogue } from '../seed/importers/osinfo/catalogue-xml.ts';
 import { freshDatabase, testTargets, type TestDatabase } from './helpers/db.ts';
 
@@ -32,6 +32,18 @@ for (const kind of testTargets()) {
         SESSION.keyId,
         SESSION.sealedKey,
       ]);
+
+    it('every table of the migrated database is a catalogue table or excluded, and a new one stops digest and export until it is classified', async () => {
+      expect(await catalogueTables(db.sql)).toEqual([...CATALOGUE_TABLES].sort());
+      await db.sql.query(`CREATE TABLE "NewBookkeeping" (id text PRIMARY KEY, secret text)`);
+      try {
+        await expect(catalogueDigest(db.sql)).rejects.toThrow(UnclassifiedTableError);
+        await expect(catalogueXml(db.sql)).rejects.toThrow(/"NewBookkeeping" is neither a catalogue table nor excluded/);
+      } finally {
+        await db.sql.query(`DROP TABLE "NewBookkeeping"`);
+      }
+      expect((await catalogueDigest(db.sql)).digest).toMatch(/^[0-9a-f]{64}$/);
+    });
 
     it('a web session changes neither the digest nor the export, which does not name it', async () => {
       const before = await catalogueDigest(db.sql);

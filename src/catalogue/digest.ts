@@ -33,13 +33,61 @@ export interface CatalogueDigest {
   tables: Record<string, { rows: number; digest: string }>;
 }
 
+/**
+ * Tables that hold catalogue facts: digested, exported to virtcompat/catalogue.xml and restored from it.
+ * Every table of the database is in this list or in EXCLUDED_TABLES: a new table is a decision (a
+ * credential left off both lists would otherwise travel in every export), and until it is made,
+ * digests and exports refuse to run.
+ */
+export const CATALOGUE_TABLES: readonly string[] = [
+  'CatalogueCorrection',
+  'CompatibilityRecord',
+  'Device',
+  'DeviceEquivalenceGroup',
+  'DeviceEquivalenceMember',
+  'DriverBuild',
+  'DriverBuildGuest',
+  'DriverPackage',
+  'GuestOS',
+  'GuestOSDevice',
+  'GuestOSFirmware',
+  'GuestOSResources',
+  'GuestParavirtSupport',
+  'HardwareFeature',
+  'Hypervisor',
+  'HypervisorRelease',
+  'HypervisorReleaseDevice',
+  'HypervisorReleaseHostFeature',
+  'HypervisorReleaseParavirt',
+  'KnownIssue',
+  'ParavirtAnswerFeature',
+  'ParavirtFeature',
+  'ParavirtRuleSet',
+  'PciSubsystem',
+  'PciVendor',
+  'Vendor',
+];
+
+/** A table of the database that is on neither list: digests and exports refuse to guess. */
+export class UnclassifiedTableError extends Error {
+  readonly code = 'UNCLASSIFIED_TABLE';
+  constructor(readonly tables: string[]) {
+    super(
+      `table ${tables.map((t) => `"${t}"`).join(', ')} is neither a catalogue table nor excluded: add it to CATALOGUE_TABLES or EXCLUDED_TABLES in src/catalogue/digest.ts`,
+    );
+  }
+}
+
 /** The catalogue tables of the connected database, in name order. */
 export async function catalogueTables(sql: Sql): Promise<string[]> {
   const rows = await sql.query<{ name: string }>(
     `SELECT table_name AS name FROM information_schema.tables
       WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`,
   );
-  return rows.map((r) => r.name).filter((n) => !(n in EXCLUDED_TABLES));
+  const names = rows.map((r) => r.name);
+  const unclassified = names.filter((n) => !(n in EXCLUDED_TABLES) && !CATALOGUE_TABLES.includes(n));
+  if (unclassified.length > 0) throw new UnclassifiedTableError(unclassified);
+  return names.filter((n) => !(n in EXCLUDED_TABLES));
 }
 
 /** One table's facts: each row as canonical JSON (jsonb's text form: keys in a fixed order), sorted. */
