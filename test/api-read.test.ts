@@ -271,6 +271,42 @@ for (const kind of testTargets()) {
       );
     });
 
+    it("answers a guest's effective devices from the device columns it asks for, as full rows answer it", async () => {
+      // Every device field NARROW_DEVICE_FIELDS (src/schema/guest-os/loaders.ts) answers from partial
+      // rows, with and without `description`, which needs full rows; the equivalents' devices come
+      // from the device loader, which partial rows must not fill (createdAt would be missing).
+      const device = `__typename id name bus busId class kind paravirtInterface corrections { field }
+        equivalents { group device { id name vendorName createdAt } } presentedBy { model }`;
+      const page = (extra: string) => `{ guestOSes(first: 60) { nodes { id
+        devices { device { ${device} ${extra} } supported driverSource inheritedFrom { id } }
+        storage: devices(class: STORAGE) { device { id ${extra} } }
+        pci: devices(bus: "pci") { device { id ${extra} } } } } }`;
+      t.statements.count = 0;
+      const narrow = await t.gql(page(''));
+      const narrowCount = t.statements.count;
+      // the statements that read the effective devices (and their device columns)
+      const effective = (n: number) => t.statements.texts.slice(-n).filter((x) => x.includes('e."fromGuestId"'));
+      const narrowTexts = effective(narrowCount);
+      t.statements.count = 0;
+      const full = await t.gql(page('description'));
+      const fullTexts = effective(t.statements.count);
+      assert.ok(narrowTexts.length > 0 && fullTexts.length > 0);
+      assert.ok(fullTexts.every((x) => x.includes('d.description')));
+      assert.ok(!narrowTexts.some((x) => x.includes('d.description')), 'the narrow answer reads the narrow columns');
+      assert.equal(narrow.errors, undefined);
+      assert.equal(full.errors, undefined);
+      assert.equal(narrowCount, t.statements.count, 'as many statements either way');
+      const nodes = narrow.data.guestOSes.nodes;
+      assert.ok(nodes.some((g: any) => g.devices.some((d: any) => d.inheritedFrom && d.device.equivalents.length > 0)));
+      assert.ok(nodes.some((g: any) => g.storage.length > 0 && g.pci.length > 0));
+      const strip = (l: any[]) => l.map(({ device: { description: _, ...d }, ...r }: any) => ({ ...r, device: d }));
+      assert.deepEqual(
+        nodes,
+        full.data.guestOSes.nodes.map((g: any) => ({ ...g, devices: strip(g.devices), storage: strip(g.storage), pci: strip(g.pci) })),
+        'the partial rows answer as full rows do',
+      );
+    });
+
     it('looks devices up by PCI ids and validates them', async () => {
       const res = await t.gql(`{ devicesByBusId(vendorId: "1AF4", productId: "1041") { id busId class kind paravirtInterface } }`);
       assert.deepEqual(res.data.devicesByBusId, [

@@ -39,13 +39,34 @@ const GUEST_BY_SHORT_ID = prepared(`SELECT ${GUEST_COLS()} FROM "GuestOS" g WHER
 const GUEST_BY_KEY = prepared(
   `SELECT ${GUEST_COLS()} FROM "GuestOS" g WHERE g.id = ANY($1::text[]) OR g."shortIds" && $1::text[] ORDER BY g.id`,
 );
-const effectiveDevicesSql = (includeRemoved: boolean) =>
+const effectiveDevicesSql = (includeRemoved: boolean, deviceCols = DEVICE_COLS()) =>
   prepared(`SELECT e."guestId", e."deviceId", e.supported, e."driverSource", e."driverName", e."minDriverVersion",
-                e.notes AS "linkNotes", e.source AS "linkSource", e."fromGuestId", ${DEVICE_COLS()}
+                e.notes AS "linkNotes", e.source AS "linkSource", e."fromGuestId", ${deviceCols}
            FROM (${EFFECTIVE_DEVICES_SQL(includeRemoved)}) e JOIN "Device" d ON d.id = e."deviceId"
           ORDER BY e."guestId", d.class, d.id`);
 const EFFECTIVE_DEVICES = effectiveDevicesSql(false);
 const EFFECTIVE_DEVICES_WITH_REMOVED = effectiveDevicesSql(true);
+/**
+ * The device fields a guest's effective devices can be answered with from NARROW_DEVICE_COLS (the
+ * fields named like a column, busId from vendorId and productId, and those resolved from the id);
+ * src/schema/guest-os/resolvers.ts reads the narrow rows when the client asks no others.
+ */
+export const NARROW_DEVICE_FIELDS: ReadonlySet<string> = new Set([
+  '__typename',
+  'id',
+  'name',
+  'bus',
+  'busId',
+  'class',
+  'kind',
+  'paravirtInterface',
+  'corrections',
+  'equivalents',
+  'presentedBy',
+]);
+const NARROW_DEVICE_COLS = `d.id, d.name, d.bus, d."vendorId", d."productId", d.class::text AS class, d.kind::text AS kind,
+  d."paravirtInterface"::text AS "paravirtInterface"`;
+const EFFECTIVE_DEVICES_NARROW = effectiveDevicesSql(false, NARROW_DEVICE_COLS);
 const OWN_DEVICES = prepared(`SELECT l."guestId", l."deviceId", l.supported, l."driverSource"::text AS "driverSource", l."driverName",
               l."minDriverVersion", l.notes, l.source, l."guestId" AS "fromGuestId"
          FROM "GuestOSDevice" l WHERE l."guestId" = ANY($1::text[]) ORDER BY l."guestId", l."deviceId"`);
@@ -87,7 +108,8 @@ const ANSWER_FEATURES = prepared(`WITH f AS (
         GROUP BY h.id, h.key ORDER BY h.key`);
 const PARAVIRT_RULE_SET = prepared(`SELECT data FROM "ParavirtRuleSet" WHERE id = 'curated'`);
 
-function effectiveDevicesLoader(sql: Sql, text: string, device: DeviceLoader) {
+/** Effective devices with their device rows; full rows (device given) also fill the device loader. */
+function effectiveDevicesLoader(sql: Sql, text: string, device?: DeviceLoader) {
   return new DataLoader<string, EffectiveDevice[]>(async (guestIds) => {
     type Row = Pick<
       EffectiveDevice,
@@ -97,7 +119,7 @@ function effectiveDevicesLoader(sql: Sql, text: string, device: DeviceLoader) {
     const rows = await sql.query<Row>(text, [guestIds]);
     const out = rows.map(
       ({ guestId, deviceId, supported, driverSource, driverName, minDriverVersion, linkNotes, linkSource, fromGuestId, ...dev }) => {
-        device.prime(dev.id, dev);
+        device?.prime(dev.id, dev);
         return {
           guestId,
           deviceId,
@@ -154,6 +176,8 @@ export const guestOSLoaders = {
   effectiveDevices: (sql: Sql, l: { device: DeviceLoader }) => effectiveDevicesLoader(sql, EFFECTIVE_DEVICES, l.device),
   effectiveDevicesWithRemoved: (sql: Sql, l: { device: DeviceLoader }) =>
     effectiveDevicesLoader(sql, EFFECTIVE_DEVICES_WITH_REMOVED, l.device),
+  /** Like effectiveDevices, with only the device columns NARROW_DEVICE_FIELDS need (partial rows: they prime nothing). */
+  effectiveDevicesNarrow: (sql: Sql) => effectiveDevicesLoader(sql, EFFECTIVE_DEVICES_NARROW),
   effectiveDeviceCount: (sql: Sql) =>
     new DataLoader<string, Map<string, number>>(async (guestIds) => {
       const rows = await sql.query<{ guestId: string; deviceCounts: Record<string, number> }>(EFFECTIVE_DEVICE_COUNTS, [guestIds]);

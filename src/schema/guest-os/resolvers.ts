@@ -9,7 +9,7 @@ import { ANCESTORS_CTE, effectiveDeviceCountsSql } from '../../catalogue/effecti
 import type { EffectiveDevice, EffectiveParavirt, FirmwareRow, ResourceRow } from '../../catalogue/rows.ts';
 import type { Resolvers } from '../resolvers.generated.ts';
 import { must } from '../../util/must.ts';
-import { deviceCountMap, type AnswerFeatures } from './loaders.ts';
+import { deviceCountMap, NARROW_DEVICE_FIELDS, type AnswerFeatures } from './loaders.ts';
 import { missingInput, type ParavirtRuleSetData } from '../../catalogue/paravirt-derive.ts';
 
 interface GuestFilter {
@@ -199,12 +199,15 @@ export const guestOSResolvers = {
         paravirtInterface?: string | null;
       },
       ctx: GraphQLContext,
+      info: GraphQLResolveInfo,
     ) => {
       const loader = !args.effective
         ? ctx.loaders.ownDevices
         : args.includeRemoved
           ? ctx.loaders.effectiveDevicesWithRemoved
-          : ctx.loaders.effectiveDevices;
+          : [...subfieldNames(info, fieldsAt(info, ['device']))].every((f) => NARROW_DEVICE_FIELDS.has(f))
+            ? ctx.loaders.effectiveDevicesNarrow
+            : ctx.loaders.effectiveDevices;
       const rows = await loader.load(g.id);
       return rows.filter(
         (r) =>
