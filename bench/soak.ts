@@ -188,6 +188,7 @@ async function main() {
   const started = Date.now();
   let window: number[] = [];
   const errors: string[] = [];
+  const pollErrorCauses = new Map<string, number>();
   const counts = { reads: 0, readRetries: 0, polls: 0, polls304: 0, pollDeltas: 0, pollErrors: 0, events: 0, subscriptions: 0 };
   const acknowledged = new Map<string, string>(); // idempotency key -> record id
   // the kill: armed halfway; the next submission sent to B is followed by B's SIGKILL 0–KILL_DELAY_MS later
@@ -322,8 +323,12 @@ async function main() {
           version = (JSON.parse(Buffer.from(body).toString('utf8')) as { version: string }).version;
           if (res.headers.get('x-snapshot-kind') === 'delta') counts.pollDeltas++;
         } else errors.push(`${inst.name} snapshot ${res.status}`);
-      } catch {
+      } catch (e) {
         counts.pollErrors++; // polled again on the next round
+        // why, by instance: a poll sent to the killed instance while it is down is refused, which is expected
+        const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name ?? 'error';
+        const why = `${inst.name} ${cause}`;
+        pollErrorCauses.set(why, (pollErrorCauses.get(why) ?? 0) + 1);
       }
       await sleep(1000);
     }
@@ -432,7 +437,7 @@ async function main() {
   const thirds = [0, 1, 2].map((k) => span((end * k) / 3, (end * (k + 1)) / 3).map((s) => s.p99));
   console.log(
     `\nsoak summary (${MINUTES} min): ${counts.reads} reads (${counts.readRetries} retried on the other instance), ${counts.polls} snapshot polls ` +
-      `(${counts.polls304} answered 304, ${counts.pollDeltas} deltas, ${counts.pollErrors} failed and were polled again), ${counts.subscriptions} subscriptions opened, ${counts.events} subscription events`,
+      `(${counts.polls304} answered 304, ${counts.pollDeltas} deltas, ${counts.pollErrors} failed and were polled again${pollErrorCauses.size ? `: ${[...pollErrorCauses].map(([k, n]) => `${k} × ${n}`).join(', ')}` : ''}), ${counts.subscriptions} subscriptions opened, ${counts.events} subscription events`,
   );
   report('A (whole run)', 0);
   report('B (after its restart)', kill.restartedAt ?? 0);
