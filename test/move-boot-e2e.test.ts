@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { sink } from './helpers/sink.ts';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { writeSnapshotEntry } from '../src/hypervisor-runtime/client.ts';
@@ -90,17 +90,10 @@ function sparse(name: string, bytes: number): string {
 }
 
 async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) =>
-    new Writable({
-      write: (c, _e, cb) => {
-        f(String(c));
-        cb();
-      },
-    });
-  const code = await main(args, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env: { HOME: work }, cwd: work });
-  return { code, out, err };
+  const out = sink();
+  const err = sink();
+  const code = await main(args, { stdout: out.stream, stderr: err.stream, env: { HOME: work }, cwd: work });
+  return { code, out: out.text, err: err.text };
 }
 
 const moveArgs = (file: string, to: string, ...rest: string[]) => [

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { sink } from './helpers/sink.ts';
 import { beforeAll, describe, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { writeSnapshotEntry } from '../src/hypervisor-runtime/client.ts';
@@ -16,17 +16,10 @@ const snap = join(work, 'snapshot');
 const vmFile = join(work, 'web01.json');
 
 async function run(args: string[]) {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) =>
-    new Writable({
-      write: (c, _e, cb) => {
-        f(String(c));
-        cb();
-      },
-    });
-  const code = await main(args, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env: { HOME: work }, cwd: ROOT });
-  return { code, out, err };
+  const out = sink();
+  const err = sink();
+  const code = await main(args, { stdout: out.stream, stderr: err.stream, env: { HOME: work }, cwd: ROOT });
+  return { code, out: out.text, err: err.text };
 }
 
 const move = (to: string, ...rest: string[]) => [

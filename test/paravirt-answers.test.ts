@@ -10,7 +10,7 @@ import { loadCuratedSeedFiles } from '../seed/load.ts';
 import type { Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { sink } from './helpers/sink.ts';
 import { seededApp, type TestApp } from './helpers/app.ts';
 import { skipWith } from './helpers/skip.ts';
 import { importOsinfo } from '../seed/importers/osinfo/import.ts';
@@ -30,22 +30,15 @@ const MISSING =
   /no kernel version is curated|names no release version|names no numbered release|carries vendor backports|no rule covers the|rules \(.*\) do not decide|no Windows rule or driver build|no rule for .* applies/;
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) =>
-    new Writable({
-      write: (c, _e, cb) => {
-        f(String(c));
-        cb();
-      },
-    });
+  const out = sink();
+  const err = sink();
   const code = await main(args, {
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
+    stdout: out.stream,
+    stderr: err.stream,
     env: { HOME: tmpdir() } as NodeJS.ProcessEnv,
     cwd: process.cwd(),
   });
-  return { code, out, err };
+  return { code, out: out.text, err: err.text };
 }
 
 interface Answer {
