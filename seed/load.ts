@@ -16,6 +16,7 @@ import type { z } from 'zod';
 import type { Sql } from '../src/db/sql.ts';
 import { appendChanges } from '../src/catalogue/changes.ts';
 import { syncTable, type ColumnType, type TableSpec } from './importers/sync.ts';
+import { DEVICE_COLUMNS as IMPORT_DEVICE_COLUMNS } from './importers/tables.ts';
 import {
   CompatibilityFileSchema,
   DevicesFileSchema,
@@ -322,26 +323,8 @@ export type SeedSummary = { [K in SeedKind]: KindCounts } & {
 
 type Row = Record<string, unknown>;
 
-/** The Device columns the seed writes. */
-const DEVICE_COLUMNS: [string, ColumnType][] = [
-  ['id', 'text'],
-  ['name', 'text'],
-  ['vendorName', 'text'],
-  ['bus', 'text'],
-  ['vendorId', 'text'],
-  ['productId', 'text'],
-  ['subsystemVendorId', 'text'],
-  ['subsystemId', 'text'],
-  ['class', { enum: 'DeviceClass' }],
-  ['rawClass', 'text'],
-  ['kind', { enum: 'DeviceKind' }],
-  ['paravirtInterface', { enum: 'ParavirtInterface' }],
-  ['description', 'text'],
-  ['source', 'text'],
-  ['sourceVersion', 'text'],
-  ['sourceRef', 'text'],
-  ['ownerVendorId', 'text'],
-];
+/** The Device columns the seed writes: an import's, and the owning vendor. */
+const DEVICE_COLUMNS: [string, ColumnType][] = [...IMPORT_DEVICE_COLUMNS, ['ownerVendorId', 'text']];
 
 const opt = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 

@@ -10,25 +10,28 @@ const get = <R>(row: R, c: string) => (row as Record<string, unknown>)[c];
 const cols = (spec: [string, ColumnSpec['type']][]): ColumnSpec[] => spec.map(([name, type]) => ({ name, type }));
 const OWNED_BY_SOURCE = 't."source" = ANY($OWN)';
 
+/** The Device columns an import writes (the curated seed writes these and the owning vendor). */
+export const DEVICE_COLUMNS: readonly [string, ColumnSpec['type']][] = [
+  ['id', 'text'],
+  ['name', 'text'],
+  ['vendorName', 'text'],
+  ['bus', 'text'],
+  ['vendorId', 'text'],
+  ['productId', 'text'],
+  ['subsystemVendorId', 'text'],
+  ['subsystemId', 'text'],
+  ['class', { enum: 'DeviceClass' }],
+  ['rawClass', 'text'],
+  ['kind', { enum: 'DeviceKind' }],
+  ['paravirtInterface', { enum: 'ParavirtInterface' }],
+  ['description', 'text'],
+  ['source', 'text'],
+  ['sourceVersion', 'text'],
+  ['sourceRef', 'text'],
+];
+
 export function deviceSpec(own: readonly string[]): TableSpec<DeviceRow> {
-  const columns = cols([
-    ['id', 'text'],
-    ['name', 'text'],
-    ['vendorName', 'text'],
-    ['bus', 'text'],
-    ['vendorId', 'text'],
-    ['productId', 'text'],
-    ['subsystemVendorId', 'text'],
-    ['subsystemId', 'text'],
-    ['class', { enum: 'DeviceClass' }],
-    ['rawClass', 'text'],
-    ['kind', { enum: 'DeviceKind' }],
-    ['paravirtInterface', { enum: 'ParavirtInterface' }],
-    ['description', 'text'],
-    ['source', 'text'],
-    ['sourceVersion', 'text'],
-    ['sourceRef', 'text'],
-  ]);
+  const columns = cols([...DEVICE_COLUMNS]);
   return {
     table: 'Device',
     key: ['id'],
