@@ -76,19 +76,17 @@ export function buildApp(config: Config, db: Database, logger: Logger): App {
   const services: AppServices = {
     db,
     config,
-    onCatalogueChange: () => {
-      cache.clear();
-      snapshot.invalidate();
-    },
+    onCatalogueChange: () => catalogueChanged(),
     auth,
     events,
   };
   const snapshot = createSnapshotRoute({ schema: schemaSingleton, db, services });
-  // A write committed on any instance clears this instance's response cache and catalogue snapshot.
-  events.onEvent(() => {
+  /** A write committed (here, or on any instance): this instance's response cache and catalogue snapshot go stale. */
+  function catalogueChanged() {
     cache.clear();
     snapshot.invalidate();
-  });
+  }
+  events.onEvent(catalogueChanged);
   // On PostgreSQL every committed change, from any writer, arrives through the change feed too.
   const changes =
     config.database.kind === 'postgres' && db.kind === 'postgres'
