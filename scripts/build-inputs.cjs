@@ -64,4 +64,25 @@ function writeAtomic(path, data) {
   renameSync(tmp, path);
 }
 
-module.exports = { sha256, inputsOf, staleInput, readJson, writeAtomic };
+/**
+ * A build script's command line: `build` (the default; a failure only warns, so it never fails an
+ * install) or `status`. `opts.current()` names the current build or says why it is stale,
+ * `opts.build()` builds and says what it built, `opts.notBuilt(message)` says what happens instead.
+ */
+async function buildScriptMain(script, argv, opts) {
+  const what = argv[0] ?? 'build';
+  if (what === 'status') {
+    console.log(opts.current());
+  } else if (what === 'build') {
+    try {
+      console.log(await opts.build());
+    } catch (err) {
+      console.warn(opts.notBuilt(String(err.message).split('\n')[0]));
+    }
+  } else {
+    console.error(`usage: node scripts/${script} [build|status]`);
+    process.exitCode = 2;
+  }
+}
+
+module.exports = { sha256, inputsOf, staleInput, readJson, writeAtomic, buildScriptMain };

@@ -20,7 +20,7 @@ const { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, 
 const { createRequire } = require('node:module');
 const { dirname, join, relative } = require('node:path');
 const vm = require('node:vm');
-const { inputsOf, readJson, sha256, staleInput, writeAtomic } = require('./build-inputs.cjs');
+const { buildScriptMain, inputsOf, readJson, sha256, staleInput, writeAtomic } = require('./build-inputs.cjs');
 
 const ROOT = join(__dirname, '..');
 const ENTRY = 'src/cli/fast-plan.ts';
@@ -209,21 +209,14 @@ if (require.main === module) {
   main();
 }
 
-async function main() {
-  const what = process.argv[2] ?? 'build';
-  if (what === 'status') {
-    const c = currentBuild();
-    console.log(c.bundle ? `current: ${c.bundle}` : `stale: ${c.stale}`);
-  } else if (what === 'build') {
-    try {
-      const b = await build();
-      console.log(`virtcompat: fast plan built (${relative(ROOT, b.bundle)})`);
-    } catch (err) {
-      // never fails an install: `plan` then runs from the sources (or builds on its first run)
-      console.warn(`virtcompat: fast plan not built (${err.message.split('\n')[0]}); \`virtcompat plan\` runs from the TypeScript sources`);
-    }
-  } else {
-    console.error('usage: node scripts/fast-plan.cjs [build|status]');
-    process.exitCode = 2;
-  }
+function main() {
+  return buildScriptMain('fast-plan.cjs', process.argv.slice(2), {
+    current: () => {
+      const c = currentBuild();
+      return c.bundle ? `current: ${c.bundle}` : `stale: ${c.stale}`;
+    },
+    build: async () => `virtcompat: fast plan built (${relative(ROOT, (await build()).bundle)})`,
+    // `plan` then runs from the sources (or builds on its first run)
+    notBuilt: (msg) => `virtcompat: fast plan not built (${msg}); \`virtcompat plan\` runs from the TypeScript sources`,
+  });
 }

@@ -22,7 +22,7 @@ const { readFile } = require('node:fs/promises');
 const { createRequire } = require('node:module');
 const { dirname, join, relative } = require('node:path');
 const { pathToFileURL } = require('node:url');
-const { inputsOf, readJson, sha256, staleInput, writeAtomic } = require('./build-inputs.cjs');
+const { buildScriptMain, inputsOf, readJson, sha256, staleInput, writeAtomic } = require('./build-inputs.cjs');
 
 const ROOT = join(__dirname, '..');
 const ENTRY = 'src/cli/main.ts';
@@ -167,23 +167,17 @@ if (require.main === module) {
   main();
 }
 
-async function main() {
-  const what = process.argv[2] ?? 'build';
-  if (what === 'status') {
-    const c = currentBuild();
-    console.log(c.entry ? `current: ${c.entry}` : `stale: ${c.stale}`);
-  } else if (what === 'build') {
-    try {
+function main() {
+  return buildScriptMain('service-bundle.cjs', process.argv.slice(2), {
+    current: () => {
+      const c = currentBuild();
+      return c.entry ? `current: ${c.entry}` : `stale: ${c.stale}`;
+    },
+    build: async () => {
       const b = await build();
-      console.log(`virtcompat: service bundle built (${relative(ROOT, b.entry)}, ${b.files} files)`);
-    } catch (err) {
-      // never fails an install: `serve` then builds on its first run, or runs the sources
-      console.warn(
-        `virtcompat: service bundle not built (${String(err.message).split('\n')[0]}); \`virtcompat serve\` builds it on first use`,
-      );
-    }
-  } else {
-    console.error('usage: node scripts/service-bundle.cjs [build|status]');
-    process.exitCode = 2;
-  }
+      return `virtcompat: service bundle built (${relative(ROOT, b.entry)}, ${b.files} files)`;
+    },
+    // `serve` then builds on its first run, or runs the sources
+    notBuilt: (msg) => `virtcompat: service bundle not built (${msg}); \`virtcompat serve\` builds it on first use`,
+  });
 }
